@@ -1,0 +1,4 @@
+//! Blocking std-socket adapter (TCP and Unix) and a mio fan-out loop for redis-sansio.
+//!
+//! **Status: not yet implemented.** This crate is a placeholder in the workspace;
+//! the work is tracked in issue 4. Nothing here is usable yet.

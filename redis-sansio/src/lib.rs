@@ -1,0 +1,2 @@
+//! A sans-IO Redis protocol core.
+#![forbid(unsafe_code)]

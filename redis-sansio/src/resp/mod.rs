@@ -1,0 +1,29 @@
+//! RESP2 and RESP3: the value model, the incremental decoder, the encoder, and the
+//! server-side request decoder.
+//!
+//! | concern | where |
+//! |---|---|
+//! | values | [`Frame`] |
+//! | decoding replies | [`Decoder`], pluggable through [`Builder`] |
+//! | limits on what a peer sends | [`DecodeLimits`], [`RequestLimits`] |
+//! | encoding commands and frames | [`ToArg`], [`encode_command`], [`encode_frame`] |
+//! | decoding requests (servers, proxies) | [`RequestDecoder`] |
+
+mod builder;
+mod decode;
+mod encode;
+mod frame;
+mod inline;
+mod limits;
+mod number;
+mod request;
+
+pub use builder::{AggregateKind, Builder, FrameBuilder, NullKind, PartialFrame, Skip};
+pub use decode::{Decoder, decode_one};
+pub use encode::{
+    ToArg, Version, encode, encode_command, encode_frame, encode_frame_resp2, streamed,
+    write_array_header, write_bulk,
+};
+pub use frame::Frame;
+pub use limits::{DecodeLimits, RequestLimits};
+pub use request::RequestDecoder;

@@ -1,0 +1,272 @@
+//! Redis's strict grammar for integers, lengths and doubles on the wire.
+//!
+//! Integers follow Redis's `string2ll`: an optional `-`, then `0` alone or a digit
+//! run without leading zeros; no `+`, no `-0`, no spaces, nothing past 64 bits.
+
+use crate::ProtocolError;
+
+/// Why a digit run was refused; callers map it to their own error kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BadNumber;
+
+/// What a header line announces as a length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Length {
+    /// `-1`: the RESP2 null.
+    Null,
+    /// `?`: a streamed string or aggregate.
+    Streamed,
+    /// A count of bytes or elements.
+    Count(u64),
+}
+
+/// Scans `[-]digits\r\n` starting at `buf[pos]`.
+///
+/// Returns the magnitude, whether it was negative, and the position just past the
+/// CRLF; `Ok(None)` when the line is not complete yet. A digit run that already breaks
+/// the grammar fails at once, so an endless line of digits cannot be buffered.
+fn scan_signed(buf: &[u8], mut pos: usize) -> Result<Option<(u64, bool, usize)>, BadNumber> {
+    let negative = buf.get(pos) == Some(&b'-');
+    if negative {
+        pos += 1;
+    }
+    let limit: u64 = if negative {
+        i64::MAX as u64 + 1
+    } else {
+        i64::MAX as u64
+    };
+    let first = pos;
+    let mut value: u64 = 0;
+    while let Some(&byte) = buf.get(pos) {
+        match byte {
+            b'0'..=b'9' => {
+                if pos > first && buf[first] == b'0' {
+                    return Err(BadNumber); // leading zero
+                }
+                value = value
+                    .checked_mul(10)
+                    .and_then(|v| v.checked_add(u64::from(byte - b'0')))
+                    .filter(|&v| v <= limit)
+                    .ok_or(BadNumber)?;
+                pos += 1;
+            }
+            b'\r' => {
+                if pos == first || (negative && value == 0) {
+                    return Err(BadNumber); // no digits, or `-0`
+                }
+                return match buf.get(pos + 1) {
+                    None => Ok(None),
+                    Some(b'\n') => Ok(Some((value, negative, pos + 2))),
+                    Some(_) => Err(BadNumber),
+                };
+            }
+            _ => return Err(BadNumber),
+        }
+    }
+    Ok(None)
+}
+
+/// Parses the integer line starting at `buf[pos]` (just past the type byte).
+///
+/// Returns the value and the position just past the CRLF, or `Ok(None)` if incomplete.
+pub(crate) fn integer_line(buf: &[u8], pos: usize) -> Result<Option<(i64, usize)>, ProtocolError> {
+    match scan_signed(buf, pos) {
+        Ok(Some((magnitude, negative, end))) => {
+            let value = if negative {
+                (magnitude as i64).wrapping_neg()
+            } else {
+                magnitude as i64
+            };
+            Ok(Some((value, end)))
+        }
+        Ok(None) => Ok(None),
+        Err(BadNumber) => Err(ProtocolError::InvalidInteger),
+    }
+}
+
+/// Parses the length line starting at `buf[pos]` (just past the type byte).
+///
+/// `-1` is [`Length::Null`]; `?` is [`Length::Streamed`] when `streamable`; any other
+/// negative value, and `?` where streaming is not allowed, is
+/// [`ProtocolError::InvalidLength`].
+pub(crate) fn length_line(
+    buf: &[u8],
+    pos: usize,
+    streamable: bool,
+) -> Result<Option<(Length, usize)>, ProtocolError> {
+    if buf.get(pos) == Some(&b'?') {
+        if !streamable {
+            return Err(ProtocolError::InvalidLength);
+        }
+        return match (buf.get(pos + 1), buf.get(pos + 2)) {
+            (None, _) | (Some(b'\r'), None) => Ok(None),
+            (Some(b'\r'), Some(b'\n')) => Ok(Some((Length::Streamed, pos + 3))),
+            _ => Err(ProtocolError::InvalidLength),
+        };
+    }
+    match scan_signed(buf, pos) {
+        Ok(Some((1, true, end))) => Ok(Some((Length::Null, end))),
+        Ok(Some((_, true, _))) => Err(ProtocolError::InvalidLength),
+        Ok(Some((count, false, end))) => Ok(Some((Length::Count(count), end))),
+        Ok(None) => Ok(None),
+        Err(BadNumber) => Err(ProtocolError::InvalidLength),
+    }
+}
+
+/// Parses the text of a RESP3 double (the line without its type byte and CRLF).
+///
+/// Accepts `[-]digits[.digits][(e|E)[+|-]digits]`, `inf`, `-inf`, and the NaN
+/// spellings servers have sent: `nan`, and before Redis 7.2 `-nan`, `NAN` or
+/// `nan(chars)` from libc.
+pub(crate) fn parse_double(text: &[u8]) -> Result<f64, ProtocolError> {
+    match text {
+        b"inf" => return Ok(f64::INFINITY),
+        b"-inf" => return Ok(f64::NEG_INFINITY),
+        _ => {}
+    }
+    let unsigned = text.strip_prefix(b"-").unwrap_or(text);
+    if unsigned.len() >= 3 && unsigned[..3].eq_ignore_ascii_case(b"nan") {
+        let rest = &unsigned[3..];
+        let libc_payload = rest.first() == Some(&b'(') && rest.last() == Some(&b')');
+        if rest.is_empty() || libc_payload {
+            return Ok(f64::NAN);
+        }
+        return Err(ProtocolError::InvalidDouble);
+    }
+    if !is_decimal(unsigned) {
+        return Err(ProtocolError::InvalidDouble);
+    }
+    // The grammar check above admits only ASCII, which is valid UTF-8, and only
+    // forms that Rust's correctly rounded parser accepts.
+    std::str::from_utf8(text)
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .ok_or(ProtocolError::InvalidDouble)
+}
+
+/// `digits[.digits][(e|E)[+|-]digits]`
+fn is_decimal(text: &[u8]) -> bool {
+    fn digits(text: &[u8]) -> usize {
+        text.iter().take_while(|b| b.is_ascii_digit()).count()
+    }
+    let integral = digits(text);
+    if integral == 0 {
+        return false;
+    }
+    let mut rest = &text[integral..];
+    if let Some(after_dot) = rest.strip_prefix(b".") {
+        let fraction = digits(after_dot);
+        if fraction == 0 {
+            return false;
+        }
+        rest = &after_dot[fraction..];
+    }
+    if let Some(exponent) = rest.strip_prefix(b"e").or_else(|| rest.strip_prefix(b"E")) {
+        let exponent = exponent
+            .strip_prefix(b"+")
+            .or_else(|| exponent.strip_prefix(b"-"))
+            .unwrap_or(exponent);
+        let n = digits(exponent);
+        return n > 0 && n == exponent.len();
+    }
+    rest.is_empty()
+}
+
+/// True for an optionally negative, non-empty run of digits.
+pub(crate) fn is_big_number(text: &[u8]) -> bool {
+    let digits = text.strip_prefix(b"-").unwrap_or(text);
+    !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(s: &str) -> Result<Option<(i64, usize)>, ProtocolError> {
+        integer_line(s.as_bytes(), 0)
+    }
+
+    #[test]
+    fn integers_follow_redis_grammar() {
+        assert_eq!(int("0\r\n"), Ok(Some((0, 3))));
+        assert_eq!(int("-12\r\n"), Ok(Some((-12, 5))));
+        assert_eq!(int("9223372036854775807\r\n").unwrap().unwrap().0, i64::MAX);
+        assert_eq!(
+            int("-9223372036854775808\r\n").unwrap().unwrap().0,
+            i64::MIN
+        );
+        for bad in [
+            "+1\r\n",
+            "01\r\n",
+            "-0\r\n",
+            "\r\n",
+            "-\r\n",
+            "1 \r\n",
+            "9223372036854775808\r\n",
+            "-9223372036854775809\r\n",
+            "1\rx",
+            "1x\r\n",
+        ] {
+            assert_eq!(int(bad), Err(ProtocolError::InvalidInteger), "{bad:?}");
+        }
+        for incomplete in ["", "-", "12", "12\r"] {
+            assert_eq!(int(incomplete), Ok(None), "{incomplete:?}");
+        }
+    }
+
+    #[test]
+    fn lengths_allow_null_and_streaming_only() {
+        assert_eq!(
+            length_line(b"-1\r\n", 0, false),
+            Ok(Some((Length::Null, 4)))
+        );
+        assert_eq!(
+            length_line(b"?\r\n", 0, true),
+            Ok(Some((Length::Streamed, 3)))
+        );
+        assert_eq!(
+            length_line(b"?\r\n", 0, false),
+            Err(ProtocolError::InvalidLength)
+        );
+        assert_eq!(
+            length_line(b"-2\r\n", 0, true),
+            Err(ProtocolError::InvalidLength)
+        );
+        assert_eq!(
+            length_line(b"?x", 0, true),
+            Err(ProtocolError::InvalidLength)
+        );
+        assert_eq!(length_line(b"?\r", 0, true), Ok(None));
+    }
+
+    #[test]
+    fn doubles() {
+        assert_eq!(parse_double(b"1.23"), Ok(1.23));
+        assert_eq!(parse_double(b"10"), Ok(10.0));
+        assert_eq!(parse_double(b"-1.5e-3"), Ok(-0.0015));
+        assert_eq!(parse_double(b"1E+10"), Ok(1e10));
+        assert_eq!(parse_double(b"inf"), Ok(f64::INFINITY));
+        assert_eq!(parse_double(b"-inf"), Ok(f64::NEG_INFINITY));
+        for nan in [&b"nan"[..], b"-nan", b"NAN", b"nan(0x1)"] {
+            assert!(parse_double(nan).unwrap().is_nan());
+        }
+        for bad in [
+            &b""[..],
+            b".5",
+            b"1.",
+            b"+1",
+            b"1e",
+            b"1e+",
+            b"infinity",
+            b"1.5x",
+            b"nanx",
+            b" 1",
+        ] {
+            assert_eq!(
+                parse_double(bad),
+                Err(ProtocolError::InvalidDouble),
+                "{bad:?}"
+            );
+        }
+    }
+}

@@ -540,17 +540,21 @@ impl<B: Builder> Decoder<B> {
 
     /// `.`: closes the innermost aggregate, which must be streamed and complete.
     fn end_streamed_aggregate(&mut self) -> Result<B::Value, ProtocolError> {
+        match self.stack.last() {
+            Some(Open::Aggregate {
+                kind,
+                remaining: Remaining::Streamed { odd },
+                ..
+            }) => {
+                if *odd && kind.is_pairs() {
+                    return Err(ProtocolError::OddMap);
+                }
+            }
+            _ => return Err(ProtocolError::UnexpectedEnd),
+        }
         match self.stack.pop() {
-            Some(Open::Aggregate {
-                remaining: Remaining::Streamed { odd: false },
-                partial,
-                ..
-            }) => Ok(self.builder.end(partial)),
-            Some(Open::Aggregate {
-                remaining: Remaining::Streamed { odd: true },
-                ..
-            }) => Err(ProtocolError::OddMap),
-            _ => Err(ProtocolError::UnexpectedEnd),
+            Some(Open::Aggregate { partial, .. }) => Ok(self.builder.end(partial)),
+            _ => Err(ProtocolError::UnexpectedEnd), // just matched above
         }
     }
 

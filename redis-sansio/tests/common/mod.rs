@@ -1,0 +1,95 @@
+//! Helpers shared by the codec tests: feeding input whole, in pieces, byte by byte.
+#![allow(dead_code, unreachable_pub)]
+
+use bytes::BytesMut;
+use redis_sansio::ProtocolError;
+use redis_sansio::resp::{Decoder, Frame, encode_frame};
+
+/// The outcome of decoding a whole input: the frames, then the error if one stopped it,
+/// and the bytes left over.
+#[derive(Debug)]
+pub struct Outcome {
+    pub frames: Vec<Frame>,
+    pub error: Option<ProtocolError>,
+    pub leftover: usize,
+}
+
+/// Feeds `input` to a fresh decoder in the pieces given by `cuts` (ascending offsets),
+/// decoding everything available after each piece.
+pub fn decode_in_pieces(input: &[u8], cuts: &[usize], decoder: &mut Decoder) -> Outcome {
+    let mut buf = BytesMut::new();
+    let mut frames = Vec::new();
+    let mut start = 0;
+    for &end in cuts.iter().chain(std::iter::once(&input.len())) {
+        let end = end.clamp(start, input.len());
+        buf.extend_from_slice(&input[start..end]);
+        start = end;
+        loop {
+            match decoder.decode(&mut buf) {
+                Ok(Some(frame)) => frames.push(frame),
+                Ok(None) => break,
+                Err(error) => {
+                    return Outcome {
+                        frames,
+                        error: Some(error),
+                        leftover: buf.len(),
+                    };
+                }
+            }
+        }
+    }
+    Outcome {
+        frames,
+        error: None,
+        leftover: buf.len(),
+    }
+}
+
+pub fn decode_whole(input: &[u8]) -> Outcome {
+    decode_in_pieces(input, &[], &mut Decoder::new())
+}
+
+pub fn decode_bytewise(input: &[u8]) -> Outcome {
+    let cuts: Vec<usize> = (1..input.len()).collect();
+    decode_in_pieces(input, &cuts, &mut Decoder::new())
+}
+
+pub fn decode_split_at(input: &[u8], at: usize) -> Outcome {
+    decode_in_pieces(input, &[at], &mut Decoder::new())
+}
+
+/// Canonical bytes of a frame, so frames holding NaN compare equal to themselves.
+pub fn canonical(frames: &[Frame]) -> Vec<u8> {
+    let mut out = BytesMut::new();
+    for frame in frames {
+        encode_frame(&mut out, frame);
+    }
+    out.to_vec()
+}
+
+/// Asserts that two outcomes agree: same frames, same error.
+pub fn assert_same(label: &str, expected: &Outcome, actual: &Outcome) {
+    assert_eq!(
+        canonical(&expected.frames),
+        canonical(&actual.frames),
+        "{label}: frames differ\nexpected {:?}\nactual {:?}",
+        expected.frames,
+        actual.frames
+    );
+    assert_eq!(expected.error, actual.error, "{label}: errors differ");
+}
+
+/// Asserts the decoder gives the same outcome for `input` whole, byte by byte and
+/// split at every point.
+pub fn assert_split_invariant(input: &[u8]) -> Outcome {
+    let whole = decode_whole(input);
+    assert_same("byte by byte", &whole, &decode_bytewise(input));
+    for at in 0..=input.len() {
+        assert_same(
+            &format!("split at {at}"),
+            &whole,
+            &decode_split_at(input, at),
+        );
+    }
+    whole
+}

@@ -209,7 +209,9 @@ impl RequestDecoder {
         let max = self.limits.max_inline_len;
         let from = self.line_scanned;
         let Some(lf) = memchr::memchr(b'\n', &buf[from..]).map(|i| from + i) else {
-            if buf.len() > max {
+            // A trailing CR may be the start of the line ending.
+            let pending = buf.len() - usize::from(buf.last() == Some(&b'\r'));
+            if pending > max {
                 return Err(ProtocolError::InlineTooLong { limit: max });
             }
             self.line_scanned = buf.len();

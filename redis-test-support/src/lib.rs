@@ -1,1 +1,40 @@
-//! placeholder
+//! Integration-test harness for the redis-sansio workspace.
+//!
+//! Every integration test in the workspace runs against real `redis-server`
+//! processes that it starts itself, on free loopback ports and on Unix sockets
+//! inside a fresh temporary directory. Nothing listens on any address other than
+//! `127.0.0.1`, and every process is killed (and reaped) when its handle is
+//! dropped, even when the test panics.
+//!
+//! * [`RedisServer`]: one standalone server, configurable through
+//!   [`RedisServer::builder`] (password, ACL users, extra directives).
+//! * [`RedisCluster`]: six nodes (three masters, three replicas) joined with
+//!   `redis-cli --cluster create`.
+//! * [`RedisSentinel`]: a master, one replica and three sentinels monitoring
+//!   them as `mymaster`.
+//! * [`command`], [`try_command`], [`command_unix`] and [`RawConnection`]: a tiny
+//!   RESP client for readiness checks and for poking a server out of band
+//!   (`CLIENT KILL`, `DEBUG SLEEP`, ...). It is test tooling, not the product.
+//!
+//! The binaries are looked up on `PATH`, then in `/usr/bin` and
+//! `/usr/local/bin`; `scripts/ensure-redis` installs them on Debian.
+//!
+//! ```no_run
+//! use redis_test_support::{RedisServer, command};
+//!
+//! let server = RedisServer::start();
+//! assert_eq!(command(server.addr(), &["PING"]), "+PONG");
+//! ```
+
+mod binaries;
+mod cluster;
+mod raw;
+mod sentinel;
+mod server;
+mod wait;
+
+pub use binaries::{redis_cli_path, redis_server_path, redis_version};
+pub use cluster::RedisCluster;
+pub use raw::{RawConnection, command, command_unix, try_command};
+pub use sentinel::RedisSentinel;
+pub use server::{RedisServer, RedisServerBuilder};

@@ -1,0 +1,541 @@
+//! One `redis-server` process on a free loopback port and a Unix socket in a
+//! temporary directory.
+
+use std::collections::BTreeSet;
+use std::fs::{self, File};
+use std::io::{self, Read, Seek, SeekFrom};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+use crate::binaries::{redis_server_path, redis_version};
+use crate::raw;
+
+/// How long a server may take to answer after being spawned.
+const READY_DEADLINE: Duration = Duration::from_secs(10);
+/// Interval between readiness probes.
+const POLL_INTERVAL: Duration = Duration::from_millis(10);
+/// Fresh ports tried by `start` when redis cannot bind the chosen one.
+const START_ATTEMPTS: usize = 8;
+/// Attempts by `restart` to bind the same port again, `RESTART_BACKOFF` apart.
+const RESTART_ATTEMPTS: usize = 50;
+const RESTART_BACKOFF: Duration = Duration::from_millis(100);
+/// Candidate ports examined per `reserve_port` call.
+const PORT_PICK_ATTEMPTS: usize = 200;
+/// Offset of the cluster bus port used by redis when `cluster-port` is unset.
+const CLUSTER_BUS_OFFSET: u16 = 10_000;
+/// Lines of `redis.log` quoted in a failure message.
+const LOG_TAIL_LINES: usize = 30;
+/// Unix socket paths must fit in `sockaddr_un.sun_path` (108 bytes).
+const MAX_SOCKET_PATH: usize = 100;
+
+/// Ports handed out by this process: never handed out twice, so a killed
+/// server's port cannot be given to another test before it is restarted.
+static RESERVED_PORTS: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+
+/// Which kind of process the builder starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Mode {
+    #[default]
+    Standalone,
+    Cluster,
+    Sentinel,
+}
+
+/// Builder for a [`RedisServer`]; obtained from [`RedisServer::builder`].
+#[derive(Debug, Clone)]
+pub struct RedisServerBuilder {
+    unix_socket: bool,
+    requirepass: Option<String>,
+    acl_users: Vec<(String, String)>,
+    args: Vec<String>,
+    mode: Mode,
+}
+
+impl Default for RedisServerBuilder {
+    fn default() -> Self {
+        Self {
+            unix_socket: true,
+            requirepass: None,
+            acl_users: Vec::new(),
+            args: Vec::new(),
+            mode: Mode::Standalone,
+        }
+    }
+}
+
+impl RedisServerBuilder {
+    /// Whether to also listen on `<tempdir>/redis.sock` (mode 700). Default: `true`.
+    pub fn unix_socket(mut self, enabled: bool) -> Self {
+        self.unix_socket = enabled;
+        self
+    }
+
+    /// Sets `requirepass`: the `default` user then needs this password, and
+    /// unauthenticated commands get `-NOAUTH`.
+    pub fn requirepass(mut self, password: &str) -> Self {
+        self.requirepass = Some(password.to_owned());
+        self
+    }
+
+    /// Adds an ACL user with full access:
+    /// `user NAME on >PASSWORD ~* &* +@all`.
+    pub fn acl_user(mut self, name: &str, password: &str) -> Self {
+        self.acl_users.push((name.to_owned(), password.to_owned()));
+        self
+    }
+
+    /// Appends one raw configuration-file line, e.g. `"maxmemory 10mb"` or
+    /// `"replicaof 127.0.0.1 6380"`. Later lines override the harness defaults.
+    pub fn arg(mut self, directive: &str) -> Self {
+        self.args.push(directive.to_owned());
+        self
+    }
+
+    /// Cluster node: `cluster-enabled yes`, `nodes.conf` in the node's dir,
+    /// `cluster-node-timeout 5000`, and a port whose bus port (+10000) is free.
+    pub(crate) fn cluster(mut self) -> Self {
+        self.mode = Mode::Cluster;
+        self
+    }
+
+    /// Runs `redis-server <conf> --sentinel` instead of a data node.
+    pub(crate) fn sentinel(mut self) -> Self {
+        self.mode = Mode::Sentinel;
+        self
+    }
+
+    /// Spawns the server and waits (at most 10 s) until it answers `PING`.
+    ///
+    /// # Panics
+    ///
+    /// Panics when `redis-server` is missing, cannot bind any of several free
+    /// ports, or does not become ready in time; the message quotes the tail of
+    /// `redis.log`.
+    pub fn start(self) -> RedisServer {
+        let dir = make_temp_dir();
+        let files = Files::new(dir.path(), self.unix_socket);
+        let mut failures = Vec::new();
+        for _ in 0..START_ATTEMPTS {
+            let port = reserve_port(self.mode == Mode::Cluster);
+            // A failed attempt may have left a cluster config naming the old port.
+            let _ = fs::remove_file(&files.nodes_conf);
+            write_file(&files.conf, &self.config(&files, port));
+            match launch(&files, self.mode, port) {
+                Ok(child) => {
+                    return RedisServer {
+                        child: Mutex::new(Some(child)),
+                        port,
+                        mode: self.mode,
+                        files,
+                        dir,
+                    };
+                }
+                Err(LaunchError::AddrInUse(detail)) => failures.push(detail),
+                Err(LaunchError::Fatal(detail)) => panic!("{detail}"),
+            }
+        }
+        panic!(
+            "redis-server could not bind a free port after {START_ATTEMPTS} attempts:\n{}",
+            failures.join("\n---\n")
+        );
+    }
+
+    fn config(&self, files: &Files, port: u16) -> String {
+        let mut lines = vec![
+            format!("port {port}"),
+            "bind 127.0.0.1".to_owned(),
+            format!("dir {}", quote(&files.dir.to_string_lossy())),
+            format!("logfile {}", quote(&files.log.to_string_lossy())),
+            "daemonize no".to_owned(),
+            "save \"\"".to_owned(),
+            "appendonly no".to_owned(),
+            // Replicas sync at once instead of waiting 5 s for company.
+            "repl-diskless-sync-delay 0".to_owned(),
+        ];
+        if redis_version() >= (7, 0, 0) {
+            // DEBUG SLEEP etc. are refused by default since 7.0.
+            lines.push("enable-debug-command yes".to_owned());
+        }
+        if let Some(socket) = &files.socket {
+            lines.push(format!("unixsocket {}", quote(&socket.to_string_lossy())));
+            lines.push("unixsocketperm 700".to_owned());
+        }
+        if self.mode == Mode::Cluster {
+            lines.push("cluster-enabled yes".to_owned());
+            lines.push(format!(
+                "cluster-config-file {}",
+                quote(&files.nodes_conf.to_string_lossy())
+            ));
+            lines.push("cluster-node-timeout 5000".to_owned());
+            // CLUSTER SLOTS lists a replica only once its replication offset
+            // is non-zero, which an idle master only moves with its periodic
+            // PING to replicas (10 s by default).
+            lines.push("repl-ping-replica-period 1".to_owned());
+        }
+        if let Some(password) = &self.requirepass {
+            lines.push(format!("requirepass {}", quote(password)));
+        }
+        for (name, password) in &self.acl_users {
+            lines.push(format!(
+                "user {} on {} ~* &* +@all",
+                quote(name),
+                quote(&format!(">{password}"))
+            ));
+        }
+        lines.extend(self.args.iter().cloned());
+        let mut text = lines.join("\n");
+        text.push('\n');
+        text
+    }
+}
+
+/// Paths inside a server's temporary directory.
+#[derive(Debug)]
+struct Files {
+    dir: PathBuf,
+    conf: PathBuf,
+    log: PathBuf,
+    stderr: PathBuf,
+    nodes_conf: PathBuf,
+    socket: Option<PathBuf>,
+}
+
+impl Files {
+    fn new(dir: &Path, unix_socket: bool) -> Self {
+        Self {
+            dir: dir.to_owned(),
+            conf: dir.join("redis.conf"),
+            log: dir.join("redis.log"),
+            stderr: dir.join("stderr.log"),
+            nodes_conf: dir.join("nodes.conf"),
+            socket: unix_socket.then(|| dir.join("redis.sock")),
+        }
+    }
+}
+
+/// A `redis-server` process owned by a test.
+///
+/// It listens on `127.0.0.1:<free port>` and, unless disabled, on
+/// `<tempdir>/redis.sock`. Persistence is off. Dropping the handle kills the
+/// process with `SIGKILL`, reaps it and removes the temporary directory, so no
+/// server outlives its test, even one that panicked.
+///
+/// The process handle sits behind a mutex, so [`kill`](Self::kill) and
+/// [`restart`](Self::restart) take `&self` and the server can be shared
+/// between threads.
+#[derive(Debug)]
+pub struct RedisServer {
+    child: Mutex<Option<Child>>,
+    port: u16,
+    mode: Mode,
+    files: Files,
+    // Declared last: removed after the process is gone.
+    dir: TempDir,
+}
+
+impl RedisServer {
+    /// Starts a default server (TCP and Unix socket, no password).
+    ///
+    /// # Panics
+    ///
+    /// See [`RedisServerBuilder::start`].
+    pub fn start() -> RedisServer {
+        Self::builder().start()
+    }
+
+    /// A builder for a server with a password, ACL users or extra directives.
+    pub fn builder() -> RedisServerBuilder {
+        RedisServerBuilder::default()
+    }
+
+    /// The TCP port (on `127.0.0.1`).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `127.0.0.1:<port>`.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, self.port))
+    }
+
+    /// The Unix socket path, when enabled.
+    pub fn unix_path(&self) -> Option<&Path> {
+        self.files.socket.as_deref()
+    }
+
+    /// `redis://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// The server's temporary directory (config, `redis.log`, socket).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Version of the `redis-server` binary, e.g. `(7, 0, 15)`.
+    pub fn version(&self) -> (u32, u32, u32) {
+        redis_version()
+    }
+
+    /// Process id while the server runs; `None` after [`kill`](Self::kill).
+    pub fn pid(&self) -> Option<u32> {
+        self.lock_child().as_ref().map(Child::id)
+    }
+
+    /// Whether the process is alive (started, not killed, not exited).
+    pub fn is_running(&self) -> bool {
+        match self.lock_child().as_mut() {
+            Some(child) => matches!(child.try_wait(), Ok(None)),
+            None => false,
+        }
+    }
+
+    /// Sends one command over a fresh TCP connection; see [`crate::command`].
+    ///
+    /// # Panics
+    ///
+    /// Panics when the server cannot be reached.
+    pub fn command(&self, args: &[&str]) -> String {
+        raw::command(self.addr(), args)
+    }
+
+    /// Kills the process with `SIGKILL` and reaps it. Connects then fail until
+    /// [`restart`](Self::restart). Does nothing when it is not running.
+    pub fn kill(&self) {
+        let mut guard = self.lock_child();
+        if let Some(child) = guard.take() {
+            stop(child);
+        }
+    }
+
+    /// Starts the server again with the same configuration, port and Unix
+    /// socket (killing it first if it still runs) and waits until it answers.
+    /// Data is not kept (persistence is off); a cluster node keeps its
+    /// `nodes.conf` and rejoins with the same id, a sentinel its rewritten
+    /// config.
+    ///
+    /// # Panics
+    ///
+    /// Panics when the port stays taken or the server does not become ready.
+    pub fn restart(&self) {
+        let mut guard = self.lock_child();
+        if let Some(child) = guard.take() {
+            stop(child);
+        }
+        let mut last = String::new();
+        for _ in 0..RESTART_ATTEMPTS {
+            match launch(&self.files, self.mode, self.port) {
+                Ok(child) => {
+                    *guard = Some(child);
+                    return;
+                }
+                Err(LaunchError::AddrInUse(detail)) => {
+                    last = detail;
+                    thread::sleep(RESTART_BACKOFF);
+                }
+                Err(LaunchError::Fatal(detail)) => panic!("restart: {detail}"),
+            }
+        }
+        panic!("restart: port {} stayed in use:\n{last}", self.port);
+    }
+
+    fn lock_child(&self) -> MutexGuard<'_, Option<Child>> {
+        // A panic while holding the lock leaves consistent data behind.
+        self.child
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let child = self
+            .child
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(child) = child {
+            stop(child);
+        }
+    }
+}
+
+fn stop(mut child: Child) {
+    // Errors mean it already exited; `wait` still reaps it.
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+enum LaunchError {
+    /// The port was taken; try another one (or the same one later).
+    AddrInUse(String),
+    /// Anything else: report and give up.
+    Fatal(String),
+}
+
+/// Spawns `redis-server` on `files.conf` and waits until it is ready.
+fn launch(files: &Files, mode: Mode, port: u16) -> Result<Child, LaunchError> {
+    let log_offset = fs::metadata(&files.log).map(|m| m.len()).unwrap_or(0);
+    let stderr = File::create(&files.stderr)
+        .map_err(|err| LaunchError::Fatal(format!("creating {}: {err}", files.stderr.display())))?;
+    let mut command = Command::new(redis_server_path());
+    command.arg(&files.conf);
+    if mode == Mode::Sentinel {
+        command.arg("--sentinel");
+    }
+    let mut child = command
+        .current_dir(&files.dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .map_err(|err| LaunchError::Fatal(format!("spawning redis-server: {err}")))?;
+
+    // Only this process writes the marker into this log, after binding its
+    // port, so a reply from some other server on the port is not mistaken
+    // for ours.
+    let marker = match mode {
+        Mode::Sentinel => "Sentinel ID is",
+        Mode::Standalone | Mode::Cluster => "Ready to accept connections",
+    };
+    let addr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port));
+    let deadline = Instant::now() + READY_DEADLINE;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                let log = read_from(&files.log, log_offset);
+                let detail = failure_report(files, port, &format!("exited with {status}"), &log);
+                return Err(if log.contains("Address already in use") {
+                    LaunchError::AddrInUse(detail)
+                } else {
+                    LaunchError::Fatal(detail)
+                });
+            }
+            Ok(None) => {}
+            Err(err) => {
+                stop(child);
+                return Err(LaunchError::Fatal(format!(
+                    "waiting for redis-server: {err}"
+                )));
+            }
+        }
+        if read_from(&files.log, log_offset).contains(marker) && answers_ping(addr) {
+            return Ok(child);
+        }
+        if Instant::now() >= deadline {
+            stop(child);
+            let log = read_from(&files.log, log_offset);
+            let reason = format!("did not answer PING within {READY_DEADLINE:?}");
+            return Err(LaunchError::Fatal(failure_report(
+                files, port, &reason, &log,
+            )));
+        }
+        thread::sleep(POLL_INTERVAL);
+    }
+}
+
+fn answers_ping(addr: SocketAddr) -> bool {
+    match raw::try_command(addr, &["PING"]) {
+        Ok(reply) => reply == "+PONG" || reply.starts_with("-NOAUTH"),
+        Err(_) => false,
+    }
+}
+
+fn failure_report(files: &Files, port: u16, reason: &str, log: &str) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    let tail = lines[lines.len().saturating_sub(LOG_TAIL_LINES)..].join("\n");
+    let stderr = fs::read_to_string(&files.stderr).unwrap_or_default();
+    format!(
+        "redis-server on port {port} {reason}\n--- {} (tail) ---\n{tail}\n--- stderr ---\n{stderr}",
+        files.log.display()
+    )
+}
+
+/// The part of `path` after byte `offset` (lossy UTF-8), or empty.
+fn read_from(path: &Path, offset: u64) -> String {
+    let read = || -> io::Result<String> {
+        let mut file = File::open(path)?;
+        file.seek(SeekFrom::Start(offset))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    };
+    read().unwrap_or_default()
+}
+
+fn write_file(path: &Path, contents: &str) {
+    fs::write(path, contents).unwrap_or_else(|err| panic!("writing {}: {err}", path.display()));
+}
+
+/// A temp dir short enough for a Unix socket path inside it.
+fn make_temp_dir() -> TempDir {
+    let builder = || {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("redis-test-");
+        builder
+    };
+    let dir = builder()
+        .tempdir()
+        .unwrap_or_else(|err| panic!("creating a temp dir: {err}"));
+    if dir.path().join("redis.sock").as_os_str().len() <= MAX_SOCKET_PATH {
+        return dir;
+    }
+    builder()
+        .tempdir_in("/tmp")
+        .unwrap_or_else(|err| panic!("creating a temp dir in /tmp: {err}"))
+}
+
+/// Quotes a config value for redis' config parser.
+fn quote(value: &str) -> String {
+    let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("\"{escaped}\"")
+}
+
+/// A loopback port that is free now and never handed out before by this
+/// process. For cluster nodes the bus port (`port + 10000`) must be free too.
+fn reserve_port(cluster: bool) -> u16 {
+    let mut reserved = RESERVED_PORTS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    for _ in 0..PORT_PICK_ATTEMPTS {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .unwrap_or_else(|err| panic!("binding 127.0.0.1:0: {err}"));
+        let port = match listener.local_addr() {
+            Ok(addr) => addr.port(),
+            Err(_) => continue,
+        };
+        if reserved.contains(&port) {
+            continue;
+        }
+        if cluster {
+            let Some(bus) = port.checked_add(CLUSTER_BUS_OFFSET) else {
+                continue;
+            };
+            if reserved.contains(&bus) || TcpListener::bind((Ipv4Addr::LOCALHOST, bus)).is_err() {
+                continue;
+            }
+            reserved.insert(bus);
+        }
+        reserved.insert(port);
+        return port;
+    }
+    panic!("no free loopback port found after {PORT_PICK_ATTEMPTS} attempts");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote;
+
+    #[test]
+    fn quotes_config_values() {
+        assert_eq!(quote("plain"), "\"plain\"");
+        assert_eq!(quote(r#"a "b" \c"#), r#""a \"b\" \\c""#);
+    }
+}

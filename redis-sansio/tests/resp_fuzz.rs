@@ -1,0 +1,163 @@
+//! A bounded randomized test that CI runs every time, on stable: random valid streams,
+//! mutated, fed whole, byte by byte, in random pieces and through the validating
+//! [`Skip`] builder. Nothing panics and every way of feeding agrees.
+//!
+//! The coverage-guided version of this lives in `fuzz/` (`cargo fuzz run decode`).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use common::*;
+use redis_sansio::resp::{Decoder, Frame, Skip, encode_frame};
+
+/// xorshift64*: deterministic, so a failure names its seed and can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn random_frame(rng: &mut Rng, depth: usize) -> Frame {
+    let text = |rng: &mut Rng| -> bytes::Bytes {
+        let len = rng.below(6);
+        (0..len)
+            .map(|_| b"ab c:\x00\xff"[rng.below(7)])
+            .collect::<Vec<u8>>()
+            .into()
+    };
+    let kinds = if depth > 3 { 11 } else { 16 };
+    match rng.below(kinds) {
+        0 => Frame::SimpleString(text(rng)),
+        1 => Frame::SimpleError(text(rng)),
+        2 => Frame::Integer(rng.next() as i64 >> rng.below(64)),
+        3 => Frame::BulkString(text(rng)),
+        4 => Frame::BulkError(text(rng)),
+        5 => Frame::Verbatim {
+            format: *b"txt",
+            text: text(rng),
+        },
+        6 => [Frame::Null, Frame::NullBulk, Frame::NullArray][rng.below(3)].clone(),
+        7 => Frame::Double([0.5, -1e300, f64::INFINITY, f64::NAN, 3.0][rng.below(5)]),
+        8 => Frame::Boolean(rng.below(2) == 0),
+        9 => Frame::BigNumber(bytes::Bytes::from(format!("-{}", rng.next()))),
+        10 => Frame::Integer(0),
+        11 => Frame::Array(
+            (0..rng.below(4))
+                .map(|_| random_frame(rng, depth + 1))
+                .collect(),
+        ),
+        12 => Frame::Set(
+            (0..rng.below(4))
+                .map(|_| random_frame(rng, depth + 1))
+                .collect(),
+        ),
+        13 => Frame::Push(
+            (0..rng.below(4))
+                .map(|_| random_frame(rng, depth + 1))
+                .collect(),
+        ),
+        14 => Frame::Map(
+            (0..rng.below(3))
+                .map(|_| (random_frame(rng, depth + 1), random_frame(rng, depth + 1)))
+                .collect(),
+        ),
+        _ => Frame::Attributed {
+            attributes: vec![(random_frame(rng, depth + 1), random_frame(rng, depth + 1))],
+            value: Box::new(random_frame(rng, depth + 1)),
+        },
+    }
+}
+
+fn mutate(rng: &mut Rng, wire: &mut Vec<u8>) {
+    const INTERESTING: &[u8] = b"\r\n$*%~>|!=;:_.,#(+-?0123456789";
+    for _ in 0..rng.below(4) {
+        if wire.is_empty() {
+            return;
+        }
+        let at = rng.below(wire.len());
+        match rng.below(5) {
+            0 => wire[at] = INTERESTING[rng.below(INTERESTING.len())],
+            1 => wire[at] = rng.next() as u8,
+            2 => wire.insert(at, INTERESTING[rng.below(INTERESTING.len())]),
+            3 => {
+                wire.remove(at);
+            }
+            _ => wire.truncate(at),
+        }
+    }
+}
+
+/// Frames and error through the validating builder.
+fn skip_outcome(input: &[u8]) -> (usize, Option<redis_sansio::ProtocolError>) {
+    let mut decoder = Decoder::with_builder(Skip);
+    let mut buf = BytesMut::from(input);
+    let mut count = 0;
+    loop {
+        match decoder.decode(&mut buf) {
+            Ok(Some(())) => count += 1,
+            Ok(None) => return (count, None),
+            Err(error) => return (count, Some(error)),
+        }
+    }
+}
+
+#[test]
+fn random_and_mutated_streams_decode_the_same_however_fed() {
+    let started = Instant::now();
+    let mut rng = Rng(0x5EED_F0C0_DEC0);
+    let mut iterations = 0;
+    while iterations < 20_000 && started.elapsed() < Duration::from_secs(20) {
+        iterations += 1;
+        let frames: Vec<Frame> = (0..1 + rng.below(3))
+            .map(|_| random_frame(&mut rng, 0))
+            .collect();
+        let mut out = BytesMut::new();
+        for frame in &frames {
+            encode_frame(&mut out, frame);
+        }
+        let mut wire = out.to_vec();
+        let mutated = rng.below(4) != 0;
+        if mutated {
+            mutate(&mut rng, &mut wire);
+        }
+        let whole = decode_whole(&wire);
+        if !mutated {
+            assert_eq!(
+                canonical(&whole.frames),
+                canonical(&frames),
+                "iteration {iterations}"
+            );
+        }
+        assert_same(
+            &format!("iteration {iterations}, bytewise"),
+            &whole,
+            &decode_bytewise(&wire),
+        );
+        let mut cuts: Vec<usize> = (0..rng.below(5))
+            .map(|_| rng.below(wire.len() + 1))
+            .collect();
+        cuts.sort_unstable();
+        let pieces = decode_in_pieces(&wire, &cuts, &mut Decoder::new());
+        assert_same(
+            &format!("iteration {iterations}, cuts {cuts:?}"),
+            &whole,
+            &pieces,
+        );
+        assert_eq!(
+            skip_outcome(&wire),
+            (whole.frames.len(), whole.error.clone()),
+            "iteration {iterations}: the Skip builder disagrees"
+        );
+    }
+    assert!(iterations >= 100, "only {iterations} iterations ran");
+}

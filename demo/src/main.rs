@@ -127,7 +127,7 @@ fn main() -> std::io::Result<()> {
     );
     println!(
         "INCRBYFLOAT  -> {}",
-        show(&session.call(Cmd::new("INCRBYFLOAT").arg("pi").arg(3.14159))?)
+        show(&session.call(Cmd::new("INCRBYFLOAT").arg("balance").arg(2.5))?)
     );
     session.call(
         Cmd::new("HSET")

@@ -17,3 +17,8 @@ pub mod resp;
 
 pub use cmd::Cmd;
 pub use error::ProtocolError;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExamples;

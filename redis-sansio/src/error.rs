@@ -1,5 +1,6 @@
 //! The error kinds of the core.
 
+use bytes::Bytes;
 use thiserror::Error;
 
 /// Bytes from the peer that break the protocol, or exceed a configured limit.
@@ -85,4 +86,204 @@ pub enum ProtocolError {
     /// Server side: an element of a request array that is not a bulk string.
     #[error("expected '$' in request, got {0:#04x}")]
     ExpectedBulk(u8),
+}
+
+/// A reply that is an error, with its kind parsed from the first word.
+///
+/// The raw message is kept as bytes: Redis quotes user input inside errors, so it need
+/// not be UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerError {
+    kind: ServerErrorKind,
+    message: Bytes,
+}
+
+/// The kinds of server errors the rest of the stack acts on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ServerErrorKind {
+    /// `MOVED slot host:port`: the slot lives elsewhere now; update the slot map.
+    Moved(Redirect),
+    /// `ASK slot host:port`: ask that node once, after `ASKING`.
+    Ask(Redirect),
+    /// `TRYAGAIN`: a multi-key command during resharding; retry later.
+    TryAgain,
+    /// `CLUSTERDOWN`: the cluster cannot serve the request.
+    ClusterDown,
+    /// `LOADING`: the server is loading its dataset.
+    Loading,
+    /// `BUSY`: a script or function is running too long.
+    Busy,
+    /// `NOSCRIPT`: `EVALSHA` of a script the server does not have.
+    NoScript,
+    /// `NOAUTH`: authentication required.
+    NoAuth,
+    /// `WRONGPASS`: wrong user or password.
+    WrongPass,
+    /// `NOPERM`: the user may not run this command or touch this key.
+    NoPerm,
+    /// `WRONGTYPE`: the key holds another type.
+    WrongType,
+    /// `READONLY`: a write sent to a replica.
+    ReadOnly,
+    /// `MASTERDOWN`: a replica whose link to its master is down.
+    MasterDown,
+    /// `EXECABORT`: a transaction discarded because a queued command was refused.
+    ExecAbort,
+    /// `NOPROTO`: the protocol version asked for in `HELLO` is not supported.
+    NoProto,
+    /// `ERR`: the generic error.
+    Err,
+    /// Any other error code (the first word of the message).
+    Other(String),
+}
+
+/// Where a `MOVED` or `ASK` error sends a request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Redirect {
+    /// The hash slot of the request's keys.
+    pub slot: u16,
+    /// The node to send it to, as `host:port` (the host may be empty: "the same host").
+    pub addr: String,
+}
+
+impl ServerError {
+    /// Parses an error reply's text (without the leading `-` or `!`).
+    pub fn new(message: Bytes) -> Self {
+        let code_len = message
+            .iter()
+            .position(|&b| b == b' ')
+            .unwrap_or(message.len());
+        let code = &message[..code_len];
+        let redirect = || {
+            let rest = std::str::from_utf8(&message[code_len..]).ok()?.trim();
+            let (slot, addr) = rest.split_once(' ')?;
+            Some(Redirect {
+                slot: slot.parse().ok().filter(|&s: &u16| s < 16384)?,
+                addr: addr.to_string(),
+            })
+        };
+        let kind = match code {
+            b"MOVED" => redirect().map_or_else(|| other(code), ServerErrorKind::Moved),
+            b"ASK" => redirect().map_or_else(|| other(code), ServerErrorKind::Ask),
+            b"TRYAGAIN" => ServerErrorKind::TryAgain,
+            b"CLUSTERDOWN" => ServerErrorKind::ClusterDown,
+            b"LOADING" => ServerErrorKind::Loading,
+            b"BUSY" => ServerErrorKind::Busy,
+            b"NOSCRIPT" => ServerErrorKind::NoScript,
+            b"NOAUTH" => ServerErrorKind::NoAuth,
+            b"WRONGPASS" => ServerErrorKind::WrongPass,
+            b"NOPERM" => ServerErrorKind::NoPerm,
+            b"WRONGTYPE" => ServerErrorKind::WrongType,
+            b"READONLY" => ServerErrorKind::ReadOnly,
+            b"MASTERDOWN" => ServerErrorKind::MasterDown,
+            b"EXECABORT" => ServerErrorKind::ExecAbort,
+            b"NOPROTO" => ServerErrorKind::NoProto,
+            b"ERR" => ServerErrorKind::Err,
+            _ => other(code),
+        };
+        ServerError { kind, message }
+    }
+
+    /// The parsed kind.
+    pub fn kind(&self) -> &ServerErrorKind {
+        &self.kind
+    }
+
+    /// The whole message as the server sent it, error code first.
+    pub fn message(&self) -> &Bytes {
+        &self.message
+    }
+
+    /// The message as text, with invalid UTF-8 replaced.
+    pub fn message_lossy(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.message)
+    }
+}
+
+fn other(code: &[u8]) -> ServerErrorKind {
+    ServerErrorKind::Other(String::from_utf8_lossy(code).into_owned())
+}
+
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "server error: {}", self.message_lossy())
+    }
+}
+
+impl std::error::Error for ServerError {}
+
+/// A call the connection refused; the connection itself is unharmed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The connection is closed (or closing); nothing more can be sent.
+    #[error("the connection is closed")]
+    Closed,
+    /// A RESP2 connection with active subscriptions accepts only (P|S)SUBSCRIBE,
+    /// (P|S)UNSUBSCRIBE, PING and QUIT.
+    #[error("{command} is not allowed while subscribed on a RESP2 connection")]
+    Subscribed {
+        /// The refused command's name.
+        command: String,
+    },
+    /// A connection in MONITOR mode only streams; close it to stop.
+    #[error("the connection is in MONITOR mode")]
+    Monitoring,
+    /// Commands that change what the connection itself is (`HELLO`, `RESET`) belong to
+    /// the handshake and the configuration, not to `send`.
+    #[error("{command} changes the connection's protocol state; set it in the configuration")]
+    ConnectionState {
+        /// The refused command's name.
+        command: String,
+    },
+    /// An empty command, or a transaction with no commands.
+    #[error("empty command")]
+    Empty,
+}
+
+/// Why a connection closed. Every request still pending fails with it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// The peer closed the connection.
+    #[error("the server closed the connection")]
+    Eof,
+    /// The application called `close`.
+    #[error("the connection was closed locally")]
+    Local,
+    /// The server sent bytes that break the protocol.
+    #[error("protocol error: {0}")]
+    Protocol(#[from] ProtocolError),
+    /// The handshake did not finish in time.
+    #[error("the handshake timed out")]
+    HandshakeTimeout,
+    /// The server refused the credentials (or required some that were not configured).
+    #[error("authentication failed: {0}")]
+    Auth(ServerError),
+    /// The server refused another part of the handshake (such as `SELECT`).
+    #[error("handshake failed: {0}")]
+    Handshake(ServerError),
+    /// The server sent a reply when no request was waiting for one: the stream can
+    /// no longer be matched to requests.
+    #[error("the server sent a reply nobody asked for")]
+    UnexpectedReply,
+}
+
+/// Why a request has no reply.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The server answered with an error.
+    #[error(transparent)]
+    Server(ServerError),
+    /// No reply came before the deadline. A reply that comes later is dropped.
+    #[error("the request timed out")]
+    Timeout,
+    /// The connection closed before the reply came.
+    #[error("the connection closed: {0}")]
+    Closed(CloseReason),
+    /// `EXEC` returned null: a `WATCH`ed key changed, nothing was executed.
+    #[error("the transaction was aborted because a watched key changed")]
+    WatchConflict,
 }

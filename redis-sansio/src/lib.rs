@@ -7,16 +7,25 @@
 //! - [`resp`]: RESP2 and RESP3 values, an incremental zero-copy decoder, the encoder,
 //!   and a request decoder for servers and proxies.
 //! - [`Cmd`]: a command being built, encoded as it grows.
-//! - [`ProtocolError`]: bytes that break the protocol or a limit.
+//! - [`conn`]: one connection as a state machine: handshake, request/reply matching,
+//!   pub/sub and MONITOR modes, deadlines.
+//! - [`config`]: connection settings, from `redis://`, `rediss://` and `unix://` URLs.
+//! - Errors: [`ProtocolError`] (bad bytes; fatal), [`ServerError`] (an error reply,
+//!   with its kind parsed), [`SendError`] (a refused call; harmless),
+//!   [`RequestError`] (why a request has no reply), [`CloseReason`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod cmd;
+pub mod config;
+pub mod conn;
 mod error;
 pub mod resp;
 
-pub use cmd::Cmd;
-pub use error::ProtocolError;
+pub use cmd::{Args, Cmd};
+pub use error::{
+    CloseReason, ProtocolError, Redirect, RequestError, SendError, ServerError, ServerErrorKind,
+};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -1,0 +1,635 @@
+//! One Redis connection as a state machine: handshake, request/reply matching,
+//! pub/sub and MONITOR modes, and deadlines, with no IO and no clock.
+
+mod command;
+mod event;
+mod handshake;
+mod pending;
+mod pubsub;
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use bytes::{Buf, BufMut, BytesMut};
+
+pub use command::SubscriptionKind;
+pub use event::Event;
+pub use pending::RequestId;
+pub use pubsub::{Message, Subscriptions};
+
+use command::CommandClass;
+use handshake::{Handshake, Progress};
+use pending::{Expect, Pending, PendingQueue};
+use pubsub::{Confirmation, PubSubFrame};
+
+use crate::config::{ConnectionConfig, ProtocolVersion};
+use crate::resp::{Decoder, Frame, write_array_header, write_bulk};
+use crate::{CloseReason, Cmd, RequestError, SendError, ServerError};
+
+/// How long the handshake may take when the configuration sets no connect timeout.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a blocking command may take beyond its own timeout before it is timed out,
+/// when the configuration sets no response timeout.
+pub const DEFAULT_BLOCKING_MARGIN: Duration = Duration::from_secs(2);
+
+/// The least spare room [`Connection::read_buf`] offers.
+const READ_CHUNK: usize = 16 * 1024;
+/// The most spare room it offers, when a large reply is arriving.
+const MAX_READ_CHUNK: usize = 1024 * 1024;
+
+/// Where a connection is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    /// The handshake is on the wire; requests sent now are held until it is done.
+    Handshaking,
+    /// Requests go out as they are sent.
+    Ready,
+    /// Closed; [`Event::Closed`] has been (or is about to be) emitted.
+    Closed,
+}
+
+/// One connection to a Redis server, as a pure state machine.
+///
+/// It owns no socket and reads no clock. Its methods come in four kinds, after
+/// quinn-proto's `Connection`:
+///
+/// - **Getters** (`&self`): [`state`](Self::state), [`protocol`](Self::protocol),
+///   [`in_flight`](Self::in_flight), [`wants_read`](Self::wants_read),
+///   [`wants_write`](Self::wants_write), [`subscriptions`](Self::subscriptions).
+/// - **Inputs**: [`handle_read`](Self::handle_read) after reading into
+///   [`read_buf`](Self::read_buf) (the socket reads straight into the connection's
+///   buffer), [`handle_input`](Self::handle_input) to copy bytes in instead,
+///   [`handle_eof`](Self::handle_eof), [`handle_timeout`](Self::handle_timeout).
+/// - **Application calls**: [`send`](Self::send), [`send_transaction`](Self::send_transaction),
+///   [`close`](Self::close). Several sends before a drain form a pipeline.
+/// - **Drains**: [`transmit`](Self::transmit) with [`advance_transmit`](Self::advance_transmit)
+///   (short writes resume where they stopped), [`poll_event`](Self::poll_event),
+///   [`poll_timeout`](Self::poll_timeout).
+///
+/// After any input or application call, drain: write out `transmit()`, take events
+/// until `None`, and re-arm the timer from `poll_timeout()`. That loop is the whole
+/// adapter:
+///
+/// ```
+/// use std::time::Instant;
+/// use bytes::BytesMut;
+/// use redis_sansio::config::ConnectionConfig;
+/// use redis_sansio::conn::{Connection, Event};
+/// use redis_sansio::resp::{Frame, RequestDecoder, encode_frame};
+/// use redis_sansio::Cmd;
+///
+/// /// An in-memory stand-in for a server: answers HELLO with a map, SET with +OK,
+/// /// GET with the value, everything else with +OK.
+/// struct FakeServer { decoder: RequestDecoder, input: BytesMut, value: Frame }
+/// impl FakeServer {
+///     fn answer(&mut self, bytes: &[u8]) -> BytesMut {
+///         self.input.extend_from_slice(bytes);
+///         let mut out = BytesMut::new();
+///         while let Some(args) = self.decoder.decode(&mut self.input).unwrap() {
+///             let reply = match args[0].to_ascii_uppercase().as_slice() {
+///                 b"HELLO" => Frame::Map(vec![(Frame::bulk("proto"), Frame::Integer(3))]),
+///                 b"SET" => { self.value = Frame::BulkString(args[2].clone()); Frame::simple("OK") }
+///                 b"GET" => self.value.clone(),
+///                 _ => Frame::simple("OK"),
+///             };
+///             encode_frame(&mut out, &reply);
+///         }
+///         out
+///     }
+/// }
+///
+/// let mut server = FakeServer { decoder: RequestDecoder::new(), input: BytesMut::new(), value: Frame::Null };
+/// let now = Instant::now();
+/// let mut conn = Connection::new(ConnectionConfig::default(), now);
+/// let set = conn.send(&Cmd::new("SET").arg("k").arg("v"), now).unwrap();
+/// let get = conn.send(&Cmd::new("GET").arg("k"), now).unwrap();
+///
+/// let mut replies = Vec::new();
+/// while replies.len() < 2 {
+///     // Write what the connection has to send (the "socket" takes it all).
+///     let answer = server.answer(conn.transmit());
+///     let written = conn.transmit().len();
+///     conn.advance_transmit(written);
+///     // Read the server's answer into the connection's own buffer.
+///     let buf = conn.read_buf();
+///     buf[..answer.len()].copy_from_slice(&answer);
+///     conn.handle_read(answer.len(), now);
+///     // Take the events.
+///     while let Some(event) = conn.poll_event() {
+///         if let Event::Reply { id, result } = event {
+///             replies.push((id, result.unwrap()));
+///         }
+///     }
+///     // An adapter would now arm its timer from conn.poll_timeout().
+/// }
+/// assert_eq!(replies, [(set, Frame::simple("OK")), (get, Frame::bulk("v"))]);
+/// ```
+#[derive(Debug)]
+pub struct Connection {
+    config: ConnectionConfig,
+    state: State,
+    protocol: ProtocolVersion,
+    handshake: Option<Handshake>,
+    handshake_deadline: Option<Instant>,
+    decoder: Decoder,
+    /// Received bytes (the first `rx_filled`), then zeroed spare room for the next read.
+    rx: BytesMut,
+    rx_filled: usize,
+    /// Bytes to write to the socket.
+    tx: BytesMut,
+    /// Requests sent during the handshake, released when it is done.
+    held: BytesMut,
+    pending: PendingQueue,
+    next_id: u64,
+    subscriptions: Subscriptions,
+    monitoring: bool,
+    events: VecDeque<Event>,
+}
+
+impl Connection {
+    /// A connection configured by `config`, its handshake already queued for
+    /// [`transmit`](Self::transmit). Call it once the socket is connected.
+    pub fn new(config: ConnectionConfig, now: Instant) -> Self {
+        let mut tx = BytesMut::with_capacity(4096);
+        let handshake = Handshake::start(&config, &mut tx);
+        let timeout = config.connect_timeout.unwrap_or(DEFAULT_HANDSHAKE_TIMEOUT);
+        let mut conn = Connection {
+            protocol: config.protocol,
+            state: State::Handshaking,
+            handshake_deadline: handshake.as_ref().map(|_| now + timeout),
+            handshake,
+            config,
+            decoder: Decoder::new(),
+            rx: BytesMut::new(),
+            rx_filled: 0,
+            tx,
+            held: BytesMut::new(),
+            pending: PendingQueue::default(),
+            next_id: 0,
+            subscriptions: Subscriptions::default(),
+            monitoring: false,
+            events: VecDeque::new(),
+        };
+        if conn.handshake.is_none() {
+            conn.finish_handshake(conn.config.protocol, None);
+        }
+        conn
+    }
+
+    // ---- A: getters -------------------------------------------------------------
+
+    /// Where the connection is in its life.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The protocol spoken: the configured one until the handshake says otherwise.
+    pub fn protocol(&self) -> ProtocolVersion {
+        self.protocol
+    }
+
+    /// The configuration the connection was made with.
+    pub fn config(&self) -> &ConnectionConfig {
+        &self.config
+    }
+
+    /// Requests still expecting bytes from the server, including those already timed
+    /// out whose late replies are yet to be dropped.
+    pub fn in_flight(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// True while the connection expects bytes: a handshake, requests in flight,
+    /// subscriptions or MONITOR. Adapters may read at any time regardless, to notice
+    /// the server closing.
+    pub fn wants_read(&self) -> bool {
+        self.state != State::Closed
+            && (self.state == State::Handshaking
+                || !self.pending.is_empty()
+                || !self.subscriptions.is_empty()
+                || self.monitoring)
+    }
+
+    /// True while [`transmit`](Self::transmit) has bytes to write.
+    pub fn wants_write(&self) -> bool {
+        !self.tx.is_empty()
+    }
+
+    /// The channels, patterns and shard channels the server has confirmed, for an
+    /// adapter to subscribe again after reconnecting.
+    pub fn subscriptions(&self) -> &Subscriptions {
+        &self.subscriptions
+    }
+
+    /// True once `MONITOR` has been confirmed.
+    pub fn is_monitoring(&self) -> bool {
+        self.monitoring
+    }
+
+    // ---- B: inputs --------------------------------------------------------------
+
+    /// Spare room to read socket bytes into, at least 16 KiB; then call
+    /// [`handle_read`](Self::handle_read) with how many bytes were read. The room is
+    /// zeroed once and reused, so reading into it costs no extra copy.
+    pub fn read_buf(&mut self) -> &mut [u8] {
+        let chunk = self.rx_filled.clamp(READ_CHUNK, MAX_READ_CHUNK);
+        if self.rx.len() - self.rx_filled < chunk / 4 {
+            self.rx.resize(self.rx_filled + chunk, 0);
+        }
+        &mut self.rx[self.rx_filled..]
+    }
+
+    /// The first `n` bytes of [`read_buf`](Self::read_buf) hold new input: decode it.
+    ///
+    /// Emits replies, messages and, on bytes that break the protocol, the failure of
+    /// every pending request followed by [`Event::Closed`].
+    pub fn handle_read(&mut self, n: usize, now: Instant) {
+        let _ = now;
+        if self.state == State::Closed {
+            return;
+        }
+        self.rx_filled += n.min(self.rx.len() - self.rx_filled);
+        // Decode from the received bytes alone; the spare room is set aside and put
+        // back after, without copying (the two halves stay one allocation).
+        let spare = self.rx.split_off(self.rx_filled);
+        loop {
+            match self.decoder.decode(&mut self.rx) {
+                Ok(Some(frame)) => self.handle_frame(frame),
+                Ok(None) => break,
+                Err(error) => {
+                    self.fail(CloseReason::Protocol(error));
+                    break;
+                }
+            }
+            if self.state == State::Closed {
+                break;
+            }
+        }
+        self.rx_filled = self.rx.len();
+        self.rx.unsplit(spare);
+    }
+
+    /// Copies `input` into the connection and decodes it: the convenience form of
+    /// [`read_buf`](Self::read_buf) plus [`handle_read`](Self::handle_read).
+    pub fn handle_input(&mut self, mut input: &[u8], now: Instant) {
+        while !input.is_empty() && self.state != State::Closed {
+            let buf = self.read_buf();
+            let n = buf.len().min(input.len());
+            buf[..n].copy_from_slice(&input[..n]);
+            input = &input[n..];
+            self.handle_read(n, now);
+        }
+    }
+
+    /// The server closed the connection (the socket read returned 0 bytes).
+    pub fn handle_eof(&mut self, now: Instant) {
+        let _ = now;
+        self.fail(CloseReason::Eof);
+    }
+
+    /// The timer armed from [`poll_timeout`](Self::poll_timeout) fired: fail what is
+    /// overdue. A timed-out request's reply, if it comes later, is dropped.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.state == State::Handshaking && self.handshake_deadline.is_some_and(|d| d <= now) {
+            self.fail(CloseReason::HandshakeTimeout);
+            return;
+        }
+        while let Some(id) = self.pending.expire_one(now) {
+            self.events.push_back(Event::Reply {
+                id,
+                result: Err(RequestError::Timeout),
+            });
+        }
+    }
+
+    // ---- C: application calls ---------------------------------------------------
+
+    /// Queues `cmd`; its outcome comes as one [`Event::Reply`] with the returned id.
+    ///
+    /// Requests sent while the handshake runs are held and go out, in order, as soon
+    /// as it is done. The request's deadline is `now` plus the configured response
+    /// timeout; a blocking command's is its own timeout plus that margin (none when it
+    /// blocks forever).
+    pub fn send(&mut self, cmd: &Cmd, now: Instant) -> Result<RequestId, SendError> {
+        if cmd.is_empty() {
+            return Err(SendError::Empty);
+        }
+        let class = self.check_sendable(cmd)?;
+        let expect = match class {
+            CommandClass::Subscribe(kind, n) => Expect::Confirmations {
+                kind,
+                subscribe: true,
+                remaining: n,
+                all: false,
+                replies: Vec::with_capacity(n),
+            },
+            CommandClass::Unsubscribe(kind, n) => Expect::Confirmations {
+                kind,
+                subscribe: false,
+                remaining: n,
+                all: n == 0,
+                replies: Vec::new(),
+            },
+            CommandClass::Monitor => Expect::Monitor,
+            _ => Expect::One,
+        };
+        let deadline = match class {
+            CommandClass::Blocking(None) => None,
+            CommandClass::Blocking(Some(timeout)) => Some(
+                now + timeout
+                    + self
+                        .config
+                        .response_timeout
+                        .unwrap_or(DEFAULT_BLOCKING_MARGIN),
+            ),
+            _ => self.config.response_timeout.map(|timeout| now + timeout),
+        };
+        cmd.encode(self.out_buf());
+        Ok(self.push_pending(expect, deadline))
+    }
+
+    /// Queues `MULTI`, `cmds` and `EXEC` as one request. Its outcome is `EXEC`'s
+    /// array of replies; a refused queued command makes it the `EXECABORT` error, and
+    /// a null `EXEC` (a `WATCH`ed key changed) makes it [`RequestError::WatchConflict`].
+    pub fn send_transaction(&mut self, cmds: &[Cmd], now: Instant) -> Result<RequestId, SendError> {
+        if cmds.is_empty() || cmds.iter().any(Cmd::is_empty) {
+            return Err(SendError::Empty);
+        }
+        for cmd in cmds {
+            self.check_sendable(cmd)?;
+        }
+        let out = self.out_buf();
+        write_array_header(out, 1);
+        write_bulk(out, b"MULTI");
+        for cmd in cmds {
+            cmd.encode(out);
+        }
+        write_array_header(out, 1);
+        write_bulk(out, b"EXEC");
+        let expect = Expect::Transaction {
+            acks_left: cmds.len() + 1,
+        };
+        let deadline = self.config.response_timeout.map(|timeout| now + timeout);
+        Ok(self.push_pending(expect, deadline))
+    }
+
+    /// Closes the connection: every pending request fails with
+    /// [`CloseReason::Local`], then [`Event::Closed`]. The adapter closes the socket.
+    pub fn close(&mut self, now: Instant) {
+        let _ = now;
+        self.fail(CloseReason::Local);
+    }
+
+    // ---- D: drains --------------------------------------------------------------
+
+    /// Bytes waiting to be written to the socket.
+    #[must_use]
+    pub fn transmit(&self) -> &[u8] {
+        &self.tx
+    }
+
+    /// `n` bytes of [`transmit`](Self::transmit) were written.
+    pub fn advance_transmit(&mut self, n: usize) {
+        self.tx.advance(n.min(self.tx.len()));
+    }
+
+    /// The next event, oldest first.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should next be called.
+    #[must_use]
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        match self.state {
+            State::Closed => None,
+            State::Handshaking => {
+                let requests = self.pending.next_deadline();
+                match (self.handshake_deadline, requests) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                }
+            }
+            State::Ready => self.pending.next_deadline(),
+        }
+    }
+
+    // ---- internals --------------------------------------------------------------
+
+    /// Refuses what this connection cannot send now; classifies the rest.
+    fn check_sendable(&self, cmd: &Cmd) -> Result<CommandClass, SendError> {
+        if self.state == State::Closed {
+            return Err(SendError::Closed);
+        }
+        if self.monitoring || self.pending_monitor() {
+            return Err(SendError::Monitoring);
+        }
+        let class = command::classify(cmd);
+        let name = || String::from_utf8_lossy(cmd.args().next().unwrap_or_default()).into_owned();
+        match class {
+            CommandClass::ConnectionState => Err(SendError::ConnectionState { command: name() }),
+            CommandClass::Subscribe(..)
+            | CommandClass::Unsubscribe(..)
+            | CommandClass::Ping
+            | CommandClass::Quit => Ok(class),
+            _ if self.in_resp2_subscribed_mode() => Err(SendError::Subscribed { command: name() }),
+            _ => Ok(class),
+        }
+    }
+
+    /// RESP2 connections with subscriptions (or subscribing) accept only pub/sub
+    /// commands, and their replies arrive as plain arrays.
+    fn in_resp2_subscribed_mode(&self) -> bool {
+        self.protocol == ProtocolVersion::Resp2
+            && (!self.subscriptions.is_empty() || self.subscribing())
+    }
+
+    fn subscribing(&self) -> bool {
+        self.pending.subscribes() > 0
+    }
+
+    fn pending_monitor(&self) -> bool {
+        self.pending.monitors() > 0
+    }
+
+    /// Where a request's bytes go: straight out, or held behind the handshake.
+    fn out_buf(&mut self) -> &mut BytesMut {
+        match self.state {
+            State::Handshaking => &mut self.held,
+            _ => &mut self.tx,
+        }
+    }
+
+    fn push_pending(&mut self, expect: Expect, deadline: Option<Instant>) -> RequestId {
+        let id = RequestId(self.next_id);
+        self.next_id += 1;
+        self.pending.push(
+            Pending {
+                id,
+                expect,
+                timed_out: false,
+            },
+            deadline,
+        );
+        id
+    }
+
+    fn finish_handshake(&mut self, protocol: ProtocolVersion, hello: Option<Frame>) {
+        self.handshake = None;
+        self.handshake_deadline = None;
+        self.protocol = protocol;
+        self.state = State::Ready;
+        self.tx.put_slice(&self.held);
+        self.held = BytesMut::new();
+        self.events.push_back(Event::Connected { protocol, hello });
+    }
+
+    /// Routes one decoded frame: handshake, pub/sub, MONITOR, or the oldest request.
+    fn handle_frame(&mut self, frame: Frame) {
+        if let Some(handshake) = &mut self.handshake {
+            if !matches!(frame.without_attributes(), Frame::Push(_)) {
+                match handshake.handle_reply(frame, &self.config, &mut self.tx) {
+                    Progress::Waiting => {}
+                    Progress::Done { protocol, hello } => self.finish_handshake(protocol, hello),
+                    Progress::Failed(reason) => self.fail(reason),
+                }
+                return;
+            }
+        }
+        let pubsub = match frame.without_attributes() {
+            Frame::Push(items) => Some(pubsub::recognise(items)),
+            // In RESP2 subscribed mode messages and confirmations are plain arrays;
+            // anything else (PING's `["pong", ""]`) is a reply.
+            Frame::Array(items) if self.in_resp2_subscribed_mode() => {
+                pubsub::recognise(items).map(Some)
+            }
+            _ => None,
+        };
+        match pubsub {
+            Some(Some(PubSubFrame::Message(message))) => {
+                self.events.push_back(Event::Message(message))
+            }
+            Some(Some(PubSubFrame::Confirmation(confirmation))) => {
+                self.handle_confirmation(confirmation, frame)
+            }
+            Some(None) => self.events.push_back(Event::Push(frame)),
+            None if self.monitoring && self.pending.is_empty() => match frame {
+                Frame::SimpleString(line) => self.events.push_back(Event::Monitor(line)),
+                other => self.events.push_back(Event::Push(other)),
+            },
+            None => self.handle_reply(frame),
+        }
+    }
+
+    /// A subscribe or unsubscribe confirmation: counts toward the request that asked
+    /// for it, or, unasked, is reported as a push.
+    fn handle_confirmation(&mut self, confirmation: Confirmation, frame: Frame) {
+        self.subscriptions.apply(&confirmation);
+        let still_subscribed = !self.subscriptions.of(confirmation.kind).is_empty();
+        let Some(front) = self.pending.front_mut() else {
+            self.events.push_back(Event::Push(frame));
+            return;
+        };
+        let Expect::Confirmations {
+            kind,
+            subscribe,
+            remaining,
+            all,
+            replies,
+        } = &mut front.expect
+        else {
+            self.events.push_back(Event::Push(frame));
+            return;
+        };
+        if *kind != confirmation.kind || *subscribe != confirmation.subscribed {
+            self.events.push_back(Event::Push(frame));
+            return;
+        }
+        replies.push(frame);
+        let done = if *all {
+            !still_subscribed
+        } else {
+            *remaining = remaining.saturating_sub(1);
+            *remaining == 0
+        };
+        if done {
+            if let Some(Pending {
+                id,
+                timed_out: false,
+                expect: Expect::Confirmations { replies, .. },
+            }) = self.pending.pop_front()
+            {
+                self.events.push_back(Event::Reply {
+                    id,
+                    result: Ok(Frame::Array(replies)),
+                });
+            }
+        }
+    }
+
+    /// A reply for the oldest pending request.
+    fn handle_reply(&mut self, frame: Frame) {
+        let error = match frame.without_attributes() {
+            Frame::SimpleError(text) | Frame::BulkError(text) => {
+                Some(ServerError::new(text.clone()))
+            }
+            _ => None,
+        };
+        let Some(front) = self.pending.front_mut() else {
+            // A reply nobody asked for: the stream can no longer be trusted.
+            self.fail(CloseReason::UnexpectedReply);
+            return;
+        };
+        if let Expect::Transaction { acks_left } = &mut front.expect {
+            // `+OK` for MULTI, `+QUEUED` or an error per command: EXEC's reply says
+            // what came of them (EXECABORT if any was refused).
+            if *acks_left > 0 {
+                *acks_left -= 1;
+                return;
+            }
+        }
+        let Some(pending) = self.pending.pop_front() else {
+            return;
+        };
+        if matches!(pending.expect, Expect::Monitor) && error.is_none() {
+            self.monitoring = true;
+        }
+        if pending.timed_out {
+            return;
+        }
+        let result = match (pending.expect, error) {
+            (_, Some(error)) => Err(RequestError::Server(error)),
+            (Expect::Transaction { .. }, None) if frame.is_null() => {
+                Err(RequestError::WatchConflict)
+            }
+            (_, None) => Ok(frame),
+        };
+        self.events.push_back(Event::Reply {
+            id: pending.id,
+            result,
+        });
+    }
+
+    /// Closes with `reason`: fails every pending request, then emits `Closed` once.
+    fn fail(&mut self, reason: CloseReason) {
+        if self.state == State::Closed {
+            return;
+        }
+        self.state = State::Closed;
+        self.handshake = None;
+        self.handshake_deadline = None;
+        self.tx.clear();
+        self.held.clear();
+        for pending in self.pending.drain() {
+            if !pending.timed_out {
+                self.events.push_back(Event::Reply {
+                    id: pending.id,
+                    result: Err(RequestError::Closed(reason.clone())),
+                });
+            }
+        }
+        self.events.push_back(Event::Closed(reason));
+    }
+}

@@ -33,7 +33,8 @@ pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// when the configuration sets no response timeout.
 pub const DEFAULT_BLOCKING_MARGIN: Duration = Duration::from_secs(2);
 
-/// The least spare room [`Connection::read_buf`] offers.
+/// How much spare room [`Connection::read_buf`] makes when it grows the buffer; it
+/// grows once less than a quarter of this is left.
 const READ_CHUNK: usize = 16 * 1024;
 /// The most spare room it offers, when a large reply is arriving.
 const MAX_READ_CHUNK: usize = 1024 * 1024;
@@ -229,7 +230,7 @@ impl Connection {
 
     // ---- B: inputs --------------------------------------------------------------
 
-    /// Spare room to read socket bytes into, at least 16 KiB; then call
+    /// Spare room to read socket bytes into, at least 4 KiB; then call
     /// [`handle_read`](Self::handle_read) with how many bytes were read. The room is
     /// zeroed once and reused, so reading into it costs no extra copy.
     pub fn read_buf(&mut self) -> &mut [u8] {

@@ -1,0 +1,351 @@
+//! Request/reply matching, transactions, errors, deadlines and closing, scripted.
+
+mod conn_support;
+
+use std::time::Duration;
+
+use conn_support::*;
+use redis_sansio::conn::{Event, State};
+use redis_sansio::resp::Frame;
+use redis_sansio::{
+    CloseReason, ProtocolError, Redirect, RequestError, SendError, ServerErrorKind,
+};
+
+#[test]
+fn pipelines_of_any_length_are_matched_in_order() {
+    let mut s = Script::ready();
+    let ids: Vec<_> = (0..1000)
+        .map(|i| s.send(&["INCRBY", "k", &i.to_string()]))
+        .collect();
+    assert_eq!(s.conn.in_flight(), 1000);
+    assert!(s.conn.wants_write());
+    assert_eq!(s.sent().len(), 1000);
+    let replies: String = (0..1000).map(|i| format!(":{i}\r\n")).collect();
+    // Arrives in awkward pieces.
+    for piece in replies.as_bytes().chunks(7) {
+        s.conn.handle_input(piece, s.now);
+    }
+    for (i, id) in ids.into_iter().enumerate() {
+        assert_eq!(s.reply_to(id), Ok(Frame::Integer(i as i64)));
+    }
+    assert_eq!(s.conn.in_flight(), 0);
+    assert!(!s.conn.wants_read());
+}
+
+#[test]
+fn server_errors_are_parsed_into_kinds_with_the_raw_message() {
+    let mut s = Script::ready();
+    let cases = [
+        (
+            "-MOVED 3999 127.0.0.1:6381\r\n",
+            ServerErrorKind::Moved(Redirect {
+                slot: 3999,
+                addr: "127.0.0.1:6381".into(),
+            }),
+        ),
+        (
+            "-ASK 3999 :6381\r\n",
+            ServerErrorKind::Ask(Redirect {
+                slot: 3999,
+                addr: ":6381".into(),
+            }),
+        ),
+        (
+            "-TRYAGAIN Multiple keys request during rehashing of slot\r\n",
+            ServerErrorKind::TryAgain,
+        ),
+        (
+            "-CLUSTERDOWN The cluster is down\r\n",
+            ServerErrorKind::ClusterDown,
+        ),
+        (
+            "-LOADING Redis is loading the dataset in memory\r\n",
+            ServerErrorKind::Loading,
+        ),
+        (
+            "-BUSY Redis is busy running a script\r\n",
+            ServerErrorKind::Busy,
+        ),
+        (
+            "-NOSCRIPT No matching script. Please use EVAL.\r\n",
+            ServerErrorKind::NoScript,
+        ),
+        (
+            "-NOAUTH Authentication required.\r\n",
+            ServerErrorKind::NoAuth,
+        ),
+        (
+            "-WRONGPASS invalid username-password pair\r\n",
+            ServerErrorKind::WrongPass,
+        ),
+        (
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+            ServerErrorKind::WrongType,
+        ),
+        (
+            "-READONLY You can't write against a read only replica.\r\n",
+            ServerErrorKind::ReadOnly,
+        ),
+        ("-ERR syntax error\r\n", ServerErrorKind::Err),
+        (
+            "!21\r\nSYNTAX invalid syntax\r\n",
+            ServerErrorKind::Other("SYNTAX".into()),
+        ),
+        (
+            "-MOVED nonsense\r\n",
+            ServerErrorKind::Other("MOVED".into()),
+        ),
+    ];
+    for (wire, kind) in cases {
+        let id = s.send(&["GET", "k"]);
+        s.sent();
+        s.reply(wire);
+        match s.reply_to(id) {
+            Err(RequestError::Server(error)) => {
+                assert_eq!(error.kind(), &kind, "{wire}");
+                assert!(wire.contains(&*error.message_lossy()), "{wire}");
+            }
+            other => panic!("{wire}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        s.conn.state(),
+        State::Ready,
+        "server errors leave the connection open"
+    );
+}
+
+#[test]
+fn transactions_absorb_queued_replies_and_deliver_exec() {
+    let mut s = Script::ready();
+    let id = s
+        .conn
+        .send_transaction(&[cmd(&["SET", "a", "1"]), cmd(&["INCR", "a"])], s.now)
+        .unwrap();
+    s.expect_sent(&[&["MULTI"], &["SET", "a", "1"], &["INCR", "a"], &["EXEC"]]);
+    s.reply("+OK\r\n+QUEUED\r\n");
+    assert_eq!(s.next_event(), None);
+    s.reply("+QUEUED\r\n*2\r\n+OK\r\n:2\r\n");
+    assert_eq!(
+        s.reply_to(id),
+        Ok(Frame::Array(vec![Frame::simple("OK"), Frame::Integer(2)]))
+    );
+}
+
+#[test]
+fn execabort_and_watch_conflicts_are_reported_as_such() {
+    let mut s = Script::ready();
+    let aborted = s
+        .conn
+        .send_transaction(&[cmd(&["SET", "a"]), cmd(&["GET", "a"])], s.now)
+        .unwrap();
+    let conflicted = s
+        .conn
+        .send_transaction(&[cmd(&["GET", "a"])], s.now)
+        .unwrap();
+    let after = s.send(&["PING"]);
+    s.sent();
+    s.reply("+OK\r\n-ERR wrong number of arguments for 'set' command\r\n+QUEUED\r\n");
+    s.reply("-EXECABORT Transaction discarded because of previous errors.\r\n");
+    s.reply("+OK\r\n+QUEUED\r\n*-1\r\n+PONG\r\n");
+    match s.reply_to(aborted) {
+        Err(RequestError::Server(e)) => assert_eq!(e.kind(), &ServerErrorKind::ExecAbort),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.reply_to(conflicted), Err(RequestError::WatchConflict));
+    assert_eq!(s.reply_to(after), Ok(Frame::simple("PONG")));
+}
+
+#[test]
+fn timed_out_requests_drop_their_late_replies() {
+    let mut s = Script::new(config().with_response_timeout(Duration::from_secs(1)));
+    s.sent();
+    s.reply(HELLO_REPLY);
+    s.events();
+    let slow = s.send(&["DEBUG", "SLEEP", "5"]);
+    s.advance(Duration::from_millis(500));
+    let next = s.send(&["GET", "k"]);
+    assert_eq!(
+        s.conn.poll_timeout(),
+        Some(s.now + Duration::from_millis(500))
+    );
+    s.advance(Duration::from_millis(500));
+    assert_eq!(s.reply_to(slow), Err(RequestError::Timeout));
+    assert_eq!(s.next_event(), None);
+    // The late reply arrives: dropped, never given to `next`.
+    s.reply("+OK\r\n");
+    assert_eq!(s.next_event(), None);
+    assert_eq!(s.conn.in_flight(), 1);
+    s.reply("$1\r\nv\r\n");
+    assert_eq!(s.reply_to(next), Ok(Frame::bulk("v")));
+    assert_eq!(s.conn.in_flight(), 0);
+}
+
+#[test]
+fn blocking_commands_get_deadlines_from_their_own_timeout() {
+    let mut s = Script::new(config().with_response_timeout(Duration::from_millis(100)));
+    s.sent();
+    s.reply(HELLO_REPLY);
+    s.events();
+    let forever = s.send(&["BLPOP", "q", "0"]);
+    assert_eq!(
+        s.conn.poll_timeout(),
+        None,
+        "timeout 0 blocks without a deadline"
+    );
+    let _ = forever;
+    let mut s = Script::new(config().with_response_timeout(Duration::from_millis(100)));
+    s.sent();
+    s.reply(HELLO_REPLY);
+    s.events();
+    let pop = s.send(&["BLPOP", "q", "2"]);
+    assert_eq!(
+        s.conn.poll_timeout(),
+        Some(s.now + Duration::from_millis(2100))
+    );
+    s.advance(Duration::from_millis(2000));
+    assert_eq!(
+        s.next_event(),
+        None,
+        "not timed out at the command's own timeout"
+    );
+    s.reply("*-1\r\n");
+    assert_eq!(s.reply_to(pop), Ok(Frame::NullArray));
+    // XREAD BLOCK in milliseconds, WAIT too.
+    let xread = s.send(&["XREAD", "BLOCK", "300", "STREAMS", "s", "$"]);
+    assert_eq!(
+        s.conn.poll_timeout(),
+        Some(s.now + Duration::from_millis(400))
+    );
+    s.advance(Duration::from_millis(400));
+    assert_eq!(s.reply_to(xread), Err(RequestError::Timeout));
+}
+
+#[test]
+fn eof_mid_pipeline_fails_every_pending_request_then_closes_once() {
+    let mut s = Script::ready();
+    let ids: Vec<_> = (0..5).map(|_| s.send(&["PING"])).collect();
+    s.sent();
+    s.reply("+PONG\r\n+PONG\r\n+PO");
+    s.conn.handle_eof(s.now);
+    assert_eq!(s.reply_to(ids[0]), Ok(Frame::simple("PONG")));
+    assert_eq!(s.reply_to(ids[1]), Ok(Frame::simple("PONG")));
+    for &id in &ids[2..] {
+        assert_eq!(s.reply_to(id), Err(RequestError::Closed(CloseReason::Eof)));
+    }
+    assert_eq!(s.next_event(), Some(Event::Closed(CloseReason::Eof)));
+    assert_eq!(s.next_event(), None);
+    s.conn.handle_eof(s.now);
+    s.conn.close(s.now);
+    assert_eq!(s.next_event(), None, "Closed is emitted exactly once");
+    assert_eq!(s.conn.send(&cmd(&["PING"]), s.now), Err(SendError::Closed));
+    assert!(!s.conn.wants_write());
+    assert_eq!(s.conn.poll_timeout(), None);
+}
+
+#[test]
+fn protocol_errors_close_with_the_error() {
+    let mut s = Script::ready();
+    let a = s.send(&["GET", "a"]);
+    let b = s.send(&["GET", "b"]);
+    s.sent();
+    s.reply("$1\r\nx\r\n:01\r\n");
+    assert_eq!(s.reply_to(a), Ok(Frame::bulk("x")));
+    let reason = CloseReason::Protocol(ProtocolError::InvalidInteger);
+    assert_eq!(s.reply_to(b), Err(RequestError::Closed(reason.clone())));
+    assert_eq!(s.next_event(), Some(Event::Closed(reason)));
+}
+
+#[test]
+fn a_reply_nobody_asked_for_closes_the_connection() {
+    let mut s = Script::ready();
+    s.reply("+OK\r\n");
+    assert_eq!(
+        s.next_event(),
+        Some(Event::Closed(CloseReason::UnexpectedReply))
+    );
+}
+
+#[test]
+fn local_close_fails_pending_requests() {
+    let mut s = Script::ready();
+    let id = s.send(&["GET", "k"]);
+    s.conn.close(s.now);
+    assert_eq!(
+        s.reply_to(id),
+        Err(RequestError::Closed(CloseReason::Local))
+    );
+    assert_eq!(s.next_event(), Some(Event::Closed(CloseReason::Local)));
+}
+
+#[test]
+fn short_writes_resume_where_they_stopped() {
+    let mut s = Script::ready();
+    let id = s.send(&["SET", "key", "value"]);
+    let whole = s.conn.transmit().to_vec();
+    let mut written = Vec::new();
+    while s.conn.wants_write() {
+        let n = s.conn.transmit().len().min(3);
+        written.extend_from_slice(&s.conn.transmit()[..n]);
+        s.conn.advance_transmit(n);
+    }
+    assert_eq!(written, whole);
+    s.reply("+OK\r\n");
+    assert_eq!(s.reply_to(id), Ok(Frame::simple("OK")));
+}
+
+#[test]
+fn handshake_commands_are_refused_by_send() {
+    let mut s = Script::ready();
+    for name in ["HELLO", "hello", "RESET"] {
+        assert!(matches!(
+            s.conn.send(&cmd(&[name, "2"]), s.now),
+            Err(SendError::ConnectionState { .. })
+        ));
+    }
+    assert_eq!(
+        s.conn.send(&redis_sansio::Cmd::default(), s.now),
+        Err(SendError::Empty)
+    );
+    assert_eq!(s.conn.send_transaction(&[], s.now), Err(SendError::Empty));
+    assert_eq!(s.conn.in_flight(), 0, "refused sends leave no trace");
+    assert!(!s.conn.wants_write());
+}
+
+#[test]
+fn attributes_on_replies_are_kept() {
+    let mut s = Script::ready();
+    let id = s.send(&["GET", "k"]);
+    s.sent();
+    s.reply("|1\r\n+ttl\r\n:10\r\n$1\r\nv\r\n");
+    match s.reply_to(id) {
+        Ok(Frame::Attributed { attributes, value }) => {
+            assert_eq!(attributes, vec![(Frame::simple("ttl"), Frame::Integer(10))]);
+            assert_eq!(*value, Frame::bulk("v"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn read_buf_is_reused_and_zero_copy() {
+    let mut s = Script::ready();
+    let id = s.send(&["GET", "k"]);
+    s.sent();
+    let wire = b"$5\r\nhello\r\n";
+    let buf = s.conn.read_buf();
+    assert!(buf.len() >= 4 * 1024);
+    let start = buf.as_ptr() as usize;
+    buf[..wire.len()].copy_from_slice(wire);
+    s.conn.handle_read(wire.len(), s.now);
+    match s.reply_to(id) {
+        Ok(Frame::BulkString(data)) => {
+            let at = data.as_ptr() as usize;
+            assert!(
+                at >= start && at < start + 16 * 1024,
+                "the payload was copied"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -33,7 +33,9 @@ fn canonical(frames: &[Frame]) -> Vec<u8> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&cut, input)) = data.split_first() else { return };
+    let Some((&cut, input)) = data.split_first() else {
+        return;
+    };
     let cut = usize::from(cut).min(input.len());
     let whole = run(&[input]);
     let split = run(&[&input[..cut], &input[cut..]]);

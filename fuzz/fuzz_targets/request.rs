@@ -23,7 +23,9 @@ fn run(pieces: &[&[u8]]) -> (Vec<Vec<Bytes>>, Option<redis_sansio::ProtocolError
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&cut, input)) = data.split_first() else { return };
+    let Some((&cut, input)) = data.split_first() else {
+        return;
+    };
     let cut = usize::from(cut).min(input.len());
     assert_eq!(run(&[input]), run(&[&input[..cut], &input[cut..]]));
 });

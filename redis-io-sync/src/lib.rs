@@ -1,4 +1,21 @@
-//! Blocking std-socket adapter (TCP and Unix) and a mio fan-out loop for redis-sansio.
+//! Blocking adapter for [`redis_sansio`]: std sockets (TCP and Unix) driven by the
+//! core's state machine.
 //!
-//! **Status: not yet implemented.** This crate is a placeholder in the workspace;
-//! the work is tracked in issue 4. Nothing here is usable yet.
+//! - [`Connection`]: one blocking connection; requests, pipelines, transactions,
+//!   pub/sub messages.
+//! - [`transport`]: opening the socket (TCP with `TCP_NODELAY`, or Unix), with the
+//!   configured connect timeout.
+//!
+//! The adapter owns the socket and the timer (the socket's read timeout) and nothing
+//! else: every protocol decision is the core's.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod blocking;
+mod error;
+mod outcomes;
+pub mod transport;
+
+pub use blocking::Connection;
+pub use error::Error;
+pub use outcomes::Outcome;

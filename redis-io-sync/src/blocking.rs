@@ -1,0 +1,246 @@
+//! A blocking connection: the core's driving loop over a std socket.
+
+use std::collections::VecDeque;
+use std::io::{ErrorKind, Read, Write};
+use std::time::{Duration, Instant};
+
+use redis_sansio::config::ConnectionConfig;
+use redis_sansio::conn::{self, Event, RequestId, State};
+use redis_sansio::resp::Frame;
+use redis_sansio::{CloseReason, Cmd};
+
+use crate::Error;
+use crate::outcomes::{Outcome, Outcomes};
+use crate::transport::{self, Stream};
+
+/// A blocking connection to one Redis server, over TCP or a Unix socket.
+///
+/// Each call writes what the core has to send, then reads until the outcome it waits
+/// for has arrived, arming the socket's read timeout from the core's deadlines. There
+/// is no protocol logic here: that is all in [`redis_sansio::conn::Connection`].
+///
+/// ```no_run
+/// use redis_io_sync::Connection;
+/// use redis_sansio::Cmd;
+///
+/// let mut conn = Connection::open("redis://127.0.0.1:6379")?;
+/// conn.request(&Cmd::new("SET").arg("k").arg("v"))?;
+/// let replies = conn.pipeline(&[Cmd::new("GET").arg("k"), Cmd::new("DBSIZE")])?;
+/// # Ok::<(), redis_io_sync::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Connection {
+    stream: Stream,
+    core: conn::Connection,
+    outcomes: Outcomes,
+    /// Messages, pushes and MONITOR lines, for [`Connection::next_event`].
+    events: VecDeque<Event>,
+    closed: Option<CloseReason>,
+    /// The read timeout the socket has now, to set it only when it changes.
+    read_timeout: Option<Duration>,
+}
+
+impl Connection {
+    /// Connects to the server a URL names and completes the handshake.
+    pub fn open(url: &str) -> Result<Self, Error> {
+        Self::connect(url.parse()?)
+    }
+
+    /// Connects as `config` says and completes the handshake.
+    ///
+    /// Fails with [`Error::UnknownHost`] or [`Error::Connect`] (refused, timed out,
+    /// missing Unix socket) when no socket opens, and with [`Error::Closed`] when the
+    /// handshake fails ([`CloseReason::Auth`] for wrong credentials) or times out.
+    pub fn connect(config: ConnectionConfig) -> Result<Self, Error> {
+        let stream = transport::connect(&config)?;
+        let mut conn = Connection {
+            stream,
+            core: conn::Connection::new(config, Instant::now()),
+            outcomes: Outcomes::default(),
+            events: VecDeque::new(),
+            closed: None,
+            read_timeout: None,
+        };
+        conn.drive_until(|conn| conn.core.state() != State::Handshaking)?;
+        match &conn.closed {
+            Some(reason) => Err(Error::Closed(reason.clone())),
+            None => Ok(conn),
+        }
+    }
+
+    /// Sends `cmd` and waits for its reply. A server error is `Err(Error::Request(..))`
+    /// and leaves the connection usable.
+    pub fn request(&mut self, cmd: &Cmd) -> Result<Frame, Error> {
+        let id = self.send(cmd)?;
+        self.wait(id)
+    }
+
+    /// Queues `cmd` without waiting; several sends then [`wait`](Self::wait)s form a
+    /// pipeline. The bytes go out on the next call that waits or flushes.
+    pub fn send(&mut self, cmd: &Cmd) -> Result<RequestId, Error> {
+        self.check_open()?;
+        Ok(self.core.send(cmd, Instant::now())?)
+    }
+
+    /// Waits for the outcome of a request queued with [`send`](Self::send).
+    pub fn wait(&mut self, id: RequestId) -> Result<Frame, Error> {
+        if !self.outcomes.is_ready(id) {
+            self.drive_until(|conn| conn.outcomes.is_ready(id))?;
+        }
+        match self.outcomes.take(id) {
+            Some(outcome) => outcome.map_err(Error::Request),
+            None => Err(self.closed_error()),
+        }
+    }
+
+    /// Sends every command in one write and returns each one's outcome, in order.
+    /// One command's server error does not affect the others.
+    pub fn pipeline(&mut self, cmds: &[Cmd]) -> Result<Vec<Outcome>, Error> {
+        self.check_open()?;
+        let now = Instant::now();
+        let mut ids = Vec::with_capacity(cmds.len());
+        for cmd in cmds {
+            ids.push(self.core.send(cmd, now)?);
+        }
+        if let Some(&last) = ids.last() {
+            self.drive_until(|conn| conn.outcomes.is_ready(last))?;
+        }
+        ids.into_iter()
+            .map(|id| self.outcomes.take(id).ok_or_else(|| self.closed_error()))
+            .collect()
+    }
+
+    /// Runs `cmds` in `MULTI`/`EXEC` and returns `EXEC`'s array of replies.
+    pub fn transaction(&mut self, cmds: &[Cmd]) -> Result<Frame, Error> {
+        self.check_open()?;
+        let id = self.core.send_transaction(cmds, Instant::now())?;
+        self.wait(id)
+    }
+
+    /// The next message, push or MONITOR line, waiting at most `timeout` (`None`: as
+    /// long as it takes). `Ok(None)` when the time ran out.
+    pub fn next_event(&mut self, timeout: Option<Duration>) -> Result<Option<Event>, Error> {
+        if let Some(event) = self.events.pop_front() {
+            return Ok(Some(event));
+        }
+        let deadline = timeout.map(|timeout| Instant::now() + timeout);
+        self.drive_until_or(deadline, |conn| !conn.events.is_empty())?;
+        Ok(self.events.pop_front())
+    }
+
+    /// The state machine underneath, for its getters (protocol, subscriptions, ...).
+    pub fn core(&self) -> &conn::Connection {
+        &self.core
+    }
+
+    /// Why the connection closed, once it has.
+    pub fn close_reason(&self) -> Option<&CloseReason> {
+        self.closed.as_ref()
+    }
+
+    /// Closes the connection; requests still pending fail with [`CloseReason::Local`].
+    pub fn close(mut self) {
+        self.core.close(Instant::now());
+        self.take_events();
+    }
+
+    fn check_open(&self) -> Result<(), Error> {
+        match &self.closed {
+            Some(reason) => Err(Error::Closed(reason.clone())),
+            None => Ok(()),
+        }
+    }
+
+    fn closed_error(&self) -> Error {
+        Error::Closed(self.closed.clone().unwrap_or(CloseReason::Local))
+    }
+
+    fn drive_until(&mut self, done: impl Fn(&Self) -> bool) -> Result<(), Error> {
+        self.drive_until_or(None, done)
+    }
+
+    /// The driving loop: write, take events, stop when `done` or closed or past
+    /// `deadline`; otherwise read (bounded by the core's next deadline) and repeat.
+    fn drive_until_or(
+        &mut self,
+        deadline: Option<Instant>,
+        done: impl Fn(&Self) -> bool,
+    ) -> Result<(), Error> {
+        loop {
+            self.flush()?;
+            self.take_events();
+            if done(self) || self.closed.is_some() {
+                return Ok(());
+            }
+            let now = Instant::now();
+            let wake = match (self.core.poll_timeout(), deadline) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if let Some(wake) = wake {
+                if wake <= now {
+                    if deadline.is_some_and(|d| d <= now) {
+                        return Ok(());
+                    }
+                    self.core.handle_timeout(now);
+                    continue;
+                }
+            }
+            self.set_read_timeout(wake.map(|wake| wake - now))?;
+            let read = self.stream.read(self.core.read_buf());
+            let now = Instant::now();
+            match read {
+                Ok(0) => self.core.handle_eof(now),
+                Ok(n) => self.core.handle_read(n, now),
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    self.core.handle_timeout(now);
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.io_failure(e)),
+            }
+        }
+    }
+
+    /// Writes everything the core has to send.
+    fn flush(&mut self) -> Result<(), Error> {
+        while self.core.wants_write() {
+            match self.stream.write(self.core.transmit()) {
+                Ok(0) => return Err(self.io_failure(ErrorKind::WriteZero.into())),
+                Ok(n) => self.core.advance_transmit(n),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.io_failure(e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// The socket broke: the server is as good as gone, so pending requests fail as
+    /// on EOF, and the caller gets the IO error itself.
+    fn io_failure(&mut self, error: std::io::Error) -> Error {
+        self.core.handle_eof(Instant::now());
+        self.take_events();
+        Error::Io(error)
+    }
+
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<(), Error> {
+        // A zero timeout means "block forever" to std; round up to the smallest wait.
+        let timeout = timeout.map(|t| t.max(Duration::from_millis(1)));
+        if timeout != self.read_timeout {
+            self.stream.set_read_timeout(timeout)?;
+            self.read_timeout = timeout;
+        }
+        Ok(())
+    }
+
+    /// Files the core's events: outcomes by id, the rest for `next_event`.
+    fn take_events(&mut self) {
+        while let Some(event) = self.core.poll_event() {
+            match event {
+                Event::Reply { id, result } => self.outcomes.insert(id, result),
+                Event::Closed(reason) => self.closed = Some(reason),
+                Event::Connected { .. } => {}
+                other => self.events.push_back(other),
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Opening sockets: TCP (with `TCP_NODELAY`) or Unix, with a connect timeout.
+
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+#[cfg(unix)]
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+use redis_sansio::config::{ConnectionConfig, ServerAddr};
+
+use crate::Error;
+
+/// A connected blocking socket.
+#[derive(Debug)]
+pub enum Stream {
+    /// A TCP connection.
+    Tcp(TcpStream),
+    /// A Unix-domain socket connection.
+    #[cfg(unix)]
+    Unix(UnixStream),
+}
+
+/// Opens a blocking socket to `config.addr`, trying each resolved address in turn,
+/// each bounded by `config.connect_timeout`.
+pub fn connect(config: &ConnectionConfig) -> Result<Stream, Error> {
+    if config.tls {
+        return Err(Error::TlsUnsupported);
+    }
+    match &config.addr {
+        ServerAddr::Tcp { host, port } => {
+            let addrs: Vec<_> = (host.as_str(), *port)
+                .to_socket_addrs()
+                .map_err(|source| Error::UnknownHost {
+                    host: host.clone(),
+                    source,
+                })?
+                .collect();
+            let mut last_error = io::Error::new(io::ErrorKind::NotFound, "no addresses");
+            for addr in addrs {
+                let attempt = match config.connect_timeout {
+                    Some(timeout) => TcpStream::connect_timeout(&addr, timeout),
+                    None => TcpStream::connect(addr),
+                };
+                match attempt {
+                    Ok(socket) => {
+                        socket.set_nodelay(true)?;
+                        return Ok(Stream::Tcp(socket));
+                    }
+                    Err(error) => last_error = error,
+                }
+            }
+            Err(Error::Connect {
+                addr: config.addr.to_string(),
+                source: last_error,
+            })
+        }
+        #[cfg(unix)]
+        ServerAddr::Unix { path } => {
+            UnixStream::connect(path)
+                .map(Stream::Unix)
+                .map_err(|source| Error::Connect {
+                    addr: path.display().to_string(),
+                    source,
+                })
+        }
+        #[cfg(not(unix))]
+        ServerAddr::Unix { path } => Err(Error::Connect {
+            addr: path.display().to_string(),
+            source: io::Error::new(
+                io::ErrorKind::Unsupported,
+                "Unix sockets need a Unix system",
+            ),
+        }),
+    }
+}
+
+impl Stream {
+    /// Sets how long a read may block; `None` blocks until data or EOF.
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.set_read_timeout(timeout),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.set_read_timeout(timeout),
+        }
+    }
+
+    /// Sets how long a write may block.
+    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.set_write_timeout(timeout),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.set_write_timeout(timeout),
+        }
+    }
+
+    /// Switches between blocking and non-blocking mode.
+    pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.set_nonblocking(nonblocking),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.set_nonblocking(nonblocking),
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.read(buf),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write(buf),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,60 +1,20 @@
 //! The demo behind `scripts/demo`: starts a throw-away `redis-server` on a free
-//! loopback port, talks to it through the sans-IO codec over a plain blocking socket,
-//! and stops the server on exit.
-//!
-//! While the connection state machine and the typed client are being built (see the
-//! README's status table), this demo drives the codec directly: [`Cmd`] encodes,
-//! [`Decoder`] decodes, and the loop below is the whole "adapter".
+//! loopback port and a Unix socket, talks to it through the blocking adapter
+//! (`redis-io-sync`, driving the sans-IO core), and stops the server on exit.
 #![allow(clippy::print_stdout)]
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::time::Duration;
 
-use bytes::BytesMut;
+use redis_io_sync::{Connection, Error};
 use redis_sansio::Cmd;
-use redis_sansio::resp::{Decoder, Frame};
+use redis_sansio::config::{ConnectionConfig, ProtocolVersion, ServerAddr};
+use redis_sansio::conn::Event;
+use redis_sansio::resp::Frame;
 use redis_test_support::RedisServer;
 
-/// A socket plus the codec: write commands, read until each reply is complete.
-struct Session {
-    socket: TcpStream,
-    decoder: Decoder,
-    read_buf: BytesMut,
-    write_buf: BytesMut,
-}
-
-impl Session {
-    fn pipeline(&mut self, cmds: &[Cmd]) -> std::io::Result<Vec<Frame>> {
-        for cmd in cmds {
-            cmd.encode(&mut self.write_buf);
-        }
-        self.socket.write_all(&self.write_buf)?;
-        self.write_buf.clear();
-        let mut replies = Vec::with_capacity(cmds.len());
-        while replies.len() < cmds.len() {
-            match self.decoder.decode(&mut self.read_buf) {
-                Ok(Some(frame)) => replies.push(frame),
-                Ok(None) => {
-                    self.read_buf.reserve(16 * 1024);
-                    let mut chunk = [0u8; 16 * 1024];
-                    let n = self.socket.read(&mut chunk)?;
-                    if n == 0 {
-                        return Err(std::io::ErrorKind::UnexpectedEof.into());
-                    }
-                    self.read_buf.extend_from_slice(&chunk[..n]);
-                }
-                Err(error) => return Err(std::io::Error::other(error)),
-            }
-        }
-        Ok(replies)
-    }
-
-    fn call(&mut self, cmd: Cmd) -> std::io::Result<Frame> {
-        Ok(self.pipeline(&[cmd])?.remove(0))
-    }
-}
-
+/// A short human rendering of a reply.
 fn show(frame: &Frame) -> String {
+    let list = |items: &[Frame]| items.iter().map(show).collect::<Vec<_>>().join(", ");
     match frame {
         Frame::SimpleString(b) | Frame::BulkString(b) => {
             format!("{:?}", String::from_utf8_lossy(b))
@@ -65,104 +25,118 @@ fn show(frame: &Frame) -> String {
         Frame::Integer(i) => format!("(integer) {i}"),
         Frame::Double(d) => format!("(double) {d}"),
         Frame::Boolean(b) => format!("(boolean) {b}"),
-        Frame::Array(items) | Frame::Set(items) | Frame::Push(items) => {
-            format!(
-                "[{}]",
-                items.iter().map(show).collect::<Vec<_>>().join(", ")
-            )
-        }
-        Frame::Map(pairs) => format!(
-            "{{{}}}",
-            pairs
+        Frame::Array(items) => format!("[{}]", list(items)),
+        Frame::Set(items) => format!("set{{{}}}", list(items)),
+        Frame::Push(items) => format!("push[{}]", list(items)),
+        Frame::Map(pairs) => {
+            let pairs: Vec<String> = pairs
                 .iter()
                 .map(|(k, v)| format!("{}: {}", show(k), show(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+                .collect();
+            format!("{{{}}}", pairs.join(", "))
+        }
         other if other.is_null() => "(nil)".to_string(),
         other => format!("{other:?}"),
     }
 }
 
-fn main() -> std::io::Result<()> {
-    let server = RedisServer::start();
+fn main() -> Result<(), Error> {
+    let server = RedisServer::builder()
+        .acl_user("demo", "demo-password")
+        .start();
     let (major, minor, patch) = server.version();
     println!(
         "started a throw-away redis-server {major}.{minor}.{patch} on {}",
         server.addr()
     );
 
-    let socket = TcpStream::connect(server.addr())?;
-    socket.set_nodelay(true)?;
-    let mut session = Session {
-        socket,
-        decoder: Decoder::new(),
-        read_buf: BytesMut::with_capacity(16 * 1024),
-        write_buf: BytesMut::new(),
+    // RESP3 over TCP, as the ACL user, in database 1: the handshake is one round trip.
+    let url = format!(
+        "redis://demo:demo-password@127.0.0.1:{}/1?client_name=demo",
+        server.port()
+    );
+    let mut conn = Connection::open(&url)?;
+    println!(
+        "connected to {} (RESP3, user demo, db 1)",
+        url.replace("demo-password", "***")
+    );
+    let run = |conn: &mut Connection, cmd: Cmd| {
+        let label = format!("{cmd:?}");
+        match conn.request(&cmd) {
+            Ok(reply) => println!("  {label:<48} -> {}", show(&reply)),
+            Err(error) => println!("  {label:<48} -> {error}"),
+        }
     };
-
-    let hello = session.call(Cmd::new("HELLO").arg(3))?;
-    if let Frame::Map(fields) = &hello {
-        let field = |name: &str| {
-            fields
-                .iter()
-                .find(|(k, _)| k.as_bytes().map(|b| &b[..]) == Some(name.as_bytes()))
-                .map(|(_, v)| show(v))
-                .unwrap_or_default()
-        };
-        println!(
-            "HELLO 3     -> RESP3 map: server {} version {} proto {}",
-            field("server"),
-            field("version"),
-            field("proto")
-        );
-    }
-    println!(
-        "SET greeting -> {}",
-        show(&session.call(Cmd::new("SET").arg("greeting").arg("hello, sans-IO"))?)
+    run(
+        &mut conn,
+        Cmd::new("SET").arg("greeting").arg("hello, sans-IO"),
     );
-    println!(
-        "GET greeting -> {}",
-        show(&session.call(Cmd::new("GET").arg("greeting"))?)
-    );
-    println!(
-        "INCRBYFLOAT  -> {}",
-        show(&session.call(Cmd::new("INCRBYFLOAT").arg("balance").arg(2.5))?)
-    );
-    session.call(
+    run(&mut conn, Cmd::new("GET").arg("greeting"));
+    run(&mut conn, Cmd::new("INCRBYFLOAT").arg("balance").arg(2.5));
+    run(
+        &mut conn,
         Cmd::new("HSET")
             .arg("user:1")
             .arg("name")
             .arg("Ada")
             .arg("lang")
             .arg("Rust"),
-    )?;
-    println!(
-        "HGETALL      -> {}",
-        show(&session.call(Cmd::new("HGETALL").arg("user:1"))?)
     );
-    println!(
-        "SISMEMBER    -> {}",
-        show(&session.call(Cmd::new("SISMEMBER").arg("nope").arg("x"))?)
+    run(&mut conn, Cmd::new("HGETALL").arg("user:1"));
+    run(
+        &mut conn,
+        Cmd::new("SADD").arg("tags").arg("fast").arg("safe"),
     );
-    println!(
-        "bad command  -> {}",
-        show(&session.call(Cmd::new("NOSUCHCOMMAND"))?)
-    );
+    run(&mut conn, Cmd::new("SMEMBERS").arg("tags"));
+    run(&mut conn, Cmd::new("ZADD").arg("scores").arg(1.5).arg("a"));
+    run(&mut conn, Cmd::new("ZSCORE").arg("scores").arg("a"));
+    run(&mut conn, Cmd::new("INCR").arg("greeting"));
 
-    let cmds: Vec<Cmd> = (0..10_000)
+    let sets: Vec<Cmd> = (0..10_000)
         .map(|i| Cmd::new("SET").arg(format!("key:{i}")).arg(i))
         .collect();
-    let replies = session.pipeline(&cmds)?;
-    let ok = replies
+    let ok = conn
+        .pipeline(&sets)?
         .iter()
-        .filter(|r| r.as_bytes().map(|b| &b[..]) == Some(b"OK"))
+        .filter(|r| r.as_ref().is_ok_and(|f| !f.is_error()))
         .count();
-    println!("pipelined 10,000 SETs -> {ok} OK replies");
+    println!("  {:<48} -> {ok} OK", "pipelined 10,000 SETs in one write");
+    let tx = conn.transaction(&[
+        Cmd::new("INCR").arg("counter"),
+        Cmd::new("INCR").arg("counter"),
+    ])?;
     println!(
-        "DBSIZE       -> {}",
-        show(&session.call(Cmd::new("DBSIZE"))?)
+        "  MULTI / INCR / INCR / EXEC                  -> {}",
+        show(&tx)
     );
+
+    // RESP2 over the Unix socket, with pub/sub.
+    let unix = ServerAddr::unix(server.unix_path().expect("the harness opens a Unix socket"));
+    let config = ConnectionConfig::default()
+        .with_addr(unix)
+        .with_protocol(ProtocolVersion::Resp2)
+        .with_username("demo")
+        .with_password("demo-password");
+    let mut subscriber = Connection::connect(config.clone())?;
+    subscriber.request(&Cmd::new("SUBSCRIBE").arg("news"))?;
+    let mut publisher = Connection::connect(config)?;
+    publisher.request(&Cmd::new("PUBLISH").arg("news").arg("sans-IO ships"))?;
+    if let Some(Event::Message(message)) = subscriber.next_event(Some(Duration::from_secs(2)))? {
+        println!(
+            "RESP2 over {}: message on {:?}: {:?}",
+            server
+                .unix_path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            String::from_utf8_lossy(&message.channel),
+            String::from_utf8_lossy(&message.payload)
+        );
+    }
+
+    match Connection::open(&format!("redis://demo:wrong@127.0.0.1:{}", server.port())) {
+        Err(error) => println!("a wrong password is a typed error: {error}"),
+        Ok(_) => println!("unexpected: a wrong password was accepted"),
+    }
 
     drop(server);
     println!("stopped the server; bye");

@@ -3,6 +3,8 @@
 //!
 //! - [`Connection`]: one blocking connection; requests, pipelines, transactions,
 //!   pub/sub messages.
+//! - [`Fanout`]: many connections to many servers driven by one `mio` loop on one
+//!   thread; one [`Fanout::run`] does the IO of every queued request at once.
 //! - [`transport`]: opening the socket (TCP with `TCP_NODELAY`, or Unix), with the
 //!   configured connect timeout.
 //!
@@ -13,9 +15,11 @@
 
 mod blocking;
 mod error;
+mod fanout;
 mod outcomes;
 pub mod transport;
 
 pub use blocking::Connection;
 pub use error::Error;
+pub use fanout::{ConnId, Fanout};
 pub use outcomes::Outcome;

@@ -37,8 +37,8 @@ pub struct ConnId(usize);
 /// use redis_sansio::Cmd;
 ///
 /// let mut fanout = Fanout::new()?;
-/// let a = fanout.add("redis://10.0.0.1".parse()?)?;
-/// let b = fanout.add("redis://10.0.0.2".parse()?)?;
+/// let a = fanout.add("redis://127.0.0.1:7001".parse()?)?;
+/// let b = fanout.add("redis://127.0.0.1:7002".parse()?)?;
 /// let outcomes = fanout.query_all(&[
 ///     (a, Cmd::new("GET").arg("user:1")),
 ///     (b, Cmd::new("GET").arg("user:2")),

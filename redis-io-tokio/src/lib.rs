@@ -1,4 +1,122 @@
-//! Tokio adapter for redis-sansio: exclusive connections and a multiplexed client.
+//! Tokio adapter for [`redis_sansio`]: exclusive connections and a multiplexed client.
 //!
-//! **Status: not yet implemented.** This crate is a placeholder in the workspace;
-//! the work is tracked in issue 4. Nothing here is usable yet.
+//! All the driving is [`redis_io_async`]'s, written once for every runtime; this crate
+//! is only [`Tokio`], its [`Runtime`] implementation: `tokio::net` sockets
+//! (`TCP_NODELAY` on), `tokio::time::sleep_until` and `tokio::spawn`.
+//!
+//! - [`Connection`]: an exclusive connection; each call drives the socket inline.
+//! - [`Client`]: cloneable, shared by many tasks over one socket with automatic
+//!   pipelining; its driver runs on `tokio::spawn`, so create it inside a runtime.
+//!
+//! ```no_run
+//! use redis_io_tokio::{Client, Connection, Error};
+//! use redis_sansio::Cmd;
+//!
+//! # async fn demo() -> Result<(), Error> {
+//! let mut conn = Connection::open("redis://127.0.0.1:6379").await?;
+//! conn.request(&Cmd::new("SET").arg("k").arg("v")).await?;
+//!
+//! let client = Client::open("redis://127.0.0.1:6379").await?;
+//! let tasks: Vec<_> = (0..8)
+//!     .map(|i| {
+//!         let client = client.clone();
+//!         tokio::spawn(async move { client.request(&Cmd::new("INCR").arg(i)).await })
+//!     })
+//!     .collect();
+//! for task in tasks {
+//!     task.await.expect("task")?;
+//! }
+//! # Ok(())
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+pub use redis_io_async::{Error, Outcome, Pipeline, Request, Runtime, Socket};
+
+/// An exclusive connection on tokio; see [`redis_io_async::Connection`].
+pub type Connection = redis_io_async::Connection<Tokio>;
+
+/// A multiplexed client on tokio; see [`redis_io_async::Client`].
+pub type Client = redis_io_async::Client<Tokio>;
+
+/// The tokio [`Runtime`]: sockets from `tokio::net`, timers from `tokio::time`, and
+/// `tokio::spawn` for the client's driver. Needs a tokio runtime with IO and time
+/// enabled (`#[tokio::main]` has both).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tokio;
+
+impl Runtime for Tokio {
+    type Tcp = TokioSocket<tokio::net::TcpStream>;
+    #[cfg(unix)]
+    type Unix = TokioSocket<tokio::net::UnixStream>;
+    #[cfg(not(unix))]
+    type Unix = redis_io_async::Unsupported;
+    type Sleep = tokio::time::Sleep;
+
+    async fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+        Ok(tokio::net::lookup_host((host, port)).await?.collect())
+    }
+
+    async fn connect_tcp(addr: SocketAddr) -> io::Result<Self::Tcp> {
+        let socket = tokio::net::TcpStream::connect(addr).await?;
+        socket.set_nodelay(true)?;
+        Ok(TokioSocket(socket))
+    }
+
+    #[cfg(unix)]
+    async fn connect_unix(path: &Path) -> io::Result<Self::Unix> {
+        Ok(TokioSocket(tokio::net::UnixStream::connect(path).await?))
+    }
+
+    #[cfg(not(unix))]
+    async fn connect_unix(_: &Path) -> io::Result<Self::Unix> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "Unix sockets need a Unix system",
+        ))
+    }
+
+    fn sleep_until(deadline: Instant) -> Self::Sleep {
+        tokio::time::sleep_until(deadline.into())
+    }
+
+    fn spawn<F>(future: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        drop(tokio::spawn(future));
+    }
+}
+
+/// A tokio stream (`TcpStream`, `UnixStream`) seen as a [`Socket`].
+#[derive(Debug)]
+pub struct TokioSocket<T>(pub T);
+
+impl<T> Socket for TokioSocket<T>
+where
+    T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let mut buf = ReadBuf::new(buf);
+        match Pin::new(&mut self.0).poll_read(cx, &mut buf) {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(buf.filled().len())),
+            Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+}

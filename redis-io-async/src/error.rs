@@ -1,0 +1,75 @@
+//! What can go wrong on an async connection or client.
+
+use std::io;
+
+use redis_sansio::config::UrlError;
+use redis_sansio::{CloseReason, RequestError, SendError, ServerError};
+
+/// An error from an async connection or client, the same shape as the blocking
+/// adapter's.
+///
+/// Server errors, timeouts and closes of a single request come as [`Error::Request`];
+/// the connection survives a server error or a timeout. Everything else describes why
+/// the connection could not be opened or is no longer usable.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The URL could not be parsed.
+    #[error("invalid URL: {0}")]
+    Url(#[from] UrlError),
+    /// The host name did not resolve to any address.
+    #[error("unknown host {host:?}")]
+    UnknownHost {
+        /// The host that was looked up.
+        host: String,
+        /// What the resolver said.
+        #[source]
+        source: io::Error,
+    },
+    /// Connecting failed: refused, timed out, or (Unix) no socket at that path.
+    #[error("could not connect to {addr}: {source}")]
+    Connect {
+        /// The address tried.
+        addr: String,
+        /// Why it failed.
+        #[source]
+        source: io::Error,
+    },
+    /// `rediss://` asks for TLS, which these adapters do not provide yet.
+    #[error("TLS (rediss://) is not supported by this adapter yet")]
+    TlsUnsupported,
+    /// Reading or writing the socket failed; the connection is closed.
+    #[error("IO error: {0}")]
+    Io(#[from] io::Error),
+    /// The connection is closed, and why: the server closed it, the handshake failed
+    /// (wrong password: [`CloseReason::Auth`]) or timed out, or a protocol error.
+    #[error("connection closed: {0}")]
+    Closed(CloseReason),
+    /// This request failed: a server error, a timeout, or the connection closing
+    /// while it was pending.
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// The call was refused before anything was sent (for example a regular command
+    /// on a RESP2 connection in subscribed mode).
+    #[error(transparent)]
+    Send(#[from] SendError),
+}
+
+impl Error {
+    /// The server's error, if this is one.
+    pub fn server_error(&self) -> Option<&ServerError> {
+        match self {
+            Error::Request(RequestError::Server(error)) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Why the connection closed, if this error says so: [`Error::Closed`], or a
+    /// request that failed because the connection closed while it was pending.
+    pub fn close_reason(&self) -> Option<&CloseReason> {
+        match self {
+            Error::Closed(reason) | Error::Request(RequestError::Closed(reason)) => Some(reason),
+            _ => None,
+        }
+    }
+}

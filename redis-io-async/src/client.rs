@@ -35,8 +35,10 @@ use crate::{Connection, Error, Outcome, Runtime};
 ///   not yet, they are not sent at all.
 /// - **Failure**: when the connection dies, every pending caller gets the close
 ///   reason ([`Error::Request`] with `RequestError::Closed` for sent requests,
-///   [`Error::Closed`] for the rest), and so does every later call. There is no
-///   reconnect yet.
+///   [`Error::Closed`] for the rest), and so does every later call. A socket error
+///   counts as the server closing ([`CloseReason::Eof`]). There is no reconnect yet.
+/// - **Deadlines**: the configured response timeout and blocking-command timeouts
+///   are the core's; the driver arms one timer for the earliest of them.
 /// - **Shutdown**: the driver closes the connection once every `Client` handle is
 ///   dropped and the last outstanding request has its outcome, or at once on
 ///   [`close`](Self::close).

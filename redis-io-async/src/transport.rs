@@ -183,9 +183,11 @@ impl<R: Runtime> Io<R> {
         let now = Instant::now().max(wake);
         if self.core.poll_timeout().is_some_and(|at| at <= now) {
             self.core.handle_timeout(now);
-            Poll::Ready(Ok(Progress::Made))
-        } else {
+        }
+        if deadline.is_some_and(|at| at <= now) {
             Poll::Ready(Ok(Progress::Deadline))
+        } else {
+            Poll::Ready(Ok(Progress::Made))
         }
     }
 }

@@ -221,6 +221,52 @@ async fn server_killed_fails_every_pending_caller() {
 }
 
 #[tokio::test]
+async fn response_timeouts_on_a_shared_connection() {
+    let server = RedisServer::start();
+    bounded(async {
+        let config = tcp(&server).with_response_timeout(Duration::from_millis(300));
+        let client = Client::connect(config).await.unwrap();
+        let started = std::time::Instant::now();
+        let slow = client.request(&cmd(&["DEBUG", "SLEEP", "0.6"]));
+        // Queued behind the sleep: they time out too, their late replies go nowhere.
+        let behind: Vec<Request> = (0..10)
+            .map(|i| client.request(&cmd(&["ECHO", &i.to_string()])))
+            .collect();
+        assert!(matches!(
+            slow.await,
+            Err(Error::Request(redis_sansio::RequestError::Timeout))
+        ));
+        assert!(started.elapsed() < Duration::from_millis(550));
+        for request in behind {
+            assert!(matches!(
+                request.await,
+                Err(Error::Request(redis_sansio::RequestError::Timeout))
+            ));
+        }
+        // Once the server is awake again, everything is answered in time.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        for i in 0..10 {
+            let value = format!("after-{i}");
+            assert_eq!(
+                client.request(&cmd(&["ECHO", &value])).await.unwrap(),
+                Frame::bulk(value)
+            );
+        }
+        // BLPOP's own 1 s timeout outlasts the response timeout: not cut short.
+        let started = std::time::Instant::now();
+        assert!(
+            client
+                .request(&cmd(&["BLPOP", "empty", "1"]))
+                .await
+                .unwrap()
+                .is_null()
+        );
+        assert!(started.elapsed() >= Duration::from_millis(900));
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn wrong_password_fails_to_connect() {
     let server = RedisServer::builder().requirepass("topsecret").start();
     bounded(async {

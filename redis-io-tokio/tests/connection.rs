@@ -340,3 +340,27 @@ async fn connection_failures_are_typed() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn handshake_timeout() {
+    let server = RedisServer::start();
+    bounded(async {
+        // The server is busy sleeping: the socket connects, HELLO gets no answer.
+        let busy = redis_io_tokio::Client::connect(tcp(&server)).await.unwrap();
+        let sleeping = busy.request(&cmd(&["DEBUG", "SLEEP", "1"]));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = Instant::now();
+        let config = tcp(&server).with_connect_timeout(Duration::from_millis(200));
+        assert!(matches!(
+            Connection::connect(config).await,
+            Err(Error::Closed(CloseReason::HandshakeTimeout))
+        ));
+        let elapsed = started.elapsed();
+        assert!(
+            elapsed >= Duration::from_millis(200) && elapsed < Duration::from_millis(900),
+            "{elapsed:?}"
+        );
+        sleeping.await.unwrap();
+    })
+    .await;
+}

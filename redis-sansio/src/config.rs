@@ -28,8 +28,8 @@
 //! # Ok::<(), redis_sansio::config::UrlError>(())
 //! ```
 
+use core::net::Ipv6Addr;
 use std::fmt;
-use std::net::Ipv6Addr;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;

@@ -1,12 +1,12 @@
-//! What can go wrong on an async connection or client.
+//! What can go wrong on a connection, for every adapter.
 
 use std::io;
 
 use redis_sansio::config::UrlError;
 use redis_sansio::{CloseReason, RequestError, SendError, ServerError};
 
-/// An error from an async connection or client, the same shape as the blocking
-/// adapter's.
+/// An error from any adapter: the async connection and client here, and the blocking
+/// connection and fan-out of `redis-io-sync`, which re-exports this type.
 ///
 /// Server errors, timeouts and closes of a single request come as [`Error::Request`];
 /// the connection survives a server error or a timeout. Everything else describes why
@@ -35,7 +35,7 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    /// `rediss://` asks for TLS, which these adapters do not provide yet.
+    /// `rediss://` asks for TLS, which the adapters do not provide yet.
     #[error("TLS (rediss://) is not supported by this adapter yet")]
     TlsUnsupported,
     /// Reading or writing the socket failed; the connection is closed.

@@ -14,12 +14,13 @@
 #![deny(missing_docs)]
 
 mod blocking;
-mod error;
 mod fanout;
 mod outcomes;
 pub mod transport;
 
 pub use blocking::Connection;
-pub use error::Error;
 pub use fanout::{ConnId, Fanout};
 pub use outcomes::Outcome;
+/// The error type every adapter shares, defined once in `redis-io-async` (which has no
+/// runtime dependency).
+pub use redis_io_async::Error;

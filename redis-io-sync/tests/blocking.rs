@@ -5,39 +5,14 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use redis_io_sync::{Connection, Error};
-use redis_sansio::config::{ConnectionConfig, ProtocolVersion, ServerAddr};
+use redis_sansio::config::ProtocolVersion;
 use redis_sansio::conn::Event;
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, Cmd, RequestError, ServerErrorKind};
 use redis_test_support::RedisServer;
-
-fn tcp(server: &RedisServer) -> ConnectionConfig {
-    ConnectionConfig::default().with_addr(ServerAddr::tcp("127.0.0.1", server.port()))
-}
-
-fn unix(server: &RedisServer) -> ConnectionConfig {
-    ConnectionConfig::default()
-        .with_addr(ServerAddr::unix(server.unix_path().expect("unix socket")))
-}
+use redis_test_support::{all_configs, cmd, tcp_config as tcp};
 
 /// Every transport and protocol combination, for tests that should hold for all.
-fn all_configs(server: &RedisServer) -> Vec<ConnectionConfig> {
-    let mut configs = Vec::new();
-    for base in [tcp(server), unix(server)] {
-        for protocol in [ProtocolVersion::Resp3, ProtocolVersion::Resp2] {
-            configs.push(base.clone().with_protocol(protocol));
-        }
-    }
-    configs
-}
-
-fn cmd(args: &[&str]) -> Cmd {
-    let mut cmd = Cmd::new(args[0]);
-    for arg in &args[1..] {
-        cmd.push_arg(arg);
-    }
-    cmd
-}
 
 #[test]
 fn requests_over_every_transport_and_protocol() {

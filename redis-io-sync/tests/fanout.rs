@@ -5,11 +5,12 @@
 use std::time::{Duration, Instant};
 
 use redis_io_sync::{ConnId, Error, Fanout};
-use redis_sansio::config::{ConnectionConfig, ProtocolVersion, ServerAddr};
+use redis_sansio::config::{ConnectionConfig, ProtocolVersion};
 use redis_sansio::conn::State;
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, Cmd, RequestError};
 use redis_test_support::RedisServer;
+use redis_test_support::cmd;
 
 /// Every request in these tests is answered within this, or times out.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -17,21 +18,11 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 const RUN_LIMIT: Duration = Duration::from_secs(30);
 
 fn tcp(server: &RedisServer) -> ConnectionConfig {
-    ConnectionConfig::default()
-        .with_addr(ServerAddr::tcp("127.0.0.1", server.port()))
-        .with_response_timeout(RESPONSE_TIMEOUT)
+    redis_test_support::tcp_config(server).with_response_timeout(RESPONSE_TIMEOUT)
 }
 
 fn unix(server: &RedisServer) -> ConnectionConfig {
-    tcp(server).with_addr(ServerAddr::unix(server.unix_path().expect("unix socket")))
-}
-
-fn cmd(args: &[&str]) -> Cmd {
-    let mut cmd = Cmd::new(args[0]);
-    for arg in &args[1..] {
-        cmd.push_arg(arg);
-    }
-    cmd
+    redis_test_support::unix_config(server).with_response_timeout(RESPONSE_TIMEOUT)
 }
 
 /// Runs until everything is answered, bounded by [`RUN_LIMIT`].

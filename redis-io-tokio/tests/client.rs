@@ -5,32 +5,16 @@ use std::future::Future;
 use std::time::Duration;
 
 use redis_io_tokio::{Client, Connection, Error, Pipeline, Request};
-use redis_sansio::config::{ConnectionConfig, ProtocolVersion, ServerAddr};
+use redis_sansio::config::ProtocolVersion;
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, Cmd, ServerErrorKind};
 use redis_test_support::RedisServer;
+use redis_test_support::{cmd, tcp_config as tcp, unix_config as unix};
 
 async fn bounded<T>(future: impl Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(60), future)
         .await
         .expect("test took longer than 60 s")
-}
-
-fn tcp(server: &RedisServer) -> ConnectionConfig {
-    ConnectionConfig::default().with_addr(ServerAddr::tcp("127.0.0.1", server.port()))
-}
-
-fn unix(server: &RedisServer) -> ConnectionConfig {
-    ConnectionConfig::default()
-        .with_addr(ServerAddr::unix(server.unix_path().expect("unix socket")))
-}
-
-fn cmd(args: &[&str]) -> Cmd {
-    let mut cmd = Cmd::new(args[0]);
-    for arg in &args[1..] {
-        cmd.push_arg(arg);
-    }
-    cmd
 }
 
 /// Compile-time check: the client, its futures and the connection's futures can move

@@ -6,44 +6,18 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use redis_io_tokio::{Connection, Error};
-use redis_sansio::config::{ConnectionConfig, ProtocolVersion, ServerAddr};
+use redis_sansio::config::ProtocolVersion;
 use redis_sansio::conn::Event;
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, Cmd, RequestError, ServerErrorKind};
 use redis_test_support::RedisServer;
+use redis_test_support::{all_configs, cmd, tcp_config as tcp};
 
 /// Every test is bounded: a hang is a failure, not a stuck CI run.
 async fn bounded<T>(future: impl Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(60), future)
         .await
         .expect("test took longer than 60 s")
-}
-
-fn tcp(server: &RedisServer) -> ConnectionConfig {
-    ConnectionConfig::default().with_addr(ServerAddr::tcp("127.0.0.1", server.port()))
-}
-
-fn unix(server: &RedisServer) -> ConnectionConfig {
-    ConnectionConfig::default()
-        .with_addr(ServerAddr::unix(server.unix_path().expect("unix socket")))
-}
-
-fn all_configs(server: &RedisServer) -> Vec<ConnectionConfig> {
-    let mut configs = Vec::new();
-    for base in [tcp(server), unix(server)] {
-        for protocol in [ProtocolVersion::Resp3, ProtocolVersion::Resp2] {
-            configs.push(base.clone().with_protocol(protocol));
-        }
-    }
-    configs
-}
-
-fn cmd(args: &[&str]) -> Cmd {
-    let mut cmd = Cmd::new(args[0]);
-    for arg in &args[1..] {
-        cmd.push_arg(arg);
-    }
-    cmd
 }
 
 #[tokio::test]

@@ -39,6 +39,16 @@ impl Cmd {
         cmd
     }
 
+    /// A command from its name and arguments, in order: `Cmd::from_args(["GET", "k"])`.
+    /// An empty list gives the empty command, which connections refuse to send.
+    pub fn from_args<A: ToArg>(args: impl IntoIterator<Item = A>) -> Self {
+        let mut cmd = Cmd::default();
+        for arg in args {
+            cmd.push_arg(arg);
+        }
+        cmd
+    }
+
     /// Adds an argument and returns the command, for chaining.
     pub fn arg(mut self, arg: impl ToArg) -> Self {
         self.push_arg(arg);

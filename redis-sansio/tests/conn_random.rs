@@ -11,28 +11,17 @@
 // Tests may read the clock (the core may not): for their own time budget.
 #![allow(clippy::disallowed_methods)]
 
+mod common;
+
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
+use common::Rng;
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::conn::{Connection, Event, RequestId};
 use redis_sansio::resp::{Frame, RequestDecoder, encode_frame};
 use redis_sansio::{Cmd, RequestError};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 /// Answers every request in order: `HELLO` with a map, `ECHO x` with `x`, `MULTI`
 /// with `+OK`, queued commands with `+QUEUED`, `EXEC` with the array of echoes.

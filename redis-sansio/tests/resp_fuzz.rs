@@ -14,21 +14,6 @@ use bytes::BytesMut;
 use common::*;
 use redis_sansio::resp::{Decoder, Frame, Skip, encode_frame};
 
-/// xorshift64*: deterministic, so a failure names its seed and can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 fn random_frame(rng: &mut Rng, depth: usize) -> Frame {
     let text = |rng: &mut Rng| -> bytes::Bytes {
         let len = rng.below(6);

@@ -12,6 +12,8 @@
 //!   `redis-cli --cluster create`.
 //! * [`RedisSentinel`]: a master, one replica and three sentinels monitoring
 //!   them as `mymaster`.
+//! * [`tcp_config`], [`unix_config`], [`all_configs`] and [`cmd`]: how the adapters'
+//!   tests reach a server and spell commands.
 //! * [`command`], [`try_command`], [`command_unix`] and [`RawConnection`]: a tiny
 //!   RESP client for readiness checks and for poking a server out of band
 //!   (`CLIENT KILL`, `DEBUG SLEEP`, ...). It is test tooling, not the product.
@@ -28,6 +30,7 @@
 
 mod binaries;
 mod cluster;
+mod configs;
 mod raw;
 mod sentinel;
 mod server;
@@ -35,6 +38,7 @@ mod wait;
 
 pub use binaries::{redis_cli_path, redis_server_path, redis_version};
 pub use cluster::RedisCluster;
+pub use configs::{all_configs, cmd, tcp_config, unix_config};
 pub use raw::{RawConnection, command, command_unix, try_command};
 pub use sentinel::RedisSentinel;
 pub use server::{RedisServer, RedisServerBuilder};

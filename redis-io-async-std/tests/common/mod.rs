@@ -6,10 +6,11 @@ use std::time::{Duration, Instant};
 
 use futures_lite::future;
 use redis_io_async::{Client, Connection, Error, Request, Runtime};
-use redis_sansio::config::{ConnectionConfig, ProtocolVersion, ServerAddr};
+use redis_sansio::config::ProtocolVersion;
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, Cmd, RequestError, ServerErrorKind};
 use redis_test_support::RedisServer;
+use redis_test_support::{all_configs, cmd, tcp_config as tcp, unix_config as unix};
 
 /// What a test needs beyond [`Runtime`]: running the test and joining spawned tasks.
 pub(crate) trait TestRt: Runtime {
@@ -47,33 +48,6 @@ async fn bounded<R: Runtime, T>(test: impl Future<Output = T>) -> T {
 
 async fn sleep<R: Runtime>(duration: Duration) {
     R::sleep_until(Instant::now() + duration).await;
-}
-
-fn tcp(server: &RedisServer) -> ConnectionConfig {
-    ConnectionConfig::default().with_addr(ServerAddr::tcp("127.0.0.1", server.port()))
-}
-
-fn unix(server: &RedisServer) -> ConnectionConfig {
-    ConnectionConfig::default()
-        .with_addr(ServerAddr::unix(server.unix_path().expect("unix socket")))
-}
-
-fn all_configs(server: &RedisServer) -> Vec<ConnectionConfig> {
-    let mut configs = Vec::new();
-    for base in [tcp(server), unix(server)] {
-        for protocol in [ProtocolVersion::Resp3, ProtocolVersion::Resp2] {
-            configs.push(base.clone().with_protocol(protocol));
-        }
-    }
-    configs
-}
-
-fn cmd(args: &[&str]) -> Cmd {
-    let mut cmd = Cmd::new(args[0]);
-    for arg in &args[1..] {
-        cmd.push_arg(arg);
-    }
-    cmd
 }
 
 pub(crate) async fn exclusive_requests<R: TestRt>() {

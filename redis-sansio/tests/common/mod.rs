@@ -93,3 +93,21 @@ pub fn assert_split_invariant(input: &[u8]) -> Outcome {
     }
     whole
 }
+
+/// xorshift64*: a deterministic generator for the randomized tests, so a failure
+/// names its seed and can be replayed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number below `n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}

@@ -35,11 +35,7 @@ pub const HELLO_REPLY: &str =
     "%3\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$5\r\n7.2.0\r\n$5\r\nproto\r\n:3\r\n";
 
 pub fn cmd(args: &[&str]) -> Cmd {
-    let mut cmd = Cmd::new(args[0]);
-    for arg in &args[1..] {
-        cmd.push_arg(arg);
-    }
-    cmd
+    Cmd::from_args(args)
 }
 
 impl Script {

@@ -53,6 +53,40 @@ pub enum Error {
     /// on a RESP2 connection in subscribed mode).
     #[error(transparent)]
     Send(#[from] SendError),
+    /// The reply arrived but does not convert to the type asked for; the connection
+    /// is unaffected.
+    #[error(transparent)]
+    Conversion(#[from] ConversionError),
+}
+
+/// A reply that does not fit the type it was asked to convert to, such as a bulk
+/// string of letters read as an integer, or an array read as a `String`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot read {found} as {expected}")]
+pub struct ConversionError {
+    expected: &'static str,
+    found: String,
+}
+
+impl ConversionError {
+    /// A reply described by `found` (for example `"array of 3"` or `"bulk string
+    /// \"abc\""`) did not convert to `expected` (for example `"i64"`).
+    pub fn new(expected: &'static str, found: impl Into<String>) -> Self {
+        ConversionError {
+            expected,
+            found: found.into(),
+        }
+    }
+
+    /// The type that was asked for.
+    pub fn expected(&self) -> &'static str {
+        self.expected
+    }
+
+    /// What the reply was instead.
+    pub fn found(&self) -> &str {
+        &self.found
+    }
 }
 
 impl Error {

@@ -46,7 +46,7 @@ mod transport;
 
 pub use client::{Client, Pipeline, Request};
 pub use connection::Connection;
-pub use error::Error;
+pub use error::{ConversionError, Error};
 pub use runtime::{Runtime, Socket, Unsupported};
 
 /// The outcome of one command in a pipeline: its reply, or why it has none.

@@ -72,10 +72,10 @@ impl Connection {
     /// and leaves the connection usable.
     pub fn request(&mut self, cmd: &Cmd) -> Result<Frame, Error> {
         let id = self.send(cmd)?;
-        self.wait(id)
+        self.wait_for(id)
     }
 
-    /// Queues `cmd` without waiting; several sends then [`wait`](Self::wait)s form a
+    /// Queues `cmd` without waiting; several sends then [`wait_for`](Self::wait_for)s form a
     /// pipeline. The bytes go out on the next call that waits or flushes.
     pub fn send(&mut self, cmd: &Cmd) -> Result<RequestId, Error> {
         self.check_open()?;
@@ -83,7 +83,7 @@ impl Connection {
     }
 
     /// Waits for the outcome of a request queued with [`send`](Self::send).
-    pub fn wait(&mut self, id: RequestId) -> Result<Frame, Error> {
+    pub fn wait_for(&mut self, id: RequestId) -> Result<Frame, Error> {
         if !self.outcomes.is_ready(id) {
             self.drive_until(|conn| conn.outcomes.is_ready(id))?;
         }
@@ -114,7 +114,7 @@ impl Connection {
     pub fn transaction(&mut self, cmds: &[Cmd]) -> Result<Frame, Error> {
         self.check_open()?;
         let id = self.core.send_transaction(cmds, Instant::now())?;
-        self.wait(id)
+        self.wait_for(id)
     }
 
     /// The next message, push or MONITOR line, waiting at most `timeout` (`None`: as

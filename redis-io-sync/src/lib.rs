@@ -23,4 +23,4 @@ pub use fanout::{ConnId, Fanout};
 pub use outcomes::Outcome;
 /// The error type every adapter shares, defined once in `redis-io-async` (which has no
 /// runtime dependency).
-pub use redis_io_async::Error;
+pub use redis_io_async::{ConversionError, Error};

@@ -284,7 +284,7 @@ fn server_killed_mid_pipeline_fails_every_request() {
             std::thread::sleep(Duration::from_millis(150));
             server.kill();
         });
-        let first = conn.wait(slow).unwrap_err();
+        let first = conn.wait_for(slow).unwrap_err();
         assert!(
             matches!(
                 first,
@@ -295,7 +295,7 @@ fn server_killed_mid_pipeline_fails_every_request() {
     });
     for id in ids {
         assert!(matches!(
-            conn.wait(id),
+            conn.wait_for(id),
             Err(Error::Request(RequestError::Closed(_)))
         ));
     }

@@ -61,6 +61,14 @@ impl Cmd {
         self.len += 1;
     }
 
+    /// Appends `other`'s arguments after this command's, in order. Generated option
+    /// types keep their parts as argument-only `Cmd`s (from [`Cmd::default`]) and
+    /// splice them in at their place with this.
+    pub fn extend_from(&mut self, other: &Cmd) {
+        self.args.extend_from_slice(&other.args);
+        self.len += other.len;
+    }
+
     /// How many arguments the command has, its name included.
     pub fn len(&self) -> usize {
         self.len

@@ -69,6 +69,7 @@ impl<R: Runtime> Client<R> {
     /// dropped.
     pub fn from_connection(conn: Connection<R>) -> Self {
         let shared = Arc::new(Shared {
+            config: conn.core().config().clone(),
             inner: Mutex::new(Inner {
                 queue: Vec::new(),
                 waker: None,
@@ -106,6 +107,18 @@ impl<R: Runtime> Client<R> {
     /// inside it.
     pub fn transaction(&self, cmds: &[Cmd]) -> Request {
         Request(self.enqueue(Op::Transaction(cmds.to_vec()), 1))
+    }
+
+    /// Opens a new exclusive [`Connection`] with this client's settings, for what a
+    /// shared connection cannot do: `WATCH`-based transactions, blocking commands
+    /// that would hold up every caller, pub/sub.
+    pub async fn dedicated(&self) -> Result<Connection<R>, Error> {
+        Connection::connect(self.shared.config.clone()).await
+    }
+
+    /// The settings the connection was opened with.
+    pub fn config(&self) -> &ConnectionConfig {
+        &self.shared.config
     }
 
     /// Closes the connection: outstanding requests fail with [`CloseReason::Local`],
@@ -347,6 +360,8 @@ impl Slot {
 #[derive(Debug)]
 struct Shared {
     inner: Mutex<Inner>,
+    /// The settings the connection was opened with, for [`Client::dedicated`].
+    config: ConnectionConfig,
 }
 
 impl Shared {

@@ -3,14 +3,15 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::future::poll_fn;
-use std::task::Poll;
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::conn::{self, Event, RequestId, State};
 use redis_sansio::resp::Frame;
-use redis_sansio::{CloseReason, Cmd};
+use redis_sansio::{CloseReason, Cmd, SendError};
 
 use crate::transport::{self, Io, Progress};
 use crate::{Error, Outcome, Runtime};
@@ -81,48 +82,34 @@ impl<R: Runtime> Connection<R> {
         }
     }
 
-    /// Sends `cmd` and waits for its reply. A server error is `Err(Error::Request(..))`
-    /// and leaves the connection usable.
-    pub async fn request(&mut self, cmd: &Cmd) -> Result<Frame, Error> {
-        self.check_open()?;
-        let id = self.io.core.send(cmd, Instant::now())?;
-        self.expect(id, 1);
-        self.wait()
-            .await?
-            .pop()
-            .ok_or_else(|| self.closed_error())?
-            .map_err(Error::Request)
+    /// Sends `cmd` and resolves to its reply. A server error is
+    /// `Err(Error::Request(..))` and leaves the connection usable.
+    ///
+    /// The command is queued when this is called; the returned future drives the
+    /// connection until the reply is in.
+    pub fn request(&mut self, cmd: &Cmd) -> ExclusiveRequest<'_, R> {
+        let queued = self.queue(1, |core, now| core.send(cmd, now));
+        ExclusiveRequest(Call::new(self, queued))
     }
 
-    /// Sends every command in one write and returns each one's outcome, in order.
+    /// Sends every command in one write and resolves to each one's outcome, in order.
     /// One command's server error does not affect the others.
-    pub async fn pipeline(&mut self, cmds: &[Cmd]) -> Result<Vec<Outcome>, Error> {
-        self.check_open()?;
-        let now = Instant::now();
-        let mut first = None;
-        for cmd in cmds {
-            let id = self.io.core.send(cmd, now)?;
-            first.get_or_insert(id);
-        }
-        match first {
-            Some(first) => {
-                self.expect(first, cmds.len());
-                self.wait().await
+    pub fn pipeline(&mut self, cmds: &[Cmd]) -> ExclusivePipeline<'_, R> {
+        let queued = self.queue(cmds.len(), |core, now| {
+            let (first, rest) = cmds.split_first().ok_or(SendError::Empty)?;
+            let id = core.send(first, now)?;
+            for cmd in rest {
+                core.send(cmd, now)?;
             }
-            None => Ok(Vec::new()),
-        }
+            Ok(id)
+        });
+        ExclusivePipeline(Call::new(self, queued))
     }
 
-    /// Runs `cmds` in `MULTI`/`EXEC` and returns `EXEC`'s array of replies.
-    pub async fn transaction(&mut self, cmds: &[Cmd]) -> Result<Frame, Error> {
-        self.check_open()?;
-        let id = self.io.core.send_transaction(cmds, Instant::now())?;
-        self.expect(id, 1);
-        self.wait()
-            .await?
-            .pop()
-            .ok_or_else(|| self.closed_error())?
-            .map_err(Error::Request)
+    /// Runs `cmds` in `MULTI`/`EXEC` and resolves to `EXEC`'s array of replies.
+    pub fn transaction(&mut self, cmds: &[Cmd]) -> ExclusiveRequest<'_, R> {
+        let queued = self.queue(1, |core, now| core.send_transaction(cmds, now));
+        ExclusiveRequest(Call::new(self, queued))
     }
 
     /// The next message, push or MONITOR line, waiting at most `timeout` (`None`: as
@@ -169,52 +156,73 @@ impl<R: Runtime> Connection<R> {
         Error::Closed(self.closed.clone().unwrap_or(CloseReason::Local))
     }
 
-    /// The call in progress waits for `n` outcomes from `first` on; outcomes of
-    /// earlier, abandoned calls are dropped from now on.
-    fn expect(&mut self, first: RequestId, n: usize) {
-        self.first = first.get();
+    /// Sends with `send` (which returns the first request's id) and makes the call
+    /// wait for `n` outcomes from that id on; outcomes of earlier, abandoned calls are
+    /// dropped from now on.
+    fn queue(
+        &mut self,
+        n: usize,
+        send: impl FnOnce(&mut conn::Connection, Instant) -> Result<RequestId, SendError>,
+    ) -> Result<(), Error> {
+        self.check_open()?;
+        let first = if n == 0 {
+            0
+        } else {
+            send(&mut self.io.core, Instant::now())?.get()
+        };
+        self.first = first;
         self.outcomes.clear();
         self.outcomes.resize_with(n, || None);
         self.waiting = n;
+        Ok(())
     }
 
-    /// Drives until every expected outcome is in, and takes them.
-    async fn wait(&mut self) -> Result<Vec<Outcome>, Error> {
-        self.drive(None, |conn| conn.waiting == 0).await?;
-        if self.waiting > 0 {
-            return Err(self.closed_error());
-        }
-        Ok(self.outcomes.drain(..).flatten().collect())
-    }
-
-    /// The driving loop: take events, stop when `done`, closed or past `deadline`;
-    /// otherwise let the socket and the timer make progress, and repeat.
+    /// Drives the connection as `done` asks, in a future.
     async fn drive(
         &mut self,
         deadline: Option<Instant>,
         done: impl Fn(&Self) -> bool,
     ) -> Result<(), Error> {
-        poll_fn(|cx| {
-            loop {
-                self.take_events();
-                if done(self) || self.closed.is_some() {
-                    return Poll::Ready(Ok(()));
-                }
-                match self.io.poll_io(cx, deadline) {
-                    Poll::Ready(Ok(Progress::Made)) => {}
-                    Poll::Ready(Ok(Progress::Deadline)) => return Poll::Ready(Ok(())),
-                    Poll::Ready(Err(error)) => {
-                        // The socket broke: pending requests fail as on EOF, and the
-                        // caller gets the IO error itself.
-                        self.io.core.handle_eof(Instant::now());
-                        self.take_events();
-                        return Poll::Ready(Err(Error::Io(error)));
-                    }
-                    Poll::Pending => return Poll::Pending,
-                }
+        poll_fn(|cx| self.poll_drive(cx, deadline, &done)).await
+    }
+
+    /// Drives until every expected outcome is in, and takes them.
+    fn poll_outcomes(&mut self, cx: &mut Context<'_>) -> Poll<Result<Vec<Outcome>, Error>> {
+        if let Err(error) = ready!(self.poll_drive(cx, None, &|conn: &Self| conn.waiting == 0)) {
+            return Poll::Ready(Err(error));
+        }
+        if self.waiting > 0 {
+            return Poll::Ready(Err(self.closed_error()));
+        }
+        Poll::Ready(Ok(self.outcomes.drain(..).flatten().collect()))
+    }
+
+    /// The driving loop: take events, stop when `done`, closed or past `deadline`;
+    /// otherwise let the socket and the timer make progress, and repeat.
+    fn poll_drive(
+        &mut self,
+        cx: &mut Context<'_>,
+        deadline: Option<Instant>,
+        done: &impl Fn(&Self) -> bool,
+    ) -> Poll<Result<(), Error>> {
+        loop {
+            self.take_events();
+            if done(self) || self.closed.is_some() {
+                return Poll::Ready(Ok(()));
             }
-        })
-        .await
+            match self.io.poll_io(cx, deadline) {
+                Poll::Ready(Ok(Progress::Made)) => {}
+                Poll::Ready(Ok(Progress::Deadline)) => return Poll::Ready(Ok(())),
+                Poll::Ready(Err(error)) => {
+                    // The socket broke: pending requests fail as on EOF, and the
+                    // caller gets the IO error itself.
+                    self.io.core.handle_eof(Instant::now());
+                    self.take_events();
+                    return Poll::Ready(Err(Error::Io(error)));
+                }
+                Poll::Pending => return Poll::Pending,
+            }
+        }
     }
 
     /// Files the core's events: outcomes of the call in progress by id (others are
@@ -237,5 +245,75 @@ impl<R: Runtime> Connection<R> {
                 other => self.events.push_back(other),
             }
         }
+    }
+}
+
+/// The state shared by the exclusive connection's named futures: the connection, and
+/// the error if queueing the call already failed.
+struct Call<'a, R: Runtime> {
+    conn: &'a mut Connection<R>,
+    queued: Option<Error>,
+}
+
+impl<'a, R: Runtime> Call<'a, R> {
+    fn new(conn: &'a mut Connection<R>, queued: Result<(), Error>) -> Self {
+        Call {
+            conn,
+            queued: queued.err(),
+        }
+    }
+
+    fn poll_outcomes(&mut self, cx: &mut Context<'_>) -> Poll<Result<Vec<Outcome>, Error>> {
+        match self.queued.take() {
+            Some(error) => Poll::Ready(Err(error)),
+            None => self.conn.poll_outcomes(cx),
+        }
+    }
+}
+
+/// The future of [`Connection::request`] and [`Connection::transaction`]: one reply.
+///
+/// A named type, so wrappers can store it and name it; dropping it is safe (see
+/// [`Connection`]). [`into_connection`](Self::into_connection) gives the borrow back.
+#[must_use = "futures do nothing unless awaited; the command is sent regardless"]
+pub struct ExclusiveRequest<'a, R: Runtime>(Call<'a, R>);
+
+impl<'a, R: Runtime> ExclusiveRequest<'a, R> {
+    /// The connection this call borrows, for a wrapper that goes on using it after
+    /// the reply (or abandons the reply).
+    pub fn into_connection(self) -> &'a mut Connection<R> {
+        self.0.conn
+    }
+}
+
+impl<R: Runtime> Future for ExclusiveRequest<'_, R> {
+    type Output = Result<Frame, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let call = &mut self.get_mut().0;
+        let outcomes = ready!(call.poll_outcomes(cx));
+        Poll::Ready(outcomes.and_then(|mut outcomes| match outcomes.pop() {
+            Some(outcome) => outcome.map_err(Error::Request),
+            None => Err(call.conn.closed_error()),
+        }))
+    }
+}
+
+/// The future of [`Connection::pipeline`]: every command's outcome, in order.
+#[must_use = "futures do nothing unless awaited; the commands are sent regardless"]
+pub struct ExclusivePipeline<'a, R: Runtime>(Call<'a, R>);
+
+impl<'a, R: Runtime> ExclusivePipeline<'a, R> {
+    /// The connection this call borrows.
+    pub fn into_connection(self) -> &'a mut Connection<R> {
+        self.0.conn
+    }
+}
+
+impl<R: Runtime> Future for ExclusivePipeline<'_, R> {
+    type Output = Result<Vec<Outcome>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.get_mut().0.poll_outcomes(cx)
     }
 }

@@ -45,7 +45,7 @@ mod runtime;
 mod transport;
 
 pub use client::{Client, Pipeline, Request};
-pub use connection::Connection;
+pub use connection::{Connection, ExclusivePipeline, ExclusiveRequest};
 pub use error::{ConversionError, Error};
 pub use runtime::{Runtime, Socket, Unsupported};
 

@@ -176,9 +176,65 @@ impl<B: Builder> Decoder<B> {
         if let Some(error) = &self.error {
             return Err(error.clone());
         }
+        if self.is_idle() {
+            if let Some(value) = self.complete_scalar(buf) {
+                return Ok(Some(value));
+            }
+        }
         self.decode_frame(buf).inspect_err(|error| {
             self.error = Some(error.clone());
         })
+    }
+
+    /// The fast path for the commonest replies: a whole top-level bulk string, simple
+    /// string, simple error or integer already in `buf`, with no frame in progress.
+    ///
+    /// It builds the value straight from the buffer and removes the frame with one
+    /// split. It never fails: anything else (another type, an incomplete or malformed
+    /// frame, a limit reached) gives `None` having consumed nothing, and the general
+    /// path then parses the same bytes, with the same result at every split. It reads
+    /// at most the short header before falling back, except for a text line, whose
+    /// scan resumes where it stopped (`line_scanned`), so no byte is scanned twice.
+    #[inline]
+    fn complete_scalar(&mut self, buf: &mut BytesMut) -> Option<B::Value> {
+        match *buf.first()? {
+            b'$' => {
+                let (len, header) = number::short_count(buf, 1)?;
+                let end = header.checked_add(len)?;
+                let total = end.checked_add(2)?;
+                if len > self.limits.max_bulk_len
+                    || total > self.limits.max_frame_size
+                    || buf.get(end..total)? != b"\r\n"
+                {
+                    return None;
+                }
+                let data = cut(buf, total, header, end);
+                Some(self.builder.bulk_string(data))
+            }
+            b':' => {
+                let (value, end) = number::integer_line(buf, 1).ok()??;
+                if end > self.limits.max_frame_size {
+                    return None;
+                }
+                buf.advance(end);
+                Some(self.builder.integer(value))
+            }
+            type_byte @ (b'+' | b'-') => {
+                let cr = self.find_line_end(buf).ok()??;
+                let total = cr + 2;
+                if total > self.limits.max_frame_size {
+                    return None;
+                }
+                self.line_scanned = 0;
+                let text = cut(buf, total, 1, cr);
+                Some(if type_byte == b'+' {
+                    self.builder.simple_string(text)
+                } else {
+                    self.builder.simple_error(text)
+                })
+            }
+            _ => None,
+        }
     }
 
     fn decode_frame(&mut self, buf: &mut BytesMut) -> Result<Option<B::Value>, ProtocolError> {
@@ -591,6 +647,20 @@ impl<B: Builder> Decoder<B> {
             limit: self.limits.max_frame_size,
         }
     }
+}
+
+/// Removes the first `total` bytes of `buf` (one whole frame) and returns the part
+/// `start..end` of them without copying: one split for the frame, whatever its parts.
+#[inline(always)]
+fn cut(buf: &mut BytesMut, total: usize, start: usize, end: usize) -> Bytes {
+    if start == end {
+        buf.advance(total);
+        return Bytes::new();
+    }
+    let mut data = buf.split_to(total).freeze();
+    data.truncate(end);
+    data.advance(start);
+    data
 }
 
 /// Decodes one complete [`Frame`] from the start of `input`, copying it.

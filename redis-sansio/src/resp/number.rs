@@ -113,6 +113,36 @@ pub(crate) fn length_line(
     }
 }
 
+/// The common length line, the count of a complete top-level bulk: `0`, or 1 to 18
+/// digits without a leading zero, then CRLF, starting at `buf[pos]`.
+///
+/// Returns the count and the position just past the CRLF. `None` for everything else
+/// (incomplete, negative, streamed, longer, malformed), which [`length_line`] then
+/// handles: every line this accepts, [`length_line`] reads as the same count.
+#[inline]
+pub(crate) fn short_count(buf: &[u8], pos: usize) -> Option<(usize, usize)> {
+    const MOST_DIGITS: usize = 18; // below 10^18, so no overflow in u64
+    let digits = buf.get(pos..)?;
+    let mut value: u64 = 0;
+    let mut n = 0;
+    while let Some(&byte) = digits.get(n) {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            break;
+        }
+        value = value * 10 + u64::from(digit);
+        n += 1;
+        if n > MOST_DIGITS {
+            return None;
+        }
+    }
+    let leading_zero = n > 1 && digits[0] == b'0';
+    if n == 0 || leading_zero || digits.get(n..n + 2) != Some(b"\r\n") {
+        return None;
+    }
+    Some((usize::try_from(value).ok()?, pos + n + 2))
+}
+
 /// Parses the text of a RESP3 double (the line without its type byte and CRLF).
 ///
 /// Accepts `[-]digits[.digits][(e|E)[+|-]digits]`, `inf`, `-inf`, and the NaN

@@ -1,0 +1,242 @@
+//! The decoder's fast path for whole top-level bulk strings, simple strings, simple
+//! errors and integers must give exactly what the general path gives: the same
+//! values, errors and leftovers whether a frame arrives whole (fast path) or in pieces
+//! (general path), at every limit edge, and still without copying.
+
+mod common;
+
+use bytes::{Bytes, BytesMut};
+use common::*;
+use redis_sansio::ProtocolError;
+use redis_sansio::resp::{DecodeLimits, Decoder, Frame};
+
+fn bulk(data: &[u8]) -> Frame {
+    Frame::BulkString(Bytes::copy_from_slice(data))
+}
+
+/// Top-level replies the fast path takes, mixed with ones it leaves to the general
+/// path (nulls, aggregates, attributes, streamed strings, other scalar types).
+fn mixed_stream() -> (Vec<u8>, Vec<Frame>) {
+    let cases: Vec<(&[u8], Frame)> = vec![
+        (b"$5\r\nhello\r\n", bulk(b"hello")),
+        (b"$0\r\n\r\n", bulk(b"")),
+        (b"$4\r\n\r\n\r\n\r\n", bulk(b"\r\n\r\n")),
+        (b"$-1\r\n", Frame::NullBulk),
+        (b"+OK\r\n", Frame::simple("OK")),
+        (b"+\r\n", Frame::simple("")),
+        (b"-ERR bad\r\n", Frame::error("ERR bad")),
+        (b"-\r\n", Frame::error("")),
+        (b":0\r\n", Frame::Integer(0)),
+        (b":-9223372036854775808\r\n", Frame::Integer(i64::MIN)),
+        (b":9223372036854775807\r\n", Frame::Integer(i64::MAX)),
+        (
+            b"*2\r\n$1\r\na\r\n:1\r\n",
+            Frame::Array(vec![bulk(b"a"), Frame::Integer(1)]),
+        ),
+        (
+            b"|1\r\n+key\r\n+value\r\n$1\r\nx\r\n",
+            Frame::Attributed {
+                attributes: vec![(Frame::simple("key"), Frame::simple("value"))],
+                value: Box::new(bulk(b"x")),
+            },
+        ),
+        (b"$?\r\n;2\r\nab\r\n;1\r\nc\r\n;0\r\n", bulk(b"abc")),
+        (b"_\r\n", Frame::Null),
+        (
+            b"!3\r\nERR\r\n",
+            Frame::BulkError(Bytes::from_static(b"ERR")),
+        ),
+        (b"#t\r\n", Frame::Boolean(true)),
+        (b"$10\r\n0123456789\r\n", bulk(b"0123456789")),
+    ];
+    let mut wire = Vec::new();
+    let mut frames = Vec::new();
+    for (bytes, frame) in cases {
+        wire.extend_from_slice(bytes);
+        frames.push(frame);
+    }
+    // A long bulk, whose length has several digits.
+    let long = vec![b'z'; 12_345];
+    wire.extend_from_slice(b"$12345\r\n");
+    wire.extend_from_slice(&long);
+    wire.extend_from_slice(b"\r\n");
+    frames.push(bulk(&long));
+    (wire, frames)
+}
+
+#[test]
+fn mixed_top_level_replies_decode_the_same_at_every_split() {
+    let (wire, frames) = mixed_stream();
+    let outcome = assert_split_invariant(&wire);
+    assert_eq!(outcome.error, None);
+    assert_eq!(outcome.leftover, 0);
+    assert_eq!(outcome.frames, frames);
+}
+
+#[test]
+fn every_prefix_leaves_the_same_state() {
+    // Feeding a prefix, decoding, then feeding the rest must match feeding everything:
+    // whatever the fast path declined must be left for the general path unconsumed.
+    let (wire, frames) = mixed_stream();
+    for at in 0..wire.len() {
+        for second in [at + 1, wire.len()] {
+            let cuts = [at, second.min(wire.len())];
+            let outcome = decode_in_pieces(&wire, &cuts, &mut Decoder::new());
+            assert_eq!(outcome.frames, frames, "cuts {cuts:?}");
+            assert_eq!(
+                (outcome.error, outcome.leftover),
+                (None, 0),
+                "cuts {cuts:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn lengths_the_fast_path_declines_get_the_general_paths_answer() {
+    for input in [
+        &b"$01\r\nab\r\n"[..],
+        b"$00\r\n\r\n",
+        b"$-0\r\n",
+        b"$-2\r\n",
+        b"$+1\r\na\r\n",
+        b"$ 1\r\na\r\n",
+        b"$1 \r\na\r\n",
+        b"$\r\n",
+        b"$1\ra\r\n",
+        b"$1\n\na\r\n",
+        b"$2\r\nabXY",
+        b"$2\r\nab\rX",
+        b"$999999999999999999\r\n",
+        b"$9999999999999999999\r\n",
+        b"$99999999999999999999999\r\n",
+        b"$18446744073709551616\r\n",
+        b"+a\nb\r\n",
+        b"+a\rb\r\n",
+        b"-a\nb\r\n",
+        b":01\r\n",
+        b":-0\r\n",
+        b":+1\r\n",
+        b":9223372036854775808\r\n",
+        b":1\r\r",
+    ] {
+        let outcome = assert_split_invariant(input);
+        assert!(
+            outcome.error.is_some(),
+            "{:?} was accepted: {:?}",
+            String::from_utf8_lossy(input),
+            outcome.frames
+        );
+    }
+}
+
+/// Decodes `input` with `limits`, whole (the fast path) and byte by byte (the
+/// general path), and checks both agree; returns the outcome.
+fn with_limits(input: &[u8], limits: DecodeLimits) -> Outcome {
+    let whole = decode_in_pieces(input, &[], &mut Decoder::new().with_limits(limits));
+    let cuts: Vec<usize> = (1..input.len()).collect();
+    let bytewise = decode_in_pieces(input, &cuts, &mut Decoder::new().with_limits(limits));
+    assert_same(&format!("{input:?}"), &whole, &bytewise);
+    whole
+}
+
+#[test]
+fn limits_apply_at_the_same_edges() {
+    let defaults = DecodeLimits::default();
+    // "$5\r\nhello\r\n" is 11 bytes with a 5-byte payload.
+    let frame = b"$5\r\nhello\r\n";
+    let bulk_limit = |max_bulk_len| DecodeLimits {
+        max_bulk_len,
+        ..defaults
+    };
+    let frame_limit = |max_frame_size| DecodeLimits {
+        max_frame_size,
+        ..defaults
+    };
+    assert_eq!(with_limits(frame, bulk_limit(5)).frames, [bulk(b"hello")]);
+    assert_eq!(
+        with_limits(frame, bulk_limit(4)).error,
+        Some(ProtocolError::BulkTooLong { len: 5, limit: 4 })
+    );
+    assert_eq!(with_limits(frame, frame_limit(11)).frames, [bulk(b"hello")]);
+    assert_eq!(
+        with_limits(frame, frame_limit(10)).error,
+        Some(ProtocolError::FrameTooLarge { limit: 10 })
+    );
+    // Lines: ":12345\r\n" and "+hello\r\n" are 8 bytes.
+    for (line, value) in [
+        (&b":12345\r\n"[..], Frame::Integer(12345)),
+        (b"+hello\r\n", Frame::simple("hello")),
+        (b"-hello\r\n", Frame::error("hello")),
+    ] {
+        assert_eq!(with_limits(line, frame_limit(8)).frames, [value]);
+        assert_eq!(
+            with_limits(line, frame_limit(7)).error,
+            Some(ProtocolError::FrameTooLarge { limit: 7 })
+        );
+    }
+    // The limit counts each frame on its own: many frames at the limit are fine.
+    let many = frame.repeat(50);
+    let outcome = with_limits(&many, frame_limit(11));
+    assert_eq!((outcome.frames.len(), outcome.error), (50, None));
+}
+
+#[test]
+fn fast_path_values_share_the_buffer() {
+    let mut buf = BytesMut::with_capacity(64);
+    buf.extend_from_slice(b"$5\r\nhello\r\n+OK\r\n$0\r\n\r\n:7\r\n$3\r\nab");
+    let start = buf.as_ptr() as usize;
+    let end = start + buf.capacity();
+    let mut decoder = Decoder::new();
+    let within = |data: &Bytes| (start..end).contains(&(data.as_ptr() as usize));
+    let Ok(Some(Frame::BulkString(hello))) = decoder.decode(&mut buf) else {
+        panic!("no bulk")
+    };
+    assert_eq!(&hello[..], b"hello");
+    assert!(within(&hello), "the bulk was copied");
+    let Ok(Some(Frame::SimpleString(ok))) = decoder.decode(&mut buf) else {
+        panic!("no simple string")
+    };
+    assert_eq!(&ok[..], b"OK");
+    assert!(within(&ok), "the simple string was copied");
+    assert_eq!(decoder.decode(&mut buf), Ok(Some(bulk(b""))));
+    assert_eq!(decoder.decode(&mut buf), Ok(Some(Frame::Integer(7))));
+    // The incomplete bulk: its header is consumed, the partial payload waits.
+    assert_eq!(decoder.decode(&mut buf), Ok(None));
+    assert_eq!(&buf[..], b"ab");
+    buf.extend_from_slice(b"c\r\n");
+    assert_eq!(decoder.decode(&mut buf), Ok(Some(bulk(b"abc"))));
+    assert!(buf.is_empty());
+    assert!(decoder.is_idle());
+}
+
+#[test]
+fn a_long_text_line_is_scanned_once() {
+    // An incomplete simple string fed in pieces: each call resumes the scan where the
+    // last stopped, and the frame-size limit still catches an endless line.
+    let limits = DecodeLimits {
+        max_frame_size: 1_000,
+        ..DecodeLimits::default()
+    };
+    let mut decoder = Decoder::new().with_limits(limits);
+    let mut buf = BytesMut::from(&b"+"[..]);
+    for _ in 0..99 {
+        buf.extend_from_slice(b"abcdefghij");
+        assert_eq!(decoder.decode(&mut buf), Ok(None));
+    }
+    buf.extend_from_slice(b"\r\n");
+    let Ok(Some(Frame::SimpleString(text))) = decoder.decode(&mut buf) else {
+        panic!("no simple string")
+    };
+    assert_eq!(text.len(), 990);
+    let mut buf = BytesMut::from(&b"+"[..]);
+    let mut decoder = Decoder::new().with_limits(limits);
+    let error = loop {
+        buf.extend_from_slice(b"abcdefghij");
+        match decoder.decode(&mut buf) {
+            Ok(None) => {}
+            other => break other,
+        }
+    };
+    assert_eq!(error, Err(ProtocolError::FrameTooLarge { limit: 1_000 }));
+}

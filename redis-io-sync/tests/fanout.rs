@@ -1,6 +1,7 @@
-//! The mio fan-out against real redis-server processes started by the harness: many
-//! servers (TCP and a Unix socket) from one thread, big pipelines, both protocols,
-//! a killed server, a slow server, a refused handshake.
+//! The mio fan-out against real redis-server processes started by the harness: what
+//! only a fan-out can show, many servers (TCP and a Unix socket) from one thread, a
+//! killed, a slow and a refusing server among healthy ones, and `run`'s own timeout.
+//! One connection of a fan-out also runs the conformance suite (`conformance.rs`).
 
 use std::time::{Duration, Instant};
 
@@ -88,60 +89,6 @@ fn thousand_keys_sharded_over_three_servers_in_one_run() {
         assert!(expected > 0);
         assert_eq!(size.unwrap(), Frame::Integer(expected as i64));
     }
-}
-
-#[test]
-fn ten_thousand_command_pipeline_on_one_connection() {
-    let servers = [RedisServer::start(), RedisServer::start()];
-    let mut fanout = Fanout::new().unwrap();
-    let big = fanout.add(tcp(&servers[0])).unwrap();
-    let small = fanout.add(unix(&servers[1])).unwrap();
-    let mut requests: Vec<(ConnId, Cmd)> = (0..10_000)
-        .map(|_| (big, cmd(&["INCR", "counter"])))
-        .collect();
-    requests.push((small, cmd(&["PING"])));
-    let outcomes = fanout.query_all(&requests).unwrap();
-    assert_eq!(outcomes.len(), 10_001);
-    for (i, outcome) in outcomes[..10_000].iter().enumerate() {
-        assert_eq!(outcome.as_ref().unwrap(), &Frame::Integer(i as i64 + 1));
-    }
-    assert_eq!(outcomes[10_000].as_ref().unwrap(), &Frame::simple("PONG"));
-}
-
-#[test]
-fn resp2_and_resp3_side_by_side() {
-    let server = RedisServer::start();
-    let mut fanout = Fanout::new().unwrap();
-    let resp3 = fanout
-        .add(tcp(&server).with_protocol(ProtocolVersion::Resp3))
-        .unwrap();
-    let resp2 = fanout
-        .add(unix(&server).with_protocol(ProtocolVersion::Resp2))
-        .unwrap();
-    run(&mut fanout);
-    assert_eq!(fanout.core(resp3).protocol(), ProtocolVersion::Resp3);
-    assert_eq!(fanout.core(resp2).protocol(), ProtocolVersion::Resp2);
-    assert_eq!(fanout.core(resp2).state(), State::Ready);
-
-    let outcomes = fanout
-        .query_all(&[
-            (resp3, cmd(&["HSET", "h", "f", "v"])),
-            (resp3, cmd(&["HGETALL", "h"])),
-            (resp2, cmd(&["HGETALL", "h"])),
-            (resp2, cmd(&["INCR", "h"])),
-        ])
-        .unwrap();
-    assert_eq!(outcomes[0].as_ref().unwrap(), &Frame::Integer(1));
-    let pair = (Frame::bulk("f"), Frame::bulk("v"));
-    assert_eq!(
-        outcomes[1].as_ref().unwrap(),
-        &Frame::Map(vec![pair.clone()])
-    );
-    assert_eq!(
-        outcomes[2].as_ref().unwrap(),
-        &Frame::Array(vec![pair.0, pair.1])
-    );
-    assert!(matches!(outcomes[3], Err(RequestError::Server(_))));
 }
 
 #[test]

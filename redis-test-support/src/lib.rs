@@ -14,6 +14,8 @@
 //!   them as `mymaster`.
 //! * [`tcp_config`], [`unix_config`], [`all_configs`] and [`cmd`]: how the adapters'
 //!   tests reach a server and spell commands.
+//! * [`conformance`]: the one conformance suite every adapter runs, and
+//!   [`conformance_tests!`], which instantiates it for one adapter.
 //! * [`command`], [`try_command`], [`command_unix`] and [`RawConnection`]: a tiny
 //!   RESP client for readiness checks and for poking a server out of band
 //!   (`CLIENT KILL`, `DEBUG SLEEP`, ...). It is test tooling, not the product.
@@ -31,6 +33,7 @@
 mod binaries;
 mod cluster;
 mod configs;
+pub mod conformance;
 mod raw;
 mod sentinel;
 mod server;

@@ -1,0 +1,25 @@
+//! The checks, each generic over [`Body`](super::Body) and run over the four
+//! targets (TCP and Unix, RESP3 and RESP2) unless its documentation says otherwise.
+//!
+//! Servers: `handshake`, `select`, `pipeline`, `binary_values`, `transactions`,
+//! `pubsub`, `tracking_pushes`, `tracking_redirect`, `blocking_commands`, `client_kill` and
+//! `concurrent_tasks` share one server per test process, and `auth` one with a
+//! password and an ACL user; `response_timeout` and `handshake_timeout` each start
+//! their own (`DEBUG SLEEP` stops every client of a server), and
+//! `server_killed_mid_pipeline` one per target (it kills it).
+
+mod auth;
+mod concurrency;
+mod events;
+mod failures;
+mod faults;
+mod requests;
+
+pub use auth::auth;
+pub use concurrency::concurrent_tasks;
+pub use events::{pubsub, tracking_pushes, tracking_redirect};
+pub use failures::connect_failures;
+pub use faults::{
+    blocking_commands, client_kill, handshake_timeout, response_timeout, server_killed_mid_pipeline,
+};
+pub use requests::{binary_values, handshake, pipeline, select, transactions};

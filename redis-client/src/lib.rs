@@ -8,16 +8,28 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod batch;
+mod bodies;
+mod body_ops;
 mod executor;
 mod generated;
 mod reply;
+mod scan;
+mod script;
 mod typed;
+pub mod watch;
 
+pub use batch::{BatchFuture, Batches, Pipeline, Replies, Slot, Transaction};
+pub use bodies::ReplyFuture;
 pub use executor::Executor;
 pub use generated::{Commands, cmd, options};
 pub use redis_io_async::{ConversionError, Error};
+pub use redis_sansio::Cmd;
 pub use redis_sansio::resp;
 pub use redis_sansio::resp::ToArg;
-pub use redis_sansio::Cmd;
 pub use reply::FromReply;
+#[cfg(feature = "sync")]
+pub use scan::ScanIter;
+pub use scan::{ClientFetch, Scan, ScanBody, ScanStream};
+pub use script::{Invoke, InvokeFuture, Script, ScriptCall};
 pub use typed::TypedCmd;

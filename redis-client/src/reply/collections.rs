@@ -29,9 +29,10 @@ fn elements<T: FromReply>(frame: Frame, expected: &'static str) -> Result<Vec<T>
                 items.into_iter().map(T::from_reply).collect()
             }
         }
-        Frame::SimpleString(bytes) | Frame::BulkString(bytes) | Frame::Verbatim { text: bytes, .. } => {
-            T::vec_from_bytes(&bytes)
-                .ok_or_else(|| mismatch(expected, &Frame::BulkString(bytes)))
+        Frame::SimpleString(bytes)
+        | Frame::BulkString(bytes)
+        | Frame::Verbatim { text: bytes, .. } => {
+            T::vec_from_bytes(&bytes).ok_or_else(|| mismatch(expected, &Frame::BulkString(bytes)))
         }
         Frame::Map(entries) => entries
             .into_iter()

@@ -1,0 +1,9 @@
+//! The [`Executor`](crate::Executor) implementations: one small file per body.
+
+#[cfg(feature = "sync")]
+mod blocking;
+mod exclusive;
+mod multiplexed;
+mod reply_future;
+
+pub use reply_future::ReplyFuture;

@@ -43,9 +43,15 @@ use crate::{Connection, Error, Outcome, Runtime};
 ///   dropped and the last outstanding request has its outcome, or at once on
 ///   [`close`](Self::close).
 ///
-/// Pub/sub messages, pushes and MONITOR lines have no receiver here and are
-/// dropped; use an exclusive [`Connection`] for those. A blocking command
+/// The connection is shared, so the core refuses, with [`SendError::Shared`]
+/// (`Error::Send`), what one caller cannot keep to itself: `SELECT`, `AUTH`,
+/// `WATCH`/`MULTI`/`EXEC` sent one by one (use [`transaction`](Self::transaction),
+/// which stays contiguous), pub/sub and `MONITOR`. For those, open a
+/// [`dedicated`](Self::dedicated) connection. Pushes that arrive anyway (client-side
+/// caching invalidations, say) have no receiver and are dropped. A blocking command
 /// (`BLPOP`, ...) holds up every caller behind it, as on any multiplexed connection.
+///
+/// [`SendError::Shared`]: redis_sansio::SendError::Shared
 pub struct Client<R: Runtime> {
     shared: Arc<Shared>,
     _runtime: PhantomData<fn() -> R>,
@@ -78,8 +84,10 @@ impl<R: Runtime> Client<R> {
                 close_requested: false,
             }),
         });
+        let mut io = conn.into_io();
+        io.core.set_shared(true);
         R::spawn(Driver::<R> {
-            io: conn.into_io(),
+            io,
             shared: shared.clone(),
             waiting: HashMap::new(),
         });

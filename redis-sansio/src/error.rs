@@ -240,6 +240,15 @@ pub enum SendError {
     /// An empty command, or a transaction with no commands.
     #[error("empty command")]
     Empty,
+    /// The connection is shared by many callers (a multiplexed client), and this
+    /// command would change state every one of them sees (`SELECT`, `AUTH`, `WATCH`,
+    /// `MULTI`, ...) or switch the connection into a mode (pub/sub, `MONITOR`) whose
+    /// messages no caller receives. Use a dedicated connection for it.
+    #[error("{command} is not allowed on a shared connection; use a dedicated one")]
+    Shared {
+        /// The refused command's name.
+        command: String,
+    },
 }
 
 /// Why a connection closed. Every request still pending fails with it.

@@ -313,6 +313,59 @@ fn handshake_commands_are_refused_by_send() {
 }
 
 #[test]
+fn a_shared_connection_refuses_connection_scoped_commands() {
+    let mut s = Script::ready();
+    s.conn.set_shared(true);
+    for args in [
+        &["SELECT", "1"][..],
+        &["auth", "user", "pw"],
+        &["WATCH", "k"],
+        &["UNWATCH"],
+        &["MULTI"],
+        &["EXEC"],
+        &["DISCARD"],
+        &["SUBSCRIBE", "ch"],
+        &["psubscribe", "p*"],
+        &["SSUBSCRIBE", "s"],
+        &["UNSUBSCRIBE"],
+        &["MONITOR"],
+    ] {
+        assert_eq!(
+            s.conn.send(&cmd(args), s.now),
+            Err(SendError::Shared {
+                command: args[0].to_string()
+            }),
+            "{args:?}"
+        );
+    }
+    // Inside a transaction too: a SELECT there would outlive the EXEC.
+    assert!(matches!(
+        s.conn.send_transaction(&[cmd(&["SELECT", "2"])], s.now),
+        Err(SendError::Shared { .. })
+    ));
+    assert_eq!(s.conn.in_flight(), 0, "refused sends leave no trace");
+    // Everything else goes out, transactions included.
+    let id = s.send(&["GET", "k"]);
+    let tx = s
+        .conn
+        .send_transaction(&[cmd(&["INCR", "n"])], s.now)
+        .unwrap();
+    s.expect_sent(&[&["GET", "k"], &["MULTI"], &["INCR", "n"], &["EXEC"]]);
+    s.reply("$-1\r\n+OK\r\n+QUEUED\r\n*1\r\n:1\r\n");
+    assert_eq!(s.reply_to(id), Ok(Frame::NullBulk));
+    assert_eq!(s.reply_to(tx), Ok(Frame::Array(vec![Frame::Integer(1)])));
+}
+
+#[test]
+fn an_exclusive_connection_allows_them() {
+    let mut s = Script::ready();
+    let id = s.send(&["SELECT", "1"]);
+    s.expect_sent(&[&["SELECT", "1"]]);
+    s.reply("+OK\r\n");
+    assert_eq!(s.reply_to(id), Ok(Frame::simple("OK")));
+}
+
+#[test]
 fn attributes_on_replies_are_kept() {
     let mut s = Script::ready();
     let id = s.send(&["GET", "k"]);

@@ -35,6 +35,9 @@ pub(crate) enum CommandClass {
     Monitor,
     /// `HELLO`, `RESET`: refused; they belong to the handshake.
     ConnectionState,
+    /// `SELECT`, `AUTH`, `WATCH`, `UNWATCH`, `MULTI`, `EXEC`, `DISCARD`: state that
+    /// belongs to the connection, which every caller of a shared connection would see.
+    ConnectionScoped,
 }
 
 /// Classifies `cmd` by its name (case-insensitive) and, for blocking commands, the
@@ -66,6 +69,9 @@ pub(crate) fn classify(cmd: &Cmd) -> CommandClass {
         b"QUIT" => Quit,
         b"MONITOR" => Monitor,
         b"HELLO" | b"RESET" => ConnectionState,
+        b"SELECT" | b"AUTH" | b"WATCH" | b"UNWATCH" | b"MULTI" | b"EXEC" | b"DISCARD" => {
+            ConnectionScoped
+        }
         // Timeout in seconds, last argument.
         b"BLPOP" | b"BRPOP" | b"BZPOPMIN" | b"BZPOPMAX" | b"BRPOPLPUSH" | b"BLMOVE" => {
             Blocking(seconds(cmd.args().last()))

@@ -145,6 +145,8 @@ pub struct Connection {
     next_id: u64,
     subscriptions: Subscriptions,
     monitoring: bool,
+    /// Many callers share this connection: see [`Connection::set_shared`].
+    shared: bool,
     events: VecDeque<Event>,
 }
 
@@ -170,6 +172,7 @@ impl Connection {
             next_id: 0,
             subscriptions: Subscriptions::default(),
             monitoring: false,
+            shared: false,
             events: VecDeque::new(),
         };
         if conn.handshake.is_none() {
@@ -350,6 +353,17 @@ impl Connection {
         Ok(self.push_pending(expect, deadline))
     }
 
+    /// Marks the connection as shared by many callers (a multiplexed client), or not.
+    ///
+    /// A shared connection refuses, with [`SendError::Shared`], the commands whose
+    /// effect one caller cannot keep to itself: `SELECT`, `AUTH`, `WATCH`, `UNWATCH`,
+    /// `MULTI`, `EXEC`, `DISCARD` (use [`send_transaction`](Self::send_transaction),
+    /// which keeps a transaction contiguous), and pub/sub and `MONITOR`, whose
+    /// messages would reach no caller. Call it once, before the first `send`.
+    pub fn set_shared(&mut self, shared: bool) {
+        self.shared = shared;
+    }
+
     /// Queues `MULTI`, `cmds` and `EXEC` as one request. Its outcome is `EXEC`'s
     /// array of replies; a refused queued command makes it the `EXECABORT` error, and
     /// a null `EXEC` (a `WATCH`ed key changed) makes it [`RequestError::WatchConflict`].
@@ -431,6 +445,14 @@ impl Connection {
         let name = || String::from_utf8_lossy(cmd.args().next().unwrap_or_default()).into_owned();
         match class {
             CommandClass::ConnectionState => Err(SendError::ConnectionState { command: name() }),
+            CommandClass::ConnectionScoped
+            | CommandClass::Subscribe(..)
+            | CommandClass::Unsubscribe(..)
+            | CommandClass::Monitor
+                if self.shared =>
+            {
+                Err(SendError::Shared { command: name() })
+            }
             CommandClass::Subscribe(..)
             | CommandClass::Unsubscribe(..)
             | CommandClass::Ping

@@ -13,6 +13,7 @@ mod bodies;
 mod body_ops;
 mod executor;
 mod generated;
+pub mod keys;
 mod reply;
 mod scan;
 mod script;

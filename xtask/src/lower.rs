@@ -1,0 +1,559 @@
+//! Lowering spec arguments to Rust parameters, statements and generated types.
+//!
+//! Every statement writes into a variable `c: &mut Cmd`, so the same statements serve
+//! command constructors, option setters and the constructors of generated types.
+//! The rules, applied recursively, keep the spec's argument order exactly:
+//!
+//! - `key`, `string`, `pattern` -> `impl ToArg`; `integer`, `unix-time` -> `i64`;
+//!   `double` -> `f64`. A `token` is written before the value.
+//! - a required `pure-token` is written automatically (no parameter).
+//! - `multiple` -> `impl IntoIterator<Item = T>` with a named type parameter for generic
+//!   elements; `multiple_token` writes the token before every element, otherwise it is
+//!   written once. A multiple block of plain values is an iterator of tuples
+//!   (`(f64, M)` for ZADD's `score member`).
+//! - a required block whose children are all required is flattened into its children's
+//!   parameters; one with optional children becomes a generated type (a constructor for
+//!   the required children, one setter per optional child).
+//! - a required `oneof` becomes a generated type with one constructor per alternative.
+//!   When an alternative is itself a `oneof`, it is expanded into one constructor per
+//!   inner alternative, named `<outer>_<inner>` (`type_normal`).
+//! - optional top-level arguments go into the command's options type: one setter per
+//!   optional argument, one per alternative for an optional `oneof` (all writing the
+//!   same slot, so they exclude each other), named by the token when there is one.
+//! - a generated block type whose required children include exactly one `oneof` gets
+//!   one constructor per alternative instead of `new` (`XaddTrim::maxlen(threshold)`).
+
+use crate::model::{Arg, Kind, ValueType};
+use crate::names::{self, Scope};
+
+/// A parameter of a generated function, with sample values for the examples.
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    pub ty: String,
+    pub sample_min: String,
+    pub sample_max: String,
+}
+
+/// A function under construction: generics, parameters, statements on `c`.
+#[derive(Debug, Default)]
+pub struct FnBuilder {
+    params_scope: Scope,
+    generics_scope: Scope,
+    pub generics: Vec<String>,
+    pub params: Vec<Param>,
+    pub body: Vec<String>,
+}
+
+impl FnBuilder {
+    pub fn new(reserved: &[&str]) -> Self {
+        FnBuilder {
+            params_scope: Scope::with_reserved(reserved),
+            generics_scope: Scope::with_reserved(&["Self", "R", "E"]),
+            ..FnBuilder::default()
+        }
+    }
+
+    fn param(&mut self, name: &str, ty: String, sample_min: String, sample_max: String) -> String {
+        let name = self.params_scope.claim(&names::snake(name), "");
+        self.params.push(Param {
+            name: name.clone(),
+            ty,
+            sample_min,
+            sample_max,
+        });
+        name
+    }
+
+    fn generic(&mut self, arg_name: &str) -> String {
+        let letter = names::camel(arg_name)
+            .chars()
+            .next()
+            .unwrap_or('T')
+            .to_string();
+        let name = self.generics_scope.claim_type(&letter);
+        self.generics.push(format!("{name}: ToArg"));
+        name
+    }
+
+    fn push_token(&mut self, token: &Option<String>) {
+        if let Some(token) = token {
+            self.body.push(format!("c.push_arg({token:?});"));
+        }
+    }
+}
+
+/// A method of a generated type.
+#[derive(Debug, Clone)]
+pub struct Method {
+    pub name: String,
+    /// The syntax it writes, for its doc comment.
+    pub doc: String,
+    pub generics: Vec<String>,
+    pub params: Vec<Param>,
+    /// (field, statements): `"0"` for a oneof type's single part.
+    pub writes: Vec<(String, Vec<String>)>,
+    /// The slot it writes; setters sharing a slot exclude each other.
+    pub slot: String,
+}
+
+impl Method {
+    fn from_builder(name: String, doc: String, fb: FnBuilder, slot: &str) -> Method {
+        Method {
+            name,
+            doc,
+            generics: fb.generics,
+            params: fb.params,
+            writes: vec![(slot.to_string(), fb.body)],
+            slot: slot.to_string(),
+        }
+    }
+
+    /// `name(sample, ...)` with minimal or maximal samples.
+    pub fn call(&self, max: bool) -> String {
+        let args: Vec<&str> = self
+            .params
+            .iter()
+            .map(|p| {
+                if max {
+                    p.sample_max.as_str()
+                } else {
+                    p.sample_min.as_str()
+                }
+            })
+            .collect();
+        format!("{}({})", self.name, args.join(", "))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum TypeKind {
+    /// `struct Name(Cmd)`, built by one of `ctors`.
+    OneOf,
+    /// `struct Name { fields }`: constructors for required parts, setters for optional.
+    Struct { fields: Vec<String> },
+}
+
+/// A generated type in `options`.
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    pub name: String,
+    pub doc: String,
+    pub kind: TypeKind,
+    pub ctors: Vec<Method>,
+    pub setters: Vec<Method>,
+    /// An options type: `new()` takes nothing and every part is optional.
+    pub is_options: bool,
+}
+
+impl TypeDef {
+    pub fn sample(&self, max: bool) -> String {
+        let ctor = match self.ctors.first() {
+            Some(ctor) => ctor.call(max),
+            None => "new()".to_string(),
+        };
+        let mut out = format!("options::{}::{ctor}", self.name);
+        if max {
+            let mut seen = Vec::new();
+            for setter in &self.setters {
+                if !seen.contains(&setter.slot) {
+                    seen.push(setter.slot.clone());
+                    out.push('.');
+                    out.push_str(&setter.call(true));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Lowers one command's arguments, collecting the generated types.
+pub struct Lowerer<'a> {
+    /// CamelCase command name: the prefix of its types (`ClientKill`).
+    pub prefix: String,
+    /// `[`CLIENT KILL`](https://redis.io/commands/client-kill/)`.
+    pub link: String,
+    pub types: Vec<TypeDef>,
+    pub type_names: &'a mut Scope,
+}
+
+fn value_type(t: &ValueType) -> Option<&'static str> {
+    match t {
+        ValueType::Text => None,
+        ValueType::Integer => Some("i64"),
+        ValueType::Double => Some("f64"),
+    }
+}
+
+fn sample(t: &ValueType) -> String {
+    match t {
+        ValueType::Text => "\"x\"".into(),
+        ValueType::Integer => "1".into(),
+        ValueType::Double => "1.0".into(),
+    }
+}
+
+/// The name a token gives a setter or constructor, if it is an identifier.
+fn token_name(token: &Option<String>) -> Option<String> {
+    let token = token.as_ref()?;
+    let valid = !token.is_empty()
+        && token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !token.starts_with(|c: char| c.is_ascii_digit());
+    valid.then(|| names::snake(token))
+}
+
+/// The method name for an argument: its token, else its name.
+pub fn arg_method_name(arg: &Arg) -> String {
+    token_name(&arg.token).unwrap_or_else(|| names::snake(&arg.name))
+}
+
+fn as_required(arg: &Arg) -> Arg {
+    let mut arg = arg.clone();
+    arg.optional = false;
+    arg
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{}_{}", prefix.trim_end_matches('_'), name)
+    }
+}
+
+impl Lowerer<'_> {
+    /// Writes a required argument (its `optional` flag ignored) into `fb`.
+    pub fn required(&mut self, arg: &Arg, fb: &mut FnBuilder) {
+        if arg.multiple {
+            self.multiple(arg, fb);
+            return;
+        }
+        match &arg.kind {
+            Kind::PureToken => fb.push_token(&arg.token),
+            Kind::Value(t) => {
+                fb.push_token(&arg.token);
+                let ty = value_type(t).unwrap_or("impl ToArg").to_string();
+                let name = fb.param(&arg.name, ty, sample(t), sample(t));
+                fb.body.push(format!("c.push_arg({name});"));
+            }
+            Kind::Block(children) if children.iter().all(|c| !c.optional) => {
+                fb.push_token(&arg.token);
+                for child in children {
+                    self.required(child, fb);
+                }
+            }
+            Kind::Block(_) | Kind::OneOf(_) => {
+                fb.push_token(&arg.token);
+                let def = self.gen_type(arg);
+                let name = fb.param(
+                    &arg.name,
+                    format!("options::{}", def.name),
+                    def.sample(false),
+                    def.sample(true),
+                );
+                fb.body.push(format!("{name}.write_to(c);"));
+                self.types.push(def);
+            }
+        }
+    }
+
+    fn multiple(&mut self, arg: &Arg, fb: &mut FnBuilder) {
+        // The element: (item type, loop pattern, statements, sample).
+        let simple_block = match &arg.kind {
+            Kind::Block(children) => {
+                children.iter().all(|c| {
+                    !c.optional && !c.multiple && matches!(c.kind, Kind::Value(_) | Kind::PureToken)
+                }) && children.iter().any(|c| matches!(c.kind, Kind::Value(_)))
+            }
+            _ => false,
+        };
+        let (item, pattern, stmts, sample_min, sample_max) = match &arg.kind {
+            Kind::Value(t) => {
+                let item = match value_type(t) {
+                    Some(ty) => ty.to_string(),
+                    None => fb.generic(&arg.name),
+                };
+                let s = sample(t);
+                (
+                    item,
+                    "e".to_string(),
+                    vec!["c.push_arg(e);".to_string()],
+                    s.clone(),
+                    s,
+                )
+            }
+            Kind::Block(children) if simple_block => {
+                let values: Vec<&Arg> = children
+                    .iter()
+                    .filter(|c| matches!(c.kind, Kind::Value(_)))
+                    .collect();
+                let mut items = Vec::new();
+                let mut samples = Vec::new();
+                let mut stmts = Vec::new();
+                let mut index = 0;
+                for child in children {
+                    if let Kind::Value(t) = &child.kind {
+                        items.push(match value_type(t) {
+                            Some(ty) => ty.to_string(),
+                            None => fb.generic(&child.name),
+                        });
+                        samples.push(sample(t));
+                        if let Some(token) = &child.token {
+                            stmts.push(format!("c.push_arg({token:?});"));
+                        }
+                        if values.len() == 1 {
+                            stmts.push("c.push_arg(e);".to_string());
+                        } else {
+                            stmts.push(format!("c.push_arg(e.{index});"));
+                        }
+                        index += 1;
+                    } else {
+                        stmts.push(format!(
+                            "c.push_arg({:?});",
+                            child.token.clone().unwrap_or_default()
+                        ));
+                    }
+                }
+                if values.len() == 1 {
+                    let s = samples.remove(0);
+                    (items.remove(0), "e".to_string(), stmts, s.clone(), s)
+                } else {
+                    let s = format!("({})", samples.join(", "));
+                    (
+                        format!("({})", items.join(", ")),
+                        "e".to_string(),
+                        stmts,
+                        s.clone(),
+                        s,
+                    )
+                }
+            }
+            _ => {
+                let mut single = arg.clone();
+                single.multiple = false;
+                single.multiple_token = false;
+                single.token = None;
+                let def = self.gen_type(&single);
+                let out = (
+                    format!("options::{}", def.name),
+                    "e".to_string(),
+                    vec!["e.write_to(c);".to_string()],
+                    def.sample(false),
+                    def.sample(true),
+                );
+                self.types.push(def);
+                out
+            }
+        };
+        let name = fb.param(
+            &arg.name,
+            format!("impl IntoIterator<Item = {item}>"),
+            format!("[{sample_min}]"),
+            format!("[{sample_max}]"),
+        );
+        if !arg.multiple_token {
+            fb.push_token(&arg.token);
+        }
+        let mut body = String::new();
+        if arg.multiple_token
+            && let Some(token) = &arg.token
+        {
+            body.push_str(&format!("c.push_arg({token:?});"));
+        }
+        body.push_str(&stmts.join(" "));
+        fb.body
+            .push(format!("for {pattern} in {name} {{ {body} }}"));
+    }
+
+    /// Generated type for a oneof or a block (its token, `optional` and `multiple` are
+    /// handled by the caller).
+    fn gen_type(&mut self, arg: &Arg) -> TypeDef {
+        let name =
+            self.type_names
+                .claim_type(&format!("{}{}", self.prefix, names::camel(&arg.name)));
+        let doc = format!(
+            "`{}`: the `{}` argument of {}.",
+            as_required(arg).syntax(),
+            arg.name,
+            self.link
+        );
+        match &arg.kind {
+            Kind::OneOf(alts) => {
+                let mut scope = Scope::with_reserved(&["write_to"]);
+                let mut ctors = Vec::new();
+                for alt in alts {
+                    self.alternative(alt, "", &[], "0", &mut scope, &mut ctors);
+                }
+                TypeDef {
+                    name,
+                    doc,
+                    kind: TypeKind::OneOf,
+                    ctors,
+                    setters: Vec::new(),
+                    is_options: false,
+                }
+            }
+            Kind::Block(children) => self.block_type(name, doc, children),
+            _ => unreachable!("only oneofs and blocks get types"),
+        }
+    }
+
+    fn block_type(&mut self, name: String, doc: String, children: &[Arg]) -> TypeDef {
+        let mut field_scope = Scope::default();
+        let fields: Vec<String> = children
+            .iter()
+            .map(|c| field_scope.claim(&names::snake(&c.name), ""))
+            .collect();
+        let mut method_scope = Scope::with_reserved(&["write_to", "new"]);
+        // Constructors: one per alternative of the only required oneof child, if any.
+        let oneofs: Vec<usize> = children
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.optional && !c.multiple && matches!(c.kind, Kind::OneOf(_)))
+            .map(|(i, _)| i)
+            .collect();
+        let mut ctors = Vec::new();
+        if let [split] = oneofs[..] {
+            let Kind::OneOf(alts) = &children[split].kind else {
+                unreachable!()
+            };
+            let prefix = token_name(&children[split].token).unwrap_or_default();
+            for alt in alts {
+                let mut fb = FnBuilder::new(&[]);
+                let mut writes = Vec::new();
+                for (i, child) in children.iter().enumerate() {
+                    if child.optional {
+                        continue;
+                    }
+                    if i == split {
+                        fb.push_token(&child.token);
+                        self.required(&as_required(alt), &mut fb);
+                    } else {
+                        self.required(child, &mut fb);
+                    }
+                    writes.push((fields[i].clone(), std::mem::take(&mut fb.body)));
+                }
+                let method = join(&prefix, &arg_method_name(alt));
+                ctors.push(Method {
+                    name: method_scope.claim(&method, &alt.name),
+                    doc: as_required(alt).syntax(),
+                    generics: fb.generics,
+                    params: fb.params,
+                    writes,
+                    slot: String::new(),
+                });
+            }
+        } else {
+            let mut fb = FnBuilder::new(&[]);
+            let mut writes = Vec::new();
+            let mut syntax = Vec::new();
+            for (i, child) in children.iter().enumerate() {
+                if child.optional {
+                    continue;
+                }
+                syntax.push(child.syntax());
+                self.required(child, &mut fb);
+                writes.push((fields[i].clone(), std::mem::take(&mut fb.body)));
+            }
+            // A constructor without parameters is named by the block's leading token
+            // (`XinfoStreamFull::full()`), as `new()` would suggest a `Default`.
+            let name = match (fb.params.is_empty(), children.first()) {
+                (true, Some(first)) if !first.optional => {
+                    token_name(&first.token).unwrap_or_else(|| "new".into())
+                }
+                _ => "new".into(),
+            };
+            ctors.push(Method {
+                name,
+                doc: syntax.join(" "),
+                generics: fb.generics,
+                params: fb.params,
+                writes,
+                slot: String::new(),
+            });
+        }
+        let mut setters = Vec::new();
+        for (i, child) in children.iter().enumerate() {
+            if child.optional {
+                self.setters(child, &fields[i], &mut method_scope, &mut setters);
+            }
+        }
+        TypeDef {
+            name,
+            doc,
+            kind: TypeKind::Struct { fields },
+            ctors,
+            setters,
+            is_options: false,
+        }
+    }
+
+    /// The methods for one alternative of a oneof: one, or one per inner alternative
+    /// when the alternative is itself a (non-repeated) oneof.
+    fn alternative(
+        &mut self,
+        alt: &Arg,
+        prefix: &str,
+        pre: &[String],
+        slot: &str,
+        scope: &mut Scope,
+        out: &mut Vec<Method>,
+    ) {
+        let own = arg_method_name(alt);
+        if let (Kind::OneOf(inner), false) = (&alt.kind, alt.multiple) {
+            let mut pre = pre.to_vec();
+            if let Some(token) = &alt.token {
+                pre.push(format!("c.push_arg({token:?});"));
+            }
+            let prefix = join(prefix, &own);
+            for inner_alt in inner {
+                self.alternative(inner_alt, &prefix, &pre, slot, scope, out);
+            }
+            return;
+        }
+        let mut fb = FnBuilder::new(&[]);
+        fb.body.extend(pre.iter().cloned());
+        self.required(&as_required(alt), &mut fb);
+        let tokens: Vec<String> = pre
+            .iter()
+            .filter_map(|s| {
+                s.strip_prefix("c.push_arg(")
+                    .and_then(|s| s.strip_suffix(");"))
+                    .map(|s| s.trim_matches('"').to_string())
+            })
+            .collect();
+        let mut doc = tokens.join(" ");
+        if !doc.is_empty() {
+            doc.push(' ');
+        }
+        doc.push_str(&as_required(alt).syntax());
+        let name = scope.claim(&join(prefix, &own), &alt.name);
+        out.push(Method::from_builder(name, doc, fb, slot));
+    }
+
+    /// Setters for an optional argument writing `slot`.
+    pub fn setters(&mut self, arg: &Arg, slot: &str, scope: &mut Scope, out: &mut Vec<Method>) {
+        if let (Kind::OneOf(alts), false) = (&arg.kind, arg.multiple) {
+            let mut pre = Vec::new();
+            if let Some(token) = &arg.token {
+                pre.push(format!("c.push_arg({token:?});"));
+            }
+            let prefix = token_name(&arg.token).unwrap_or_default();
+            for alt in alts {
+                self.alternative(alt, &prefix, &pre, slot, scope, out);
+            }
+            return;
+        }
+        let mut fb = FnBuilder::new(&[]);
+        self.required(&as_required(arg), &mut fb);
+        let name = scope.claim(&arg_method_name(arg), &arg.name);
+        out.push(Method::from_builder(
+            name,
+            as_required(arg).syntax(),
+            fb,
+            slot,
+        ));
+    }
+}

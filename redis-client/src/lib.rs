@@ -20,6 +20,11 @@ mod script;
 mod typed;
 pub mod watch;
 
+/// The traits that put the command methods on every body: `use redis_client::prelude::*;`.
+pub mod prelude {
+    pub use crate::{Batches, Commands, Executor, FromReply, Invoke};
+}
+
 pub use batch::{BatchFuture, Batches, Pipeline, Replies, Slot, Transaction};
 pub use bodies::ReplyFuture;
 pub use executor::Executor;

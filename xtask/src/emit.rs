@@ -110,6 +110,7 @@ fn lower_command(
             optional: false,
             multiple: false,
             multiple_token: false,
+            since: None,
         });
     }
     let syntax = std::iter::once(full.clone())
@@ -690,6 +691,16 @@ fn example_call(l: &Lowered, max: bool) -> String {
     format!("cmd::{name}({}).into_cmd()", args.join(", "))
 }
 
+/// The newest `since` among the command and the arguments its example uses.
+fn newest(c: &Command, optional: bool) -> String {
+    c.args
+        .iter()
+        .filter_map(|a| a.newest_since(optional))
+        .chain(std::iter::once(c.since.clone()))
+        .max_by_key(|v| crate::model::version(v))
+        .unwrap_or_default()
+}
+
 fn examples_file(lowered: &[Lowered]) -> String {
     let mut code = String::from(
         "/// A command's minimal invocation (required arguments only) and maximal one (every
@@ -706,6 +717,10 @@ pub struct Example {
     pub since: &'static str,
     /// The command's group.
     pub group: &'static str,
+    /// The newest version among the command and the arguments `min` uses.
+    pub min_since: &'static str,
+    /// The newest version among the command and the arguments `max` uses.
+    pub max_since: &'static str,
     /// Required arguments only.
     pub min: Cmd,
     /// Every optional argument set.
@@ -719,11 +734,13 @@ vec![\n",
     for l in lowered {
         let c = &l.command;
         code.push_str(&format!(
-            "Example {{ name: {:?}, container: {:?}, since: {:?}, group: {:?}, min: {}, max: {} }},\n",
+            "Example {{ name: {:?}, container: {:?}, since: {:?}, group: {:?}, min_since: {:?}, max_since: {:?}, min: {}, max: {} }},\n",
             c.name,
             c.container.as_deref(),
             c.since,
             c.group,
+            newest(c, false),
+            newest(c, true),
             example_call(l, false),
             example_call(l, true),
         ));

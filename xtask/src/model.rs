@@ -66,9 +66,46 @@ pub struct Arg {
     pub optional: bool,
     pub multiple: bool,
     pub multiple_token: bool,
+    /// The version that added the argument, when newer than the command.
+    pub since: Option<String>,
+}
+
+/// `"6.2.0"` as `(6, 2, 0)`.
+pub fn version(text: &str) -> (u32, u32, u32) {
+    let mut parts = text.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    (
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    )
 }
 
 impl Arg {
+    /// The newest `since` among this argument and the ones an example uses below it:
+    /// optional ones only if `optional`, and only the first alternative of a oneof.
+    pub fn newest_since(&self, optional: bool) -> Option<String> {
+        if self.optional && !optional {
+            return None;
+        }
+        let children: Vec<&Arg> = match &self.kind {
+            Kind::OneOf(alts) => alts.iter().take(1).collect(),
+            Kind::Block(children) => children.iter().collect(),
+            _ => Vec::new(),
+        };
+        children
+            .into_iter()
+            .map(|c| {
+                let mut c = c.clone();
+                if matches!(self.kind, Kind::OneOf(_)) {
+                    c.optional = false;
+                }
+                c.newest_since(optional)
+            })
+            .chain(std::iter::once(self.since.clone()))
+            .flatten()
+            .max_by_key(|v| version(v))
+    }
+
     /// The argument as the spec's syntax line writes it: `[EX seconds | PX ms]`.
     pub fn syntax(&self) -> String {
         let inner = match &self.kind {
@@ -214,6 +251,7 @@ fn parse_arg(a: &Value) -> Result<Arg, String> {
         optional: a["optional"].as_bool().unwrap_or(false),
         multiple: a["multiple"].as_bool().unwrap_or(false),
         multiple_token: a["multiple_token"].as_bool().unwrap_or(false),
+        since: a["since"].as_str().map(str::to_string),
         name,
     })
 }

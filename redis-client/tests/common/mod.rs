@@ -119,6 +119,7 @@ macro_rules! on_every_body {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use on_every_body;
 
 /// The next item of a stream.

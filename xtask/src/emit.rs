@@ -117,6 +117,10 @@ fn lower_command(
         .chain(args.iter().map(Arg::syntax))
         .collect::<Vec<_>>()
         .join(" ");
+    // The options type claims its name before argument types can take it.
+    let has_options = args.iter().any(|a| a.optional);
+    let options_name =
+        has_options.then(|| type_names.claim_type(&format!("{}Options", names::camel(&full))));
     let mut lowerer = Lowerer {
         prefix: names::camel(&full),
         link: link.clone(),
@@ -125,11 +129,9 @@ fn lower_command(
     };
     let reserved = ["options", "cmd", "c", "e", "self"];
     let mut plain = FnBuilder::new(&reserved);
-    if let Some(container) = &command.container {
-        let _ = container;
+    if command.container.is_some() {
         plain.body.push(format!("c.push_arg({:?});", command.name));
     }
-    let has_options = args.iter().any(|a| a.optional);
     let mut with_body = plain.body.clone();
     let mut options_fields = Scope::default();
     let mut option_methods = Vec::new();
@@ -148,9 +150,7 @@ fn lower_command(
         }
     }
     let options = has_options.then(|| {
-        let name = lowerer
-            .type_names
-            .claim_type(&format!("{}Options", names::camel(&full)));
+        let name = options_name.clone().expect("claimed above");
         TypeDef {
             name,
             doc: format!(

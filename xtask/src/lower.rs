@@ -49,7 +49,7 @@ impl FnBuilder {
     pub fn new(reserved: &[&str]) -> Self {
         FnBuilder {
             params_scope: Scope::with_reserved(reserved),
-            generics_scope: Scope::with_reserved(&["Self", "R", "E"]),
+            generics_scope: Scope::with_reserved(&["Self"]),
             ..FnBuilder::default()
         }
     }
@@ -204,9 +204,24 @@ fn token_name(token: &Option<String>) -> Option<String> {
     valid.then(|| names::snake(token))
 }
 
-/// The method name for an argument: its token, else its name.
+/// The method name for an argument: its token; for a block without one, the token
+/// of its required first child (`COUNT count [ANY]` -> `count`); else its name.
+/// Generated block types are named the same way (`GeoradiusCount`).
 pub fn arg_method_name(arg: &Arg) -> String {
-    token_name(&arg.token).unwrap_or_else(|| names::snake(&arg.name))
+    token_name(&arg.token)
+        .or_else(|| match &arg.kind {
+            // A block the spec calls `options` (HRANDFIELD's `count [WITHVALUES]`) would
+            // read like the options type: it is named after its first child instead.
+            Kind::Block(children) => children
+                .first()
+                .filter(|first| !first.optional)
+                .and_then(|first| {
+                    token_name(&first.token)
+                        .or_else(|| (arg.name == "options").then(|| names::snake(&first.name)))
+                }),
+            _ => None,
+        })
+        .unwrap_or_else(|| names::snake(&arg.name))
 }
 
 fn as_required(arg: &Arg) -> Arg {
@@ -370,9 +385,14 @@ impl Lowerer<'_> {
     /// Generated type for a oneof or a block (its token, `optional` and `multiple` are
     /// handled by the caller).
     fn gen_type(&mut self, arg: &Arg) -> TypeDef {
-        let name =
-            self.type_names
-                .claim_type(&format!("{}{}", self.prefix, names::camel(&arg.name)));
+        // Blocks are named like their setters (`GeoradiusCount`), oneofs by their name.
+        let own = match &arg.kind {
+            Kind::Block(_) => names::camel(&arg_method_name(arg)),
+            _ => names::camel(&arg.name),
+        };
+        let name = self
+            .type_names
+            .claim_type(&format!("{}{}", self.prefix, own));
         let doc = format!(
             "`{}`: the `{}` argument of {}.",
             as_required(arg).syntax(),

@@ -245,6 +245,10 @@ fn parse_arg(a: &Value) -> Result<Arg, String> {
         // A few pure tokens (SENTINEL SIMULATE-FAILURE's) carry their word as the name.
         token = Some(name.to_uppercase());
     }
+    if token.as_deref() == Some("\"\"") {
+        // MIGRATE's empty-key marker is spelled `""` in the spec: it is an empty argument.
+        token = Some(String::new());
+    }
     Ok(Arg {
         kind,
         token,

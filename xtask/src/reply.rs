@@ -81,6 +81,10 @@ pub const OVERRIDES: &[(&str, Variant, &str)] = &[
     ("zunion", Variant::Plain, "Vec<Bytes>"),
     ("zinter", Variant::Plain, "Vec<Bytes>"),
     ("zdiff", Variant::Plain, "Vec<Bytes>"),
+    // Without STORE: the sorted elements (nil for a missing GET pattern's key).
+    ("sort", Variant::Plain, "Vec<Option<Bytes>>"),
+    // Without options (INCR makes the reply a score): the number of added members.
+    ("zadd", Variant::Plain, "i64"),
     // Without a count: one member or nil.
     ("spop", Variant::Plain, "Option<Bytes>"),
     ("srandmember", Variant::Plain, "Option<Bytes>"),

@@ -2010,11 +2010,11 @@ pub trait Commands<'a>: Executor<'a> {
     ///
     /// Since 6.2.0; group `hash`; flags `readonly`; ACL `@hash`.
     ///
-    /// With the optional arguments in [`HrandfieldOptions2`](crate::options::HrandfieldOptions2).
+    /// With the optional arguments in [`HrandfieldOptions`](crate::options::HrandfieldOptions).
     fn hrandfield_with(
         self,
         key: impl ToArg,
-        options: options::HrandfieldOptions2,
+        options: options::HrandfieldOptions,
     ) -> Self::Ret<Frame> {
         self.execute(cmd::hrandfield_with(key, options))
     }
@@ -2361,10 +2361,10 @@ pub trait Commands<'a>: Executor<'a> {
     /// [`LPUSH`](https://redis.io/commands/lpush/): `LPUSH key element [element ...]`
     ///
     /// Since 1.0.0; group `list`; flags `write`, `denyoom`, `fast`; ACL `@list`.
-    fn lpush<E2: ToArg>(
+    fn lpush<E: ToArg>(
         self,
         key: impl ToArg,
-        element: impl IntoIterator<Item = E2>,
+        element: impl IntoIterator<Item = E>,
     ) -> Self::Ret<i64> {
         self.execute(cmd::lpush(key, element))
     }
@@ -2372,10 +2372,10 @@ pub trait Commands<'a>: Executor<'a> {
     /// [`LPUSHX`](https://redis.io/commands/lpushx/): `LPUSHX key element [element ...]`
     ///
     /// Since 2.2.0; group `list`; flags `write`, `denyoom`, `fast`; ACL `@list`.
-    fn lpushx<E2: ToArg>(
+    fn lpushx<E: ToArg>(
         self,
         key: impl ToArg,
-        element: impl IntoIterator<Item = E2>,
+        element: impl IntoIterator<Item = E>,
     ) -> Self::Ret<i64> {
         self.execute(cmd::lpushx(key, element))
     }
@@ -2479,7 +2479,7 @@ pub trait Commands<'a>: Executor<'a> {
         self.execute(cmd::mget(key))
     }
 
-    /// [`MIGRATE`](https://redis.io/commands/migrate/): `MIGRATE host port <key | ""> destination-db timeout [COPY] [REPLACE] [AUTH auth | AUTH2 username password] [KEYS keys [keys ...]]`
+    /// [`MIGRATE`](https://redis.io/commands/migrate/): `MIGRATE host port <key | > destination-db timeout [COPY] [REPLACE] [AUTH auth | AUTH2 username password] [KEYS keys [keys ...]]`
     ///
     /// Since 2.6.0; group `generic`; flags `write`; ACL `@keyspace`, `@dangerous`.
     ///
@@ -2501,7 +2501,7 @@ pub trait Commands<'a>: Executor<'a> {
         ))
     }
 
-    /// [`MIGRATE`](https://redis.io/commands/migrate/): `MIGRATE host port <key | ""> destination-db timeout [COPY] [REPLACE] [AUTH auth | AUTH2 username password] [KEYS keys [keys ...]]`
+    /// [`MIGRATE`](https://redis.io/commands/migrate/): `MIGRATE host port <key | > destination-db timeout [COPY] [REPLACE] [AUTH auth | AUTH2 username password] [KEYS keys [keys ...]]`
     ///
     /// Since 2.6.0; group `generic`; flags `write`; ACL `@keyspace`, `@dangerous`.
     ///
@@ -3121,10 +3121,10 @@ pub trait Commands<'a>: Executor<'a> {
     /// [`RPUSH`](https://redis.io/commands/rpush/): `RPUSH key element [element ...]`
     ///
     /// Since 1.0.0; group `list`; flags `write`, `denyoom`, `fast`; ACL `@list`.
-    fn rpush<E2: ToArg>(
+    fn rpush<E: ToArg>(
         self,
         key: impl ToArg,
-        element: impl IntoIterator<Item = E2>,
+        element: impl IntoIterator<Item = E>,
     ) -> Self::Ret<i64> {
         self.execute(cmd::rpush(key, element))
     }
@@ -3132,10 +3132,10 @@ pub trait Commands<'a>: Executor<'a> {
     /// [`RPUSHX`](https://redis.io/commands/rpushx/): `RPUSHX key element [element ...]`
     ///
     /// Since 2.2.0; group `list`; flags `write`, `denyoom`, `fast`; ACL `@list`.
-    fn rpushx<E2: ToArg>(
+    fn rpushx<E: ToArg>(
         self,
         key: impl ToArg,
-        element: impl IntoIterator<Item = E2>,
+        element: impl IntoIterator<Item = E>,
     ) -> Self::Ret<i64> {
         self.execute(cmd::rpushx(key, element))
     }
@@ -3692,7 +3692,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// Since 1.0.0; group `generic`; flags `write`, `denyoom`; ACL `@set`, `@sortedset`, `@list`, `@dangerous`.
     ///
     /// Required arguments only; [`sort_with`](crate::cmd::sort_with) takes the options too.
-    fn sort(self, key: impl ToArg) -> Self::Ret<Frame> {
+    fn sort(self, key: impl ToArg) -> Self::Ret<Vec<Option<Bytes>>> {
         self.execute(cmd::sort(key))
     }
 
@@ -4443,7 +4443,7 @@ pub trait Commands<'a>: Executor<'a> {
         self,
         key: impl ToArg,
         data: impl IntoIterator<Item = (f64, M)>,
-    ) -> Self::Ret<Frame> {
+    ) -> Self::Ret<i64> {
         self.execute(cmd::zadd(key, data))
     }
 
@@ -4702,11 +4702,11 @@ pub trait Commands<'a>: Executor<'a> {
     ///
     /// Since 6.2.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
     ///
-    /// With the optional arguments in [`ZrandmemberOptions2`](crate::options::ZrandmemberOptions2).
+    /// With the optional arguments in [`ZrandmemberOptions`](crate::options::ZrandmemberOptions).
     fn zrandmember_with(
         self,
         key: impl ToArg,
-        options: options::ZrandmemberOptions2,
+        options: options::ZrandmemberOptions,
     ) -> Self::Ret<Frame> {
         self.execute(cmd::zrandmember_with(key, options))
     }

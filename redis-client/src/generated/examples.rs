@@ -1245,7 +1245,7 @@ pub fn examples() -> Vec<Example> {
             min: cmd::failover().into_cmd(),
             max: cmd::failover_with(
                 options::FailoverOptions::new()
-                    .to(options::FailoverTarget::new("x", 1).force())
+                    .to(options::FailoverTo::new("x", 1).force())
                     .abort()
                     .timeout(1),
             )
@@ -1463,7 +1463,7 @@ pub fn examples() -> Vec<Example> {
                     .withcoord()
                     .withdist()
                     .withhash()
-                    .count_block(options::GeoradiusCountBlock::new(1).any())
+                    .count(options::GeoradiusCount::new(1).any())
                     .asc()
                     .store("x"),
             )
@@ -1487,7 +1487,7 @@ pub fn examples() -> Vec<Example> {
                     .withcoord()
                     .withdist()
                     .withhash()
-                    .count_block(options::GeoradiusbymemberCountBlock::new(1).any())
+                    .count(options::GeoradiusbymemberCount::new(1).any())
                     .asc()
                     .store("x"),
             )
@@ -1511,7 +1511,7 @@ pub fn examples() -> Vec<Example> {
                     .withcoord()
                     .withdist()
                     .withhash()
-                    .count_block(options::GeoradiusbymemberRoCountBlock::new(1).any())
+                    .count(options::GeoradiusbymemberRoCount::new(1).any())
                     .asc(),
             )
             .into_cmd(),
@@ -1534,7 +1534,7 @@ pub fn examples() -> Vec<Example> {
                     .withcoord()
                     .withdist()
                     .withhash()
-                    .count_block(options::GeoradiusRoCountBlock::new(1).any())
+                    .count(options::GeoradiusRoCount::new(1).any())
                     .asc(),
             )
             .into_cmd(),
@@ -1549,16 +1549,16 @@ pub fn examples() -> Vec<Example> {
             min: cmd::geosearch(
                 "x",
                 options::GeosearchFrom::frommember("x"),
-                options::GeosearchBy::circle(1.0, options::GeosearchUnit::m()),
+                options::GeosearchBy::byradius(1.0, options::GeosearchUnit::m()),
             )
             .into_cmd(),
             max: cmd::geosearch_with(
                 "x",
                 options::GeosearchFrom::frommember("x"),
-                options::GeosearchBy::circle(1.0, options::GeosearchUnit::m()),
+                options::GeosearchBy::byradius(1.0, options::GeosearchUnit::m()),
                 options::GeosearchOptions::new()
                     .asc()
-                    .count_block(options::GeosearchCountBlock::new(1).any())
+                    .count(options::GeosearchCount::new(1).any())
                     .withcoord()
                     .withdist()
                     .withhash(),
@@ -1576,17 +1576,17 @@ pub fn examples() -> Vec<Example> {
                 "x",
                 "x",
                 options::GeosearchstoreFrom::frommember("x"),
-                options::GeosearchstoreBy::circle(1.0, options::GeosearchstoreUnit::m()),
+                options::GeosearchstoreBy::byradius(1.0, options::GeosearchstoreUnit::m()),
             )
             .into_cmd(),
             max: cmd::geosearchstore_with(
                 "x",
                 "x",
                 options::GeosearchstoreFrom::frommember("x"),
-                options::GeosearchstoreBy::circle(1.0, options::GeosearchstoreUnit::m()),
+                options::GeosearchstoreBy::byradius(1.0, options::GeosearchstoreUnit::m()),
                 options::GeosearchstoreOptions::new()
                     .asc()
-                    .count_block(options::GeosearchstoreCountBlock::new(1).any())
+                    .count(options::GeosearchstoreCount::new(1).any())
                     .storedist(),
             )
             .into_cmd(),
@@ -1775,8 +1775,8 @@ pub fn examples() -> Vec<Example> {
             min: cmd::hrandfield("x").into_cmd(),
             max: cmd::hrandfield_with(
                 "x",
-                options::HrandfieldOptions2::new()
-                    .options(options::HrandfieldOptions::new(1).withvalues()),
+                options::HrandfieldOptions::new()
+                    .count(options::HrandfieldCount::new(1).withvalues()),
             )
             .into_cmd(),
         },
@@ -3919,8 +3919,7 @@ pub fn examples() -> Vec<Example> {
             min: cmd::xinfo_stream("x").into_cmd(),
             max: cmd::xinfo_stream_with(
                 "x",
-                options::XinfoStreamOptions::new()
-                    .full_block(options::XinfoStreamFullBlock::full().count(1)),
+                options::XinfoStreamOptions::new().full(options::XinfoStreamFull::full().count(1)),
             )
             .into_cmd(),
         },
@@ -4207,8 +4206,8 @@ pub fn examples() -> Vec<Example> {
             min: cmd::zrandmember("x").into_cmd(),
             max: cmd::zrandmember_with(
                 "x",
-                options::ZrandmemberOptions2::new()
-                    .options(options::ZrandmemberOptions::new(1).withscores()),
+                options::ZrandmemberOptions::new()
+                    .count(options::ZrandmemberCount::new(1).withscores()),
             )
             .into_cmd(),
         },

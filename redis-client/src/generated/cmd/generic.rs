@@ -154,7 +154,7 @@ pub fn keys(pattern: impl ToArg) -> TypedCmd<Vec<Bytes>> {
     TypedCmd::new(cmd)
 }
 
-/// [`MIGRATE`](https://redis.io/commands/migrate/): `MIGRATE host port <key | ""> destination-db timeout [COPY] [REPLACE] [AUTH auth | AUTH2 username password] [KEYS keys [keys ...]]`
+/// [`MIGRATE`](https://redis.io/commands/migrate/): `MIGRATE host port <key | > destination-db timeout [COPY] [REPLACE] [AUTH auth | AUTH2 username password] [KEYS keys [keys ...]]`
 ///
 /// Since 2.6.0; group `generic`; flags `write`; ACL `@keyspace`, `@dangerous`.
 ///
@@ -176,7 +176,7 @@ pub fn migrate(
     TypedCmd::new(cmd)
 }
 
-/// [`MIGRATE`](https://redis.io/commands/migrate/): `MIGRATE host port <key | ""> destination-db timeout [COPY] [REPLACE] [AUTH auth | AUTH2 username password] [KEYS keys [keys ...]]`
+/// [`MIGRATE`](https://redis.io/commands/migrate/): `MIGRATE host port <key | > destination-db timeout [COPY] [REPLACE] [AUTH auth | AUTH2 username password] [KEYS keys [keys ...]]`
 ///
 /// Since 2.6.0; group `generic`; flags `write`; ACL `@keyspace`, `@dangerous`.
 ///
@@ -469,7 +469,7 @@ pub fn scan_with(cursor: i64, options: options::ScanOptions) -> TypedCmd<(Bytes,
 /// Since 1.0.0; group `generic`; flags `write`, `denyoom`; ACL `@set`, `@sortedset`, `@list`, `@dangerous`.
 ///
 /// Required arguments only; [`sort_with`](crate::cmd::sort_with) takes the options too.
-pub fn sort(key: impl ToArg) -> TypedCmd<Frame> {
+pub fn sort(key: impl ToArg) -> TypedCmd<Vec<Option<Bytes>>> {
     let mut cmd = Cmd::new("SORT");
     let c = &mut cmd;
     c.push_arg(key);

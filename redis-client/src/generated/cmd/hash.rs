@@ -145,8 +145,8 @@ pub fn hrandfield(key: impl ToArg) -> TypedCmd<Option<Bytes>> {
 ///
 /// Since 6.2.0; group `hash`; flags `readonly`; ACL `@hash`.
 ///
-/// With the optional arguments in [`HrandfieldOptions2`](crate::options::HrandfieldOptions2).
-pub fn hrandfield_with(key: impl ToArg, options: options::HrandfieldOptions2) -> TypedCmd<Frame> {
+/// With the optional arguments in [`HrandfieldOptions`](crate::options::HrandfieldOptions).
+pub fn hrandfield_with(key: impl ToArg, options: options::HrandfieldOptions) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("HRANDFIELD");
     let c = &mut cmd;
     c.push_arg(key);

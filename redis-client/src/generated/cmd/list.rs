@@ -284,7 +284,7 @@ pub fn lpos_with(
 /// [`LPUSH`](https://redis.io/commands/lpush/): `LPUSH key element [element ...]`
 ///
 /// Since 1.0.0; group `list`; flags `write`, `denyoom`, `fast`; ACL `@list`.
-pub fn lpush<E2: ToArg>(key: impl ToArg, element: impl IntoIterator<Item = E2>) -> TypedCmd<i64> {
+pub fn lpush<E: ToArg>(key: impl ToArg, element: impl IntoIterator<Item = E>) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("LPUSH");
     let c = &mut cmd;
     c.push_arg(key);
@@ -297,7 +297,7 @@ pub fn lpush<E2: ToArg>(key: impl ToArg, element: impl IntoIterator<Item = E2>) 
 /// [`LPUSHX`](https://redis.io/commands/lpushx/): `LPUSHX key element [element ...]`
 ///
 /// Since 2.2.0; group `list`; flags `write`, `denyoom`, `fast`; ACL `@list`.
-pub fn lpushx<E2: ToArg>(key: impl ToArg, element: impl IntoIterator<Item = E2>) -> TypedCmd<i64> {
+pub fn lpushx<E: ToArg>(key: impl ToArg, element: impl IntoIterator<Item = E>) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("LPUSHX");
     let c = &mut cmd;
     c.push_arg(key);
@@ -394,7 +394,7 @@ pub fn rpoplpush(source: impl ToArg, destination: impl ToArg) -> TypedCmd<Option
 /// [`RPUSH`](https://redis.io/commands/rpush/): `RPUSH key element [element ...]`
 ///
 /// Since 1.0.0; group `list`; flags `write`, `denyoom`, `fast`; ACL `@list`.
-pub fn rpush<E2: ToArg>(key: impl ToArg, element: impl IntoIterator<Item = E2>) -> TypedCmd<i64> {
+pub fn rpush<E: ToArg>(key: impl ToArg, element: impl IntoIterator<Item = E>) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("RPUSH");
     let c = &mut cmd;
     c.push_arg(key);
@@ -407,7 +407,7 @@ pub fn rpush<E2: ToArg>(key: impl ToArg, element: impl IntoIterator<Item = E2>) 
 /// [`RPUSHX`](https://redis.io/commands/rpushx/): `RPUSHX key element [element ...]`
 ///
 /// Since 2.2.0; group `list`; flags `write`, `denyoom`, `fast`; ACL `@list`.
-pub fn rpushx<E2: ToArg>(key: impl ToArg, element: impl IntoIterator<Item = E2>) -> TypedCmd<i64> {
+pub fn rpushx<E: ToArg>(key: impl ToArg, element: impl IntoIterator<Item = E>) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("RPUSHX");
     let c = &mut cmd;
     c.push_arg(key);

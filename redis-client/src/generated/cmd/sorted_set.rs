@@ -91,10 +91,7 @@ pub fn bzpopmin<K: ToArg>(
 /// Since 1.2.0; group `sorted_set`; flags `write`, `denyoom`, `fast`; ACL `@sortedset`.
 ///
 /// Required arguments only; [`zadd_with`](crate::cmd::zadd_with) takes the options too.
-pub fn zadd<M: ToArg>(
-    key: impl ToArg,
-    data: impl IntoIterator<Item = (f64, M)>,
-) -> TypedCmd<Frame> {
+pub fn zadd<M: ToArg>(key: impl ToArg, data: impl IntoIterator<Item = (f64, M)>) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("ZADD");
     let c = &mut cmd;
     c.push_arg(key);
@@ -469,8 +466,8 @@ pub fn zrandmember(key: impl ToArg) -> TypedCmd<Option<Bytes>> {
 ///
 /// Since 6.2.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
 ///
-/// With the optional arguments in [`ZrandmemberOptions2`](crate::options::ZrandmemberOptions2).
-pub fn zrandmember_with(key: impl ToArg, options: options::ZrandmemberOptions2) -> TypedCmd<Frame> {
+/// With the optional arguments in [`ZrandmemberOptions`](crate::options::ZrandmemberOptions).
+pub fn zrandmember_with(key: impl ToArg, options: options::ZrandmemberOptions) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("ZRANDMEMBER");
     let c = &mut cmd;
     c.push_arg(key);

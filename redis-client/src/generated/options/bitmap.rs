@@ -213,7 +213,7 @@ impl BitfieldRoOptions {
     }
 
     /// `GET encoding offset [GET encoding offset ...]`
-    pub fn get<E2: ToArg>(mut self, get_block: impl IntoIterator<Item = (E2, i64)>) -> Self {
+    pub fn get<E: ToArg>(mut self, get_block: impl IntoIterator<Item = (E, i64)>) -> Self {
         let c = &mut self.get_block;
         *c = Cmd::default();
         for e in get_block {

@@ -190,7 +190,7 @@ impl MigrateOptions {
     }
 }
 
-/// `<key | "">`: the `key-selector` argument of [`MIGRATE`](https://redis.io/commands/migrate/).
+/// `<key | >`: the `key-selector` argument of [`MIGRATE`](https://redis.io/commands/migrate/).
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct MigrateKeySelector(Cmd);
@@ -204,11 +204,11 @@ impl MigrateKeySelector {
         s
     }
 
-    /// `""`
+    /// ``
     pub fn empty_string() -> Self {
         let mut s = Self(Cmd::default());
         let c = &mut s.0;
-        c.push_arg("\"\"");
+        c.push_arg("");
         s
     }
 

@@ -180,7 +180,7 @@ impl GeoradiusOptions {
     }
 
     /// `COUNT count [ANY]`
-    pub fn count_block(mut self, count_block: options::GeoradiusCountBlock) -> Self {
+    pub fn count(mut self, count_block: options::GeoradiusCount) -> Self {
         let c = &mut self.count_block;
         *c = Cmd::default();
         count_block.write_to(c);
@@ -268,12 +268,12 @@ impl GeoradiusUnit {
 /// `COUNT count [ANY]`: the `count-block` argument of [`GEORADIUS`](https://redis.io/commands/georadius/).
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct GeoradiusCountBlock {
+pub struct GeoradiusCount {
     pub(crate) count: Cmd,
     pub(crate) any: Cmd,
 }
 
-impl GeoradiusCountBlock {
+impl GeoradiusCount {
     /// `COUNT count`
     pub fn new(count: i64) -> Self {
         let mut s = Self {
@@ -343,7 +343,7 @@ impl GeoradiusbymemberOptions {
     }
 
     /// `COUNT count [ANY]`
-    pub fn count_block(mut self, count_block: options::GeoradiusbymemberCountBlock) -> Self {
+    pub fn count(mut self, count_block: options::GeoradiusbymemberCount) -> Self {
         let c = &mut self.count_block;
         *c = Cmd::default();
         count_block.write_to(c);
@@ -431,12 +431,12 @@ impl GeoradiusbymemberUnit {
 /// `COUNT count [ANY]`: the `count-block` argument of [`GEORADIUSBYMEMBER`](https://redis.io/commands/georadiusbymember/).
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct GeoradiusbymemberCountBlock {
+pub struct GeoradiusbymemberCount {
     pub(crate) count: Cmd,
     pub(crate) any: Cmd,
 }
 
-impl GeoradiusbymemberCountBlock {
+impl GeoradiusbymemberCount {
     /// `COUNT count`
     pub fn new(count: i64) -> Self {
         let mut s = Self {
@@ -505,7 +505,7 @@ impl GeoradiusbymemberRoOptions {
     }
 
     /// `COUNT count [ANY]`
-    pub fn count_block(mut self, count_block: options::GeoradiusbymemberRoCountBlock) -> Self {
+    pub fn count(mut self, count_block: options::GeoradiusbymemberRoCount) -> Self {
         let c = &mut self.count_block;
         *c = Cmd::default();
         count_block.write_to(c);
@@ -575,12 +575,12 @@ impl GeoradiusbymemberRoUnit {
 /// `COUNT count [ANY]`: the `count-block` argument of [`GEORADIUSBYMEMBER_RO`](https://redis.io/commands/georadiusbymember_ro/).
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct GeoradiusbymemberRoCountBlock {
+pub struct GeoradiusbymemberRoCount {
     pub(crate) count: Cmd,
     pub(crate) any: Cmd,
 }
 
-impl GeoradiusbymemberRoCountBlock {
+impl GeoradiusbymemberRoCount {
     /// `COUNT count`
     pub fn new(count: i64) -> Self {
         let mut s = Self {
@@ -649,7 +649,7 @@ impl GeoradiusRoOptions {
     }
 
     /// `COUNT count [ANY]`
-    pub fn count_block(mut self, count_block: options::GeoradiusRoCountBlock) -> Self {
+    pub fn count(mut self, count_block: options::GeoradiusRoCount) -> Self {
         let c = &mut self.count_block;
         *c = Cmd::default();
         count_block.write_to(c);
@@ -719,12 +719,12 @@ impl GeoradiusRoUnit {
 /// `COUNT count [ANY]`: the `count-block` argument of [`GEORADIUS_RO`](https://redis.io/commands/georadius_ro/).
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct GeoradiusRoCountBlock {
+pub struct GeoradiusRoCount {
     pub(crate) count: Cmd,
     pub(crate) any: Cmd,
 }
 
-impl GeoradiusRoCountBlock {
+impl GeoradiusRoCount {
     /// `COUNT count`
     pub fn new(count: i64) -> Self {
         let mut s = Self {
@@ -785,7 +785,7 @@ impl GeosearchOptions {
     }
 
     /// `COUNT count [ANY]`
-    pub fn count_block(mut self, count_block: options::GeosearchCountBlock) -> Self {
+    pub fn count(mut self, count_block: options::GeosearchCount) -> Self {
         let c = &mut self.count_block;
         *c = Cmd::default();
         count_block.write_to(c);
@@ -940,7 +940,7 @@ pub struct GeosearchBy(Cmd);
 
 impl GeosearchBy {
     /// `BYRADIUS radius <m | km | ft | mi>`
-    pub fn circle(radius: f64, unit: options::GeosearchUnit) -> Self {
+    pub fn byradius(radius: f64, unit: options::GeosearchUnit) -> Self {
         let mut s = Self(Cmd::default());
         let c = &mut s.0;
         c.push_arg("BYRADIUS");
@@ -950,7 +950,7 @@ impl GeosearchBy {
     }
 
     /// `BYBOX width height <m | km | ft | mi>`
-    pub fn box_(width: f64, height: f64, unit: options::GeosearchUnit2) -> Self {
+    pub fn bybox(width: f64, height: f64, unit: options::GeosearchUnit2) -> Self {
         let mut s = Self(Cmd::default());
         let c = &mut s.0;
         c.push_arg("BYBOX");
@@ -968,12 +968,12 @@ impl GeosearchBy {
 /// `COUNT count [ANY]`: the `count-block` argument of [`GEOSEARCH`](https://redis.io/commands/geosearch/).
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct GeosearchCountBlock {
+pub struct GeosearchCount {
     pub(crate) count: Cmd,
     pub(crate) any: Cmd,
 }
 
-impl GeosearchCountBlock {
+impl GeosearchCount {
     /// `COUNT count`
     pub fn new(count: i64) -> Self {
         let mut s = Self {
@@ -1032,7 +1032,7 @@ impl GeosearchstoreOptions {
     }
 
     /// `COUNT count [ANY]`
-    pub fn count_block(mut self, count_block: options::GeosearchstoreCountBlock) -> Self {
+    pub fn count(mut self, count_block: options::GeosearchstoreCount) -> Self {
         let c = &mut self.count_block;
         *c = Cmd::default();
         count_block.write_to(c);
@@ -1171,7 +1171,7 @@ pub struct GeosearchstoreBy(Cmd);
 
 impl GeosearchstoreBy {
     /// `BYRADIUS radius <m | km | ft | mi>`
-    pub fn circle(radius: f64, unit: options::GeosearchstoreUnit) -> Self {
+    pub fn byradius(radius: f64, unit: options::GeosearchstoreUnit) -> Self {
         let mut s = Self(Cmd::default());
         let c = &mut s.0;
         c.push_arg("BYRADIUS");
@@ -1181,7 +1181,7 @@ impl GeosearchstoreBy {
     }
 
     /// `BYBOX width height <m | km | ft | mi>`
-    pub fn box_(width: f64, height: f64, unit: options::GeosearchstoreUnit2) -> Self {
+    pub fn bybox(width: f64, height: f64, unit: options::GeosearchstoreUnit2) -> Self {
         let mut s = Self(Cmd::default());
         let c = &mut s.0;
         c.push_arg("BYBOX");
@@ -1199,12 +1199,12 @@ impl GeosearchstoreBy {
 /// `COUNT count [ANY]`: the `count-block` argument of [`GEOSEARCHSTORE`](https://redis.io/commands/geosearchstore/).
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct GeosearchstoreCountBlock {
+pub struct GeosearchstoreCount {
     pub(crate) count: Cmd,
     pub(crate) any: Cmd,
 }
 
-impl GeosearchstoreCountBlock {
+impl GeosearchstoreCount {
     /// `COUNT count`
     pub fn new(count: i64) -> Self {
         let mut s = Self {

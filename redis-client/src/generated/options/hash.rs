@@ -7,18 +7,18 @@ use redis_sansio::resp::ToArg;
 /// The optional arguments of [`HRANDFIELD`](https://redis.io/commands/hrandfield/), for [`cmd::hrandfield_with`](crate::cmd::hrandfield_with): each setter writes its part, and parts are sent in the specification's order.
 #[derive(Debug, Clone, Default)]
 #[must_use]
-pub struct HrandfieldOptions2 {
+pub struct HrandfieldOptions {
     pub(crate) options: Cmd,
 }
 
-impl HrandfieldOptions2 {
+impl HrandfieldOptions {
     /// No option set.
     pub fn new() -> Self {
         Self::default()
     }
 
     /// `count [WITHVALUES]`
-    pub fn options(mut self, options: options::HrandfieldOptions) -> Self {
+    pub fn count(mut self, options: options::HrandfieldCount) -> Self {
         let c = &mut self.options;
         *c = Cmd::default();
         options.write_to(c);
@@ -29,12 +29,12 @@ impl HrandfieldOptions2 {
 /// `count [WITHVALUES]`: the `options` argument of [`HRANDFIELD`](https://redis.io/commands/hrandfield/).
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct HrandfieldOptions {
+pub struct HrandfieldCount {
     pub(crate) count: Cmd,
     pub(crate) withvalues: Cmd,
 }
 
-impl HrandfieldOptions {
+impl HrandfieldCount {
     /// `count`
     pub fn new(count: i64) -> Self {
         let mut s = Self {

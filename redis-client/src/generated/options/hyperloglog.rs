@@ -17,7 +17,7 @@ impl PfaddOptions {
     }
 
     /// `element [element ...]`
-    pub fn element<E2: ToArg>(mut self, element: impl IntoIterator<Item = E2>) -> Self {
+    pub fn element<E: ToArg>(mut self, element: impl IntoIterator<Item = E>) -> Self {
         let c = &mut self.element;
         *c = Cmd::default();
         for e in element {

@@ -116,7 +116,7 @@ impl AclSetuserOptions {
     }
 
     /// `rule [rule ...]`
-    pub fn rule<R2: ToArg>(mut self, rule: impl IntoIterator<Item = R2>) -> Self {
+    pub fn rule<R: ToArg>(mut self, rule: impl IntoIterator<Item = R>) -> Self {
         let c = &mut self.rule;
         *c = Cmd::default();
         for e in rule {
@@ -304,7 +304,7 @@ impl FailoverOptions {
     }
 
     /// `TO host port [FORCE]`
-    pub fn to(mut self, target: options::FailoverTarget) -> Self {
+    pub fn to(mut self, target: options::FailoverTo) -> Self {
         let c = &mut self.target;
         *c = Cmd::default();
         c.push_arg("TO");
@@ -333,13 +333,13 @@ impl FailoverOptions {
 /// `TO host port [FORCE]`: the `target` argument of [`FAILOVER`](https://redis.io/commands/failover/).
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct FailoverTarget {
+pub struct FailoverTo {
     pub(crate) host: Cmd,
     pub(crate) port: Cmd,
     pub(crate) force: Cmd,
 }
 
-impl FailoverTarget {
+impl FailoverTo {
     /// `host port`
     pub fn new(host: impl ToArg, port: i64) -> Self {
         let mut s = Self {
@@ -491,7 +491,7 @@ impl LatencyResetOptions {
     }
 
     /// `event [event ...]`
-    pub fn event<E2: ToArg>(mut self, event: impl IntoIterator<Item = E2>) -> Self {
+    pub fn event<E: ToArg>(mut self, event: impl IntoIterator<Item = E>) -> Self {
         let c = &mut self.event;
         *c = Cmd::default();
         for e in event {
@@ -625,7 +625,7 @@ impl ReplicaofArgs {
     }
 
     /// `NO ONE`
-    pub fn no_one() -> Self {
+    pub fn no() -> Self {
         let mut s = Self(Cmd::default());
         let c = &mut s.0;
         c.push_arg("NO");
@@ -762,7 +762,7 @@ impl SlaveofArgs {
     }
 
     /// `NO ONE`
-    pub fn no_one() -> Self {
+    pub fn no() -> Self {
         let mut s = Self(Cmd::default());
         let c = &mut s.0;
         c.push_arg("NO");

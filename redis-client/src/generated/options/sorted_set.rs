@@ -376,18 +376,18 @@ impl ZpopminOptions {
 /// The optional arguments of [`ZRANDMEMBER`](https://redis.io/commands/zrandmember/), for [`cmd::zrandmember_with`](crate::cmd::zrandmember_with): each setter writes its part, and parts are sent in the specification's order.
 #[derive(Debug, Clone, Default)]
 #[must_use]
-pub struct ZrandmemberOptions2 {
+pub struct ZrandmemberOptions {
     pub(crate) options: Cmd,
 }
 
-impl ZrandmemberOptions2 {
+impl ZrandmemberOptions {
     /// No option set.
     pub fn new() -> Self {
         Self::default()
     }
 
     /// `count [WITHSCORES]`
-    pub fn options(mut self, options: options::ZrandmemberOptions) -> Self {
+    pub fn count(mut self, options: options::ZrandmemberCount) -> Self {
         let c = &mut self.options;
         *c = Cmd::default();
         options.write_to(c);
@@ -398,12 +398,12 @@ impl ZrandmemberOptions2 {
 /// `count [WITHSCORES]`: the `options` argument of [`ZRANDMEMBER`](https://redis.io/commands/zrandmember/).
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct ZrandmemberOptions {
+pub struct ZrandmemberCount {
     pub(crate) count: Cmd,
     pub(crate) withscores: Cmd,
 }
 
-impl ZrandmemberOptions {
+impl ZrandmemberCount {
     /// `count`
     pub fn new(count: i64) -> Self {
         let mut s = Self {

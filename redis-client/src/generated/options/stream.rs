@@ -362,7 +362,7 @@ impl XinfoStreamOptions {
     }
 
     /// `FULL [COUNT count]`
-    pub fn full_block(mut self, full_block: options::XinfoStreamFullBlock) -> Self {
+    pub fn full(mut self, full_block: options::XinfoStreamFull) -> Self {
         let c = &mut self.full_block;
         *c = Cmd::default();
         full_block.write_to(c);
@@ -373,12 +373,12 @@ impl XinfoStreamOptions {
 /// `FULL [COUNT count]`: the `full-block` argument of [`XINFO STREAM`](https://redis.io/commands/xinfo-stream/).
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct XinfoStreamFullBlock {
+pub struct XinfoStreamFull {
     pub(crate) full: Cmd,
     pub(crate) count: Cmd,
 }
 
-impl XinfoStreamFullBlock {
+impl XinfoStreamFull {
     /// `FULL`
     pub fn full() -> Self {
         let mut s = Self {

@@ -164,7 +164,9 @@ pub fn command_info(name: &[u8], subcommand: Option<&[u8]>) -> Option<&'static C
     if same.len() == 1 {
         return Some(container);
     }
-    let sub = subcommand?;
+    let Some(sub) = subcommand else {
+        return Some(container);
+    };
     same.iter()
         .find(|c| cmp_upper(c.subcommand, sub).is_eq())
         .or(Some(container))

@@ -16,7 +16,7 @@ use redis_client::{Cmd, Error};
 use redis_io_sync::Connection;
 use redis_test_support::{RedisSentinel, RedisServer, tcp_config};
 
-fn version(text: &str) -> (u32, u32, u32) {
+fn version(text: &str) -> Version {
     let mut parts = text.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
     (
         parts.next().unwrap_or(0),
@@ -60,7 +60,9 @@ fn accepts(arity: i64, argc: usize) -> bool {
 
 /// Invocations the spec allows but the server's arity refuses: (command, invocation,
 /// up to which server version, reason).
-const EXCEPTIONS: &[(&str, &str, (u32, u32, u32), &str)] = &[
+type Version = (u32, u32, u32);
+
+const EXCEPTIONS: &[(&str, &str, Version, &str)] = &[
     (
         "command|getkeys",
         "minimal",
@@ -98,7 +100,7 @@ struct Tally {
     failures: Vec<String>,
 }
 
-fn check(conn: &mut Connection, server: (u32, u32, u32), example: &Example, tally: &mut Tally) {
+fn check(conn: &mut Connection, server: Version, example: &Example, tally: &mut Tally) {
     let name = full_name(example);
     let Some(arity) = arity(conn, &name) else {
         tally.failures.push(format!(

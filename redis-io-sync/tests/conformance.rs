@@ -174,6 +174,7 @@ mod fanout {
         super::OneOfFanout,
         skip {
             transactions: "Fanout has no transaction call: it queues single commands only",
+            watch: "Fanout has no transaction call: it queues single commands only",
             pubsub: "Fanout has no event API: pub/sub messages, pushes and MONITOR lines are dropped",
             tracking_pushes: "Fanout has no event API: pub/sub messages, pushes and MONITOR lines are dropped",
             tracking_redirect: "Fanout has no event API: pub/sub messages, pushes and MONITOR lines are dropped",

@@ -122,7 +122,10 @@ impl<E: Executor> Body for AsyncClient<E> {
     fn lacks(capability: Capability) -> Option<&'static str> {
         match capability {
             Capability::Events => Some(
-                "the multiplexed Client drops pub/sub messages and pushes by design (no receiver); the exclusive Connection runs this check",
+                "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
+            ),
+            Capability::ConnectionState => Some(
+                "the multiplexed Client refuses WATCH on its shared connection (SendError::Shared); Client::dedicated opens an exclusive Connection, which runs this check",
             ),
             _ => None,
         }

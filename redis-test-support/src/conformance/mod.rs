@@ -61,6 +61,9 @@ pub enum Capability {
     Transactions,
     /// [`Body::concurrently`]: many tasks sharing the body at once.
     ConcurrentCallers,
+    /// Commands that set state of the connection for the caller's later commands
+    /// (`WATCH`), which a connection shared by many callers refuses.
+    ConnectionState,
 }
 
 /// One call of a concurrent task: see [`Body::concurrently`].
@@ -169,9 +172,11 @@ pub fn needs(check: &str) -> &'static [Capability] {
         | "response_timeout"
         | "server_killed_mid_pipeline"
         | "client_kill"
+        | "close_reason_with_failure"
         | "connect_failures"
         | "handshake_timeout" => &[],
         "transactions" => &[Capability::Transactions],
+        "watch" => &[Capability::Transactions, Capability::ConnectionState],
         "pubsub" | "tracking_pushes" | "tracking_redirect" => &[Capability::Events],
         "concurrent_tasks" => &[Capability::ConcurrentCallers],
         other => panic!("no conformance check named {other:?}"),
@@ -299,6 +304,7 @@ macro_rules! conformance_tests {
         __conformance_check!(pipeline);
         __conformance_check!(binary_values);
         __conformance_check!(transactions);
+        __conformance_check!(watch);
         __conformance_check!(pubsub);
         __conformance_check!(tracking_pushes);
         __conformance_check!(tracking_redirect);
@@ -306,6 +312,7 @@ macro_rules! conformance_tests {
         __conformance_check!(response_timeout);
         __conformance_check!(server_killed_mid_pipeline);
         __conformance_check!(client_kill);
+        __conformance_check!(close_reason_with_failure);
         __conformance_check!(connect_failures);
         __conformance_check!(handshake_timeout);
         __conformance_check!(concurrent_tasks);

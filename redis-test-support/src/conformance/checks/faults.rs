@@ -141,32 +141,57 @@ pub fn server_killed_mid_pipeline<B: Body>() {
 }
 
 /// `CLIENT KILL ID` of the body's connection from another client: the next request
-/// fails because the server closed the connection, the close reason is `Eof`, and
-/// later requests are refused with `Error::Closed(Eof)`.
+/// fails because the server closed the connection, later requests are refused with
+/// `Error::Closed(Eof)`, and the body reports `Eof` as its close reason.
 pub fn client_kill<B: Body>() {
     let server = shared_server();
     for target in targets(&server) {
         let case = Case::new::<B>("client_kill", &target);
         let mut conn = case.connect::<B>(target.config.clone());
-        let id = match case.ok("CLIENT ID", conn.request(&cmd(&["CLIENT", "ID"]))) {
-            Frame::Integer(id) => id.to_string(),
-            other => panic!("{case}: CLIENT ID gave {other:?}"),
-        };
-        let mut admin = raw_connect(&server);
-        assert_eq!(
-            admin.command(&["CLIENT", "KILL", "ID", &id]),
-            ":1",
-            "{case}"
-        );
+        kill_client(&case, &server, &mut conn);
         let error = case.err("PING after CLIENT KILL", conn.request(&cmd(&["PING"])));
         assert!(is_gone(&error), "{case}: {error:?}");
-        assert_eq!(conn.close_reason(), Some(CloseReason::Eof), "{case}");
         let error = case.err("PING later", conn.request(&cmd(&["PING"])));
         assert!(
             matches!(error, Error::Closed(CloseReason::Eof)),
             "{case}: {error:?}"
         );
+        assert_eq!(conn.close_reason(), Some(CloseReason::Eof), "{case}");
     }
+}
+
+/// A body whose request has just failed because the server closed the connection
+/// already reports the close: `close_reason()` is `Some(Eof)` as soon as the failed
+/// call returns, not some time later. Ten `CLIENT KILL`s per target, as the opposite
+/// would be a race.
+pub fn close_reason_with_failure<B: Body>() {
+    const ROUNDS: usize = 10;
+    let server = shared_server();
+    for target in targets(&server) {
+        let case = Case::new::<B>("close_reason_with_failure", &target);
+        for round in 0..ROUNDS {
+            let mut conn = case.connect::<B>(target.config.clone());
+            kill_client(&case, &server, &mut conn);
+            let error = case.err("PING after CLIENT KILL", conn.request(&cmd(&["PING"])));
+            assert!(is_gone(&error), "{case}: {error:?}");
+            assert_eq!(
+                conn.close_reason(),
+                Some(CloseReason::Eof),
+                "{case}: round {round}: the request failed with {error:?}, yet the body reports no close"
+            );
+        }
+    }
+}
+
+/// Kills the body's connection with `CLIENT KILL ID` from a raw connection.
+fn kill_client<B: Body>(case: &Case, server: &RedisServer, conn: &mut B) {
+    let id = match case.ok("CLIENT ID", conn.request(&cmd(&["CLIENT", "ID"]))) {
+        Frame::Integer(id) => id.to_string(),
+        other => panic!("{case}: CLIENT ID gave {other:?}"),
+    };
+    let mut admin = raw_connect(server);
+    let killed = admin.command(&["CLIENT", "KILL", "ID", &id]);
+    assert_eq!(killed, ":1", "{case}");
 }
 
 /// A server that accepts the socket but does not answer the handshake (it is in

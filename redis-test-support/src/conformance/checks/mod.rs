@@ -1,8 +1,8 @@
 //! The checks, each generic over [`Body`](super::Body) and run over the four
 //! targets (TCP and Unix, RESP3 and RESP2) unless its documentation says otherwise.
 //!
-//! Servers: `handshake`, `select`, `pipeline`, `binary_values`, `transactions`,
-//! `pubsub`, `tracking_pushes`, `tracking_redirect`, `blocking_commands`, `client_kill` and
+//! Servers: `handshake`, `select`, `pipeline`, `binary_values`, `transactions`, `watch`,
+//! `pubsub`, `tracking_pushes`, `tracking_redirect`, `blocking_commands`, `client_kill`, `close_reason_with_failure` and
 //! `concurrent_tasks` share one server per test process, and `auth` one with a
 //! password and an ACL user; `response_timeout` and `handshake_timeout` each start
 //! their own (`DEBUG SLEEP` stops every client of a server), and
@@ -20,6 +20,7 @@ pub use concurrency::concurrent_tasks;
 pub use events::{pubsub, tracking_pushes, tracking_redirect};
 pub use failures::connect_failures;
 pub use faults::{
-    blocking_commands, client_kill, handshake_timeout, response_timeout, server_killed_mid_pipeline,
+    blocking_commands, client_kill, close_reason_with_failure, handshake_timeout, response_timeout,
+    server_killed_mid_pipeline,
 };
-pub use requests::{binary_values, handshake, pipeline, select, transactions};
+pub use requests::{binary_values, handshake, pipeline, select, transactions, watch};

@@ -169,8 +169,7 @@ pub fn binary_values<B: Body>() {
 }
 
 /// `MULTI`/`EXEC` as one call: the commands' replies as one array; a command the
-/// server refuses while queueing makes the whole call `EXECABORT`; a `WATCH`ed key
-/// changed by another client makes it a `WatchConflict` and nothing runs; an empty
+/// server refuses while queueing makes the whole call `EXECABORT`; an empty
 /// transaction is refused before sending.
 pub fn transactions<B: Body>() {
     let server = shared_server();
@@ -203,10 +202,32 @@ pub fn transactions<B: Body>() {
             matches!(error, Error::Send(SendError::Empty)),
             "{case}: {error:?}"
         );
+        let get = conn.request(&cmd(&["GET", &t]));
+        assert_eq!(case.ok("GET", get), Frame::bulk("2"), "{case}");
+    }
+}
+
+/// `WATCH`, then a change by another client: the transaction fails with
+/// `RequestError::WatchConflict` and nothing in it runs; without a change, a
+/// watched transaction runs.
+pub fn watch<B: Body>() {
+    let server = shared_server();
+    for target in targets(&server) {
+        let case = Case::new::<B>("watch", &target);
+        let mut conn = case.connect::<B>(target.config.clone());
+        let mut other = case.connect::<B>(target.config.clone());
+        let t = case.key("t");
+        let watch = conn.request(&cmd(&["WATCH", &t]));
+        assert_eq!(case.ok("WATCH", watch), Frame::simple("OK"));
+        let reply = conn.transaction(&[cmd(&["SET", &t, "first"])]);
+        assert_eq!(
+            case.ok("unchanged", reply),
+            Frame::Array(vec![Frame::simple("OK")]),
+            "{case}"
+        );
 
         let watch = conn.request(&cmd(&["WATCH", &t]));
         assert_eq!(case.ok("WATCH", watch), Frame::simple("OK"));
-        let mut other = case.connect::<B>(target.config.clone());
         case.ok(
             "SET by another client",
             other.request(&cmd(&["SET", &t, "theirs"])),

@@ -1,0 +1,77 @@
+//! The conformance suite (`redis_test_support::conformance`) for the exclusive
+//! `Connection` and the multiplexed `Client` on tokio.
+
+use std::future::Future;
+use std::panic;
+use std::sync::OnceLock;
+
+use redis_io_tokio::Tokio;
+use redis_test_support::conformance::Executor;
+
+/// One multi-threaded runtime for every test of this binary (two workers, as on a
+/// two-core machine): sockets and client drivers live on it between calls.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime")
+    })
+}
+
+/// Runs the bodies on [`runtime`].
+struct TokioExec;
+
+impl Executor for TokioExec {
+    type Runtime = Tokio;
+    const NAME: &'static str = "tokio";
+
+    fn block_on<T>(future: impl Future<Output = T>) -> T {
+        runtime().block_on(future)
+    }
+
+    fn spawn<T: Send + 'static>(
+        future: impl Future<Output = T> + Send + 'static,
+    ) -> impl Future<Output = T> + Send + 'static {
+        let task = runtime().spawn(future);
+        async move {
+            match task.await {
+                Ok(output) => output,
+                Err(error) => panic::resume_unwind(error.into_panic()),
+            }
+        }
+    }
+}
+
+mod connection {
+    use redis_test_support::conformance::AsyncConnection;
+
+    redis_test_support::conformance_tests!(
+        AsyncConnection<super::TokioExec>,
+        skip {
+            concurrent_tasks: "exclusive: calls take &mut self, one caller at a time (the multiplexed Client runs this check)",
+        },
+        bug {
+            tracking_redirect: "redis-sansio bug: a RESP2 message whose payload is an array is taken for a reply (UnexpectedReply)",
+        }
+    );
+}
+
+mod client {
+    use redis_test_support::conformance::AsyncClient;
+
+    redis_test_support::conformance_tests!(
+        AsyncClient<super::TokioExec>,
+        skip {
+            watch: "the multiplexed Client refuses WATCH on its shared connection (SendError::Shared); Client::dedicated opens an exclusive Connection, which runs this check",
+            pubsub: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
+            tracking_pushes: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
+            tracking_redirect: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
+        },
+        bug {
+            close_reason_with_failure: "redis-io-async bug: a Client caller can see its request fail with Closed(Eof) before close_reason() is set (race in the driver)",
+        }
+    );
+}

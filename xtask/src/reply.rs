@@ -73,6 +73,18 @@ pub const OVERRIDES: &[(&str, Variant, &str)] = &[
     // INCRBYFLOAT and HINCRBYFLOAT reply with the new value as a string holding a double.
     ("incrbyfloat", Variant::Plain, "f64"),
     ("hincrbyfloat", Variant::Plain, "f64"),
+    // TYPE replies `none` for a missing key (the schema's null is never sent).
+    ("type_", Variant::Plain, "Bytes"),
+    // Without NOMKSTREAM (the only way to get nil): the new entry's ID.
+    ("xadd", Variant::Plain, "Bytes"),
+    // PONG, or the message given.
+    ("ping", Variant::Plain, "Bytes"),
+    ("ping_with", Variant::With, "Bytes"),
+    // Without WITHSCORE / RANK-COUNT-MAXLEN / LEN-IDX: a rank, a position, the string.
+    ("zrank", Variant::Plain, "Option<i64>"),
+    ("zrevrank", Variant::Plain, "Option<i64>"),
+    ("lpos", Variant::Plain, "Option<i64>"),
+    ("lcs", Variant::Plain, "Bytes"),
     // Without WITHSCORES (the only option that changes the shape): plain members.
     ("zrange", Variant::Plain, "Vec<Bytes>"),
     ("zrangebyscore", Variant::Plain, "Vec<Bytes>"),

@@ -2210,7 +2210,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// Since 7.0.0; group `string`; flags `readonly`; ACL `@string`.
     ///
     /// Required arguments only; [`lcs_with`](crate::cmd::lcs_with) takes the options too.
-    fn lcs(self, key1: impl ToArg, key2: impl ToArg) -> Self::Ret<Frame> {
+    fn lcs(self, key1: impl ToArg, key2: impl ToArg) -> Self::Ret<Bytes> {
         self.execute(cmd::lcs(key1, key2))
     }
 
@@ -2340,7 +2340,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// Since 6.0.6; group `list`; flags `readonly`; ACL `@list`.
     ///
     /// Required arguments only; [`lpos_with`](crate::cmd::lpos_with) takes the options too.
-    fn lpos(self, key: impl ToArg, element: impl ToArg) -> Self::Ret<Frame> {
+    fn lpos(self, key: impl ToArg, element: impl ToArg) -> Self::Ret<Option<i64>> {
         self.execute(cmd::lpos(key, element))
     }
 
@@ -2797,7 +2797,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// Since 1.0.0; group `connection`; flags `fast`, `sentinel`; ACL `@connection`.
     ///
     /// Required arguments only; [`ping_with`](crate::cmd::ping_with) takes the options too.
-    fn ping(self) -> Self::Ret<Frame> {
+    fn ping(self) -> Self::Ret<Bytes> {
         self.execute(cmd::ping())
     }
 
@@ -2806,7 +2806,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// Since 1.0.0; group `connection`; flags `fast`, `sentinel`; ACL `@connection`.
     ///
     /// With the optional arguments in [`PingOptions`](crate::options::PingOptions).
-    fn ping_with(self, options: options::PingOptions) -> Self::Ret<Frame> {
+    fn ping_with(self, options: options::PingOptions) -> Self::Ret<Bytes> {
         self.execute(cmd::ping_with(options))
     }
 
@@ -3910,7 +3910,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// [`TYPE`](https://redis.io/commands/type/): `TYPE key`
     ///
     /// Since 1.0.0; group `generic`; flags `readonly`, `fast`; ACL `@keyspace`.
-    fn type_(self, key: impl ToArg) -> Self::Ret<Option<Bytes>> {
+    fn type_(self, key: impl ToArg) -> Self::Ret<Bytes> {
         self.execute(cmd::type_(key))
     }
 
@@ -3989,7 +3989,7 @@ pub trait Commands<'a>: Executor<'a> {
         key: impl ToArg,
         id_selector: options::XaddIdSelector,
         data: impl IntoIterator<Item = (F, V)>,
-    ) -> Self::Ret<Option<Bytes>> {
+    ) -> Self::Ret<Bytes> {
         self.execute(cmd::xadd(key, id_selector, data))
     }
 
@@ -4824,7 +4824,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// Since 2.0.0; group `sorted_set`; flags `readonly`, `fast`; ACL `@sortedset`.
     ///
     /// Required arguments only; [`zrank_with`](crate::cmd::zrank_with) takes the options too.
-    fn zrank(self, key: impl ToArg, member: impl ToArg) -> Self::Ret<Frame> {
+    fn zrank(self, key: impl ToArg, member: impl ToArg) -> Self::Ret<Option<i64>> {
         self.execute(cmd::zrank(key, member))
     }
 
@@ -4956,7 +4956,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// Since 2.0.0; group `sorted_set`; flags `readonly`, `fast`; ACL `@sortedset`.
     ///
     /// Required arguments only; [`zrevrank_with`](crate::cmd::zrevrank_with) takes the options too.
-    fn zrevrank(self, key: impl ToArg, member: impl ToArg) -> Self::Ret<Frame> {
+    fn zrevrank(self, key: impl ToArg, member: impl ToArg) -> Self::Ret<Option<i64>> {
         self.execute(cmd::zrevrank(key, member))
     }
 

@@ -343,7 +343,7 @@ pub fn hello_with(options: options::HelloOptions) -> TypedCmd<Frame> {
 /// Since 1.0.0; group `connection`; flags `fast`, `sentinel`; ACL `@connection`.
 ///
 /// Required arguments only; [`ping_with`](crate::cmd::ping_with) takes the options too.
-pub fn ping() -> TypedCmd<Frame> {
+pub fn ping() -> TypedCmd<Bytes> {
     let cmd = Cmd::new("PING");
     TypedCmd::new(cmd)
 }
@@ -353,7 +353,7 @@ pub fn ping() -> TypedCmd<Frame> {
 /// Since 1.0.0; group `connection`; flags `fast`, `sentinel`; ACL `@connection`.
 ///
 /// With the optional arguments in [`PingOptions`](crate::options::PingOptions).
-pub fn ping_with(options: options::PingOptions) -> TypedCmd<Frame> {
+pub fn ping_with(options: options::PingOptions) -> TypedCmd<Bytes> {
     let mut cmd = Cmd::new("PING");
     let c = &mut cmd;
     c.extend_from(&options.message);

@@ -551,7 +551,7 @@ pub fn ttl(key: impl ToArg) -> TypedCmd<i64> {
 /// [`TYPE`](https://redis.io/commands/type/): `TYPE key`
 ///
 /// Since 1.0.0; group `generic`; flags `readonly`, `fast`; ACL `@keyspace`.
-pub fn type_(key: impl ToArg) -> TypedCmd<Option<Bytes>> {
+pub fn type_(key: impl ToArg) -> TypedCmd<Bytes> {
     let mut cmd = Cmd::new("TYPE");
     let c = &mut cmd;
     c.push_arg(key);

@@ -253,7 +253,7 @@ pub fn lpop_with(key: impl ToArg, options: options::LpopOptions) -> TypedCmd<Fra
 /// Since 6.0.6; group `list`; flags `readonly`; ACL `@list`.
 ///
 /// Required arguments only; [`lpos_with`](crate::cmd::lpos_with) takes the options too.
-pub fn lpos(key: impl ToArg, element: impl ToArg) -> TypedCmd<Frame> {
+pub fn lpos(key: impl ToArg, element: impl ToArg) -> TypedCmd<Option<i64>> {
     let mut cmd = Cmd::new("LPOS");
     let c = &mut cmd;
     c.push_arg(key);

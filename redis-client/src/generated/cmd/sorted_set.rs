@@ -630,7 +630,7 @@ pub fn zrangestore_with(
 /// Since 2.0.0; group `sorted_set`; flags `readonly`, `fast`; ACL `@sortedset`.
 ///
 /// Required arguments only; [`zrank_with`](crate::cmd::zrank_with) takes the options too.
-pub fn zrank(key: impl ToArg, member: impl ToArg) -> TypedCmd<Frame> {
+pub fn zrank(key: impl ToArg, member: impl ToArg) -> TypedCmd<Option<i64>> {
     let mut cmd = Cmd::new("ZRANK");
     let c = &mut cmd;
     c.push_arg(key);
@@ -813,7 +813,7 @@ pub fn zrevrangebyscore_with(
 /// Since 2.0.0; group `sorted_set`; flags `readonly`, `fast`; ACL `@sortedset`.
 ///
 /// Required arguments only; [`zrevrank_with`](crate::cmd::zrevrank_with) takes the options too.
-pub fn zrevrank(key: impl ToArg, member: impl ToArg) -> TypedCmd<Frame> {
+pub fn zrevrank(key: impl ToArg, member: impl ToArg) -> TypedCmd<Option<i64>> {
     let mut cmd = Cmd::new("ZREVRANK");
     let c = &mut cmd;
     c.push_arg(key);

@@ -34,7 +34,7 @@ pub fn xadd<F: ToArg, V: ToArg>(
     key: impl ToArg,
     id_selector: options::XaddIdSelector,
     data: impl IntoIterator<Item = (F, V)>,
-) -> TypedCmd<Option<Bytes>> {
+) -> TypedCmd<Bytes> {
     let mut cmd = Cmd::new("XADD");
     let c = &mut cmd;
     c.push_arg(key);

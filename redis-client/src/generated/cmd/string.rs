@@ -143,7 +143,7 @@ pub fn incrbyfloat(key: impl ToArg, increment: f64) -> TypedCmd<f64> {
 /// Since 7.0.0; group `string`; flags `readonly`; ACL `@string`.
 ///
 /// Required arguments only; [`lcs_with`](crate::cmd::lcs_with) takes the options too.
-pub fn lcs(key1: impl ToArg, key2: impl ToArg) -> TypedCmd<Frame> {
+pub fn lcs(key1: impl ToArg, key2: impl ToArg) -> TypedCmd<Bytes> {
     let mut cmd = Cmd::new("LCS");
     let c = &mut cmd;
     c.push_arg(key1);

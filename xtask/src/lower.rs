@@ -212,13 +212,15 @@ pub fn arg_method_name(arg: &Arg) -> String {
         .or_else(|| match &arg.kind {
             // A block the spec calls `options` (HRANDFIELD's `count [WITHVALUES]`) would
             // read like the options type: it is named after its first child instead.
-            Kind::Block(children) => children
-                .first()
-                .filter(|first| !first.optional)
-                .and_then(|first| {
-                    token_name(&first.token)
-                        .or_else(|| (arg.name == "options").then(|| names::snake(&first.name)))
-                }),
+            Kind::Block(children) => {
+                children
+                    .first()
+                    .filter(|first| !first.optional)
+                    .and_then(|first| {
+                        token_name(&first.token)
+                            .or_else(|| (arg.name == "options").then(|| names::snake(&first.name)))
+                    })
+            }
             _ => None,
         })
         .unwrap_or_else(|| names::snake(&arg.name))

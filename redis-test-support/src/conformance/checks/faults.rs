@@ -162,10 +162,10 @@ pub fn client_kill<B: Body>() {
 
 /// A body whose request has just failed because the server closed the connection
 /// already reports the close: `close_reason()` is `Some(Eof)` as soon as the failed
-/// call returns, not some time later. Ten `CLIENT KILL`s per target, as the opposite
+/// call returns, not some time later. 25 `CLIENT KILL`s per target, as the opposite
 /// would be a race.
 pub fn close_reason_with_failure<B: Body>() {
-    const ROUNDS: usize = 10;
+    const ROUNDS: usize = 25;
     let server = shared_server();
     for target in targets(&server) {
         let case = Case::new::<B>("close_reason_with_failure", &target);

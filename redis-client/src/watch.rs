@@ -19,15 +19,12 @@ use crate::{Error, Replies, Transaction};
 ///
 /// ```no_run
 /// # fn demo(conn: &mut redis_io_sync::Connection) -> Result<(), redis_client::Error> {
-/// use redis_client::{Commands, watch};
+/// use redis_client::prelude::*;
+/// use redis_client::{cmd, watch};
 ///
 /// watch::blocking(conn, &["balance"], |conn, tx| {
-///     let balance: i64 = conn.get("balance")?.map_or(Ok(0), |b| {
-///         std::str::from_utf8(&b).unwrap_or("0").parse().map_err(|_| {
-///             redis_client::ConversionError::new("i64", "balance").into()
-///         })
-///     })?;
-///     tx.set("balance", balance + 10);
+///     let balance: Option<i64> = conn.execute(cmd::get("balance").returning())?;
+///     tx.set("balance", balance.unwrap_or(0) + 10);
 ///     Ok(())
 /// })?;
 /// # Ok(()) }

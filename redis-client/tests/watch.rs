@@ -15,7 +15,7 @@ fn blocking_retries_until_no_watched_key_changed() {
     let mut rival = common::blocking(common::resp3(&server));
     conn.set("counter", 10).unwrap();
     let mut attempts = 0;
-    let mut replies = watch::blocking(&mut conn, &["counter"], |conn, tx| {
+    let replies = watch::blocking(&mut conn, &["counter"], |conn, tx| {
         attempts += 1;
         assert!(attempts <= 5, "no progress");
         let seen: i64 = conn
@@ -93,7 +93,7 @@ fn async_helpers_retry_too_and_multiplexed_uses_a_dedicated_connection() {
         assert!(matches!(client.watch(["n"]).await, Err(Error::Send(_))));
         // ...so the helper opens a dedicated one.
         let mut attempts = 0;
-        let mut replies = watch::multiplexed(&client, &["n"], async |conn, tx| {
+        let replies = watch::multiplexed(&client, &["n"], async |conn, tx| {
             attempts += 1;
             assert!(attempts <= 5, "no progress");
             let seen: Option<i64> = conn

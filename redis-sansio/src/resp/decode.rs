@@ -173,13 +173,19 @@ impl<B: Builder> Decoder<B> {
     /// when the value is still incomplete. Errors are sticky: once one is returned,
     /// every later call returns it and consumes nothing.
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<B::Value>, ProtocolError> {
-        if let Some(error) = &self.error {
-            return Err(error.clone());
-        }
-        if self.is_idle() {
+        if self.error.is_none() && self.is_idle() {
             if let Some(value) = self.complete_scalar(buf) {
                 return Ok(Some(value));
             }
+        }
+        self.decode_general(buf)
+    }
+
+    /// Everything but the fast path: the sticky error, then the element loop.
+    #[inline(never)]
+    fn decode_general(&mut self, buf: &mut BytesMut) -> Result<Option<B::Value>, ProtocolError> {
+        if let Some(error) = &self.error {
+            return Err(error.clone());
         }
         self.decode_frame(buf).inspect_err(|error| {
             self.error = Some(error.clone());

@@ -25,7 +25,51 @@ pub(crate) enum Length {
 /// Returns the magnitude, whether it was negative, and the position just past the
 /// CRLF; `Ok(None)` when the line is not complete yet. A digit run that already breaks
 /// the grammar fails at once, so an endless line of digits cannot be buffered.
-fn scan_signed(buf: &[u8], mut pos: usize) -> Result<Option<(u64, bool, usize)>, BadNumber> {
+#[inline]
+fn scan_signed(buf: &[u8], pos: usize) -> Result<Option<(u64, bool, usize)>, BadNumber> {
+    // Up to 18 digits cannot overflow: read them without checks, then apply the
+    // grammar once. Only a longer run takes the checked scan.
+    const MOST_DIGITS: usize = 18;
+    let negative = buf.get(pos) == Some(&b'-');
+    let first = pos + usize::from(negative);
+    let digits = buf.get(first..).unwrap_or_default();
+    let mut value: u64 = 0;
+    let mut n = 0;
+    while let Some(&byte) = digits.get(n) {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            break;
+        }
+        if n == MOST_DIGITS {
+            return scan_signed_checked(buf, pos);
+        }
+        value = value * 10 + u64::from(digit);
+        n += 1;
+    }
+    if n > 1 && digits[0] == b'0' {
+        return Err(BadNumber); // leading zero
+    }
+    match digits.get(n) {
+        None => Ok(None),
+        Some(b'\r') => {
+            if n == 0 || (negative && value == 0) {
+                return Err(BadNumber); // no digits, or `-0`
+            }
+            match digits.get(n + 1) {
+                None => Ok(None),
+                Some(b'\n') => Ok(Some((value, negative, first + n + 2))),
+                Some(_) => Err(BadNumber),
+            }
+        }
+        Some(_) => Err(BadNumber),
+    }
+}
+
+/// [`scan_signed`] for any number of digits, checking for overflow at each one.
+fn scan_signed_checked(
+    buf: &[u8],
+    mut pos: usize,
+) -> Result<Option<(u64, bool, usize)>, BadNumber> {
     let negative = buf.get(pos) == Some(&b'-');
     if negative {
         pos += 1;
@@ -242,6 +286,87 @@ mod tests {
         for incomplete in ["", "-", "12", "12\r"] {
             assert_eq!(int(incomplete), Ok(None), "{incomplete:?}");
         }
+    }
+
+    #[test]
+    fn fast_scan_agrees_with_the_checked_scan() {
+        // Every string of up to 6 symbols from an alphabet covering each grammar rule,
+        // then long digit runs around 18 digits and the i64 bounds, with every prefix.
+        const ALPHABET: &[u8] = b"019-\r\nx";
+        let mut inputs: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut layer: Vec<Vec<u8>> = vec![Vec::new()];
+        for _ in 0..6 {
+            layer = layer
+                .iter()
+                .flat_map(|s| {
+                    ALPHABET.iter().map(move |&c| {
+                        let mut next = s.clone();
+                        next.push(c);
+                        next
+                    })
+                })
+                .collect();
+            inputs.extend(layer.iter().cloned());
+        }
+        for digits in [
+            "1".repeat(17),
+            "1".repeat(18),
+            "1".repeat(19),
+            "9".repeat(18),
+            "9".repeat(19),
+            "1".repeat(25),
+            format!("1{}", "0".repeat(17)),
+            format!("1{}", "0".repeat(18)),
+            i64::MAX.to_string(),
+            (i64::MAX as u64 + 1).to_string(),
+            "0".repeat(19),
+        ] {
+            for sign in ["", "-"] {
+                let line = format!("{sign}{digits}\r\n").into_bytes();
+                for end in 0..=line.len() {
+                    inputs.push(line[..end].to_vec());
+                }
+            }
+        }
+        for input in &inputs {
+            for pos in 0..input.len().min(2) {
+                assert_eq!(
+                    scan_signed(input, pos),
+                    scan_signed_checked(input, pos),
+                    "{:?} from {pos}",
+                    String::from_utf8_lossy(input)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn short_counts_are_lengths() {
+        // Whatever `short_count` accepts, `length_line` reads as the same count.
+        for input in [
+            &b"0\r\n"[..],
+            b"7\r\n",
+            b"16\r\n",
+            b"999999999999999999\r\n",
+            b"1000000000000000000\r\n",
+            b"01\r\n",
+            b"-1\r\n",
+            b"?\r\n",
+            b"1\r",
+            b"1",
+            b"",
+            b"1x\r\n",
+        ] {
+            if let Some((count, end)) = short_count(input, 0) {
+                assert_eq!(
+                    length_line(input, 0, true),
+                    Ok(Some((Length::Count(count as u64), end)))
+                );
+            }
+        }
+        assert_eq!(short_count(b"16\r\n", 0), Some((16, 4)));
+        assert_eq!(short_count(b"1000000000000000000\r\n", 0), None);
+        assert_eq!(short_count(b"01\r\n", 0), None);
     }
 
     #[test]

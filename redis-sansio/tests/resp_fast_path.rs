@@ -1,7 +1,8 @@
-//! The decoder's fast path for whole top-level bulk strings, simple strings, simple
-//! errors and integers must give exactly what the general path gives: the same
-//! values, errors and leftovers whether a frame arrives whole (fast path) or in pieces
-//! (general path), at every limit edge, and still without copying.
+//! The decoder's fast paths, for whole top-level bulk strings, simple strings, simple
+//! errors and integers, and for whole bulk strings inside aggregates, must give
+//! exactly what the general path gives: the same values, errors and leftovers whether
+//! a frame arrives whole (fast path) or in pieces (general path), at every limit edge,
+//! and still without copying.
 
 mod common;
 
@@ -175,6 +176,22 @@ fn limits_apply_at_the_same_edges() {
             Some(ProtocolError::FrameTooLarge { limit: 7 })
         );
     }
+    // Bulk elements of aggregates take the same one-split path when whole.
+    let array = b"*2\r\n$5\r\nhello\r\n$5\r\nworld\r\n"; // 26 bytes
+    let pair = Frame::Array(vec![bulk(b"hello"), bulk(b"world")]);
+    assert_eq!(
+        with_limits(array, frame_limit(26)).frames,
+        vec![pair.clone()]
+    );
+    assert_eq!(
+        with_limits(array, frame_limit(25)).error,
+        Some(ProtocolError::FrameTooLarge { limit: 25 })
+    );
+    assert_eq!(with_limits(array, bulk_limit(5)).frames, [pair]);
+    assert_eq!(
+        with_limits(array, bulk_limit(4)).error,
+        Some(ProtocolError::BulkTooLong { len: 5, limit: 4 })
+    );
     // The limit counts each frame on its own: many frames at the limit are fine.
     let many = frame.repeat(50);
     let outcome = with_limits(&many, frame_limit(11));

@@ -321,7 +321,10 @@ impl<B: Builder> Decoder<B> {
             return Err(ProtocolError::UnexpectedChunk);
         }
         match type_byte {
-            b'$' => self.bulk_header(buf, PayloadKind::BulkString),
+            b'$' => match self.complete_bulk(buf) {
+                Some(value) => Ok(Step::Value(value)),
+                None => self.bulk_header(buf, PayloadKind::BulkString),
+            },
             b'!' => self.bulk_header(buf, PayloadKind::BulkError),
             b'=' => self.bulk_header(buf, PayloadKind::Verbatim),
             b';' => self.bulk_header(buf, PayloadKind::Chunk),
@@ -440,6 +443,26 @@ impl<B: Builder> Decoder<B> {
             }
         };
         Ok(Step::Value(value))
+    }
+
+    /// A bulk string element whose header, payload and CRLF are all in `buf`, taken
+    /// with one split. `None`, having consumed nothing, for anything else: then
+    /// [`Decoder::bulk_header`] parses it step by step, with the same result.
+    #[inline]
+    fn complete_bulk(&mut self, buf: &mut BytesMut) -> Option<B::Value> {
+        let (len, header) = number::short_count(buf, 1)?;
+        let end = header.checked_add(len)?;
+        let total = end.checked_add(2)?;
+        if len > self.limits.max_bulk_len
+            || self.frame_bytes.saturating_add(total) > self.limits.max_frame_size
+            || buf.get(end..total)? != b"\r\n"
+        {
+            return None;
+        }
+        self.frame_bytes += total;
+        self.line_scanned = 0;
+        let data = cut(buf, total, header, end);
+        Some(self.builder.bulk_string(data))
     }
 
     /// `$`, `!`, `=` and `;`: a length line, then that many bytes and CRLF.

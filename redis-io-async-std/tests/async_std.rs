@@ -34,6 +34,7 @@ mod connection {
             concurrent_tasks: "exclusive: calls take &mut self, one caller at a time (the multiplexed Client runs this check)",
         },
         bug {
+            events_see_close: "adapter bug: next_event answers Ok(None), as if the time ran out, when the connection closes during the wait",
             tracking_redirect: "redis-sansio bug: a RESP2 message whose payload is an array is taken for a reply (UnexpectedReply)",
         }
     );
@@ -46,6 +47,7 @@ mod client {
         AsyncClient<super::AsyncStdExec>,
         skip {
             watch: "the multiplexed Client refuses WATCH on its shared connection (SendError::Shared); Client::dedicated opens an exclusive Connection, which runs this check",
+            events_see_close: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
             pubsub: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
             tracking_pushes: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
             tracking_redirect: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",

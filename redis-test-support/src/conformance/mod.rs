@@ -177,7 +177,9 @@ pub fn needs(check: &str) -> &'static [Capability] {
         | "handshake_timeout" => &[],
         "transactions" => &[Capability::Transactions],
         "watch" => &[Capability::Transactions, Capability::ConnectionState],
-        "pubsub" | "tracking_pushes" | "tracking_redirect" => &[Capability::Events],
+        "pubsub" | "events_see_close" | "tracking_pushes" | "tracking_redirect" => {
+            &[Capability::Events]
+        }
         "concurrent_tasks" => &[Capability::ConcurrentCallers],
         other => panic!("no conformance check named {other:?}"),
     }
@@ -306,6 +308,7 @@ macro_rules! conformance_tests {
         __conformance_check!(transactions);
         __conformance_check!(watch);
         __conformance_check!(pubsub);
+        __conformance_check!(events_see_close);
         __conformance_check!(tracking_pushes);
         __conformance_check!(tracking_redirect);
         __conformance_check!(blocking_commands);

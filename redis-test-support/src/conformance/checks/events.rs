@@ -108,6 +108,45 @@ pub fn pubsub<B: Body>() {
     }
 }
 
+/// A wait for events notices when the server closes the connection: after
+/// `CLIENT KILL` of a subscribed connection, `next_event` fails with the close
+/// (`Eof`, or the socket error that showed it) instead of answering `Ok(None)`,
+/// which means the time ran out; and so does every later call, at once, so that a
+/// subscriber loop ends instead of spinning.
+pub fn events_see_close<B: Body>() {
+    let server = shared_server();
+    for target in targets(&server) {
+        let case = Case::new::<B>("events_see_close", &target);
+        let mut subscriber = case.connect::<B>(target.config.clone());
+        let id = match case.ok("CLIENT ID", subscriber.request(&cmd(&["CLIENT", "ID"]))) {
+            Frame::Integer(id) => id.to_string(),
+            other => panic!("{case}: CLIENT ID gave {other:?}"),
+        };
+        let channel = case.key("ch");
+        case.ok(
+            "SUBSCRIBE",
+            subscriber.request(&cmd(&["SUBSCRIBE", &channel])),
+        );
+        let killed = crate::RawConnection::connect(server.addr())
+            .and_then(|mut admin| admin.try_command(&["CLIENT", "KILL", "ID", &id]));
+        assert_eq!(killed.ok().as_deref(), Some(":1"), "{case}");
+
+        let started = Instant::now();
+        let first = subscriber.next_event(MESSAGE_WAIT);
+        assert!(
+            started.elapsed() < MESSAGE_WAIT,
+            "{case}: waited out the timeout"
+        );
+        let error = case.err("next_event after CLIENT KILL", first);
+        assert!(
+            matches!(error, Error::Io(_)) || error.close_reason().is_some(),
+            "{case}: {error:?}"
+        );
+        let error = case.err("next_event later", subscriber.next_event(QUIET_WAIT));
+        assert!(error.close_reason().is_some(), "{case}: {error:?}");
+    }
+}
+
 /// Client-side caching invalidations reach the body as RESP3 pushes on the tracking
 /// connection itself (`Event::Push` of `invalidate [key]`), mixed with its replies
 /// without being taken for one; the connection stays usable.

@@ -2,7 +2,7 @@
 //! targets (TCP and Unix, RESP3 and RESP2) unless its documentation says otherwise.
 //!
 //! Servers: `handshake`, `select`, `pipeline`, `binary_values`, `transactions`, `watch`,
-//! `pubsub`, `tracking_pushes`, `tracking_redirect`, `blocking_commands`, `client_kill`, `close_reason_with_failure` and
+//! `pubsub`, `events_see_close`, `tracking_pushes`, `tracking_redirect`, `blocking_commands`, `client_kill`, `close_reason_with_failure` and
 //! `concurrent_tasks` share one server per test process, and `auth` one with a
 //! password and an ACL user; `response_timeout` and `handshake_timeout` each start
 //! their own (`DEBUG SLEEP` stops every client of a server), and
@@ -17,7 +17,7 @@ mod requests;
 
 pub use auth::auth;
 pub use concurrency::concurrent_tasks;
-pub use events::{pubsub, tracking_pushes, tracking_redirect};
+pub use events::{events_see_close, pubsub, tracking_pushes, tracking_redirect};
 pub use failures::connect_failures;
 pub use faults::{
     blocking_commands, client_kill, close_reason_with_failure, handshake_timeout, response_timeout,

@@ -34,7 +34,6 @@ mod connection {
             concurrent_tasks: "exclusive: calls take &mut self, one caller at a time (the multiplexed Client runs this check)",
         },
         bug {
-            events_see_close: "adapter bug: next_event answers Ok(None), as if the time ran out, when the connection closes during the wait",
             tracking_redirect: "redis-sansio bug: a RESP2 message whose payload is an array is taken for a reply (UnexpectedReply)",
         }
     );
@@ -52,8 +51,5 @@ mod client {
             tracking_pushes: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
             tracking_redirect: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
         },
-        bug {
-            close_reason_with_failure: "redis-io-async bug: a Client caller can see its request fail with Closed(Eof) before close_reason() is set (race in the driver)",
-        }
     );
 }

@@ -13,7 +13,7 @@ use std::time::Instant;
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::conn::{Event, RequestId};
 use redis_sansio::resp::Frame;
-use redis_sansio::{CloseReason, Cmd};
+use redis_sansio::{CloseReason, Cmd, RequestError};
 
 use crate::transport::Io;
 use crate::{Connection, Error, Outcome, Runtime};
@@ -491,6 +491,14 @@ impl<R: Runtime> Driver<R> {
         while let Some(event) = self.io.core.poll_event() {
             match event {
                 Event::Reply { id, result } => {
+                    if let Err(RequestError::Closed(reason)) = &result {
+                        // Record the close before waking the caller, so that it
+                        // sees `is_closed()` and `close_reason()` already set.
+                        self.shared
+                            .lock()
+                            .closed
+                            .get_or_insert_with(|| reason.clone());
+                    }
                     if let Some((slot, index)) = self.waiting.remove(&id) {
                         slot.complete(index, result);
                     }

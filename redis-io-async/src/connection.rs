@@ -113,7 +113,8 @@ impl<R: Runtime> Connection<R> {
     }
 
     /// The next message, push or MONITOR line, waiting at most `timeout` (`None`: as
-    /// long as it takes). `Ok(None)` when the time ran out.
+    /// long as it takes). `Ok(None)` when the time ran out; `Err(Error::Closed(..))`
+    /// when the connection closed, during the wait or before.
     pub async fn next_event(&mut self, timeout: Option<Duration>) -> Result<Option<Event>, Error> {
         if let Some(event) = self.events.pop_front() {
             return Ok(Some(event));
@@ -121,7 +122,10 @@ impl<R: Runtime> Connection<R> {
         self.check_open()?;
         let deadline = timeout.map(|timeout| Instant::now() + timeout);
         self.drive(deadline, |conn| !conn.events.is_empty()).await?;
-        Ok(self.events.pop_front())
+        match self.events.pop_front() {
+            Some(event) => Ok(Some(event)),
+            None => self.check_open().map(|()| None),
+        }
     }
 
     /// The state machine underneath, for its getters (protocol, subscriptions, ...).

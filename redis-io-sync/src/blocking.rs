@@ -118,14 +118,21 @@ impl Connection {
     }
 
     /// The next message, push or MONITOR line, waiting at most `timeout` (`None`: as
-    /// long as it takes). `Ok(None)` when the time ran out.
+    /// long as it takes). `Ok(None)` when the time ran out; `Err(Error::Closed(..))`
+    /// when the connection closed, during the wait or before.
     pub fn next_event(&mut self, timeout: Option<Duration>) -> Result<Option<Event>, Error> {
         if let Some(event) = self.events.pop_front() {
             return Ok(Some(event));
         }
         let deadline = timeout.map(|timeout| Instant::now() + timeout);
         self.drive_until_or(deadline, |conn| !conn.events.is_empty())?;
-        Ok(self.events.pop_front())
+        match self.events.pop_front() {
+            Some(event) => Ok(Some(event)),
+            None => match self.close_reason() {
+                Some(reason) => Err(Error::Closed(reason.clone())),
+                None => Ok(None),
+            },
+        }
     }
 
     /// The state machine underneath, for its getters (protocol, subscriptions, ...).

@@ -164,7 +164,6 @@ mod connection {
             concurrent_tasks: "blocking: calls take &mut self, one caller at a time (the multiplexed clients run this check)",
         },
         bug {
-            events_see_close: "adapter bug: next_event answers Ok(None), as if the time ran out, when the connection closes during the wait",
             tracking_redirect: "redis-sansio bug: a RESP2 message whose payload is an array is taken for a reply (UnexpectedReply)",
         }
     );

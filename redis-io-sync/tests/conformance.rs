@@ -163,9 +163,6 @@ mod connection {
         skip {
             concurrent_tasks: "blocking: calls take &mut self, one caller at a time (the multiplexed clients run this check)",
         },
-        bug {
-            tracking_redirect: "redis-sansio bug: a RESP2 message whose payload is an array is taken for a reply (UnexpectedReply)",
-        }
     );
 }
 

@@ -166,6 +166,40 @@ fn resp2_subscribed_mode() {
     );
 }
 
+/// Client-tracking REDIRECT sends invalidations as messages whose payload is an array
+/// of keys (or null for a flush): pushes, never taken for a pending reply.
+#[test]
+fn resp2_messages_with_array_payloads_are_pushes() {
+    let mut s = Script::ready_resp2();
+    let sub = s.send(&["SUBSCRIBE", "__redis__:invalidate"]);
+    s.sent();
+    s.reply("*3\r\n$9\r\nsubscribe\r\n$20\r\n__redis__:invalidate\r\n:1\r\n");
+    assert!(s.reply_to(sub).is_ok());
+    let ping = s.send(&["PING"]);
+    s.sent();
+    let invalidation = "*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*1\r\n$1\r\nk\r\n";
+    s.reply(invalidation);
+    s.reply("*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*-1\r\n");
+    s.reply("*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+    let events = s.events();
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert!(
+        matches!(&events[0], Event::Push(Frame::Array(items)) if items[2] == Frame::Array(vec![Frame::bulk("k")])),
+        "{events:?}"
+    );
+    assert!(
+        matches!(&events[1], Event::Push(Frame::Array(items)) if items[2] == Frame::NullArray),
+        "{events:?}"
+    );
+    assert_eq!(
+        events[2],
+        Event::Reply {
+            id: ping,
+            result: Ok(Frame::Array(vec![Frame::bulk("pong"), Frame::bulk("")]))
+        }
+    );
+}
+
 #[test]
 fn monitor_streams_lines_and_refuses_other_commands() {
     let mut s = Script::ready();

@@ -525,8 +525,14 @@ impl Connection {
             Frame::Push(items) => Some(pubsub::recognise(items)),
             // In RESP2 subscribed mode messages and confirmations are plain arrays;
             // anything else (PING's `["pong", ""]`) is a reply.
+            // A message whose payload is not a string (a client-tracking
+            // invalidation: an array of keys) is delivered as a push.
             Frame::Array(items) if self.in_resp2_subscribed_mode() => {
-                pubsub::recognise(items).map(Some)
+                match pubsub::recognise(items) {
+                    Some(recognised) => Some(Some(recognised)),
+                    None if pubsub::is_message(items) => Some(None),
+                    None => None,
+                }
             }
             _ => None,
         };

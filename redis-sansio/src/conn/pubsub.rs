@@ -89,6 +89,17 @@ pub(crate) enum PubSubFrame {
 
 /// Recognises a pub/sub message or confirmation: a RESP3 push, or (in RESP2
 /// subscribed mode) an array whose first element names the kind.
+/// True when `items` is shaped like a message (`message`, `pmessage`, `smessage`
+/// first), whatever its payload: client-tracking invalidations arrive as messages
+/// whose payload is an array of keys (or null), which [`recognise`] does not take.
+pub(crate) fn is_message(items: &[Frame]) -> bool {
+    items.first().and_then(Frame::as_bytes).is_some_and(|kind| {
+        [&b"message"[..], b"pmessage", b"smessage"]
+            .iter()
+            .any(|name| kind.eq_ignore_ascii_case(name))
+    })
+}
+
 pub(crate) fn recognise(items: &[Frame]) -> Option<PubSubFrame> {
     let text = |i: usize| -> Option<&Bytes> { items.get(i)?.as_bytes() };
     let kind_name = text(0)?;

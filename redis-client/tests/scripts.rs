@@ -10,7 +10,7 @@ const INCRBY: &str = "return redis.call('INCRBY', KEYS[1], ARGV[1])";
 
 #[test]
 fn the_sha1_is_computed_locally_as_redis_does() {
-    // `redis-cli SCRIPT LOAD "return 1"` prints this digest.
+    // SHA1("return 1"); the `scripts` checks compare with the server's SCRIPT LOAD.
     assert_eq!(
         Script::new("return 1").sha1(),
         "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"
@@ -25,6 +25,8 @@ macro_rules! scripts {
         assert_eq!(total, 2);
         let loaded = $b.script_exists([script.sha1()])$($aw)*.unwrap();
         assert_eq!(loaded, [true]);
+        // The server's digest is the one computed locally.
+        assert_eq!($b.script_load(INCRBY)$($aw)*.unwrap(), script.sha1());
 
         $b.script_flush()$($aw)*.unwrap();
         let total: i64 = script.key("s").arg(3).invoke($b)$($aw)*.unwrap();

@@ -37,11 +37,12 @@ impl Queue {
         index
     }
 
-    /// One `SCRIPT LOAD` per distinct script called, in first-call order.
-    fn script_loads(&self) -> Vec<Cmd> {
+    /// One `SCRIPT LOAD` per distinct script among the calls at the indices `wanted`
+    /// accepts, in first-call order.
+    fn script_loads(&self, wanted: impl Fn(usize) -> bool) -> Vec<Cmd> {
         let mut loads: Vec<Cmd> = Vec::new();
-        for (_, load) in &self.scripts {
-            if !loads.contains(load) {
+        for (index, load) in &self.scripts {
+            if wanted(*index) && !loads.contains(load) {
                 loads.push(load.clone());
             }
         }

@@ -73,12 +73,7 @@ impl Pipeline {
         if failed.is_empty() {
             return None;
         }
-        let mut cmds = Vec::new();
-        for (index, load) in &self.queue.scripts {
-            if failed.contains(index) && !cmds.contains(load) {
-                cmds.push(load.clone());
-            }
-        }
+        let mut cmds = self.queue.script_loads(|index| failed.contains(&index));
         let loads = cmds.len();
         cmds.extend(failed.iter().map(|&index| self.queue.cmds[index].clone()));
         Some(ScriptRetry {

@@ -62,7 +62,7 @@ impl Transaction {
 
     /// `SCRIPT LOAD` for each script the transaction calls, to send before it.
     pub(crate) fn script_loads(&self) -> Vec<Cmd> {
-        self.queue.script_loads()
+        self.queue.script_loads(|_| true)
     }
 }
 

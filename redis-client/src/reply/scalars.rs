@@ -6,14 +6,8 @@ use redis_sansio::resp::Frame;
 use super::{FromReply, mismatch, value};
 use crate::Error;
 
-/// The text of a string-like frame (simple, bulk, verbatim, big number).
-fn text(frame: &Frame) -> Option<&Bytes> {
-    match frame {
-        Frame::SimpleString(b) | Frame::BulkString(b) | Frame::BigNumber(b) => Some(b),
-        Frame::Verbatim { text, .. } => Some(text),
-        _ => None,
-    }
-}
+// After `value`, errors are gone, so `Frame::as_bytes` gives the text of a
+// string-like reply (simple, bulk, verbatim, big number).
 
 /// An integer reply, or a string holding a decimal integer (`GET` of a counter); out
 /// of range for the type is an error, never a wrap.
@@ -24,7 +18,8 @@ fn integer<T: TryFrom<i64> + std::str::FromStr>(
     let frame = value(frame)?;
     let parsed = match &frame {
         Frame::Integer(n) => T::try_from(*n).ok(),
-        other => text(other)
+        other => other
+            .as_bytes()
             .and_then(|b| std::str::from_utf8(b).ok())
             .and_then(|s| s.parse().ok()),
     };
@@ -65,7 +60,7 @@ macro_rules! floats {
                 let parsed = match &frame {
                     Frame::Double(d) => Some(*d as $float),
                     Frame::Integer(n) => Some(*n as $float),
-                    other => text(other)
+                    other => other.as_bytes()
                         .and_then(|b| std::str::from_utf8(b).ok())
                         .and_then(|s| s.parse().ok()),
                 };
@@ -93,7 +88,7 @@ impl FromReply for bool {
 impl FromReply for Bytes {
     fn from_reply(frame: Frame) -> Result<Self, Error> {
         let frame = value(frame)?;
-        match text(&frame) {
+        match frame.as_bytes() {
             Some(bytes) => Ok(bytes.clone()),
             None => Err(mismatch("bytes", &frame)),
         }
@@ -108,7 +103,9 @@ impl FromReply for String {
         let string = match &frame {
             Frame::Integer(n) => Some(n.to_string()),
             Frame::Double(d) => Some(d.to_string()),
-            other => text(other).and_then(|b| String::from_utf8(b.to_vec()).ok()),
+            other => other
+                .as_bytes()
+                .and_then(|b| String::from_utf8(b.to_vec()).ok()),
         };
         string.ok_or_else(|| mismatch("UTF-8 string", &frame))
     }

@@ -9,7 +9,7 @@ redis-rs client) and a table of per-command costs. Optionally draws throughput a
 time per command as a self-contained SVG, converts it to PNG, and replaces the text
 between `<!-- e2e-table:start -->` and `<!-- e2e-table:end -->` in a README. Optional
 input fields: `workloads` (a sentence per workload, printed above its table) and
-`mget_keys` (keys per MGET, default 1000; the plot shows MGET's CPU per key).
+`sizes.mget_keys` (keys per MGET, default 1000; the plot shows MGET's CPU per key).
 
 Usage (from the workspace root):
 
@@ -230,7 +230,7 @@ def render_svg(data, recs, clients) -> tuple[str, int, int]:
     W, LABEL_X, PANELS, PLOT_W, ROW, BAR = 1000, 178, (192, 606), 318, 30, 11
     GREY, FAINT, BOLD = "#57606a", 'fill="#8c959f"', 'font-weight="600"'
     transports = ordered(TRANSPORTS, [k[1] for k in recs])[:2]
-    keys = data.get("mget_keys", 1000)
+    keys = data.get("sizes", {}).get("mget_keys", data.get("mget_keys", 1000))
     parts, pinning = machine_parts(data.get("machine"))
     rounds = data.get("rounds")
     sub = [pinning] * bool(pinning) + [f"median of {rounds} rounds, whiskers min–max"] * bool(rounds)

@@ -1,0 +1,125 @@
+//! The clients under test, each behind one [`Subject`] interface.
+
+mod exec;
+mod fred;
+mod minimal;
+mod ours;
+mod redis_rs;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+/// Where the server listens: the worker connects to one of these.
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    Tcp { host: String, port: u16 },
+    Unix { path: String },
+}
+
+impl Target {
+    /// The address as a URL every client here understands.
+    pub(crate) fn url(&self) -> String {
+        match self {
+            Target::Tcp { host, port } => format!("redis://{host}:{port}"),
+            Target::Unix { path } => format!("redis+unix://{path}"),
+        }
+    }
+
+    /// Reads the worker argument form: `tcp:HOST:PORT` or `unix:PATH`.
+    pub(crate) fn parse(arg: &str) -> Result<Target, String> {
+        if let Some(path) = arg.strip_prefix("unix:") {
+            return Ok(Target::Unix { path: path.into() });
+        }
+        let rest = arg
+            .strip_prefix("tcp:")
+            .ok_or_else(|| format!("target {arg:?}: expected tcp:HOST:PORT or unix:PATH"))?;
+        let (host, port) = rest
+            .rsplit_once(':')
+            .ok_or_else(|| format!("target {arg:?}: no port"))?;
+        let port = port.parse().map_err(|e| format!("target {arg:?}: {e}"))?;
+        Ok(Target::Tcp {
+            host: host.into(),
+            port,
+        })
+    }
+
+    /// The worker argument form.
+    pub(crate) fn to_arg(&self) -> String {
+        match self {
+            Target::Tcp { host, port } => format!("tcp:{host}:{port}"),
+            Target::Unix { path } => format!("unix:{path}"),
+        }
+    }
+}
+
+/// One client running the workloads. Every method checks what it reads and returns
+/// how many values it read back intact, so a client cannot win by skipping work.
+pub(crate) trait Subject {
+    /// `GET key`, `ops` times, one round trip at a time, pushing each call's latency.
+    fn sequential(&mut self, key: &Bytes, ops: usize, latencies: &mut Vec<Duration>) -> usize;
+
+    /// `SET` every key to `value`, then `GET` every key, `batch` commands per
+    /// pipeline. Every `SET` must succeed; returns the `GET`s that read `value`.
+    fn pipelined(&mut self, keys: &[Bytes], value: &Bytes, batch: usize) -> usize;
+
+    /// `tasks` concurrent tasks on one connection, each issuing `per_task` `GET`s of
+    /// `keys` in turn. `None` for a client without a multiplexed connection.
+    fn multiplexed(&mut self, keys: Arc<[Bytes]>, tasks: usize, per_task: usize) -> Option<usize>;
+
+    /// `MGET keys`, `calls` times, every value decoded. Returns the values read.
+    fn mget(&mut self, keys: &[Bytes], calls: usize) -> usize;
+}
+
+/// The clients, by name, in the order tables list them.
+pub(crate) const NAMES: [&str; 9] = [
+    "minimal",
+    "ours-blocking",
+    "ours-tokio",
+    "ours-tokio-mux",
+    "ours-smol-mux",
+    "ours-async-std-mux",
+    "redis-rs-blocking",
+    "redis-rs-mux",
+    "fred",
+];
+
+/// Whether `name` has a multiplexed connection (runs the multiplexed workload).
+pub(crate) fn is_multiplexed(name: &str) -> bool {
+    name.ends_with("-mux") || name == "fred" || name == "minimal"
+}
+
+/// Connects the client called `name` to `target`.
+pub(crate) fn open(name: &str, target: &Target) -> Result<Box<dyn Subject>, String> {
+    let url = target.url();
+    let subject: Box<dyn Subject> = match name {
+        "minimal" => Box::new(minimal::Minimal::connect(target)?),
+        "ours-blocking" => Box::new(ours::Blocking::connect(&url)?),
+        "ours-tokio" => Box::new(ours::Exclusive::<redis_io_tokio::Tokio, _>::connect(
+            exec::Tokio::new(),
+            &url,
+        )?),
+        "ours-tokio-mux" => Box::new(ours::Mux::<redis_io_tokio::Tokio, _>::connect(
+            exec::Tokio::new(),
+            &url,
+        )?),
+        "ours-smol-mux" => Box::new(ours::Mux::<redis_io_async_std::smol::Smol, _>::connect(
+            exec::Smol,
+            &url,
+        )?),
+        "ours-async-std-mux" => Box::new(
+            ours::Mux::<redis_io_async_std::async_std::AsyncStd, _>::connect(exec::AsyncStd, &url)?,
+        ),
+        "redis-rs-blocking" => Box::new(redis_rs::Blocking::connect(&url)?),
+        "redis-rs-mux" => Box::new(redis_rs::Mux::connect(&url)?),
+        "fred" => Box::new(fred::Fred::connect(&url)?),
+        _ => return Err(format!("unknown client {name:?}; known: {NAMES:?}")),
+    };
+    Ok(subject)
+}
+
+/// Turns any error into the worker's error text.
+pub(crate) fn fail<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> String + '_ {
+    move |error| format!("{what}: {error}")
+}

@@ -32,7 +32,7 @@ pub use generated::{Commands, cmd, options};
 pub use redis_io_async::{ConversionError, Error};
 pub use redis_sansio::Cmd;
 pub use redis_sansio::resp;
-pub use redis_sansio::resp::ToArg;
+pub use redis_sansio::resp::{ArgBuf, ToArg};
 pub use reply::FromReply;
 #[cfg(feature = "sync")]
 pub use scan::ScanIter;

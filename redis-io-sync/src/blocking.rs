@@ -38,6 +38,18 @@ pub struct Connection {
     closed: Option<CloseReason>,
     /// The read timeout the socket has now, to set it only when it changes.
     read_timeout: Option<Duration>,
+    /// The request ids of the pipeline being run, kept for the next one.
+    pipeline_ids: Vec<RequestId>,
+    /// The pipeline being run, while [`pipeline`](Self::pipeline) waits.
+    run: Option<Run>,
+}
+
+/// A pipeline waiting for its outcomes: `outcomes[i]` is that of `ids[i]`, filled in
+/// order as they arrive.
+#[derive(Debug)]
+struct Run {
+    ids: Vec<RequestId>,
+    outcomes: Vec<Outcome>,
 }
 
 impl Connection {
@@ -60,6 +72,8 @@ impl Connection {
             events: VecDeque::new(),
             closed: None,
             read_timeout: None,
+            pipeline_ids: Vec::new(),
+            run: None,
         };
         conn.drive_until(|conn| conn.core.state() != State::Handshaking)?;
         match &conn.closed {
@@ -98,16 +112,84 @@ impl Connection {
     pub fn pipeline(&mut self, cmds: &[Cmd]) -> Result<Vec<Outcome>, Error> {
         self.check_open()?;
         let now = Instant::now();
-        let mut ids = Vec::with_capacity(cmds.len());
+        // The ids go in a buffer kept across calls, so that a pipeline allocates only
+        // the vector it returns.
+        let mut ids = std::mem::take(&mut self.pipeline_ids);
+        ids.clear();
+        ids.reserve(cmds.len());
+        let mut sent = Ok(());
         for cmd in cmds {
-            ids.push(self.core.send(cmd, now)?);
+            match self.core.send(cmd, now) {
+                Ok(id) => ids.push(id),
+                Err(error) => {
+                    sent = Err(error);
+                    break;
+                }
+            }
         }
-        if let Some(&last) = ids.last() {
-            self.drive_until(|conn| conn.outcomes.is_ready(last))?;
+        match sent {
+            Ok(()) => self.collect(ids),
+            Err(error) => {
+                // Nobody will wait for the commands already sent.
+                for &id in &ids {
+                    self.outcomes.abandon(id);
+                }
+                self.pipeline_ids = ids;
+                Err(error.into())
+            }
         }
-        ids.into_iter()
-            .map(|id| self.outcomes.take(id).ok_or_else(|| self.closed_error()))
-            .collect()
+    }
+
+    /// Waits for the outcomes of `ids`, sent in that order, and takes them.
+    ///
+    /// While it waits, outcomes arriving in order go straight into the vector it
+    /// returns (see [`take_events`](Self::take_events)); any others go through
+    /// `outcomes` as usual and are taken from there at the end.
+    fn collect(&mut self, ids: Vec<RequestId>) -> Result<Vec<Outcome>, Error> {
+        let Some(&last) = ids.last() else {
+            self.pipeline_ids = ids;
+            return Ok(Vec::new());
+        };
+        self.run = Some(Run {
+            outcomes: Vec::with_capacity(ids.len()),
+            ids,
+        });
+        let driven = self.drive_until(|conn| conn.has_outcome(last));
+        let Some(Run { ids, mut outcomes }) = self.run.take() else {
+            return Err(self.closed_error()); // set just above
+        };
+        let mut rest = ids.get(outcomes.len()..).unwrap_or_default().iter();
+        if driven.is_ok() {
+            for &id in rest.by_ref() {
+                match self.outcomes.take(id) {
+                    Some(outcome) => outcomes.push(outcome),
+                    None => {
+                        self.outcomes.abandon(id);
+                        break;
+                    }
+                }
+            }
+        }
+        // Any outcome still missing will never be taken.
+        for &id in rest {
+            self.outcomes.abandon(id);
+        }
+        let complete = outcomes.len() == ids.len();
+        self.pipeline_ids = ids;
+        driven?;
+        if !complete {
+            return Err(self.closed_error());
+        }
+        Ok(outcomes)
+    }
+
+    /// True once the outcome of `id`, the last of a pipeline run or any other, has
+    /// arrived.
+    fn has_outcome(&self, id: RequestId) -> bool {
+        self.run
+            .as_ref()
+            .is_some_and(|run| run.outcomes.len() == run.ids.len())
+            || self.outcomes.is_ready(id)
     }
 
     /// Runs `cmds` in `MULTI`/`EXEC` and returns `EXEC`'s array of replies.
@@ -243,7 +325,14 @@ impl Connection {
     fn take_events(&mut self) {
         while let Some(event) = self.core.poll_event() {
             match event {
-                Event::Reply { id, result } => self.outcomes.insert(id, result),
+                Event::Reply { id, result } => match &mut self.run {
+                    // The pipeline being run takes its outcomes in order, directly.
+                    Some(run) if run.ids.get(run.outcomes.len()) == Some(&id) => {
+                        run.outcomes.push(result);
+                        self.outcomes.skip(id);
+                    }
+                    _ => self.outcomes.insert(id, result),
+                },
                 Event::Closed(reason) => self.closed = Some(reason),
                 Event::Connected { .. } => {}
                 other => self.events.push_back(other),

@@ -1,14 +1,16 @@
 //! A command under construction, encoded as arguments are added.
 
-use bytes::{BufMut, BytesMut};
+use bytes::BytesMut;
 
-use crate::resp::{ToArg, write_array_header};
+use crate::resp::{ArgBuf, Args, ToArg, write_array_header};
 
 /// A Redis command: its name and arguments, already encoded as RESP bulk strings.
 ///
-/// Arguments are written into one buffer as they are added, so building a command costs
-/// one growing allocation, not one per argument. [`Cmd::encode`] appends the finished
-/// command to an output buffer.
+/// Arguments are written into an [`ArgBuf`] as they are added. A short command (up to
+/// [`ArgBuf::INLINE_CAPACITY`] encoded bytes, enough for `SET key:12345` and a 16-byte
+/// value) is stored inside the `Cmd` and costs no allocation; a longer one spills into
+/// one growing heap buffer, never one allocation per argument. [`Cmd::encode`] appends
+/// the finished command to an output buffer.
 ///
 /// ```
 /// use bytes::BytesMut;
@@ -22,19 +24,15 @@ use crate::resp::{ToArg, write_array_header};
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Cmd {
-    /// The arguments, each a complete bulk string.
-    args: BytesMut,
-    /// How many arguments `args` holds, the name included.
-    len: usize,
+    /// The arguments, the name first, each a complete bulk string, and their count.
+    args: ArgBuf,
 }
 
 impl Cmd {
     /// A command named `name` (for example `"GET"`), with no arguments yet.
+    #[inline]
     pub fn new(name: impl ToArg) -> Self {
-        let mut cmd = Cmd {
-            args: BytesMut::with_capacity(64),
-            len: 0,
-        };
+        let mut cmd = Cmd::default();
         cmd.push_arg(name);
         cmd
     }
@@ -50,74 +48,142 @@ impl Cmd {
     }
 
     /// Adds an argument and returns the command, for chaining.
+    #[inline]
     pub fn arg(mut self, arg: impl ToArg) -> Self {
         self.push_arg(arg);
         self
     }
 
     /// Adds an argument.
+    #[inline]
     pub fn push_arg(&mut self, arg: impl ToArg) {
         arg.write_arg(&mut self.args);
-        self.len += 1;
     }
 
     /// Appends `other`'s arguments after this command's, in order. Generated option
     /// types keep their parts as argument-only `Cmd`s (from [`Cmd::default`]) and
     /// splice them in at their place with this.
     pub fn extend_from(&mut self, other: &Cmd) {
-        self.args.extend_from_slice(&other.args);
-        self.len += other.len;
+        self.args.extend_from(&other.args);
     }
 
-    /// How many arguments the command has, its name included.
+    /// How many arguments the command has, its name included: the bulk strings its
+    /// [`ArgBuf`] holds.
+    #[inline]
     pub fn len(&self) -> usize {
-        self.len
+        self.args.len()
     }
 
     /// True for a command with no name: only [`Cmd::default`] is empty.
+    #[inline]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.args.is_empty()
     }
 
     /// Appends the command to `out` as a RESP array of bulk strings.
+    #[inline]
     pub fn encode(&self, out: &mut BytesMut) {
-        write_array_header(out, self.len);
-        out.put_slice(&self.args);
+        let args = self.args.as_bytes();
+        let len = self.len();
+        if len < 10 {
+            // `*N\r\n`, written as one fixed-size copy.
+            out.extend_from_slice(&[b'*', b'0' + len as u8, b'\r', b'\n']);
+        } else {
+            write_array_header(out, len);
+        }
+        out.extend_from_slice(args);
     }
 
     /// The arguments, the name first, as byte slices.
     pub fn args(&self) -> Args<'_> {
-        Args { rest: &self.args }
+        self.args.iter()
+    }
+
+    /// The name: the first argument.
+    #[inline]
+    pub(crate) fn name(&self) -> Option<&[u8]> {
+        self.args.first()
+    }
+
+    /// The arguments as encoded, the name first: bulk strings back to back, without
+    /// the array header [`encode`](Self::encode) puts in front.
+    pub fn arg_buf(&self) -> &ArgBuf {
+        &self.args
     }
 }
 
 impl std::fmt::Debug for Cmd {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list()
-            .entries(self.args().map(|arg| String::from_utf8_lossy(arg)))
-            .finish()
+        std::fmt::Debug::fmt(&self.args, f)
     }
 }
 
-/// An iterator over a [`Cmd`]'s arguments.
-#[derive(Debug, Clone)]
-pub struct Args<'a> {
-    rest: &'a [u8],
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl<'a> Iterator for Args<'a> {
-    type Item = &'a [u8];
+    #[test]
+    fn cmd_stays_small() {
+        assert!(
+            std::mem::size_of::<Cmd>() <= 80,
+            "Cmd is {} bytes",
+            std::mem::size_of::<Cmd>()
+        );
+    }
 
-    fn next(&mut self) -> Option<&'a [u8]> {
-        // Every argument was written by `write_bulk` as `$len\r\ndata\r\n`.
-        let header_end = self.rest.iter().position(|&b| b == b'\r')?;
-        let len: usize = std::str::from_utf8(self.rest.get(1..header_end)?)
-            .ok()?
-            .parse()
-            .ok()?;
-        let start = header_end + 2;
-        let arg = self.rest.get(start..start + len)?;
-        self.rest = self.rest.get(start + len + 2..).unwrap_or_default();
-        Some(arg)
+    #[test]
+    fn pipelined_set_needs_no_heap() {
+        let cmd = Cmd::new("SET").arg("key:99999").arg(b"0123456789abcdef");
+        assert!(cmd.arg_buf().is_inline());
+        assert_eq!(cmd.len(), 3);
+    }
+
+    /// A `ToArg` that breaks its contract by writing two bulk strings.
+    struct Pair;
+
+    impl ToArg for Pair {
+        fn write_arg(&self, out: &mut ArgBuf) {
+            out.push_bulk(b"a");
+            out.push_bulk(b"b");
+        }
+    }
+
+    /// A `ToArg` that writes nothing.
+    struct Nothing;
+
+    impl ToArg for Nothing {
+        fn write_arg(&self, _: &mut ArgBuf) {}
+    }
+
+    #[test]
+    fn len_counts_what_was_written() {
+        let cmd = Cmd::new("MSET").arg(Pair).arg(Nothing).arg(Pair);
+        assert_eq!(cmd.len(), 5);
+        assert_eq!(cmd.args().count(), 5);
+        let mut out = BytesMut::new();
+        cmd.encode(&mut out);
+        assert!(out.starts_with(b"*5\r\n$4\r\nMSET\r\n$1\r\na\r\n"));
+        assert!(Cmd::new(Nothing).is_empty());
+    }
+
+    #[test]
+    fn long_commands_spill_and_encode_the_same() {
+        let mut cmd = Cmd::new("DEL");
+        for i in 0..50 {
+            cmd.push_arg(format!("key:{i}"));
+        }
+        assert!(!cmd.arg_buf().is_inline());
+        assert_eq!(cmd.len(), 51);
+        let args: Vec<&[u8]> = cmd.args().collect();
+        assert_eq!(args[0], b"DEL");
+        assert_eq!(args[50], b"key:49");
+        let mut out = BytesMut::new();
+        cmd.encode(&mut out);
+        let decoded = crate::resp::RequestDecoder::new()
+            .decode(&mut out)
+            .unwrap()
+            .unwrap();
+        assert_eq!(decoded.len(), 51);
+        assert_eq!(&decoded[50][..], b"key:49");
     }
 }

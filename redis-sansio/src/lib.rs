@@ -6,7 +6,8 @@
 //!
 //! - [`resp`]: RESP2 and RESP3 values, an incremental zero-copy decoder, the encoder,
 //!   and a request decoder for servers and proxies.
-//! - [`Cmd`]: a command being built, encoded as it grows.
+//! - [`Cmd`]: a command being built, encoded as it grows into an [`ArgBuf`], inline
+//!   while it is short.
 //! - [`conn`]: one connection as a state machine: handshake, request/reply matching,
 //!   pub/sub and MONITOR modes, deadlines.
 //! - [`config`]: connection settings, from `redis://`, `rediss://` and `unix://` URLs.
@@ -22,10 +23,11 @@ pub mod conn;
 mod error;
 pub mod resp;
 
-pub use cmd::{Args, Cmd};
+pub use cmd::Cmd;
 pub use error::{
     CloseReason, ProtocolError, Redirect, RequestError, SendError, ServerError, ServerErrorKind,
 };
+pub use resp::{ArgBuf, Args};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -58,51 +58,66 @@ impl<R> fmt::Debug for Slot<R> {
 /// ```
 ///
 /// One command's server error is that command's `Err`; the others are unaffected.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Replies {
-    outcomes: Vec<Option<Outcome>>,
+    /// Every outcome, as the adapter gave them; a taken one is left as a placeholder.
+    outcomes: Vec<Outcome>,
+    /// Which outcomes were taken: bit `i % 64` of word `i / 64`. Kept beside the
+    /// outcomes, not in them, so the adapter's vector is used as it is.
+    taken: Vec<u64>,
 }
 
 impl Replies {
     pub(crate) fn from_outcomes(outcomes: Vec<Outcome>) -> Self {
         Replies {
-            outcomes: outcomes.into_iter().map(Some).collect(),
+            outcomes,
+            taken: Vec::new(),
         }
     }
 
     /// `EXEC`'s array: an error element is that command's server error.
     pub(crate) fn from_exec(frame: Frame) -> Result<Self, Error> {
         let items = Vec::<Frame>::from_reply(frame)?;
-        Ok(Replies {
-            outcomes: items
-                .into_iter()
-                .map(|item| Some(element_outcome(item)))
-                .collect(),
-        })
+        Ok(Self::from_outcomes(
+            items.into_iter().map(element_outcome).collect(),
+        ))
+    }
+
+    fn is_taken(&self, index: usize) -> bool {
+        self.taken
+            .get(index / 64)
+            .is_some_and(|word| word & (1 << (index % 64)) != 0)
     }
 
     /// Puts `outcome` in place of the one at `index` (a retried script call).
     pub(crate) fn replace(&mut self, index: usize, outcome: Outcome) {
         if let Some(slot) = self.outcomes.get_mut(index) {
-            *slot = Some(outcome);
+            *slot = outcome;
+            if let Some(word) = self.taken.get_mut(index / 64) {
+                *word &= !(1 << (index % 64));
+            }
         }
     }
 
     pub(crate) fn outcome(&self, index: usize) -> Option<&Outcome> {
-        self.outcomes.get(index).and_then(Option::as_ref)
+        self.outcomes.get(index).filter(|_| !self.is_taken(index))
     }
 
     /// Takes the reply of `slot`'s command, read as its type. Each reply can be
     /// taken once; taking it again, or with a slot of another batch past this one's
     /// end, is an error.
     pub fn take<R: FromReply>(&mut self, slot: Slot<R>) -> Result<R, Error> {
-        match self.outcomes.get_mut(slot.index).and_then(Option::take) {
-            Some(outcome) => outcome.map_err(Error::Request).and_then(R::from_reply),
-            None => Err(Error::Conversion(ConversionError::new(
-                std::any::type_name::<R>(),
-                format!("no reply at index {} (already taken?)", slot.index),
-            ))),
+        let index = slot.index;
+        if index >= self.outcomes.len() || self.is_taken(index) {
+            return Err(no_reply(std::any::type_name::<R>(), index));
         }
+        if self.taken.is_empty() {
+            self.taken = vec![0; self.outcomes.len().div_ceil(64)];
+        }
+        self.taken[index / 64] |= 1 << (index % 64);
+        // A placeholder that owns nothing; it is never read.
+        let outcome = std::mem::replace(&mut self.outcomes[index], Ok(Frame::Null));
+        outcome.map_err(Error::Request).and_then(R::from_reply)
     }
 
     /// How many commands the batch had.
@@ -117,8 +132,38 @@ impl Replies {
 
     /// The outcomes not yet taken, in order, as the adapters give them.
     pub fn into_outcomes(self) -> impl Iterator<Item = Outcome> {
-        self.outcomes.into_iter().flatten()
+        let Replies { outcomes, taken } = self;
+        outcomes
+            .into_iter()
+            .enumerate()
+            .filter(move |(index, _)| {
+                taken
+                    .get(index / 64)
+                    .is_none_or(|word| word & (1 << (index % 64)) == 0)
+            })
+            .map(|(_, outcome)| outcome)
     }
+}
+
+/// Lists the outcomes as before they were taken: `None` for those that were.
+impl fmt::Debug for Replies {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let outcomes: Vec<Option<&Outcome>> = (0..self.outcomes.len())
+            .map(|index| self.outcome(index))
+            .collect();
+        f.debug_struct("Replies")
+            .field("outcomes", &outcomes)
+            .finish()
+    }
+}
+
+/// The error for a slot whose reply is not there (taken already, or another batch's).
+#[cold]
+fn no_reply(expected: &'static str, index: usize) -> Error {
+    Error::Conversion(ConversionError::new(
+        expected,
+        format!("no reply at index {index} (already taken?)"),
+    ))
 }
 
 fn element_outcome(item: Frame) -> Outcome {

@@ -65,7 +65,17 @@ impl FromReply for () {
 }
 
 /// The value under any attributes; an error reply becomes its server error.
+#[inline]
 pub(crate) fn value(frame: Frame) -> Result<Frame, Error> {
+    match frame {
+        Frame::Attributed { .. } | Frame::SimpleError(_) | Frame::BulkError(_) => unwrap(frame),
+        frame => Ok(frame),
+    }
+}
+
+/// [`value`] for the rarer frames: attributed ones and errors.
+#[cold]
+fn unwrap(frame: Frame) -> Result<Frame, Error> {
     match frame {
         Frame::Attributed { value: inner, .. } => value(*inner),
         Frame::SimpleError(message) | Frame::BulkError(message) => Err(Error::Request(

@@ -87,10 +87,14 @@ impl FromReply for bool {
 /// The bytes of a string reply, without copying them.
 impl FromReply for Bytes {
     fn from_reply(frame: Frame) -> Result<Self, Error> {
-        let frame = value(frame)?;
-        match frame.as_bytes() {
-            Some(bytes) => Ok(bytes.clone()),
-            None => Err(mismatch("bytes", &frame)),
+        // The bytes `Frame::as_bytes` gives (errors are gone after `value`), moved
+        // out rather than cloned.
+        match value(frame)? {
+            Frame::SimpleString(bytes)
+            | Frame::BulkString(bytes)
+            | Frame::BigNumber(bytes)
+            | Frame::Verbatim { text: bytes, .. } => Ok(bytes),
+            frame => Err(mismatch("bytes", &frame)),
         }
     }
 }

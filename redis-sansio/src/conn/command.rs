@@ -42,16 +42,20 @@ pub(crate) enum CommandClass {
 
 /// Classifies `cmd` by its name (case-insensitive) and, for blocking commands, the
 /// timeout argument.
+#[inline]
 pub(crate) fn classify(cmd: &Cmd) -> CommandClass {
-    let mut args = cmd.args();
-    let Some(name) = args.next() else {
-        return CommandClass::Plain;
-    };
-    let argc = cmd.len() - 1;
-    let mut upper = [0u8; 16];
-    if name.len() > upper.len() {
-        return CommandClass::Plain;
+    match cmd.name() {
+        // Every name below has 4 to 12 letters: GET, SET, DEL and the like leave here.
+        Some(name) if (4..=12).contains(&name.len()) => classify_named(cmd, name),
+        _ => CommandClass::Plain,
     }
+}
+
+/// [`classify`] for a command whose name has the length of a special one.
+#[inline(never)]
+fn classify_named(cmd: &Cmd, name: &[u8]) -> CommandClass {
+    let argc = cmd.len() - 1;
+    let mut upper = [0u8; 12];
     for (u, b) in upper.iter_mut().zip(name) {
         *u = b.to_ascii_uppercase();
     }

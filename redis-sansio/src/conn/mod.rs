@@ -19,7 +19,7 @@ pub use pubsub::{Message, Subscriptions};
 
 use command::CommandClass;
 use handshake::{Handshake, Progress};
-use pending::{Expect, Pending, PendingQueue};
+use pending::{Confirmations, Expect, Pending, PendingQueue};
 use pubsub::{Confirmation, PubSubFrame};
 
 use crate::config::{ConnectionConfig, ProtocolVersion};
@@ -321,20 +321,20 @@ impl Connection {
         }
         let class = self.check_sendable(cmd)?;
         let expect = match class {
-            CommandClass::Subscribe(kind, n) => Expect::Confirmations {
+            CommandClass::Subscribe(kind, n) => Expect::Confirmations(Box::new(Confirmations {
                 kind,
                 subscribe: true,
                 remaining: n,
                 all: false,
                 replies: Vec::with_capacity(n),
-            },
-            CommandClass::Unsubscribe(kind, n) => Expect::Confirmations {
+            })),
+            CommandClass::Unsubscribe(kind, n) => Expect::Confirmations(Box::new(Confirmations {
                 kind,
                 subscribe: false,
                 remaining: n,
                 all: n == 0,
                 replies: Vec::new(),
-            },
+            })),
             CommandClass::Monitor => Expect::Monitor,
             _ => Expect::One,
         };
@@ -434,6 +434,7 @@ impl Connection {
     // ---- internals --------------------------------------------------------------
 
     /// Refuses what this connection cannot send now; classifies the rest.
+    #[inline]
     fn check_sendable(&self, cmd: &Cmd) -> Result<CommandClass, SendError> {
         if self.state == State::Closed {
             return Err(SendError::Closed);
@@ -511,6 +512,17 @@ impl Connection {
 
     /// Routes one decoded frame: handshake, pub/sub, MONITOR, or the oldest request.
     fn handle_frame(&mut self, frame: Frame) {
+        if self.handshake.is_none()
+            && !self.monitoring
+            && !matches!(
+                frame,
+                Frame::Push(_) | Frame::Array(_) | Frame::Attributed { .. }
+            )
+        {
+            // The common case: a reply to the oldest request, nothing else to check.
+            self.handle_reply(frame);
+            return;
+        }
         if let Some(handshake) = &mut self.handshake {
             if !matches!(frame.without_attributes(), Frame::Push(_)) {
                 match handshake.handle_reply(frame, &self.config, &mut self.tx) {
@@ -561,38 +573,31 @@ impl Connection {
             self.events.push_back(Event::Push(frame));
             return;
         };
-        let Expect::Confirmations {
-            kind,
-            subscribe,
-            remaining,
-            all,
-            replies,
-        } = &mut front.expect
-        else {
+        let Expect::Confirmations(expected) = &mut front.expect else {
             self.events.push_back(Event::Push(frame));
             return;
         };
-        if *kind != confirmation.kind || *subscribe != confirmation.subscribed {
+        if expected.kind != confirmation.kind || expected.subscribe != confirmation.subscribed {
             self.events.push_back(Event::Push(frame));
             return;
         }
-        replies.push(frame);
-        let done = if *all {
+        expected.replies.push(frame);
+        let done = if expected.all {
             !still_subscribed
         } else {
-            *remaining = remaining.saturating_sub(1);
-            *remaining == 0
+            expected.remaining = expected.remaining.saturating_sub(1);
+            expected.remaining == 0
         };
         if done {
             if let Some(Pending {
                 id,
                 timed_out: false,
-                expect: Expect::Confirmations { replies, .. },
+                expect: Expect::Confirmations(confirmed),
             }) = self.pending.pop_front()
             {
                 self.events.push_back(Event::Reply {
                     id,
-                    result: Ok(Frame::Array(replies)),
+                    result: Ok(Frame::Array(confirmed.replies)),
                 });
             }
         }

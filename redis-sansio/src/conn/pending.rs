@@ -26,18 +26,24 @@ pub(crate) enum Expect {
     One,
     /// `MONITOR`: one `+OK`, then the connection streams.
     Monitor,
-    /// One confirmation per channel; `remaining == 0` at the start means
-    /// "unsubscribe from all": done once none of `kind` is left.
-    Confirmations {
-        kind: SubscriptionKind,
-        subscribe: bool,
-        remaining: usize,
-        all: bool,
-        replies: Vec<Frame>,
-    },
+    /// One confirmation per channel. Boxed: (un)subscribing is rare, and a small
+    /// `Pending` is cheaper to queue for every other request.
+    Confirmations(Box<Confirmations>),
     /// `MULTI`, the queued commands, `EXEC`: `acks_left` replies (`+OK`, `+QUEUED` or
     /// errors) come before `EXEC`'s.
     Transaction { acks_left: usize },
+}
+
+/// The confirmations a `(P|S)(UN)SUBSCRIBE` waits for.
+#[derive(Debug)]
+pub(crate) struct Confirmations {
+    pub(crate) kind: SubscriptionKind,
+    pub(crate) subscribe: bool,
+    /// Confirmations still to come; 0 at the start (with `all`) means "unsubscribe
+    /// from all": done once none of `kind` is left.
+    pub(crate) remaining: usize,
+    pub(crate) all: bool,
+    pub(crate) replies: Vec<Frame>,
 }
 
 /// A request on the wire (or held until the handshake is done).
@@ -65,6 +71,7 @@ pub(crate) struct PendingQueue {
 }
 
 impl PendingQueue {
+    #[inline]
     pub(crate) fn push(&mut self, pending: Pending, deadline: Option<Instant>) {
         if let Some(deadline) = deadline {
             self.deadlines.push(Reverse((deadline, pending.id.0)));
@@ -73,11 +80,10 @@ impl PendingQueue {
         self.queue.push_back(pending);
     }
 
+    #[inline]
     fn count(&mut self, expect: &Expect, added: bool) {
         let counter = match expect {
-            Expect::Confirmations {
-                subscribe: true, ..
-            } => &mut self.subscribes,
+            Expect::Confirmations(confirmations) if confirmations.subscribe => &mut self.subscribes,
             Expect::Monitor => &mut self.monitors,
             _ => return,
         };
@@ -98,10 +104,12 @@ impl PendingQueue {
         self.monitors
     }
 
+    #[inline]
     pub(crate) fn front_mut(&mut self) -> Option<&mut Pending> {
         self.queue.front_mut()
     }
 
+    #[inline]
     pub(crate) fn pop_front(&mut self) -> Option<Pending> {
         let pending = self.queue.pop_front()?;
         self.count(&pending.expect, false);

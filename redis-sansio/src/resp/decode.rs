@@ -17,8 +17,9 @@ use crate::ProtocolError;
 ///
 /// Feed it the same [`BytesMut`] each time, with newly received bytes appended at the
 /// end. [`Decoder::decode`] removes what it has parsed from the front of the buffer, so
-/// bulk payloads come out as [`Bytes`] slices sharing the buffer's memory, and keeps
-/// partial aggregates in its own state until their last element arrives.
+/// bulk payloads come out as [`Bytes`] slices sharing the buffer's memory (a top-level
+/// `+OK`, the commonest reply, as a static `Bytes`), and keeps partial aggregates in
+/// its own state until their last element arrives.
 ///
 /// The decoder accepts every RESP2 and RESP3 type on any connection (a RESP3 client can
 /// still meet RESP2 nulls). What each value becomes is up to the [`Builder`]: by default
@@ -210,7 +211,7 @@ impl<B: Builder> Decoder<B> {
                 let total = end.checked_add(2)?;
                 if len > self.limits.max_bulk_len
                     || total > self.limits.max_frame_size
-                    || buf.get(end..total)? != b"\r\n"
+                    || !matches!(buf.get(end..total)?, [b'\r', b'\n'])
                 {
                     return None;
                 }
@@ -224,6 +225,15 @@ impl<B: Builder> Decoder<B> {
                 }
                 buf.advance(end);
                 Some(self.builder.integer(value))
+            }
+            b'+' if matches!(buf.get(..5), Some([b'+', b'O', b'K', b'\r', b'\n']))
+                && self.limits.max_frame_size >= 5 =>
+            {
+                // The commonest reply of all: no scan, and a static `Bytes` rather than
+                // a slice of the buffer, so no reference count to touch.
+                buf.advance(5);
+                self.line_scanned = 0;
+                Some(self.builder.simple_string(Bytes::from_static(b"OK")))
             }
             type_byte @ (b'+' | b'-') => {
                 let cr = self.find_line_end(buf).ok()??;
@@ -455,7 +465,7 @@ impl<B: Builder> Decoder<B> {
         let total = end.checked_add(2)?;
         if len > self.limits.max_bulk_len
             || self.frame_bytes.saturating_add(total) > self.limits.max_frame_size
-            || buf.get(end..total)? != b"\r\n"
+            || !matches!(buf.get(end..total)?, [b'\r', b'\n'])
         {
             return None;
         }

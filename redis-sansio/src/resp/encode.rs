@@ -1,36 +1,41 @@
 //! Writing RESP: command arguments for clients, any frame for servers.
 //!
-//! Everything is appended straight to a caller-owned [`BytesMut`]; numbers are
+//! Arguments go into an [`ArgBuf`], which keeps a short command inline; frames and
+//! finished commands are appended straight to a caller-owned [`BytesMut`]. Numbers are
 //! formatted on the stack, so encoding allocates nothing per argument or element.
 
 use bytes::{BufMut, Bytes, BytesMut};
 
+use super::arg_buf::ArgBuf;
 use super::frame::Frame;
 
 /// A value that can be sent as one command argument (a RESP bulk string).
 ///
 /// Implemented for byte and string types, integers and floats. Implement it for your
-/// own types by writing their bytes with [`write_bulk`]:
+/// own types by writing their bytes with [`ArgBuf::push_bulk`], exactly once:
 ///
 /// ```
-/// use bytes::BytesMut;
-/// use redis_sansio::resp::{write_bulk, ToArg};
+/// use redis_sansio::resp::{ArgBuf, ToArg};
 ///
 /// struct UserId(u32);
 ///
 /// impl ToArg for UserId {
-///     fn write_arg(&self, out: &mut BytesMut) {
-///         write_bulk(out, format!("user:{}", self.0).as_bytes());
+///     fn write_arg(&self, out: &mut ArgBuf) {
+///         out.push_bulk(format!("user:{}", self.0).as_bytes());
 ///     }
 /// }
 ///
-/// let mut out = BytesMut::new();
+/// let mut out = ArgBuf::new();
 /// UserId(7).write_arg(&mut out);
-/// assert_eq!(&out[..], b"$6\r\nuser:7\r\n");
+/// assert_eq!(out.as_bytes(), b"$6\r\nuser:7\r\n");
+/// assert_eq!(out.len(), 1);
 /// ```
+///
+/// The buffer counts the bulk strings it is given, so a command's length stays right
+/// even if an implementation writes more or fewer than one.
 pub trait ToArg {
     /// Appends this value to `out` as exactly one bulk string.
-    fn write_arg(&self, out: &mut BytesMut);
+    fn write_arg(&self, out: &mut ArgBuf);
 }
 
 /// Appends `*len\r\n`, the header of an array (and of every command).
@@ -44,19 +49,25 @@ pub fn write_array_header(out: &mut BytesMut, len: usize) {
 pub fn write_bulk(out: &mut BytesMut, data: &[u8]) {
     write_header(out, b'$', data.len() as u64);
     out.reserve(data.len() + 2);
-    out.put_slice(data);
-    out.put_slice(b"\r\n");
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\r\n");
 }
 
 /// Appends a type byte, a non-negative number and CRLF.
 #[inline]
 fn write_header(out: &mut BytesMut, type_byte: u8, n: u64) {
+    // `extend_from_slice`, unlike the `BufMut` methods, inlines: the fixed-size
+    // pieces become plain stores.
+    if n < 10 {
+        out.extend_from_slice(&[type_byte, b'0' + n as u8, b'\r', b'\n']);
+        return;
+    }
     let mut digits = itoa::Buffer::new();
     let digits = digits.format(n).as_bytes();
     out.reserve(digits.len() + 3);
-    out.put_u8(type_byte);
-    out.put_slice(digits);
-    out.put_slice(b"\r\n");
+    out.extend_from_slice(&[type_byte]);
+    out.extend_from_slice(digits);
+    out.extend_from_slice(b"\r\n");
 }
 
 /// Appends a type byte, a line of text and CRLF.
@@ -94,8 +105,8 @@ macro_rules! int_args {
     ($($t:ty)*) => {$(
         impl ToArg for $t {
             #[inline]
-            fn write_arg(&self, out: &mut BytesMut) {
-                write_bulk(out, itoa::Buffer::new().format(*self).as_bytes());
+            fn write_arg(&self, out: &mut ArgBuf) {
+                out.push_bulk(itoa::Buffer::new().format(*self).as_bytes());
             }
         }
     )*};
@@ -104,68 +115,69 @@ int_args!(i8 i16 i32 i64 i128 isize u8 u16 u32 u64 u128 usize);
 
 impl ToArg for f64 {
     #[inline]
-    fn write_arg(&self, out: &mut BytesMut) {
-        write_bulk(out, format_double(*self, &mut ryu::Buffer::new()));
+    fn write_arg(&self, out: &mut ArgBuf) {
+        out.push_bulk(format_double(*self, &mut ryu::Buffer::new()));
     }
 }
 
 impl ToArg for f32 {
     #[inline]
-    fn write_arg(&self, out: &mut BytesMut) {
+    fn write_arg(&self, out: &mut ArgBuf) {
         f64::from(*self).write_arg(out);
     }
 }
 
 impl ToArg for [u8] {
     #[inline]
-    fn write_arg(&self, out: &mut BytesMut) {
-        write_bulk(out, self);
+    fn write_arg(&self, out: &mut ArgBuf) {
+        out.push_bulk(self);
     }
 }
 
 impl<const N: usize> ToArg for [u8; N] {
     #[inline]
-    fn write_arg(&self, out: &mut BytesMut) {
-        write_bulk(out, self);
+    fn write_arg(&self, out: &mut ArgBuf) {
+        out.push_bulk(self);
     }
 }
 
 impl ToArg for str {
     #[inline]
-    fn write_arg(&self, out: &mut BytesMut) {
-        write_bulk(out, self.as_bytes());
+    fn write_arg(&self, out: &mut ArgBuf) {
+        out.push_bulk(self.as_bytes());
     }
 }
 
 impl ToArg for String {
     #[inline]
-    fn write_arg(&self, out: &mut BytesMut) {
-        write_bulk(out, self.as_bytes());
+    fn write_arg(&self, out: &mut ArgBuf) {
+        out.push_bulk(self.as_bytes());
     }
 }
 
 impl ToArg for Vec<u8> {
     #[inline]
-    fn write_arg(&self, out: &mut BytesMut) {
-        write_bulk(out, self);
+    fn write_arg(&self, out: &mut ArgBuf) {
+        out.push_bulk(self);
     }
 }
 
 impl ToArg for Bytes {
     #[inline]
-    fn write_arg(&self, out: &mut BytesMut) {
-        write_bulk(out, self);
+    fn write_arg(&self, out: &mut ArgBuf) {
+        out.push_bulk(self);
     }
 }
 
 impl<T: ToArg + ?Sized> ToArg for &T {
     #[inline]
-    fn write_arg(&self, out: &mut BytesMut) {
+    fn write_arg(&self, out: &mut ArgBuf) {
         (**self).write_arg(out);
     }
 }
 
-/// Appends a command: an array of bulk strings, one per argument.
+/// Appends a command: an array of bulk strings, one per argument. (A [`Cmd`](crate::Cmd)
+/// is the same bytes, built up one argument at a time.)
 ///
 /// ```
 /// use bytes::BytesMut;
@@ -176,10 +188,12 @@ impl<T: ToArg + ?Sized> ToArg for &T {
 /// assert_eq!(&out[..], b"*3\r\n$3\r\nSET\r\n$7\r\ncounter\r\n$2\r\n42\r\n");
 /// ```
 pub fn encode_command(out: &mut BytesMut, args: &[&dyn ToArg]) {
-    write_array_header(out, args.len());
+    let mut buf = ArgBuf::new();
     for arg in args {
-        arg.write_arg(out);
+        arg.write_arg(&mut buf);
     }
+    write_array_header(out, buf.len());
+    out.extend_from_slice(buf.as_bytes());
 }
 
 /// The protocol a frame is written for.

@@ -6,9 +6,10 @@
 //! | values | [`Frame`] |
 //! | decoding replies | [`Decoder`], pluggable through [`Builder`] |
 //! | limits on what a peer sends | [`DecodeLimits`], [`RequestLimits`] |
-//! | encoding commands and frames | [`ToArg`], [`encode_command`], [`encode_frame`] |
+//! | encoding commands and frames | [`ToArg`], [`ArgBuf`], [`encode_command`], [`encode_frame`] |
 //! | decoding requests (servers, proxies) | [`RequestDecoder`] |
 
+mod arg_buf;
 mod builder;
 mod decode;
 mod encode;
@@ -18,6 +19,7 @@ mod limits;
 mod number;
 mod request;
 
+pub use arg_buf::{ArgBuf, Args};
 pub use builder::{AggregateKind, Builder, FrameBuilder, NullKind, PartialFrame, Skip};
 pub use decode::{Decoder, decode_one};
 pub use encode::{

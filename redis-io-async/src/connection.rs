@@ -95,14 +95,7 @@ impl<R: Runtime> Connection<R> {
     /// Sends every command in one write and resolves to each one's outcome, in order.
     /// One command's server error does not affect the others.
     pub fn pipeline(&mut self, cmds: &[Cmd]) -> ExclusivePipeline<'_, R> {
-        let queued = self.queue(cmds.len(), |core, now| {
-            let (first, rest) = cmds.split_first().ok_or(SendError::Empty)?;
-            let id = core.send(first, now)?;
-            for cmd in rest {
-                core.send(cmd, now)?;
-            }
-            Ok(id)
-        });
+        let queued = self.queue(cmds.len(), |core, now| core.send_all(cmds, now));
         ExclusivePipeline(Call::new(self, queued))
     }
 
@@ -232,22 +225,30 @@ impl<R: Runtime> Connection<R> {
     /// Files the core's events: outcomes of the call in progress by id (others are
     /// from abandoned calls and dropped), the rest for `next_event`.
     fn take_events(&mut self) {
-        while let Some(event) = self.io.core.poll_event() {
-            match event {
-                Event::Reply { id, result } => {
-                    let slot = id
-                        .get()
-                        .checked_sub(self.first)
-                        .and_then(|index| self.outcomes.get_mut(index as usize));
-                    if let Some(slot @ None) = slot {
-                        *slot = Some(result);
-                        self.waiting -= 1;
-                    }
-                }
-                Event::Closed(reason) => self.closed = Some(reason),
-                Event::Connected { .. } => {}
-                other => self.events.push_back(other),
+        loop {
+            while let Some((id, outcome)) = self.io.core.poll_reply() {
+                self.file_outcome(id, outcome);
             }
+            match self.io.core.poll_event() {
+                None => return,
+                Some(Event::Reply { id, result }) => self.file_outcome(id, result),
+                Some(Event::Closed(reason)) => self.closed = Some(reason),
+                Some(Event::Connected { .. }) => {}
+                Some(other) => self.events.push_back(other),
+            }
+        }
+    }
+
+    /// Files an outcome of the call in progress in its slot; drops any other.
+    #[inline]
+    fn file_outcome(&mut self, id: RequestId, outcome: Outcome) {
+        let slot = id
+            .get()
+            .checked_sub(self.first)
+            .and_then(|index| self.outcomes.get_mut(index as usize));
+        if let Some(slot @ None) = slot {
+            *slot = Some(outcome);
+            self.waiting -= 1;
         }
     }
 }

@@ -38,18 +38,27 @@ pub struct Connection {
     closed: Option<CloseReason>,
     /// The read timeout the socket has now, to set it only when it changes.
     read_timeout: Option<Duration>,
-    /// The request ids of the pipeline being run, kept for the next one.
-    pipeline_ids: Vec<RequestId>,
     /// The pipeline being run, while [`pipeline`](Self::pipeline) waits.
     run: Option<Run>,
 }
 
-/// A pipeline waiting for its outcomes: `outcomes[i]` is that of `ids[i]`, filled in
-/// order as they arrive.
+/// A pipeline waiting for its outcomes: its `len` requests have consecutive ids from
+/// `first`, and `outcomes[i]` is that of `first.offset(i)`, filled in order as they
+/// arrive.
 #[derive(Debug)]
 struct Run {
-    ids: Vec<RequestId>,
+    first: RequestId,
+    len: usize,
     outcomes: Vec<Outcome>,
+}
+
+impl Run {
+    /// The id whose outcome comes next, while some are missing.
+    #[inline]
+    fn next_id(&self) -> Option<RequestId> {
+        let taken = self.outcomes.len();
+        (taken < self.len).then(|| self.first.offset(taken))
+    }
 }
 
 impl Connection {
@@ -72,7 +81,6 @@ impl Connection {
             events: VecDeque::new(),
             closed: None,
             read_timeout: None,
-            pipeline_ids: Vec::new(),
             run: None,
         };
         conn.drive_until(|conn| conn.core.state() != State::Handshaking)?;
@@ -111,73 +119,53 @@ impl Connection {
     /// One command's server error does not affect the others.
     pub fn pipeline(&mut self, cmds: &[Cmd]) -> Result<Vec<Outcome>, Error> {
         self.check_open()?;
-        let now = Instant::now();
-        // The ids go in a buffer kept across calls, so that a pipeline allocates only
-        // the vector it returns.
-        let mut ids = std::mem::take(&mut self.pipeline_ids);
-        ids.clear();
-        ids.reserve(cmds.len());
-        let mut sent = Ok(());
-        for cmd in cmds {
-            match self.core.send(cmd, now) {
-                Ok(id) => ids.push(id),
-                Err(error) => {
-                    sent = Err(error);
-                    break;
-                }
-            }
+        if cmds.is_empty() {
+            return Ok(Vec::new());
         }
-        match sent {
-            Ok(()) => self.collect(ids),
+        let start = self.core.next_id();
+        match self.core.send_all(cmds, Instant::now()) {
+            Ok(first) => self.collect(first, cmds.len()),
             Err(error) => {
-                // Nobody will wait for the commands already sent.
-                for &id in &ids {
-                    self.outcomes.abandon(id);
+                // Nobody will wait for the commands queued before the refused one.
+                let queued = self.core.next_id().get() - start.get();
+                for i in 0..queued as usize {
+                    self.outcomes.abandon(start.offset(i));
                 }
-                self.pipeline_ids = ids;
                 Err(error.into())
             }
         }
     }
 
-    /// Waits for the outcomes of `ids`, sent in that order, and takes them.
+    /// Waits for the outcomes of the `len` requests from `first` on, and takes them.
     ///
     /// While it waits, outcomes arriving in order go straight into the vector it
-    /// returns (see [`take_events`](Self::take_events)); any others go through
+    /// returns (see [`file_outcome`](Self::file_outcome)); any others go through
     /// `outcomes` as usual and are taken from there at the end.
-    fn collect(&mut self, ids: Vec<RequestId>) -> Result<Vec<Outcome>, Error> {
-        let Some(&last) = ids.last() else {
-            self.pipeline_ids = ids;
-            return Ok(Vec::new());
-        };
+    fn collect(&mut self, first: RequestId, len: usize) -> Result<Vec<Outcome>, Error> {
         self.run = Some(Run {
-            outcomes: Vec::with_capacity(ids.len()),
-            ids,
+            first,
+            len,
+            outcomes: Vec::with_capacity(len),
         });
+        let last = first.offset(len - 1);
         let driven = self.drive_until(|conn| conn.has_outcome(last));
-        let Some(Run { ids, mut outcomes }) = self.run.take() else {
+        let Some(Run { mut outcomes, .. }) = self.run.take() else {
             return Err(self.closed_error()); // set just above
         };
-        let mut rest = ids.get(outcomes.len()..).unwrap_or_default().iter();
         if driven.is_ok() {
-            for &id in rest.by_ref() {
-                match self.outcomes.take(id) {
+            while outcomes.len() < len {
+                match self.outcomes.take(first.offset(outcomes.len())) {
                     Some(outcome) => outcomes.push(outcome),
-                    None => {
-                        self.outcomes.abandon(id);
-                        break;
-                    }
+                    None => break,
                 }
             }
         }
         // Any outcome still missing will never be taken.
-        for &id in rest {
-            self.outcomes.abandon(id);
+        for i in outcomes.len()..len {
+            self.outcomes.abandon(first.offset(i));
         }
-        let complete = outcomes.len() == ids.len();
-        self.pipeline_ids = ids;
         driven?;
-        if !complete {
+        if outcomes.len() < len {
             return Err(self.closed_error());
         }
         Ok(outcomes)
@@ -188,7 +176,7 @@ impl Connection {
     fn has_outcome(&self, id: RequestId) -> bool {
         self.run
             .as_ref()
-            .is_some_and(|run| run.outcomes.len() == run.ids.len())
+            .is_some_and(|run| run.outcomes.len() == run.len)
             || self.outcomes.is_ready(id)
     }
 
@@ -323,20 +311,30 @@ impl Connection {
 
     /// Files the core's events: outcomes by id, the rest for `next_event`.
     fn take_events(&mut self) {
-        while let Some(event) = self.core.poll_event() {
-            match event {
-                Event::Reply { id, result } => match &mut self.run {
-                    // The pipeline being run takes its outcomes in order, directly.
-                    Some(run) if run.ids.get(run.outcomes.len()) == Some(&id) => {
-                        run.outcomes.push(result);
-                        self.outcomes.skip(id);
-                    }
-                    _ => self.outcomes.insert(id, result),
-                },
-                Event::Closed(reason) => self.closed = Some(reason),
-                Event::Connected { .. } => {}
-                other => self.events.push_back(other),
+        loop {
+            while let Some((id, outcome)) = self.core.poll_reply() {
+                self.file_outcome(id, outcome);
             }
+            match self.core.poll_event() {
+                None => return,
+                Some(Event::Reply { id, result }) => self.file_outcome(id, result),
+                Some(Event::Closed(reason)) => self.closed = Some(reason),
+                Some(Event::Connected { .. }) => {}
+                Some(other) => self.events.push_back(other),
+            }
+        }
+    }
+
+    /// Files one outcome: the pipeline being run takes its own, in order, directly;
+    /// any other waits in `outcomes` to be taken by id.
+    #[inline]
+    fn file_outcome(&mut self, id: RequestId, outcome: Outcome) {
+        match &mut self.run {
+            Some(run) if run.next_id() == Some(id) => {
+                run.outcomes.push(outcome);
+                self.outcomes.skip(id);
+            }
+            _ => self.outcomes.insert(id, outcome),
         }
     }
 }

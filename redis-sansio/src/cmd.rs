@@ -80,6 +80,16 @@ impl Cmd {
         self.args.is_empty()
     }
 
+    /// How many bytes [`encode`](Self::encode) appends.
+    #[inline]
+    pub fn encoded_len(&self) -> usize {
+        let header = match self.len() {
+            0..10 => 4,
+            len => 3 + len.ilog10() as usize + 1,
+        };
+        header + self.args.as_bytes().len()
+    }
+
     /// Appends the command to `out` as a RESP array of bulk strings.
     #[inline]
     pub fn encode(&self, out: &mut BytesMut) {
@@ -162,6 +172,7 @@ mod tests {
         assert_eq!(cmd.args().count(), 5);
         let mut out = BytesMut::new();
         cmd.encode(&mut out);
+        assert_eq!(out.len(), cmd.encoded_len());
         assert!(out.starts_with(b"*5\r\n$4\r\nMSET\r\n$1\r\na\r\n"));
         assert!(Cmd::new(Nothing).is_empty());
     }
@@ -179,6 +190,7 @@ mod tests {
         assert_eq!(args[50], b"key:49");
         let mut out = BytesMut::new();
         cmd.encode(&mut out);
+        assert_eq!(out.len(), cmd.encoded_len());
         let decoded = crate::resp::RequestDecoder::new()
             .decode(&mut out)
             .unwrap()

@@ -92,8 +92,14 @@ pub enum ProtocolError {
 ///
 /// The raw message is kept as bytes: Redis quotes user input inside errors, so it need
 /// not be UTF-8.
+///
+/// It is one pointer wide (the parts live in a box): error replies are rare, and a
+/// small error keeps every [`RequestError`], and so every reply's outcome, small.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServerError(Box<ServerErrorParts>);
+
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServerError {
+struct ServerErrorParts {
     kind: ServerErrorKind,
     message: Bytes,
 }
@@ -182,22 +188,32 @@ impl ServerError {
             b"ERR" => ServerErrorKind::Err,
             _ => other(code),
         };
-        ServerError { kind, message }
+        ServerError(Box::new(ServerErrorParts { kind, message }))
     }
 
     /// The parsed kind.
     pub fn kind(&self) -> &ServerErrorKind {
-        &self.kind
+        &self.0.kind
     }
 
     /// The whole message as the server sent it, error code first.
     pub fn message(&self) -> &Bytes {
-        &self.message
+        &self.0.message
     }
 
     /// The message as text, with invalid UTF-8 replaced.
     pub fn message_lossy(&self) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(&self.message)
+        String::from_utf8_lossy(&self.0.message)
+    }
+}
+
+/// Shown as the struct it was before its parts moved into a box.
+impl std::fmt::Debug for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerError")
+            .field("kind", &self.0.kind)
+            .field("message", &self.0.message)
+            .finish()
     }
 }
 

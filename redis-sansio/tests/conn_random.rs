@@ -138,11 +138,25 @@ fn run(seed: u64) -> [usize; 4] {
     let mut token = 0u64;
     for _ in 0..200 {
         match rng.below(10) {
-            0..=2 => {
+            0 | 1 => {
                 token += 1;
                 let text = format!("t{token}");
                 if let Ok(id) = conn.send(&Cmd::new("ECHO").arg(&text), now) {
                     checker.open.insert(id, Frame::bulk(text));
+                }
+            }
+            2 => {
+                // A pipeline: consecutive ids from the first.
+                token += 1;
+                let texts: Vec<String> = (0..1 + rng.below(4))
+                    .map(|i| format!("p{token}.{i}"))
+                    .collect();
+                let cmds: Vec<Cmd> = texts.iter().map(|t| Cmd::new("ECHO").arg(t)).collect();
+                if let Ok(first) = conn.send_all(&cmds, now) {
+                    assert_eq!(conn.next_id().get(), first.get() + cmds.len() as u64);
+                    for (i, text) in texts.into_iter().enumerate() {
+                        checker.open.insert(first.offset(i), Frame::bulk(text));
+                    }
                 }
             }
             3 => {
@@ -193,8 +207,21 @@ fn run(seed: u64) -> [usize; 4] {
                 _ => {}
             },
         }
-        while let Some(event) = conn.poll_event() {
-            checker.take(event, seed);
+        if rng.below(2) == 0 {
+            while let Some(event) = conn.poll_event() {
+                checker.take(event, seed);
+            }
+        } else {
+            // Replies first, as adapters take them, then whatever comes next.
+            loop {
+                while let Some((id, result)) = conn.poll_reply() {
+                    checker.take(Event::Reply { id, result }, seed);
+                }
+                match conn.poll_event() {
+                    Some(event) => checker.take(event, seed),
+                    None => break,
+                }
+            }
         }
     }
     // Drain: deliver everything, then close.

@@ -402,3 +402,74 @@ fn read_buf_is_reused_and_zero_copy() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn send_all_is_one_send_per_command() {
+    let mut s = Script::ready();
+    let before = s.send(&["GET", "a"]);
+    let cmds = [
+        cmd(&["SET", "k", "v"]),
+        cmd(&["INCRBY", "n", "2"]),
+        cmd(&["BLPOP", "l", "0"]),
+        cmd(&["GET", "k"]),
+    ];
+    let first = s.conn.send_all(&cmds, s.now).unwrap();
+    assert_eq!(first, before.offset(1));
+    assert_eq!(s.conn.next_id(), first.offset(4));
+    assert_eq!(s.conn.in_flight(), 5);
+    s.expect_sent(&[
+        &["GET", "a"],
+        &["SET", "k", "v"],
+        &["INCRBY", "n", "2"],
+        &["BLPOP", "l", "0"],
+        &["GET", "k"],
+    ]);
+    s.reply("$-1\r\n+OK\r\n:2\r\n*-1\r\n$1\r\nv\r\n");
+    assert_eq!(s.reply_to(before), Ok(Frame::NullBulk));
+    assert_eq!(s.reply_to(first), Ok(Frame::simple("OK")));
+    assert_eq!(s.reply_to(first.offset(1)), Ok(Frame::Integer(2)));
+    assert_eq!(s.reply_to(first.offset(2)), Ok(Frame::NullArray));
+    assert_eq!(s.reply_to(first.offset(3)), Ok(Frame::bulk("v")));
+}
+
+#[test]
+fn send_all_stops_at_the_first_refusal_keeping_what_came_before() {
+    let mut s = Script::ready();
+    let start = s.conn.next_id();
+    let refused = s.conn.send_all(
+        &[
+            cmd(&["INCR", "n"]),
+            cmd(&["HELLO", "3"]),
+            cmd(&["GET", "n"]),
+        ],
+        s.now,
+    );
+    assert!(matches!(refused, Err(SendError::ConnectionState { .. })));
+    assert_eq!(s.conn.next_id(), start.offset(1));
+    s.expect_sent(&[&["INCR", "n"]]);
+    assert_eq!(s.conn.send_all(&[], s.now), Err(SendError::Empty));
+    let empty = s
+        .conn
+        .send_all(&[cmd(&["GET", "n"]), redis_sansio::Cmd::default()], s.now);
+    assert_eq!(empty, Err(SendError::Empty));
+    assert_eq!(s.conn.next_id(), start.offset(2));
+
+    // What a command does to the connection applies to the commands after it.
+    let mut s = Script::ready();
+    let refused = s
+        .conn
+        .send_all(&[cmd(&["MONITOR"]), cmd(&["GET", "k"])], s.now);
+    assert_eq!(refused, Err(SendError::Monitoring));
+    assert_eq!(s.conn.in_flight(), 1);
+    let mut s = Script::ready_resp2();
+    let refused = s.conn.send_all(
+        &[
+            cmd(&["SUBSCRIBE", "ch"]),
+            cmd(&["PING"]),
+            cmd(&["GET", "k"]),
+        ],
+        s.now,
+    );
+    assert!(matches!(refused, Err(SendError::Subscribed { .. })));
+    assert_eq!(s.conn.in_flight(), 2);
+}

@@ -1,13 +1,14 @@
 //! One Redis connection as a state machine: handshake, request/reply matching,
 //! pub/sub and MONITOR modes, and deadlines, with no IO and no clock.
 
+mod batch;
 mod command;
 mod event;
+mod event_queue;
 mod handshake;
 mod pending;
 mod pubsub;
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, BufMut, BytesMut};
@@ -18,6 +19,7 @@ pub use pending::RequestId;
 pub use pubsub::{Message, Subscriptions};
 
 use command::CommandClass;
+use event_queue::EventQueue;
 use handshake::{Handshake, Progress};
 use pending::{Confirmations, Expect, Pending, PendingQueue};
 use pubsub::{Confirmation, PubSubFrame};
@@ -142,12 +144,11 @@ pub struct Connection {
     /// Requests sent during the handshake, released when it is done.
     held: BytesMut,
     pending: PendingQueue,
-    next_id: u64,
     subscriptions: Subscriptions,
     monitoring: bool,
     /// Many callers share this connection: see [`Connection::set_shared`].
     shared: bool,
-    events: VecDeque<Event>,
+    events: EventQueue,
 }
 
 impl Connection {
@@ -169,11 +170,10 @@ impl Connection {
             tx,
             held: BytesMut::new(),
             pending: PendingQueue::default(),
-            next_id: 0,
             subscriptions: Subscriptions::default(),
             monitoring: false,
             shared: false,
-            events: VecDeque::new(),
+            events: EventQueue::default(),
         };
         if conn.handshake.is_none() {
             conn.finish_handshake(conn.config.protocol, None);
@@ -202,6 +202,12 @@ impl Connection {
     /// out whose late replies are yet to be dropped.
     pub fn in_flight(&self) -> usize {
         self.pending.len()
+    }
+
+    /// The id the next request sent will get. Ids are handed out in order, one per
+    /// request, so `send_all` gives its commands this one and those after it.
+    pub fn next_id(&self) -> RequestId {
+        self.pending.next_id()
     }
 
     /// True while the connection expects bytes: a handshake, requests in flight,
@@ -300,7 +306,7 @@ impl Connection {
             return;
         }
         while let Some(id) = self.pending.expire_one(now) {
-            self.events.push_back(Event::Reply {
+            self.events.push(Event::Reply {
                 id,
                 result: Err(RequestError::Timeout),
             });
@@ -350,7 +356,7 @@ impl Connection {
             _ => self.config.response_timeout.map(|timeout| now + timeout),
         };
         cmd.encode(self.out_buf());
-        Ok(self.push_pending(expect, deadline))
+        Ok(self.pending.push(expect, deadline))
     }
 
     /// Marks the connection as shared by many callers (a multiplexed client), or not.
@@ -386,7 +392,7 @@ impl Connection {
             acks_left: cmds.len() + 1,
         };
         let deadline = self.config.response_timeout.map(|timeout| now + timeout);
-        Ok(self.push_pending(expect, deadline))
+        Ok(self.pending.push(expect, deadline))
     }
 
     /// Closes the connection: every pending request fails with
@@ -412,7 +418,36 @@ impl Connection {
     /// The next event, oldest first.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.events.pop()
+    }
+
+    /// The next event if it is a reply, as the request's id and outcome: what
+    /// [`poll_event`](Self::poll_event) would return as [`Event::Reply`], without
+    /// building the event. `None` when no event is waiting or the next one is not a
+    /// reply; [`poll_event`](Self::poll_event) then takes it.
+    ///
+    /// For adapters that take many replies at a time (pipelines), drain with this
+    /// first, then with `poll_event`:
+    ///
+    /// ```
+    /// # use std::time::Instant;
+    /// # use redis_sansio::config::ConnectionConfig;
+    /// # use redis_sansio::conn::Connection;
+    /// # let mut conn = Connection::new(ConnectionConfig::default(), Instant::now());
+    /// loop {
+    ///     while let Some((id, outcome)) = conn.poll_reply() {
+    ///         // File the outcome of request `id`.
+    ///     }
+    ///     match conn.poll_event() {
+    ///         Some(event) => { /* any event, replies included */ }
+    ///         None => break,
+    ///     }
+    /// }
+    /// ```
+    #[must_use]
+    #[inline]
+    pub fn poll_reply(&mut self) -> Option<(RequestId, Result<Frame, RequestError>)> {
+        self.events.pop_reply()
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) should next be called.
@@ -486,20 +521,6 @@ impl Connection {
         }
     }
 
-    fn push_pending(&mut self, expect: Expect, deadline: Option<Instant>) -> RequestId {
-        let id = RequestId(self.next_id);
-        self.next_id += 1;
-        self.pending.push(
-            Pending {
-                id,
-                expect,
-                timed_out: false,
-            },
-            deadline,
-        );
-        id
-    }
-
     fn finish_handshake(&mut self, protocol: ProtocolVersion, hello: Option<Frame>) {
         self.handshake = None;
         self.handshake_deadline = None;
@@ -507,7 +528,7 @@ impl Connection {
         self.state = State::Ready;
         self.tx.put_slice(&self.held);
         self.held = BytesMut::new();
-        self.events.push_back(Event::Connected { protocol, hello });
+        self.events.push(Event::Connected { protocol, hello });
     }
 
     /// Routes one decoded frame: handshake, pub/sub, MONITOR, or the oldest request.
@@ -549,16 +570,14 @@ impl Connection {
             _ => None,
         };
         match pubsub {
-            Some(Some(PubSubFrame::Message(message))) => {
-                self.events.push_back(Event::Message(message))
-            }
+            Some(Some(PubSubFrame::Message(message))) => self.events.push(Event::Message(message)),
             Some(Some(PubSubFrame::Confirmation(confirmation))) => {
                 self.handle_confirmation(confirmation, frame)
             }
-            Some(None) => self.events.push_back(Event::Push(frame)),
+            Some(None) => self.events.push(Event::Push(frame)),
             None if self.monitoring && self.pending.is_empty() => match frame {
-                Frame::SimpleString(line) => self.events.push_back(Event::Monitor(line)),
-                other => self.events.push_back(Event::Push(other)),
+                Frame::SimpleString(line) => self.events.push(Event::Monitor(line)),
+                other => self.events.push(Event::Push(other)),
             },
             None => self.handle_reply(frame),
         }
@@ -569,16 +588,12 @@ impl Connection {
     fn handle_confirmation(&mut self, confirmation: Confirmation, frame: Frame) {
         self.subscriptions.apply(&confirmation);
         let still_subscribed = !self.subscriptions.of(confirmation.kind).is_empty();
-        let Some(front) = self.pending.front_mut() else {
-            self.events.push_back(Event::Push(frame));
-            return;
-        };
-        let Expect::Confirmations(expected) = &mut front.expect else {
-            self.events.push_back(Event::Push(frame));
+        let Some(Expect::Confirmations(expected)) = self.pending.front_special_mut() else {
+            self.events.push(Event::Push(frame));
             return;
         };
         if expected.kind != confirmation.kind || expected.subscribe != confirmation.subscribed {
-            self.events.push_back(Event::Push(frame));
+            self.events.push(Event::Push(frame));
             return;
         }
         expected.replies.push(frame);
@@ -595,7 +610,7 @@ impl Connection {
                 expect: Expect::Confirmations(confirmed),
             }) = self.pending.pop_front()
             {
-                self.events.push_back(Event::Reply {
+                self.events.push(Event::Reply {
                     id,
                     result: Ok(Frame::Array(confirmed.replies)),
                 });
@@ -604,19 +619,36 @@ impl Connection {
     }
 
     /// A reply for the oldest pending request.
+    #[inline]
     fn handle_reply(&mut self, frame: Frame) {
-        let error = match frame.without_attributes() {
-            Frame::SimpleError(text) | Frame::BulkError(text) => {
-                Some(ServerError::new(text.clone()))
-            }
-            _ => None,
-        };
-        let Some(front) = self.pending.front_mut() else {
+        // The common case: the oldest request expects this one reply.
+        if let Some(id) = self.pending.pop_plain() {
+            let result = match frame {
+                Frame::SimpleError(_) | Frame::BulkError(_) | Frame::Attributed { .. } => {
+                    match server_error(&frame) {
+                        Some(error) => Err(RequestError::Server(error)),
+                        None => Ok(frame),
+                    }
+                }
+                frame => Ok(frame),
+            };
+            self.events.push_reply(id, result);
+            return;
+        }
+        self.handle_other_reply(frame);
+    }
+
+    /// [`handle_reply`](Self::handle_reply) for every other case: no request
+    /// pending, a transaction, `MONITOR`, a request already timed out.
+    #[inline(never)]
+    fn handle_other_reply(&mut self, frame: Frame) {
+        let error = server_error(&frame);
+        if self.pending.is_empty() {
             // A reply nobody asked for: the stream can no longer be trusted.
             self.fail(CloseReason::UnexpectedReply);
             return;
-        };
-        if let Expect::Transaction { acks_left } = &mut front.expect {
+        }
+        if let Some(Expect::Transaction { acks_left }) = self.pending.front_special_mut() {
             // `+OK` for MULTI, `+QUEUED` or an error per command: EXEC's reply says
             // what came of them (EXECABORT if any was refused).
             if *acks_left > 0 {
@@ -640,10 +672,7 @@ impl Connection {
             }
             (_, None) => Ok(frame),
         };
-        self.events.push_back(Event::Reply {
-            id: pending.id,
-            result,
-        });
+        self.events.push_reply(pending.id, result);
     }
 
     /// Closes with `reason`: fails every pending request, then emits `Closed` once.
@@ -658,12 +687,20 @@ impl Connection {
         self.held.clear();
         for pending in self.pending.drain() {
             if !pending.timed_out {
-                self.events.push_back(Event::Reply {
+                self.events.push(Event::Reply {
                     id: pending.id,
                     result: Err(RequestError::Closed(reason.clone())),
                 });
             }
         }
-        self.events.push_back(Event::Closed(reason));
+        self.events.push(Event::Closed(reason));
+    }
+}
+
+/// The server error a reply is (looking through attributes), if it is one.
+fn server_error(frame: &Frame) -> Option<ServerError> {
+    match frame.without_attributes() {
+        Frame::SimpleError(text) | Frame::BulkError(text) => Some(ServerError::new(text.clone())),
+        _ => None,
     }
 }

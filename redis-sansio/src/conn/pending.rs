@@ -1,7 +1,7 @@
 //! Requests awaiting replies, in wire order, with their deadlines.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BTreeSet, BinaryHeap, VecDeque};
 use std::time::Instant;
 
 use super::command::SubscriptionKind;
@@ -17,6 +17,13 @@ impl RequestId {
     pub fn get(self) -> u64 {
         self.0
     }
+
+    /// The id of the request sent `n` requests after this one on the same
+    /// connection: `send_all` gives `cmds[i]` the id `first.offset(i)`.
+    #[inline]
+    pub fn offset(self, n: usize) -> RequestId {
+        RequestId(self.0 + n as u64)
+    }
 }
 
 /// What replies a request is waiting for.
@@ -26,8 +33,7 @@ pub(crate) enum Expect {
     One,
     /// `MONITOR`: one `+OK`, then the connection streams.
     Monitor,
-    /// One confirmation per channel. Boxed: (un)subscribing is rare, and a small
-    /// `Pending` is cheaper to queue for every other request.
+    /// One confirmation per channel. Boxed: (un)subscribing is rare.
     Confirmations(Box<Confirmations>),
     /// `MULTI`, the queued commands, `EXEC`: `acks_left` replies (`+OK`, `+QUEUED` or
     /// errors) come before `EXEC`'s.
@@ -46,7 +52,7 @@ pub(crate) struct Confirmations {
     pub(crate) replies: Vec<Frame>,
 }
 
-/// A request on the wire (or held until the handshake is done).
+/// A request leaving the queue.
 #[derive(Debug)]
 pub(crate) struct Pending {
     pub(crate) id: RequestId,
@@ -57,12 +63,23 @@ pub(crate) struct Pending {
 
 /// The queue of pending requests plus a min-heap of their deadlines.
 ///
-/// Requests leave only from the front, in the order their replies arrive, so a
-/// request's position is its id minus the front's id, and the heap can find it
-/// without a map. Heap entries of requests already gone are skipped lazily.
+/// The pending requests are the ids `front..next`: requests are sent with increasing
+/// ids and leave only from the front, in the order their replies arrive. Most expect
+/// exactly one reply and have no outcome yet, and for those the queue stores nothing:
+/// sending one is `next += 1` and its reply `front += 1`. Only the exceptions are
+/// stored, by id: requests expecting something else (`special`) and requests already
+/// timed out (`timed_out`). The heap finds a request by its id; entries of requests
+/// already gone are skipped lazily.
 #[derive(Debug, Default)]
 pub(crate) struct PendingQueue {
-    queue: VecDeque<Pending>,
+    /// The oldest pending request's id (equal to `next` when none is pending).
+    front: u64,
+    /// The id the next request gets.
+    next: u64,
+    /// Pending requests that expect anything but [`Expect::One`], by increasing id.
+    special: VecDeque<(u64, Expect)>,
+    /// Pending requests whose outcome (a timeout) was delivered.
+    timed_out: BTreeSet<u64>,
     deadlines: BinaryHeap<Reverse<(Instant, u64)>>,
     /// How many queued requests are `(P|S)SUBSCRIBE`s.
     subscribes: usize,
@@ -71,13 +88,25 @@ pub(crate) struct PendingQueue {
 }
 
 impl PendingQueue {
+    /// The id the next request will get.
     #[inline]
-    pub(crate) fn push(&mut self, pending: Pending, deadline: Option<Instant>) {
+    pub(crate) fn next_id(&self) -> RequestId {
+        RequestId(self.next)
+    }
+
+    /// Queues a request and returns its id.
+    #[inline]
+    pub(crate) fn push(&mut self, expect: Expect, deadline: Option<Instant>) -> RequestId {
+        let id = self.next;
+        self.next += 1;
         if let Some(deadline) = deadline {
-            self.deadlines.push(Reverse((deadline, pending.id.0)));
+            self.deadlines.push(Reverse((deadline, id)));
         }
-        self.count(&pending.expect, true);
-        self.queue.push_back(pending);
+        if !matches!(expect, Expect::One) {
+            self.count(&expect, true);
+            self.special.push_back((id, expect));
+        }
+        RequestId(id)
     }
 
     #[inline]
@@ -104,47 +133,81 @@ impl PendingQueue {
         self.monitors
     }
 
+    /// The oldest request's expectation when it expects anything but one reply.
+    /// `None` when it expects one, or when nothing is pending.
     #[inline]
-    pub(crate) fn front_mut(&mut self) -> Option<&mut Pending> {
-        self.queue.front_mut()
+    pub(crate) fn front_special_mut(&mut self) -> Option<&mut Expect> {
+        match self.special.front_mut() {
+            Some((id, expect)) if *id == self.front => Some(expect),
+            _ => None,
+        }
     }
 
+    /// Takes the oldest request if it expects exactly one reply and has no outcome
+    /// yet: the common case, with nothing to look up.
     #[inline]
+    pub(crate) fn pop_plain(&mut self) -> Option<RequestId> {
+        let id = self.front;
+        if id == self.next
+            || self
+                .special
+                .front()
+                .is_some_and(|(special, _)| *special == id)
+            || (!self.timed_out.is_empty() && self.timed_out.contains(&id))
+        {
+            return None;
+        }
+        self.front += 1;
+        Some(RequestId(id))
+    }
+
+    /// Takes the oldest request, whatever it expects.
     pub(crate) fn pop_front(&mut self) -> Option<Pending> {
-        let pending = self.queue.pop_front()?;
-        self.count(&pending.expect, false);
-        Some(pending)
+        let id = self.front;
+        if id == self.next {
+            return None;
+        }
+        self.front += 1;
+        let expect = match self.special.front() {
+            Some((special, _)) if *special == id => {
+                let (_, expect) = self.special.pop_front()?;
+                self.count(&expect, false);
+                expect
+            }
+            _ => Expect::One,
+        };
+        let timed_out = !self.timed_out.is_empty() && self.timed_out.remove(&id);
+        Some(Pending {
+            id: RequestId(id),
+            expect,
+            timed_out,
+        })
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.queue.len()
+        (self.next - self.front) as usize
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.queue.is_empty()
+        self.front == self.next
     }
 
-    /// Takes every request, for failing them all.
+    /// Takes every request, oldest first, for failing them all.
     pub(crate) fn drain(&mut self) -> impl Iterator<Item = Pending> + '_ {
         self.deadlines.clear();
-        self.subscribes = 0;
-        self.monitors = 0;
-        self.queue.drain(..)
+        std::iter::from_fn(|| self.pop_front())
     }
 
-    /// The request with this id if it is still waiting for a reply and has no outcome.
-    fn live_mut(&mut self, id: u64) -> Option<&mut Pending> {
-        let front = self.queue.front()?.id.0;
-        let pending = self
-            .queue
-            .get_mut(usize::try_from(id.checked_sub(front)?).ok()?)?;
-        (!pending.timed_out).then_some(pending)
+    /// True if the request with this id is still waiting for a reply and has no
+    /// outcome.
+    fn is_live(&self, id: u64) -> bool {
+        (self.front..self.next).contains(&id) && !self.timed_out.contains(&id)
     }
 
     /// The earliest deadline of a request that still has no outcome.
     pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
         while let Some(&Reverse((deadline, id))) = self.deadlines.peek() {
-            if self.live_mut(id).is_some() {
+            if self.is_live(id) {
                 return Some(deadline);
             }
             self.deadlines.pop();
@@ -160,10 +223,71 @@ impl PendingQueue {
                 return None;
             }
             self.deadlines.pop();
-            if let Some(pending) = self.live_mut(id) {
-                pending.timed_out = true;
-                return Some(pending.id);
+            if self.is_live(id) {
+                self.timed_out.insert(id);
+                return Some(RequestId(id));
             }
         }
+    }
+}
+
+#[cfg(test)]
+// Tests may read the clock (the core may not).
+#[allow(clippy::disallowed_methods)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_exceptions_are_stored() {
+        let mut queue = PendingQueue::default();
+        let a = queue.push(Expect::One, None);
+        let b = queue.push(Expect::Monitor, None);
+        let c = queue.push(Expect::One, None);
+        assert_eq!((a.get(), b.get(), c.get()), (0, 1, 2));
+        assert_eq!(queue.special.len(), 1);
+        assert_eq!(queue.monitors(), 1);
+        assert_eq!(queue.len(), 3);
+        assert_eq!(queue.pop_plain(), Some(a));
+        assert_eq!(queue.pop_plain(), None, "the MONITOR is next");
+        assert!(matches!(queue.front_special_mut(), Some(Expect::Monitor)));
+        let monitor = queue.pop_front().unwrap();
+        assert_eq!(monitor.id, b);
+        assert!(matches!(monitor.expect, Expect::Monitor));
+        assert_eq!(queue.monitors(), 0);
+        assert_eq!(queue.pop_plain(), Some(c));
+        assert!(queue.is_empty());
+        assert!(queue.pop_front().is_none());
+    }
+
+    #[test]
+    fn timed_out_requests_leave_as_such() {
+        let now = Instant::now();
+        let mut queue = PendingQueue::default();
+        let a = queue.push(Expect::One, Some(now));
+        let b = queue.push(Expect::One, None);
+        assert_eq!(queue.next_deadline(), Some(now));
+        assert_eq!(queue.expire_one(now), Some(a));
+        assert_eq!(queue.next_deadline(), None);
+        assert_eq!(queue.pop_plain(), None, "its outcome was delivered");
+        let expired = queue.pop_front().unwrap();
+        assert_eq!((expired.id, expired.timed_out), (a, true));
+        assert!(queue.timed_out.is_empty());
+        assert_eq!(queue.pop_plain(), Some(b));
+        assert_eq!(queue.next_id().get(), 2);
+    }
+
+    #[test]
+    fn drain_takes_everything_in_order() {
+        let now = Instant::now();
+        let mut queue = PendingQueue::default();
+        queue.push(Expect::One, Some(now));
+        queue.push(Expect::Transaction { acks_left: 2 }, None);
+        queue.push(Expect::One, None);
+        queue.expire_one(now);
+        let drained: Vec<(u64, bool)> = queue.drain().map(|p| (p.id.get(), p.timed_out)).collect();
+        assert_eq!(drained, [(0, true), (1, false), (2, false)]);
+        assert!(queue.is_empty());
+        assert!(queue.special.is_empty() && queue.timed_out.is_empty());
+        assert_eq!(queue.push(Expect::One, None).get(), 3);
     }
 }

@@ -60,6 +60,30 @@ impl Cmd {
         arg.write_arg(&mut self.args);
     }
 
+    /// Adds every argument of `args`, in order: `MGET`'s keys, `DEL`'s. The same as
+    /// [`push_arg`](Self::push_arg) for each, but when the iterator knows how many
+    /// follow the first, the buffer is sized once for that many of the first one's
+    /// size instead of growing step by step.
+    pub fn push_args<A: ToArg>(&mut self, args: impl IntoIterator<Item = A>) {
+        /// The most a guess reserves: a wrong guess wastes at most this.
+        const MOST_GUESSED: usize = 1 << 20;
+        let mut args = args.into_iter();
+        let Some(first) = args.next() else {
+            return;
+        };
+        let before = self.args.byte_len();
+        self.push_arg(first);
+        let (more, _) = args.size_hint();
+        if more > 0 {
+            let each = self.args.byte_len() - before;
+            self.args
+                .reserve(each.saturating_mul(more).min(MOST_GUESSED));
+        }
+        for arg in args {
+            self.push_arg(arg);
+        }
+    }
+
     /// Appends `other`'s arguments after this command's, in order. Generated option
     /// types keep their parts as argument-only `Cmd`s (from [`Cmd::default`]) and
     /// splice them in at their place with this.
@@ -175,6 +199,23 @@ mod tests {
         assert_eq!(out.len(), cmd.encoded_len());
         assert!(out.starts_with(b"*5\r\n$4\r\nMSET\r\n$1\r\na\r\n"));
         assert!(Cmd::new(Nothing).is_empty());
+    }
+
+    #[test]
+    fn push_args_is_push_arg_for_each() {
+        let keys: Vec<String> = (0..500).map(|i| format!("key:{i}")).collect();
+        let mut one_by_one = Cmd::new("MGET");
+        for key in &keys {
+            one_by_one.push_arg(key);
+        }
+        let mut at_once = Cmd::new("MGET");
+        at_once.push_args(&keys);
+        assert_eq!(at_once, one_by_one);
+        // An iterator that knows nothing of its length, and one with nothing.
+        let mut unsized_ = Cmd::new("MGET");
+        unsized_.push_args(keys.iter().filter(|_| true));
+        unsized_.push_args(std::iter::empty::<&str>());
+        assert_eq!(unsized_, one_by_one);
     }
 
     #[test]

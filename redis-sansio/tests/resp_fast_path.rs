@@ -259,3 +259,141 @@ fn a_long_text_line_is_scanned_once() {
     };
     assert_eq!(error, Err(ProtocolError::FrameTooLarge { limit: 1_000 }));
 }
+
+/// Aggregates whose elements are bulk strings and nulls are taken a run at a time.
+fn runs_stream() -> (Vec<u8>, Vec<Frame>) {
+    let cases: Vec<(&[u8], Frame)> = vec![
+        // MGET in RESP2 and RESP3, with missing keys.
+        (
+            b"*4\r\n$1\r\na\r\n$-1\r\n$0\r\n\r\n$2\r\nbc\r\n",
+            Frame::Array(vec![bulk(b"a"), Frame::NullBulk, bulk(b""), bulk(b"bc")]),
+        ),
+        (
+            b"*3\r\n_\r\n$3\r\nxyz\r\n_\r\n",
+            Frame::Array(vec![Frame::Null, bulk(b"xyz"), Frame::Null]),
+        ),
+        // The run ends where the aggregate does: the bulks after it are top-level.
+        (
+            b"*2\r\n$1\r\na\r\n$1\r\nb\r\n",
+            Frame::Array(vec![bulk(b"a"), bulk(b"b")]),
+        ),
+        (b"$1\r\nc\r\n", bulk(b"c")),
+        // Runs broken by other types, nested, in maps and sets.
+        (
+            b"*5\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n*2\r\n$1\r\nc\r\n_\r\n$1\r\nd\r\n",
+            Frame::Array(vec![
+                bulk(b"a"),
+                Frame::Integer(1),
+                bulk(b"b"),
+                Frame::Array(vec![bulk(b"c"), Frame::Null]),
+                bulk(b"d"),
+            ]),
+        ),
+        (
+            b"%2\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nk2\r\n_\r\n",
+            Frame::Map(vec![(bulk(b"k"), bulk(b"v")), (bulk(b"k2"), Frame::Null)]),
+        ),
+        (
+            b"~2\r\n$1\r\nx\r\n$1\r\ny\r\n",
+            Frame::Set(vec![bulk(b"x"), bulk(b"y")]),
+        ),
+        // Attributes before an element, and a streamed aggregate: the general path.
+        (
+            b"*2\r\n|1\r\n$1\r\nk\r\n$1\r\nv\r\n$1\r\na\r\n$1\r\nb\r\n",
+            Frame::Array(vec![
+                Frame::Attributed {
+                    attributes: vec![(bulk(b"k"), bulk(b"v"))],
+                    value: Box::new(bulk(b"a")),
+                },
+                bulk(b"b"),
+            ]),
+        ),
+        (
+            b"*?\r\n$1\r\na\r\n$1\r\nb\r\n.\r\n",
+            Frame::Array(vec![bulk(b"a"), bulk(b"b")]),
+        ),
+    ];
+    let mut wire = Vec::new();
+    let mut frames = Vec::new();
+    for (bytes, frame) in cases {
+        wire.extend_from_slice(bytes);
+        frames.push(frame);
+    }
+    (wire, frames)
+}
+
+#[test]
+fn runs_of_bulks_decode_the_same_at_every_split() {
+    let (wire, frames) = runs_stream();
+    let outcome = assert_split_invariant(&wire);
+    assert_eq!((outcome.error, outcome.leftover), (None, 0));
+    assert_eq!(outcome.frames, frames);
+    for at in 0..wire.len() {
+        for second in [at + 1, wire.len()] {
+            let cuts = [at, second.min(wire.len())];
+            let outcome = decode_in_pieces(&wire, &cuts, &mut Decoder::new());
+            assert_eq!(outcome.frames, frames, "cuts {cuts:?}");
+        }
+    }
+}
+
+#[test]
+fn runs_stop_at_the_limits_where_the_general_path_does() {
+    let defaults = DecodeLimits::default();
+    // Ten 5-byte values: each element takes 11 bytes, the header 5.
+    let mut array = b"*10\r\n".to_vec();
+    for i in 0..10 {
+        array.extend_from_slice(format!("$5\r\nval{i:02}\r\n").as_bytes());
+    }
+    let whole = array.len(); // 115
+    for max_frame_size in [whole, whole - 1, 16, 15, 60] {
+        let limits = DecodeLimits {
+            max_frame_size,
+            ..defaults
+        };
+        let outcome = with_limits(&array, limits);
+        if max_frame_size >= whole {
+            assert_eq!(outcome.frames.len(), 1);
+        } else {
+            assert_eq!(
+                outcome.error,
+                Some(ProtocolError::FrameTooLarge {
+                    limit: max_frame_size
+                })
+            );
+        }
+    }
+    // A longer value in the middle of a run of short ones.
+    let mut array = b"*3\r\n$1\r\na\r\n$6\r\nlonger\r\n$1\r\nb\r\n".to_vec();
+    let limits = DecodeLimits {
+        max_bulk_len: 5,
+        ..defaults
+    };
+    assert_eq!(
+        with_limits(&array, limits).error,
+        Some(ProtocolError::BulkTooLong { len: 6, limit: 5 })
+    );
+    // A malformed element ends the run and fails as it does alone.
+    array = b"*3\r\n$1\r\na\r\n$1\r\nbX\r\n$1\r\nc\r\n".to_vec();
+    assert_eq!(
+        with_limits(&array, defaults).error,
+        Some(ProtocolError::ExpectedCrlf)
+    );
+}
+
+#[test]
+fn run_values_share_the_buffer() {
+    let mut buf = BytesMut::with_capacity(128);
+    buf.extend_from_slice(b"*3\r\n$5\r\nhello\r\n_\r\n$5\r\nworld\r\n");
+    let start = buf.as_ptr() as usize;
+    let end = start + buf.capacity();
+    let Ok(Some(Frame::Array(items))) = Decoder::new().decode(&mut buf) else {
+        panic!("no array")
+    };
+    for item in &items {
+        if let Frame::BulkString(data) = item {
+            assert!((start..end).contains(&(data.as_ptr() as usize)), "copied");
+        }
+    }
+    assert_eq!(items, [bulk(b"hello"), Frame::Null, bulk(b"world")]);
+}

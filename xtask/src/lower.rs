@@ -380,8 +380,13 @@ impl Lowerer<'_> {
             body.push_str(&format!("c.push_arg({token:?});"));
         }
         body.push_str(&stmts.join(" "));
-        fb.body
-            .push(format!("for {pattern} in {name} {{ {body} }}"));
+        if body == "c.push_arg(e);" {
+            // One argument per element: `push_args` sizes the buffer once.
+            fb.body.push(format!("c.push_args({name});"));
+        } else {
+            fb.body
+                .push(format!("for {pattern} in {name} {{ {body} }}"));
+        }
     }
 
     /// Generated type for a oneof or a block (its token, `optional` and `multiple` are

@@ -10,9 +10,18 @@ use crate::Error;
 
 /// `None` for every null form (RESP3 `_`, RESP2 `$-1` and `*-1`), else `Some`.
 impl<T: FromReply> FromReply for Option<T> {
+    #[inline]
     fn from_reply(frame: Frame) -> Result<Self, Error> {
-        match value(frame)? {
-            frame if frame.is_null() => Ok(None),
+        // The common frames are told apart at once; errors and attributes (rare)
+        // go through `value`.
+        match frame {
+            Frame::Null | Frame::NullBulk | Frame::NullArray => Ok(None),
+            Frame::SimpleError(_) | Frame::BulkError(_) | Frame::Attributed { .. } => {
+                match value(frame)? {
+                    frame if frame.is_null() => Ok(None),
+                    frame => T::from_reply(frame).map(Some),
+                }
+            }
             frame => T::from_reply(frame).map(Some),
         }
     }
@@ -26,7 +35,7 @@ fn elements<T: FromReply>(frame: Frame, expected: &'static str) -> Result<Vec<T>
             if T::IS_PAIR && is_flat(&items) {
                 pairs(items, expected)
             } else {
-                items.into_iter().map(T::from_reply).collect()
+                each(items)
             }
         }
         Frame::SimpleString(bytes)
@@ -40,6 +49,15 @@ fn elements<T: FromReply>(frame: Frame, expected: &'static str) -> Result<Vec<T>
             .collect(),
         other => Err(mismatch(expected, &other)),
     }
+}
+
+/// Reads every element as `T`: one pass, into a vector sized once.
+fn each<T: FromReply>(items: Vec<Frame>) -> Result<Vec<T>, Error> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        out.push(T::from_reply(item)?);
+    }
+    Ok(out)
 }
 
 /// True when an array holds no arrays: key, value, key, value, ...

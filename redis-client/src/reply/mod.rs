@@ -86,6 +86,7 @@ fn unwrap(frame: Frame) -> Result<Frame, Error> {
 }
 
 /// The error for `frame` not fitting `expected`.
+#[cold]
 pub(crate) fn mismatch(expected: &'static str, frame: &Frame) -> Error {
     Error::Conversion(ConversionError::new(expected, describe(frame)))
 }

@@ -86,14 +86,18 @@ impl FromReply for bool {
 
 /// The bytes of a string reply, without copying them.
 impl FromReply for Bytes {
+    #[inline]
     fn from_reply(frame: Frame) -> Result<Self, Error> {
-        // The bytes `Frame::as_bytes` gives (errors are gone after `value`), moved
-        // out rather than cloned.
-        match value(frame)? {
+        // The bytes `Frame::as_bytes` gives, moved out rather than cloned; errors
+        // and attributes (rare) go through `value` first.
+        match frame {
             Frame::SimpleString(bytes)
             | Frame::BulkString(bytes)
             | Frame::BigNumber(bytes)
             | Frame::Verbatim { text: bytes, .. } => Ok(bytes),
+            Frame::SimpleError(_) | Frame::BulkError(_) | Frame::Attributed { .. } => {
+                value(frame).and_then(Bytes::from_reply)
+            }
             frame => Err(mismatch("bytes", &frame)),
         }
     }

@@ -68,42 +68,67 @@ impl ArgBuf {
     pub fn push_bulk(&mut self, data: &[u8]) {
         self.count += 1;
         if let Storage::Inline { len, buf } = &mut self.bytes {
+            let start = usize::from(*len);
             // Anything that fits inline is shorter than 100 bytes: one or two digits.
-            let n = data.len();
-            if n < 100 {
-                let start = usize::from(*len);
-                let digits = if n < 10 { 1 } else { 2 };
-                let body = start + digits + 3;
-                let end = body + n + 2;
-                if end <= INLINE {
-                    buf[start] = b'$';
-                    // `n < 100`, so both digits fit a `u8`.
-                    if n < 10 {
-                        buf[start + 1] = b'0' + n as u8;
-                    } else {
-                        buf[start + 1] = b'0' + (n / 10) as u8;
-                        buf[start + 2] = b'0' + (n % 10) as u8;
-                    }
-                    buf[body - 2..body].copy_from_slice(b"\r\n");
-                    copy_short(&mut buf[body..body + n], data);
-                    buf[end - 2..end].copy_from_slice(b"\r\n");
-                    // At most `INLINE`, which fits a `u8`.
-                    *len = end as u8;
-                    return;
-                }
+            if data.len() < 100 && start + short_bulk_len(data.len()) <= INLINE {
+                // At most `INLINE`, which fits a `u8`.
+                *len = (start + write_short_bulk(&mut buf[start..], data)) as u8;
+                return;
             }
         }
         self.push_bulk_spilled(data);
     }
 
     /// [`push_bulk`](Self::push_bulk) past the inline capacity (`count` is done).
-    #[cold]
     #[inline(never)]
     fn push_bulk_spilled(&mut self, data: &[u8]) {
-        let mut digits = itoa::Buffer::new();
-        let digits = digits.format(data.len()).as_bytes();
-        let total = digits.len() + data.len() + 5;
-        self.append_spilled(&[b"$", digits, b"\r\n", data, b"\r\n"], total);
+        let vec = self.heap(data.len() + 25);
+        if data.len() <= SHORT_WINDOW - 7 {
+            // Room for a whole window, written with fixed-size stores (no call to
+            // `memcpy`), then cut to what the bulk took.
+            let start = vec.len();
+            vec.extend_from_slice(&[0; SHORT_WINDOW]);
+            let end = start + write_short_bulk(&mut vec[start..], data);
+            vec.truncate(end);
+        } else {
+            let mut digits = itoa::Buffer::new();
+            vec.push(b'$');
+            vec.extend_from_slice(digits.format(data.len()).as_bytes());
+            vec.extend_from_slice(b"\r\n");
+            vec.extend_from_slice(data);
+            vec.extend_from_slice(b"\r\n");
+        }
+    }
+
+    /// Makes room for at least `additional` more encoded bytes, moving to the heap if
+    /// they do not fit inline. Building a long command (`MGET` of many keys) grows
+    /// the buffer step by step otherwise; this sizes it once.
+    pub fn reserve(&mut self, additional: usize) {
+        if let Storage::Inline { len, .. } = &self.bytes {
+            if usize::from(*len) + additional <= INLINE {
+                return;
+            }
+        }
+        self.heap(additional);
+    }
+
+    /// The heap buffer, with room for `additional` more bytes; spills the inline
+    /// bytes there first if they are still inline.
+    #[inline]
+    fn heap(&mut self, additional: usize) -> &mut Vec<u8> {
+        if let Storage::Inline { len, buf } = &self.bytes {
+            let held = &buf[..usize::from(*len)];
+            let mut vec = Vec::with_capacity((held.len() + additional).max(2 * INLINE));
+            vec.extend_from_slice(held);
+            self.bytes = Storage::Heap(vec);
+        }
+        match &mut self.bytes {
+            Storage::Heap(vec) => {
+                vec.reserve(additional);
+                vec
+            }
+            Storage::Inline { .. } => unreachable!("spilled just above"),
+        }
     }
 
     /// Appends `other`'s bulk strings after this buffer's.
@@ -118,30 +143,15 @@ impl ArgBuf {
                 return;
             }
         }
-        self.append_spilled(&[bytes], bytes.len());
+        self.heap(bytes.len()).extend_from_slice(bytes);
     }
 
-    /// Appends `parts` (`total` bytes in all) on the heap, moving the inline bytes
-    /// there first if this is the first spill.
-    #[cold]
-    #[inline(never)]
-    fn append_spilled(&mut self, parts: &[&[u8]], total: usize) {
-        match &mut self.bytes {
-            Storage::Heap(vec) => {
-                vec.reserve(total);
-                for part in parts {
-                    vec.extend_from_slice(part);
-                }
-            }
-            Storage::Inline { len, buf } => {
-                let held = &buf[..usize::from(*len)];
-                let mut vec = Vec::with_capacity((held.len() + total).max(2 * INLINE));
-                vec.extend_from_slice(held);
-                for part in parts {
-                    vec.extend_from_slice(part);
-                }
-                self.bytes = Storage::Heap(vec);
-            }
+    /// How many encoded bytes the buffer holds.
+    #[inline]
+    pub fn byte_len(&self) -> usize {
+        match &self.bytes {
+            Storage::Inline { len, .. } => usize::from(*len),
+            Storage::Heap(vec) => vec.len(),
         }
     }
 
@@ -189,6 +199,37 @@ impl ArgBuf {
             rest: self.as_bytes(),
         }
     }
+}
+
+/// The window [`ArgBuf::push_bulk_spilled`] writes a short bulk into: `$`, two
+/// digits, CRLF, up to 41 bytes of data, CRLF.
+const SHORT_WINDOW: usize = 48;
+
+/// How many bytes `$n\r\n<n bytes>\r\n` takes, for `n` below 100.
+#[inline(always)]
+fn short_bulk_len(n: usize) -> usize {
+    n + if n < 10 { 6 } else { 7 }
+}
+
+/// Writes `data` (shorter than 100 bytes) as a bulk string at the start of `out`,
+/// which has room for it; returns how many bytes that took.
+#[inline(always)]
+fn write_short_bulk(out: &mut [u8], data: &[u8]) -> usize {
+    let n = data.len();
+    out[0] = b'$';
+    // `n < 100`, so both digits fit a `u8`.
+    let body = if n < 10 {
+        out[1] = b'0' + n as u8;
+        4
+    } else {
+        out[1] = b'0' + (n / 10) as u8;
+        out[2] = b'0' + (n % 10) as u8;
+        5
+    };
+    out[body - 2..body].copy_from_slice(b"\r\n");
+    copy_short(&mut out[body..body + n], data);
+    out[body + n..body + n + 2].copy_from_slice(b"\r\n");
+    body + n + 2
 }
 
 /// Copies `src` to `dst`, of the same length: a short argument as two overlapping
@@ -332,6 +373,32 @@ mod tests {
             args.push_bulk(&data[..n]);
             assert_eq!(bulks(&args), [&b"K"[..], &data[..n]], "length {n}");
         }
+    }
+
+    #[test]
+    fn every_length_round_trips_once_spilled() {
+        let data: Vec<u8> = (0..=120u8).collect();
+        let mut args = ArgBuf::new();
+        args.reserve(1000);
+        assert!(!args.is_inline());
+        for n in 0..=data.len() {
+            args.push_bulk(&data[..n]);
+        }
+        let expected: Vec<&[u8]> = (0..=data.len()).map(|n| &data[..n]).collect();
+        assert_eq!(bulks(&args), expected);
+        assert_eq!(args.len(), expected.len());
+        assert_eq!(args.byte_len(), args.as_bytes().len());
+    }
+
+    #[test]
+    fn reserve_spills_only_what_does_not_fit() {
+        let mut args = ArgBuf::new();
+        args.push_bulk(b"GET");
+        args.reserve(INLINE - args.byte_len());
+        assert!(args.is_inline());
+        args.reserve(INLINE);
+        assert!(!args.is_inline());
+        assert_eq!(bulks(&args), [b"GET"]);
     }
 
     #[test]

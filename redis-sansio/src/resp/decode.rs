@@ -13,6 +13,8 @@ use super::limits::DecodeLimits;
 use super::number::{self, Length};
 use crate::ProtocolError;
 
+mod run;
+
 /// Decodes RESP2 and RESP3 values from a growing buffer, one complete value per call.
 ///
 /// Feed it the same [`BytesMut`] each time, with newly received bytes appended at the
@@ -55,6 +57,8 @@ pub struct Decoder<B: Builder = FrameBuilder> {
     line_scanned: usize,
     /// The first error; every later call returns it again.
     error: Option<ProtocolError>,
+    /// Scratch space for [`Decoder::take_run`], kept to reuse its allocation.
+    spans: Vec<run::Span>,
 }
 
 /// An entry of the decoder's stack.
@@ -134,6 +138,7 @@ impl<B: Builder> Decoder<B> {
             frame_bytes: 0,
             line_scanned: 0,
             error: None,
+            spans: Vec::new(),
         }
     }
 
@@ -255,6 +260,17 @@ impl<B: Builder> Decoder<B> {
 
     fn decode_frame(&mut self, buf: &mut BytesMut) -> Result<Option<B::Value>, ProtocolError> {
         loop {
+            if self.payload.is_none() && self.stream.is_none() {
+                // Inside an aggregate, short scalars are taken a run at a time.
+                match self.take_run(buf) {
+                    Some(Some(frame)) => {
+                        self.frame_bytes = 0;
+                        return Ok(Some(frame));
+                    }
+                    Some(None) => continue,
+                    None => {}
+                }
+            }
             match self.next_element(buf)? {
                 Step::Value(value) => {
                     if let Some(frame) = self.complete(value) {

@@ -98,9 +98,7 @@ pub fn bitop<K: ToArg>(
     let c = &mut cmd;
     operation.write_to(c);
     c.push_arg(destkey);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 

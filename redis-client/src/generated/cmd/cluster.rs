@@ -32,9 +32,7 @@ pub fn cluster_addslots(slot: impl IntoIterator<Item = i64>) -> TypedCmd<()> {
     let mut cmd = Cmd::new("CLUSTER");
     let c = &mut cmd;
     c.push_arg("ADDSLOTS");
-    for e in slot {
-        c.push_arg(e);
-    }
+    c.push_args(slot);
     TypedCmd::new(cmd)
 }
 
@@ -91,9 +89,7 @@ pub fn cluster_delslots(slot: impl IntoIterator<Item = i64>) -> TypedCmd<()> {
     let mut cmd = Cmd::new("CLUSTER");
     let c = &mut cmd;
     c.push_arg("DELSLOTS");
-    for e in slot {
-        c.push_arg(e);
-    }
+    c.push_args(slot);
     TypedCmd::new(cmd)
 }
 

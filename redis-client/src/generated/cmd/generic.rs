@@ -44,9 +44,7 @@ pub fn copy_with(
 pub fn del<K: ToArg>(key: impl IntoIterator<Item = K>) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("DEL");
     let c = &mut cmd;
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 
@@ -66,9 +64,7 @@ pub fn dump(key: impl ToArg) -> TypedCmd<Option<Bytes>> {
 pub fn exists<K: ToArg>(key: impl IntoIterator<Item = K>) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("EXISTS");
     let c = &mut cmd;
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 
@@ -532,9 +528,7 @@ pub fn sort_ro_with(
 pub fn touch<K: ToArg>(key: impl IntoIterator<Item = K>) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("TOUCH");
     let c = &mut cmd;
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 
@@ -564,9 +558,7 @@ pub fn type_(key: impl ToArg) -> TypedCmd<Bytes> {
 pub fn unlink<K: ToArg>(key: impl IntoIterator<Item = K>) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("UNLINK");
     let c = &mut cmd;
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 

@@ -14,9 +14,7 @@ pub fn hdel<F: ToArg>(key: impl ToArg, field: impl IntoIterator<Item = F>) -> Ty
     let mut cmd = Cmd::new("HDEL");
     let c = &mut cmd;
     c.push_arg(key);
-    for e in field {
-        c.push_arg(e);
-    }
+    c.push_args(field);
     TypedCmd::new(cmd)
 }
 
@@ -106,9 +104,7 @@ pub fn hmget<F: ToArg>(
     let mut cmd = Cmd::new("HMGET");
     let c = &mut cmd;
     c.push_arg(key);
-    for e in field {
-        c.push_arg(e);
-    }
+    c.push_args(field);
     TypedCmd::new(cmd)
 }
 

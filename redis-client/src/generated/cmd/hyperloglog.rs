@@ -36,9 +36,7 @@ pub fn pfadd_with(key: impl ToArg, options: options::PfaddOptions) -> TypedCmd<b
 pub fn pfcount<K: ToArg>(key: impl IntoIterator<Item = K>) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("PFCOUNT");
     let c = &mut cmd;
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 

@@ -42,9 +42,7 @@ pub fn blmpop<K: ToArg>(
     let c = &mut cmd;
     c.push_arg(timeout);
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     where_.write_to(c);
     TypedCmd::new(cmd)
 }
@@ -66,9 +64,7 @@ pub fn blmpop_with<K: ToArg>(
     let c = &mut cmd;
     c.push_arg(timeout);
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     where_.write_to(c);
     c.extend_from(&options.count);
     TypedCmd::new(cmd)
@@ -83,9 +79,7 @@ pub fn blpop<K: ToArg>(
 ) -> TypedCmd<Option<(Bytes, Bytes)>> {
     let mut cmd = Cmd::new("BLPOP");
     let c = &mut cmd;
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     c.push_arg(timeout);
     TypedCmd::new(cmd)
 }
@@ -99,9 +93,7 @@ pub fn brpop<K: ToArg>(
 ) -> TypedCmd<Option<(Bytes, Bytes)>> {
     let mut cmd = Cmd::new("BRPOP");
     let c = &mut cmd;
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     c.push_arg(timeout);
     TypedCmd::new(cmd)
 }
@@ -193,9 +185,7 @@ pub fn lmpop<K: ToArg>(
     let mut cmd = Cmd::new("LMPOP");
     let c = &mut cmd;
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     where_.write_to(c);
     TypedCmd::new(cmd)
 }
@@ -215,9 +205,7 @@ pub fn lmpop_with<K: ToArg>(
     let mut cmd = Cmd::new("LMPOP");
     let c = &mut cmd;
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     where_.write_to(c);
     c.extend_from(&options.count);
     TypedCmd::new(cmd)
@@ -288,9 +276,7 @@ pub fn lpush<E: ToArg>(key: impl ToArg, element: impl IntoIterator<Item = E>) ->
     let mut cmd = Cmd::new("LPUSH");
     let c = &mut cmd;
     c.push_arg(key);
-    for e in element {
-        c.push_arg(e);
-    }
+    c.push_args(element);
     TypedCmd::new(cmd)
 }
 
@@ -301,9 +287,7 @@ pub fn lpushx<E: ToArg>(key: impl ToArg, element: impl IntoIterator<Item = E>) -
     let mut cmd = Cmd::new("LPUSHX");
     let c = &mut cmd;
     c.push_arg(key);
-    for e in element {
-        c.push_arg(e);
-    }
+    c.push_args(element);
     TypedCmd::new(cmd)
 }
 
@@ -398,9 +382,7 @@ pub fn rpush<E: ToArg>(key: impl ToArg, element: impl IntoIterator<Item = E>) ->
     let mut cmd = Cmd::new("RPUSH");
     let c = &mut cmd;
     c.push_arg(key);
-    for e in element {
-        c.push_arg(e);
-    }
+    c.push_args(element);
     TypedCmd::new(cmd)
 }
 
@@ -411,8 +393,6 @@ pub fn rpushx<E: ToArg>(key: impl ToArg, element: impl IntoIterator<Item = E>) -
     let mut cmd = Cmd::new("RPUSHX");
     let c = &mut cmd;
     c.push_arg(key);
-    for e in element {
-        c.push_arg(e);
-    }
+    c.push_args(element);
     TypedCmd::new(cmd)
 }

@@ -12,9 +12,7 @@ use redis_sansio::resp::{Frame, ToArg};
 pub fn psubscribe<P: ToArg>(pattern: impl IntoIterator<Item = P>) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("PSUBSCRIBE");
     let c = &mut cmd;
-    for e in pattern {
-        c.push_arg(e);
-    }
+    c.push_args(pattern);
     TypedCmd::new(cmd)
 }
 
@@ -200,9 +198,7 @@ pub fn spublish(shardchannel: impl ToArg, message: impl ToArg) -> TypedCmd<i64> 
 pub fn ssubscribe<S: ToArg>(shardchannel: impl IntoIterator<Item = S>) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("SSUBSCRIBE");
     let c = &mut cmd;
-    for e in shardchannel {
-        c.push_arg(e);
-    }
+    c.push_args(shardchannel);
     TypedCmd::new(cmd)
 }
 
@@ -212,9 +208,7 @@ pub fn ssubscribe<S: ToArg>(shardchannel: impl IntoIterator<Item = S>) -> TypedC
 pub fn subscribe<C: ToArg>(channel: impl IntoIterator<Item = C>) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("SUBSCRIBE");
     let c = &mut cmd;
-    for e in channel {
-        c.push_arg(e);
-    }
+    c.push_args(channel);
     TypedCmd::new(cmd)
 }
 

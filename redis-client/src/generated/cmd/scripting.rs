@@ -398,9 +398,7 @@ pub fn script_exists<S: ToArg>(sha1: impl IntoIterator<Item = S>) -> TypedCmd<Ve
     let mut cmd = Cmd::new("SCRIPT");
     let c = &mut cmd;
     c.push_arg("EXISTS");
-    for e in sha1 {
-        c.push_arg(e);
-    }
+    c.push_args(sha1);
     TypedCmd::new(cmd)
 }
 

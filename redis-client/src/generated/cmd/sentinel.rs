@@ -113,9 +113,7 @@ pub fn sentinel_info_cache<N: ToArg>(nodename: impl IntoIterator<Item = N>) -> T
     let mut cmd = Cmd::new("SENTINEL");
     let c = &mut cmd;
     c.push_arg("INFO-CACHE");
-    for e in nodename {
-        c.push_arg(e);
-    }
+    c.push_args(nodename);
     TypedCmd::new(cmd)
 }
 

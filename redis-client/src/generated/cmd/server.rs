@@ -49,9 +49,7 @@ pub fn acl_deluser<U: ToArg>(username: impl IntoIterator<Item = U>) -> TypedCmd<
     let mut cmd = Cmd::new("ACL");
     let c = &mut cmd;
     c.push_arg("DELUSER");
-    for e in username {
-        c.push_arg(e);
-    }
+    c.push_args(username);
     TypedCmd::new(cmd)
 }
 
@@ -450,9 +448,7 @@ pub fn config_get<P: ToArg>(
     let mut cmd = Cmd::new("CONFIG");
     let c = &mut cmd;
     c.push_arg("GET");
-    for e in parameter {
-        c.push_arg(e);
-    }
+    c.push_args(parameter);
     TypedCmd::new(cmd)
 }
 

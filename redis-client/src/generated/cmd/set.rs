@@ -13,9 +13,7 @@ pub fn sadd<M: ToArg>(key: impl ToArg, member: impl IntoIterator<Item = M>) -> T
     let mut cmd = Cmd::new("SADD");
     let c = &mut cmd;
     c.push_arg(key);
-    for e in member {
-        c.push_arg(e);
-    }
+    c.push_args(member);
     TypedCmd::new(cmd)
 }
 
@@ -35,9 +33,7 @@ pub fn scard(key: impl ToArg) -> TypedCmd<i64> {
 pub fn sdiff<K: ToArg>(key: impl IntoIterator<Item = K>) -> TypedCmd<Vec<Bytes>> {
     let mut cmd = Cmd::new("SDIFF");
     let c = &mut cmd;
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 
@@ -51,9 +47,7 @@ pub fn sdiffstore<K: ToArg>(
     let mut cmd = Cmd::new("SDIFFSTORE");
     let c = &mut cmd;
     c.push_arg(destination);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 
@@ -63,9 +57,7 @@ pub fn sdiffstore<K: ToArg>(
 pub fn sinter<K: ToArg>(key: impl IntoIterator<Item = K>) -> TypedCmd<Vec<Bytes>> {
     let mut cmd = Cmd::new("SINTER");
     let c = &mut cmd;
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 
@@ -78,9 +70,7 @@ pub fn sintercard<K: ToArg>(numkeys: i64, key: impl IntoIterator<Item = K>) -> T
     let mut cmd = Cmd::new("SINTERCARD");
     let c = &mut cmd;
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 
@@ -97,9 +87,7 @@ pub fn sintercard_with<K: ToArg>(
     let mut cmd = Cmd::new("SINTERCARD");
     let c = &mut cmd;
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     c.extend_from(&options.limit);
     TypedCmd::new(cmd)
 }
@@ -114,9 +102,7 @@ pub fn sinterstore<K: ToArg>(
     let mut cmd = Cmd::new("SINTERSTORE");
     let c = &mut cmd;
     c.push_arg(destination);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 
@@ -151,9 +137,7 @@ pub fn smismember<M: ToArg>(
     let mut cmd = Cmd::new("SMISMEMBER");
     let c = &mut cmd;
     c.push_arg(key);
-    for e in member {
-        c.push_arg(e);
-    }
+    c.push_args(member);
     TypedCmd::new(cmd)
 }
 
@@ -226,9 +210,7 @@ pub fn srem<M: ToArg>(key: impl ToArg, member: impl IntoIterator<Item = M>) -> T
     let mut cmd = Cmd::new("SREM");
     let c = &mut cmd;
     c.push_arg(key);
-    for e in member {
-        c.push_arg(e);
-    }
+    c.push_args(member);
     TypedCmd::new(cmd)
 }
 
@@ -270,9 +252,7 @@ pub fn sscan_with(
 pub fn sunion<K: ToArg>(key: impl IntoIterator<Item = K>) -> TypedCmd<Vec<Bytes>> {
     let mut cmd = Cmd::new("SUNION");
     let c = &mut cmd;
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 
@@ -286,8 +266,6 @@ pub fn sunionstore<K: ToArg>(
     let mut cmd = Cmd::new("SUNIONSTORE");
     let c = &mut cmd;
     c.push_arg(destination);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }

@@ -22,9 +22,7 @@ pub fn bzmpop<K: ToArg>(
     let c = &mut cmd;
     c.push_arg(timeout);
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     where_.write_to(c);
     TypedCmd::new(cmd)
 }
@@ -46,9 +44,7 @@ pub fn bzmpop_with<K: ToArg>(
     let c = &mut cmd;
     c.push_arg(timeout);
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     where_.write_to(c);
     c.extend_from(&options.count);
     TypedCmd::new(cmd)
@@ -63,9 +59,7 @@ pub fn bzpopmax<K: ToArg>(
 ) -> TypedCmd<Option<(Bytes, Bytes, f64)>> {
     let mut cmd = Cmd::new("BZPOPMAX");
     let c = &mut cmd;
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     c.push_arg(timeout);
     TypedCmd::new(cmd)
 }
@@ -79,9 +73,7 @@ pub fn bzpopmin<K: ToArg>(
 ) -> TypedCmd<Option<(Bytes, Bytes, f64)>> {
     let mut cmd = Cmd::new("BZPOPMIN");
     let c = &mut cmd;
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     c.push_arg(timeout);
     TypedCmd::new(cmd)
 }
@@ -157,9 +149,7 @@ pub fn zdiff<K: ToArg>(numkeys: i64, key: impl IntoIterator<Item = K>) -> TypedC
     let mut cmd = Cmd::new("ZDIFF");
     let c = &mut cmd;
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 
@@ -176,9 +166,7 @@ pub fn zdiff_with<K: ToArg>(
     let mut cmd = Cmd::new("ZDIFF");
     let c = &mut cmd;
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     c.extend_from(&options.withscores);
     TypedCmd::new(cmd)
 }
@@ -195,9 +183,7 @@ pub fn zdiffstore<K: ToArg>(
     let c = &mut cmd;
     c.push_arg(destination);
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 
@@ -222,9 +208,7 @@ pub fn zinter<K: ToArg>(numkeys: i64, key: impl IntoIterator<Item = K>) -> Typed
     let mut cmd = Cmd::new("ZINTER");
     let c = &mut cmd;
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 
@@ -241,9 +225,7 @@ pub fn zinter_with<K: ToArg>(
     let mut cmd = Cmd::new("ZINTER");
     let c = &mut cmd;
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     c.extend_from(&options.weight);
     c.extend_from(&options.aggregate);
     c.extend_from(&options.withscores);
@@ -259,9 +241,7 @@ pub fn zintercard<K: ToArg>(numkeys: i64, key: impl IntoIterator<Item = K>) -> T
     let mut cmd = Cmd::new("ZINTERCARD");
     let c = &mut cmd;
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 
@@ -278,9 +258,7 @@ pub fn zintercard_with<K: ToArg>(
     let mut cmd = Cmd::new("ZINTERCARD");
     let c = &mut cmd;
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     c.extend_from(&options.limit);
     TypedCmd::new(cmd)
 }
@@ -299,9 +277,7 @@ pub fn zinterstore<K: ToArg>(
     let c = &mut cmd;
     c.push_arg(destination);
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 
@@ -320,9 +296,7 @@ pub fn zinterstore_with<K: ToArg>(
     let c = &mut cmd;
     c.push_arg(destination);
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     c.extend_from(&options.weight);
     c.extend_from(&options.aggregate);
     TypedCmd::new(cmd)
@@ -354,9 +328,7 @@ pub fn zmpop<K: ToArg>(
     let mut cmd = Cmd::new("ZMPOP");
     let c = &mut cmd;
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     where_.write_to(c);
     TypedCmd::new(cmd)
 }
@@ -376,9 +348,7 @@ pub fn zmpop_with<K: ToArg>(
     let mut cmd = Cmd::new("ZMPOP");
     let c = &mut cmd;
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     where_.write_to(c);
     c.extend_from(&options.count);
     TypedCmd::new(cmd)
@@ -394,9 +364,7 @@ pub fn zmscore<M: ToArg>(
     let mut cmd = Cmd::new("ZMSCORE");
     let c = &mut cmd;
     c.push_arg(key);
-    for e in member {
-        c.push_arg(e);
-    }
+    c.push_args(member);
     TypedCmd::new(cmd)
 }
 
@@ -663,9 +631,7 @@ pub fn zrem<M: ToArg>(key: impl ToArg, member: impl IntoIterator<Item = M>) -> T
     let mut cmd = Cmd::new("ZREM");
     let c = &mut cmd;
     c.push_arg(key);
-    for e in member {
-        c.push_arg(e);
-    }
+    c.push_args(member);
     TypedCmd::new(cmd)
 }
 
@@ -891,9 +857,7 @@ pub fn zunion<K: ToArg>(numkeys: i64, key: impl IntoIterator<Item = K>) -> Typed
     let mut cmd = Cmd::new("ZUNION");
     let c = &mut cmd;
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 
@@ -910,9 +874,7 @@ pub fn zunion_with<K: ToArg>(
     let mut cmd = Cmd::new("ZUNION");
     let c = &mut cmd;
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     c.extend_from(&options.weight);
     c.extend_from(&options.aggregate);
     c.extend_from(&options.withscores);
@@ -933,9 +895,7 @@ pub fn zunionstore<K: ToArg>(
     let c = &mut cmd;
     c.push_arg(destination);
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 
@@ -954,9 +914,7 @@ pub fn zunionstore_with<K: ToArg>(
     let c = &mut cmd;
     c.push_arg(destination);
     c.push_arg(numkeys);
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     c.extend_from(&options.weight);
     c.extend_from(&options.aggregate);
     TypedCmd::new(cmd)

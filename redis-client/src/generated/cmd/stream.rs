@@ -19,9 +19,7 @@ pub fn xack<I: ToArg>(
     let c = &mut cmd;
     c.push_arg(key);
     c.push_arg(group);
-    for e in id {
-        c.push_arg(e);
-    }
+    c.push_args(id);
     TypedCmd::new(cmd)
 }
 
@@ -135,9 +133,7 @@ pub fn xclaim<I: ToArg>(
     c.push_arg(group);
     c.push_arg(consumer);
     c.push_arg(min_idle_time);
-    for e in id {
-        c.push_arg(e);
-    }
+    c.push_args(id);
     TypedCmd::new(cmd)
 }
 
@@ -160,9 +156,7 @@ pub fn xclaim_with<I: ToArg>(
     c.push_arg(group);
     c.push_arg(consumer);
     c.push_arg(min_idle_time);
-    for e in id {
-        c.push_arg(e);
-    }
+    c.push_args(id);
     c.extend_from(&options.ms);
     c.extend_from(&options.unix_time_milliseconds);
     c.extend_from(&options.count);
@@ -179,9 +173,7 @@ pub fn xdel<I: ToArg>(key: impl ToArg, id: impl IntoIterator<Item = I>) -> Typed
     let mut cmd = Cmd::new("XDEL");
     let c = &mut cmd;
     c.push_arg(key);
-    for e in id {
-        c.push_arg(e);
-    }
+    c.push_args(id);
     TypedCmd::new(cmd)
 }
 
@@ -496,12 +488,8 @@ pub fn xread<K: ToArg, I: ToArg>(
     let mut cmd = Cmd::new("XREAD");
     let c = &mut cmd;
     c.push_arg("STREAMS");
-    for e in key {
-        c.push_arg(e);
-    }
-    for e in id {
-        c.push_arg(e);
-    }
+    c.push_args(key);
+    c.push_args(id);
     TypedCmd::new(cmd)
 }
 
@@ -521,12 +509,8 @@ pub fn xread_with<K: ToArg, I: ToArg>(
     c.extend_from(&options.count);
     c.extend_from(&options.milliseconds);
     c.push_arg("STREAMS");
-    for e in key {
-        c.push_arg(e);
-    }
-    for e in id {
-        c.push_arg(e);
-    }
+    c.push_args(key);
+    c.push_args(id);
     TypedCmd::new(cmd)
 }
 
@@ -548,12 +532,8 @@ pub fn xreadgroup<K: ToArg, I: ToArg>(
     c.push_arg(group);
     c.push_arg(consumer);
     c.push_arg("STREAMS");
-    for e in key {
-        c.push_arg(e);
-    }
-    for e in id {
-        c.push_arg(e);
-    }
+    c.push_args(key);
+    c.push_args(id);
     TypedCmd::new(cmd)
 }
 
@@ -579,12 +559,8 @@ pub fn xreadgroup_with<K: ToArg, I: ToArg>(
     c.extend_from(&options.milliseconds);
     c.extend_from(&options.noack);
     c.push_arg("STREAMS");
-    for e in key {
-        c.push_arg(e);
-    }
-    for e in id {
-        c.push_arg(e);
-    }
+    c.push_args(key);
+    c.push_args(id);
     TypedCmd::new(cmd)
 }
 

@@ -178,9 +178,7 @@ pub fn lcs_with(
 pub fn mget<K: ToArg>(key: impl IntoIterator<Item = K>) -> TypedCmd<Vec<Option<Bytes>>> {
     let mut cmd = Cmd::new("MGET");
     let c = &mut cmd;
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }
 

@@ -42,8 +42,6 @@ pub fn unwatch() -> TypedCmd<()> {
 pub fn watch<K: ToArg>(key: impl IntoIterator<Item = K>) -> TypedCmd<()> {
     let mut cmd = Cmd::new("WATCH");
     let c = &mut cmd;
-    for e in key {
-        c.push_arg(e);
-    }
+    c.push_args(key);
     TypedCmd::new(cmd)
 }

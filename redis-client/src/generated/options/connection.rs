@@ -247,9 +247,7 @@ impl ClientListOptions {
         let c = &mut self.client_id;
         *c = Cmd::default();
         c.push_arg("ID");
-        for e in client_id {
-            c.push_arg(e);
-        }
+        c.push_args(client_id);
         self
     }
 }

@@ -183,9 +183,7 @@ impl MigrateOptions {
         let c = &mut self.keys;
         *c = Cmd::default();
         c.push_arg("KEYS");
-        for e in keys {
-            c.push_arg(e);
-        }
+        c.push_args(keys);
         self
     }
 }

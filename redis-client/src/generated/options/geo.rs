@@ -106,9 +106,7 @@ impl GeohashOptions {
     pub fn member<M: ToArg>(mut self, member: impl IntoIterator<Item = M>) -> Self {
         let c = &mut self.member;
         *c = Cmd::default();
-        for e in member {
-            c.push_arg(e);
-        }
+        c.push_args(member);
         self
     }
 }
@@ -130,9 +128,7 @@ impl GeoposOptions {
     pub fn member<M: ToArg>(mut self, member: impl IntoIterator<Item = M>) -> Self {
         let c = &mut self.member;
         *c = Cmd::default();
-        for e in member {
-            c.push_arg(e);
-        }
+        c.push_args(member);
         self
     }
 }

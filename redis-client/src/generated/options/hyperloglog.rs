@@ -20,9 +20,7 @@ impl PfaddOptions {
     pub fn element<E: ToArg>(mut self, element: impl IntoIterator<Item = E>) -> Self {
         let c = &mut self.element;
         *c = Cmd::default();
-        for e in element {
-            c.push_arg(e);
-        }
+        c.push_args(element);
         self
     }
 }
@@ -44,9 +42,7 @@ impl PfmergeOptions {
     pub fn sourcekey<S: ToArg>(mut self, sourcekey: impl IntoIterator<Item = S>) -> Self {
         let c = &mut self.sourcekey;
         *c = Cmd::default();
-        for e in sourcekey {
-            c.push_arg(e);
-        }
+        c.push_args(sourcekey);
         self
     }
 }

@@ -42,9 +42,7 @@ impl PubsubNumsubOptions {
     pub fn channel<C: ToArg>(mut self, channel: impl IntoIterator<Item = C>) -> Self {
         let c = &mut self.channel;
         *c = Cmd::default();
-        for e in channel {
-            c.push_arg(e);
-        }
+        c.push_args(channel);
         self
     }
 }
@@ -88,9 +86,7 @@ impl PubsubShardnumsubOptions {
     pub fn shardchannel<S: ToArg>(mut self, shardchannel: impl IntoIterator<Item = S>) -> Self {
         let c = &mut self.shardchannel;
         *c = Cmd::default();
-        for e in shardchannel {
-            c.push_arg(e);
-        }
+        c.push_args(shardchannel);
         self
     }
 }
@@ -112,9 +108,7 @@ impl PunsubscribeOptions {
     pub fn pattern<P: ToArg>(mut self, pattern: impl IntoIterator<Item = P>) -> Self {
         let c = &mut self.pattern;
         *c = Cmd::default();
-        for e in pattern {
-            c.push_arg(e);
-        }
+        c.push_args(pattern);
         self
     }
 }
@@ -136,9 +130,7 @@ impl SunsubscribeOptions {
     pub fn shardchannel<S: ToArg>(mut self, shardchannel: impl IntoIterator<Item = S>) -> Self {
         let c = &mut self.shardchannel;
         *c = Cmd::default();
-        for e in shardchannel {
-            c.push_arg(e);
-        }
+        c.push_args(shardchannel);
         self
     }
 }
@@ -160,9 +152,7 @@ impl UnsubscribeOptions {
     pub fn channel<C: ToArg>(mut self, channel: impl IntoIterator<Item = C>) -> Self {
         let c = &mut self.channel;
         *c = Cmd::default();
-        for e in channel {
-            c.push_arg(e);
-        }
+        c.push_args(channel);
         self
     }
 }

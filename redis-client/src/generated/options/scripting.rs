@@ -21,9 +21,7 @@ impl EvalOptions {
     pub fn key<K: ToArg>(mut self, key: impl IntoIterator<Item = K>) -> Self {
         let c = &mut self.key;
         *c = Cmd::default();
-        for e in key {
-            c.push_arg(e);
-        }
+        c.push_args(key);
         self
     }
 
@@ -31,9 +29,7 @@ impl EvalOptions {
     pub fn arg<A: ToArg>(mut self, arg: impl IntoIterator<Item = A>) -> Self {
         let c = &mut self.arg;
         *c = Cmd::default();
-        for e in arg {
-            c.push_arg(e);
-        }
+        c.push_args(arg);
         self
     }
 }
@@ -56,9 +52,7 @@ impl EvalshaOptions {
     pub fn key<K: ToArg>(mut self, key: impl IntoIterator<Item = K>) -> Self {
         let c = &mut self.key;
         *c = Cmd::default();
-        for e in key {
-            c.push_arg(e);
-        }
+        c.push_args(key);
         self
     }
 
@@ -66,9 +60,7 @@ impl EvalshaOptions {
     pub fn arg<A: ToArg>(mut self, arg: impl IntoIterator<Item = A>) -> Self {
         let c = &mut self.arg;
         *c = Cmd::default();
-        for e in arg {
-            c.push_arg(e);
-        }
+        c.push_args(arg);
         self
     }
 }
@@ -91,9 +83,7 @@ impl EvalshaRoOptions {
     pub fn key<K: ToArg>(mut self, key: impl IntoIterator<Item = K>) -> Self {
         let c = &mut self.key;
         *c = Cmd::default();
-        for e in key {
-            c.push_arg(e);
-        }
+        c.push_args(key);
         self
     }
 
@@ -101,9 +91,7 @@ impl EvalshaRoOptions {
     pub fn arg<A: ToArg>(mut self, arg: impl IntoIterator<Item = A>) -> Self {
         let c = &mut self.arg;
         *c = Cmd::default();
-        for e in arg {
-            c.push_arg(e);
-        }
+        c.push_args(arg);
         self
     }
 }
@@ -126,9 +114,7 @@ impl EvalRoOptions {
     pub fn key<K: ToArg>(mut self, key: impl IntoIterator<Item = K>) -> Self {
         let c = &mut self.key;
         *c = Cmd::default();
-        for e in key {
-            c.push_arg(e);
-        }
+        c.push_args(key);
         self
     }
 
@@ -136,9 +122,7 @@ impl EvalRoOptions {
     pub fn arg<A: ToArg>(mut self, arg: impl IntoIterator<Item = A>) -> Self {
         let c = &mut self.arg;
         *c = Cmd::default();
-        for e in arg {
-            c.push_arg(e);
-        }
+        c.push_args(arg);
         self
     }
 }
@@ -161,9 +145,7 @@ impl FcallOptions {
     pub fn key<K: ToArg>(mut self, key: impl IntoIterator<Item = K>) -> Self {
         let c = &mut self.key;
         *c = Cmd::default();
-        for e in key {
-            c.push_arg(e);
-        }
+        c.push_args(key);
         self
     }
 
@@ -171,9 +153,7 @@ impl FcallOptions {
     pub fn arg<A: ToArg>(mut self, arg: impl IntoIterator<Item = A>) -> Self {
         let c = &mut self.arg;
         *c = Cmd::default();
-        for e in arg {
-            c.push_arg(e);
-        }
+        c.push_args(arg);
         self
     }
 }
@@ -196,9 +176,7 @@ impl FcallRoOptions {
     pub fn key<K: ToArg>(mut self, key: impl IntoIterator<Item = K>) -> Self {
         let c = &mut self.key;
         *c = Cmd::default();
-        for e in key {
-            c.push_arg(e);
-        }
+        c.push_args(key);
         self
     }
 
@@ -206,9 +184,7 @@ impl FcallRoOptions {
     pub fn arg<A: ToArg>(mut self, arg: impl IntoIterator<Item = A>) -> Self {
         let c = &mut self.arg;
         *c = Cmd::default();
-        for e in arg {
-            c.push_arg(e);
-        }
+        c.push_args(arg);
         self
     }
 }

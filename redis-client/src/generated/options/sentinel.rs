@@ -27,9 +27,7 @@ impl SentinelConfigAction {
         let mut s = Self(Cmd::default());
         let c = &mut s.0;
         c.push_arg("GET");
-        for e in parameter {
-            c.push_arg(e);
-        }
+        c.push_args(parameter);
         s
     }
 

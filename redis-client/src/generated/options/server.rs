@@ -43,9 +43,7 @@ impl AclDryrunOptions {
     pub fn arg<A: ToArg>(mut self, arg: impl IntoIterator<Item = A>) -> Self {
         let c = &mut self.arg;
         *c = Cmd::default();
-        for e in arg {
-            c.push_arg(e);
-        }
+        c.push_args(arg);
         self
     }
 }
@@ -119,9 +117,7 @@ impl AclSetuserOptions {
     pub fn rule<R: ToArg>(mut self, rule: impl IntoIterator<Item = R>) -> Self {
         let c = &mut self.rule;
         *c = Cmd::default();
-        for e in rule {
-            c.push_arg(e);
-        }
+        c.push_args(rule);
         self
     }
 }
@@ -165,9 +161,7 @@ impl CommandDocsOptions {
     pub fn command_name<C: ToArg>(mut self, command_name: impl IntoIterator<Item = C>) -> Self {
         let c = &mut self.command_name;
         *c = Cmd::default();
-        for e in command_name {
-            c.push_arg(e);
-        }
+        c.push_args(command_name);
         self
     }
 }
@@ -189,9 +183,7 @@ impl CommandGetkeysOptions {
     pub fn arg<A: ToArg>(mut self, arg: impl IntoIterator<Item = A>) -> Self {
         let c = &mut self.arg;
         *c = Cmd::default();
-        for e in arg {
-            c.push_arg(e);
-        }
+        c.push_args(arg);
         self
     }
 }
@@ -213,9 +205,7 @@ impl CommandGetkeysandflagsOptions {
     pub fn arg<A: ToArg>(mut self, arg: impl IntoIterator<Item = A>) -> Self {
         let c = &mut self.arg;
         *c = Cmd::default();
-        for e in arg {
-            c.push_arg(e);
-        }
+        c.push_args(arg);
         self
     }
 }
@@ -237,9 +227,7 @@ impl CommandInfoOptions {
     pub fn command_name<C: ToArg>(mut self, command_name: impl IntoIterator<Item = C>) -> Self {
         let c = &mut self.command_name;
         *c = Cmd::default();
-        for e in command_name {
-            c.push_arg(e);
-        }
+        c.push_args(command_name);
         self
     }
 }
@@ -446,9 +434,7 @@ impl InfoOptions {
     pub fn section<S: ToArg>(mut self, section: impl IntoIterator<Item = S>) -> Self {
         let c = &mut self.section;
         *c = Cmd::default();
-        for e in section {
-            c.push_arg(e);
-        }
+        c.push_args(section);
         self
     }
 }
@@ -470,9 +456,7 @@ impl LatencyHistogramOptions {
     pub fn command<C: ToArg>(mut self, command: impl IntoIterator<Item = C>) -> Self {
         let c = &mut self.command;
         *c = Cmd::default();
-        for e in command {
-            c.push_arg(e);
-        }
+        c.push_args(command);
         self
     }
 }
@@ -494,9 +478,7 @@ impl LatencyResetOptions {
     pub fn event<E: ToArg>(mut self, event: impl IntoIterator<Item = E>) -> Self {
         let c = &mut self.event;
         *c = Cmd::default();
-        for e in event {
-            c.push_arg(e);
-        }
+        c.push_args(event);
         self
     }
 }
@@ -564,9 +546,7 @@ impl ModuleLoadOptions {
     pub fn arg<A: ToArg>(mut self, arg: impl IntoIterator<Item = A>) -> Self {
         let c = &mut self.arg;
         *c = Cmd::default();
-        for e in arg {
-            c.push_arg(e);
-        }
+        c.push_args(arg);
         self
     }
 }
@@ -602,9 +582,7 @@ impl ModuleLoadexOptions {
         let c = &mut self.args;
         *c = Cmd::default();
         c.push_arg("ARGS");
-        for e in args {
-            c.push_arg(e);
-        }
+        c.push_args(args);
         self
     }
 }

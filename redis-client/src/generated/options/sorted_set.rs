@@ -161,9 +161,7 @@ impl ZinterOptions {
         let c = &mut self.weight;
         *c = Cmd::default();
         c.push_arg("WEIGHTS");
-        for e in weight {
-            c.push_arg(e);
-        }
+        c.push_args(weight);
         self
     }
 
@@ -245,9 +243,7 @@ impl ZinterstoreOptions {
         let c = &mut self.weight;
         *c = Cmd::default();
         c.push_arg("WEIGHTS");
-        for e in weight {
-            c.push_arg(e);
-        }
+        c.push_args(weight);
         self
     }
 
@@ -771,9 +767,7 @@ impl ZunionOptions {
         let c = &mut self.weight;
         *c = Cmd::default();
         c.push_arg("WEIGHTS");
-        for e in weight {
-            c.push_arg(e);
-        }
+        c.push_args(weight);
         self
     }
 
@@ -832,9 +826,7 @@ impl ZunionstoreOptions {
         let c = &mut self.weight;
         *c = Cmd::default();
         c.push_arg("WEIGHTS");
-        for e in weight {
-            c.push_arg(e);
-        }
+        c.push_args(weight);
         self
     }
 

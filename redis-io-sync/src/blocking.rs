@@ -311,6 +311,12 @@ impl Connection {
 
     /// Files the core's events: outcomes by id, the rest for `next_event`.
     fn take_events(&mut self) {
+        if let Some(run) = &mut self.run {
+            // The pipeline's own replies, in one go.
+            let taken = run.outcomes.len();
+            let moved = self.core.take_replies(run.first, &mut run.outcomes);
+            self.outcomes.skip_all(run.first.offset(taken), moved);
+        }
         loop {
             while let Some((id, outcome)) = self.core.poll_reply() {
                 self.file_outcome(id, outcome);

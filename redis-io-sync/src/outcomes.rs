@@ -92,6 +92,17 @@ impl Outcomes {
         }
     }
 
+    /// [`skip`](Self::skip) for the `n` requests from `first` on.
+    pub(crate) fn skip_all(&mut self, first: RequestId, n: usize) {
+        if self.slots.is_empty() && first.get() == self.base {
+            self.base += n as u64;
+        } else {
+            for i in 0..n {
+                self.skip(first.offset(i));
+            }
+        }
+    }
+
     /// Forgets `id`: its outcome, arrived or still to come, is dropped. For requests
     /// that were sent but that nobody will wait for.
     pub(crate) fn abandon(&mut self, id: RequestId) {

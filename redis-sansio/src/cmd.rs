@@ -115,9 +115,8 @@ impl Cmd {
     }
 
     /// Appends the command to `out` as a RESP array of bulk strings.
-    #[inline]
+    #[inline(always)]
     pub fn encode(&self, out: &mut BytesMut) {
-        let args = self.args.as_bytes();
         let len = self.len();
         if len < 10 {
             // `*N\r\n`, written as one fixed-size copy.
@@ -125,7 +124,7 @@ impl Cmd {
         } else {
             write_array_header(out, len);
         }
-        out.extend_from_slice(args);
+        out.extend_from_slice(self.args.as_bytes());
     }
 
     /// The arguments, the name first, as byte slices.

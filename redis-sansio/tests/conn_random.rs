@@ -207,7 +207,27 @@ fn run(seed: u64) -> [usize; 4] {
                 _ => {}
             },
         }
-        if rng.below(2) == 0 {
+        let mode = rng.below(3);
+        if mode == 0 {
+            while let Some(event) = conn.poll_event() {
+                checker.take(event, seed);
+            }
+        } else if mode == 1 {
+            // As a pipeline would: the replies from the oldest open request on.
+            if let Some(&first) = checker.open.keys().min() {
+                let mut out = Vec::new();
+                let moved = conn.take_replies(first, &mut out);
+                assert_eq!(moved, out.len(), "seed {seed}");
+                for (i, result) in out.into_iter().enumerate() {
+                    checker.take(
+                        Event::Reply {
+                            id: first.offset(i),
+                            result,
+                        },
+                        seed,
+                    );
+                }
+            }
             while let Some(event) = conn.poll_event() {
                 checker.take(event, seed);
             }

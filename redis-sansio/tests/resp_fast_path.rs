@@ -138,6 +138,8 @@ fn with_limits(input: &[u8], limits: DecodeLimits) -> Outcome {
     let cuts: Vec<usize> = (1..input.len()).collect();
     let bytewise = decode_in_pieces(input, &cuts, &mut Decoder::new().with_limits(limits));
     assert_same(&format!("{input:?}"), &whole, &bytewise);
+    let all = decode_all_in_pieces(input, &[], &mut Decoder::new().with_limits(limits));
+    assert_same(&format!("decode_all {input:?}"), &whole, &all);
     whole
 }
 
@@ -196,6 +198,20 @@ fn limits_apply_at_the_same_edges() {
     let many = frame.repeat(50);
     let outcome = with_limits(&many, frame_limit(11));
     assert_eq!((outcome.frames.len(), outcome.error), (50, None));
+    // A pipeline's replies, one too large among them.
+    let mut replies = b"+OK\r\n:12\r\n$-1\r\n_\r\n".repeat(3);
+    replies.extend_from_slice(b"$12\r\nhello world!\r\n+OK\r\n");
+    let outcome = with_limits(&replies, frame_limit(11));
+    assert_eq!(outcome.frames.len(), 12);
+    assert_eq!(
+        outcome.error,
+        Some(ProtocolError::FrameTooLarge { limit: 11 })
+    );
+    let outcome = with_limits(&replies, bulk_limit(11));
+    assert_eq!(
+        outcome.error,
+        Some(ProtocolError::BulkTooLong { len: 12, limit: 11 })
+    );
 }
 
 #[test]

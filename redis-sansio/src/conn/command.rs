@@ -44,6 +44,10 @@ pub(crate) enum CommandClass {
 /// timeout argument.
 #[inline]
 pub(crate) fn classify(cmd: &Cmd) -> CommandClass {
+    // A name of at most three letters (`GET`, `SET`, `DEL`), seen in its header.
+    if let [b'$', b'0'..=b'3', b'\r', b'\n', ..] = cmd.arg_buf().as_bytes() {
+        return CommandClass::Plain;
+    }
     match cmd.name() {
         // Every name below has 4 to 12 letters: GET, SET, DEL and the like leave here.
         Some(name) if (4..=12).contains(&name.len()) => classify_named(cmd, name),

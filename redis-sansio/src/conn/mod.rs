@@ -139,6 +139,8 @@ pub struct Connection {
     /// Received bytes (the first `rx_filled`), then zeroed spare room for the next read.
     rx: BytesMut,
     rx_filled: usize,
+    /// The frames of one read, kept to reuse the allocation.
+    frames: Vec<Frame>,
     /// Bytes to write to the socket.
     tx: BytesMut,
     /// Requests sent during the handshake, released when it is done.
@@ -167,6 +169,7 @@ impl Connection {
             decoder: Decoder::new(),
             rx: BytesMut::new(),
             rx_filled: 0,
+            frames: Vec::new(),
             tx,
             held: BytesMut::new(),
             pending: PendingQueue::default(),
@@ -263,18 +266,19 @@ impl Connection {
         // Decode from the received bytes alone; the spare room is set aside and put
         // back after, without copying (the two halves stay one allocation).
         let spare = self.rx.split_off(self.rx_filled);
-        loop {
-            match self.decoder.decode(&mut self.rx) {
-                Ok(Some(frame)) => self.handle_frame(frame),
-                Ok(None) => break,
-                Err(error) => {
-                    self.fail(CloseReason::Protocol(error));
-                    break;
-                }
-            }
+        // Every complete frame at once (a pipeline's replies leave the buffer with
+        // one split), then each in turn, until one closes the connection.
+        let mut frames = std::mem::take(&mut self.frames);
+        let decoded = self.decoder.decode_all(&mut self.rx, &mut frames);
+        for frame in frames.drain(..) {
             if self.state == State::Closed {
                 break;
             }
+            self.handle_frame(frame);
+        }
+        self.frames = frames;
+        if let Err(error) = decoded {
+            self.fail(CloseReason::Protocol(error));
         }
         self.rx_filled = self.rx.len();
         self.rx.unsplit(spare);
@@ -450,6 +454,21 @@ impl Connection {
         self.events.pop_reply()
     }
 
+    /// Takes the replies a pipeline waits for, as many as have come, in one go.
+    ///
+    /// While the next event is the reply to `first.offset(out.len())`, its outcome
+    /// is pushed onto `out`; returns how many were. Call it with the pipeline's first
+    /// id (from [`send_all`](Self::send_all)) and the same `out` after each read, and
+    /// `out[i]` is the outcome of `first.offset(i)`. Any other event stops it, for
+    /// [`poll_reply`](Self::poll_reply) or [`poll_event`](Self::poll_event) to take.
+    pub fn take_replies(
+        &mut self,
+        first: RequestId,
+        out: &mut Vec<Result<Frame, RequestError>>,
+    ) -> usize {
+        self.events.take_replies(first, out)
+    }
+
     /// When [`handle_timeout`](Self::handle_timeout) should next be called.
     #[must_use]
     pub fn poll_timeout(&mut self) -> Option<Instant> {
@@ -619,7 +638,7 @@ impl Connection {
     }
 
     /// A reply for the oldest pending request.
-    #[inline]
+    #[inline(always)]
     fn handle_reply(&mut self, frame: Frame) {
         // The common case: the oldest request expects this one reply.
         if let Some(id) = self.pending.pop_plain() {

@@ -68,11 +68,9 @@ impl ArgBuf {
     pub fn push_bulk(&mut self, data: &[u8]) {
         self.count += 1;
         if let Storage::Inline { len, buf } = &mut self.bytes {
-            let start = usize::from(*len);
-            // Anything that fits inline is shorter than 100 bytes: one or two digits.
-            if data.len() < 100 && start + short_bulk_len(data.len()) <= INLINE {
+            if let Some(end) = write_short_bulk(buf, usize::from(*len), data) {
                 // At most `INLINE`, which fits a `u8`.
-                *len = (start + write_short_bulk(&mut buf[start..], data)) as u8;
+                *len = end as u8;
                 return;
             }
         }
@@ -83,21 +81,23 @@ impl ArgBuf {
     #[inline(never)]
     fn push_bulk_spilled(&mut self, data: &[u8]) {
         let vec = self.heap(data.len() + 25);
-        if data.len() <= SHORT_WINDOW - 7 {
-            // Room for a whole window, written with fixed-size stores (no call to
-            // `memcpy`), then cut to what the bulk took.
-            let start = vec.len();
-            vec.extend_from_slice(&[0; SHORT_WINDOW]);
-            let end = start + write_short_bulk(&mut vec[start..], data);
-            vec.truncate(end);
-        } else {
-            let mut digits = itoa::Buffer::new();
-            vec.push(b'$');
-            vec.extend_from_slice(digits.format(data.len()).as_bytes());
-            vec.extend_from_slice(b"\r\n");
-            vec.extend_from_slice(data);
-            vec.extend_from_slice(b"\r\n");
+        let start = vec.len();
+        // A short bulk is written into a window of fixed size with fixed-size stores
+        // (no call to `memcpy`), then the window is cut to what it took.
+        vec.extend_from_slice(&[0; SHORT_WINDOW]);
+        if let Some(window) = vec.last_chunk_mut::<SHORT_WINDOW>() {
+            if let Some(end) = write_short_bulk(window, 0, data) {
+                vec.truncate(start + end);
+                return;
+            }
         }
+        vec.truncate(start);
+        let mut digits = itoa::Buffer::new();
+        vec.push(b'$');
+        vec.extend_from_slice(digits.format(data.len()).as_bytes());
+        vec.extend_from_slice(b"\r\n");
+        vec.extend_from_slice(data);
+        vec.extend_from_slice(b"\r\n");
     }
 
     /// Makes room for at least `additional` more encoded bytes, moving to the heap if
@@ -205,31 +205,32 @@ impl ArgBuf {
 /// digits, CRLF, up to 41 bytes of data, CRLF.
 const SHORT_WINDOW: usize = 48;
 
-/// How many bytes `$n\r\n<n bytes>\r\n` takes, for `n` below 100.
+/// Writes `data` as a bulk string into `buf` from `start`, if it fits there and is
+/// shorter than 100 bytes; returns where it ends.
 #[inline(always)]
-fn short_bulk_len(n: usize) -> usize {
-    n + if n < 10 { 6 } else { 7 }
-}
-
-/// Writes `data` (shorter than 100 bytes) as a bulk string at the start of `out`,
-/// which has room for it; returns how many bytes that took.
-#[inline(always)]
-fn write_short_bulk(out: &mut [u8], data: &[u8]) -> usize {
+fn write_short_bulk<const N: usize>(buf: &mut [u8; N], start: usize, data: &[u8]) -> Option<usize> {
     let n = data.len();
-    out[0] = b'$';
+    if n >= 100 {
+        return None;
+    }
+    let digits = if n < 10 { 1 } else { 2 };
+    let body = start + digits + 3;
+    let end = body + n + 2;
+    if end > N {
+        return None;
+    }
+    buf[start] = b'$';
     // `n < 100`, so both digits fit a `u8`.
-    let body = if n < 10 {
-        out[1] = b'0' + n as u8;
-        4
+    if n < 10 {
+        buf[start + 1] = b'0' + n as u8;
     } else {
-        out[1] = b'0' + (n / 10) as u8;
-        out[2] = b'0' + (n % 10) as u8;
-        5
-    };
-    out[body - 2..body].copy_from_slice(b"\r\n");
-    copy_short(&mut out[body..body + n], data);
-    out[body + n..body + n + 2].copy_from_slice(b"\r\n");
-    body + n + 2
+        buf[start + 1] = b'0' + (n / 10) as u8;
+        buf[start + 2] = b'0' + (n % 10) as u8;
+    }
+    buf[body - 2..body].copy_from_slice(b"\r\n");
+    copy_short(&mut buf[body..body + n], data);
+    buf[end - 2..end].copy_from_slice(b"\r\n");
+    Some(end)
 }
 
 /// Copies `src` to `dst`, of the same length: a short argument as two overlapping

@@ -45,6 +45,30 @@ pub fn decode_in_pieces(input: &[u8], cuts: &[usize], decoder: &mut Decoder) -> 
     }
 }
 
+/// [`decode_in_pieces`] with `Decoder::decode_all` after each piece.
+pub fn decode_all_in_pieces(input: &[u8], cuts: &[usize], decoder: &mut Decoder) -> Outcome {
+    let mut buf = BytesMut::new();
+    let mut frames = Vec::new();
+    let mut start = 0;
+    for &end in cuts.iter().chain(std::iter::once(&input.len())) {
+        let end = end.clamp(start, input.len());
+        buf.extend_from_slice(&input[start..end]);
+        start = end;
+        if let Err(error) = decoder.decode_all(&mut buf, &mut frames) {
+            return Outcome {
+                frames,
+                error: Some(error),
+                leftover: buf.len(),
+            };
+        }
+    }
+    Outcome {
+        frames,
+        error: None,
+        leftover: buf.len(),
+    }
+}
+
 pub fn decode_whole(input: &[u8]) -> Outcome {
     decode_in_pieces(input, &[], &mut Decoder::new())
 }
@@ -84,11 +108,19 @@ pub fn assert_same(label: &str, expected: &Outcome, actual: &Outcome) {
 pub fn assert_split_invariant(input: &[u8]) -> Outcome {
     let whole = decode_whole(input);
     assert_same("byte by byte", &whole, &decode_bytewise(input));
+    let all = decode_all_in_pieces(input, &[], &mut Decoder::new());
+    assert_same("decode_all", &whole, &all);
+    assert_eq!(whole.leftover, all.leftover, "decode_all: leftovers differ");
     for at in 0..=input.len() {
         assert_same(
             &format!("split at {at}"),
             &whole,
             &decode_split_at(input, at),
+        );
+        assert_same(
+            &format!("decode_all split at {at}"),
+            &whole,
+            &decode_all_in_pieces(input, &[at], &mut Decoder::new()),
         );
     }
     whole

@@ -1,30 +1,78 @@
-//! The fast path for aggregates of short scalars (`MGET`'s reply, `LRANGE`'s,
-//! `HGETALL`'s): every element already in the buffer taken with one split.
+//! Runs of short scalars, taken with one split of the buffer: a pipeline's replies
+//! ([`Decoder::decode_all`]) and the elements of an aggregate (`MGET`'s reply,
+//! `LRANGE`'s, `HGETALL`'s).
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 
 use super::{Decoder, Open, Remaining};
+use crate::ProtocolError;
 use crate::resp::builder::{Builder, NullKind};
 use crate::resp::number;
 
-/// Where one element of a run lies in the bytes the run took.
+/// One value of a run: where it lies in the bytes the run took, or what it is.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Span {
     /// A bulk string's payload: `start..end`.
     Bulk(usize, usize),
     /// `$-1` or `_`.
     Null(NullKind),
+    /// `+OK`.
+    Ok,
+    /// `:n`.
+    Integer(i64),
 }
 
 impl<B: Builder> Decoder<B> {
-    /// Takes the run of complete bulk strings and nulls at the front of `buf` that
-    /// belong to the innermost open (counted) aggregate, and adds them to it, closing
-    /// it if they were its last elements. Returns the finished top-level value if
-    /// that completed one.
+    /// Decodes every complete value at the front of `buf`, appending them to `out`
+    /// in order: exactly what calling [`decode`](Self::decode) until it returns
+    /// `Ok(None)` or an error would give, values and error alike (values decoded
+    /// before an error are in `out`).
     ///
-    /// The run's bytes leave the buffer with one split, and each payload is a slice
-    /// of them, where element by element each would take a split of its own. Only
-    /// elements the general path accepts exactly so are taken (within the limits,
+    /// Use it where many replies arrive at once, as a pipeline's do: a run of
+    /// complete bulk strings, nulls, integers and `+OK`s leaves the buffer with one
+    /// split, each payload a slice of it, where one `decode` per value takes a split
+    /// each.
+    pub fn decode_all(
+        &mut self,
+        buf: &mut BytesMut,
+        out: &mut Vec<B::Value>,
+    ) -> Result<(), ProtocolError> {
+        loop {
+            if self.error.is_none() && self.is_idle() && self.take_top_run(buf, out) {
+                continue;
+            }
+            match self.decode(buf)? {
+                Some(value) => out.push(value),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// The run of complete top-level values at the front of `buf`, onto `out`.
+    /// False when there is none.
+    fn take_top_run(&mut self, buf: &mut BytesMut, out: &mut Vec<B::Value>) -> bool {
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
+        let end = self.scan_run(buf, usize::MAX, true, &mut spans);
+        let found = !spans.is_empty();
+        if found {
+            let taken = buf.split_to(end).freeze();
+            self.line_scanned = 0;
+            out.reserve(spans.len());
+            for span in &spans {
+                out.push(build(&mut self.builder, &taken, *span));
+            }
+        }
+        self.spans = spans;
+        found
+    }
+
+    /// Takes the run of complete scalars at the front of `buf` that belong to the
+    /// innermost open (counted) aggregate, and adds them to it, closing it if they
+    /// were its last elements. Returns the finished top-level value if that
+    /// completed one; `None` when there was no run.
+    ///
+    /// Only values the general path accepts exactly so are taken (within the limits,
     /// CRLF where it belongs), so the result is the same at every split of the input;
     /// anything else ends the run and is left to the general path, errors included.
     pub(super) fn take_run(&mut self, buf: &mut BytesMut) -> Option<Option<B::Value>> {
@@ -35,9 +83,10 @@ impl<B: Builder> Decoder<B> {
         else {
             return None;
         };
+        let most = usize::try_from(*left).unwrap_or(usize::MAX);
         let mut spans = std::mem::take(&mut self.spans);
         spans.clear();
-        let end = self.scan_run(buf, *left, &mut spans);
+        let end = self.scan_run(buf, most, false, &mut spans);
         let result = if spans.is_empty() {
             None
         } else {
@@ -47,43 +96,52 @@ impl<B: Builder> Decoder<B> {
         result
     }
 
-    /// Finds the run: fills `spans` with at most `most` elements and returns where the
-    /// last one ends.
-    fn scan_run(&self, buf: &[u8], most: u64, spans: &mut Vec<Span>) -> usize {
+    /// Finds a run: fills `spans` with at most `most` values and returns where the
+    /// last one ends. Each top-level value is a frame of its own, within the frame
+    /// size limit alone; elements of an aggregate all count toward its frame.
+    fn scan_run(&self, buf: &[u8], most: usize, top_level: bool, spans: &mut Vec<Span>) -> usize {
         let limits = &self.limits;
         let budget = limits.max_frame_size.saturating_sub(self.frame_bytes);
-        let most = usize::try_from(most).unwrap_or(usize::MAX);
         let mut pos = 0;
         while spans.len() < most {
             let rest = &buf[pos..];
-            let (span, next) = match rest {
-                [b'$', b'-', b'1', b'\r', b'\n', ..] => (Span::Null(NullKind::Bulk), pos + 5),
-                [b'_', b'\r', b'\n', ..] => (Span::Null(NullKind::Null), pos + 3),
+            let (span, len) = match rest {
+                [b'$', b'-', b'1', b'\r', b'\n', ..] => (Span::Null(NullKind::Bulk), 5),
+                [b'_', b'\r', b'\n', ..] => (Span::Null(NullKind::Null), 3),
+                [b'+', b'O', b'K', b'\r', b'\n', ..] => (Span::Ok, 5),
                 [b'$', ..] => {
                     let Some((len, header)) = number::short_count(rest, 1) else {
                         break;
                     };
-                    let start = pos + header;
-                    let end = start + len;
-                    if len > limits.max_bulk_len || buf.get(end..end + 2) != Some(b"\r\n") {
+                    let end = header + len;
+                    if len > limits.max_bulk_len || rest.get(end..end + 2) != Some(b"\r\n") {
                         break;
                     }
-                    (Span::Bulk(start, end), end + 2)
+                    (Span::Bulk(pos + header, pos + end), end + 2)
                 }
+                [b':', ..] => match number::integer_line(rest, 1) {
+                    Ok(Some((value, end))) => (Span::Integer(value), end),
+                    _ => break,
+                },
                 _ => break,
             };
-            if next > budget {
+            let fits = if top_level {
+                len <= limits.max_frame_size
+            } else {
+                pos + len <= budget
+            };
+            if !fits {
                 break;
             }
             spans.push(span);
-            pos = next;
+            pos += len;
         }
         pos
     }
 
-    /// Adds the run's values to the innermost aggregate, `taken` holding the bytes
+    /// Adds a run's values to the innermost aggregate, `taken` holding the bytes
     /// `spans` point into.
-    fn place_run(&mut self, taken: bytes::Bytes, spans: &[Span]) -> Option<B::Value> {
+    fn place_run(&mut self, taken: Bytes, spans: &[Span]) -> Option<B::Value> {
         self.frame_bytes += taken.len();
         self.line_scanned = 0;
         let (last, rest) = spans.split_last()?;
@@ -108,9 +166,11 @@ impl<B: Builder> Decoder<B> {
 
 /// The value a span stands for.
 #[inline]
-fn build<B: Builder>(builder: &mut B, taken: &bytes::Bytes, span: Span) -> B::Value {
+fn build<B: Builder>(builder: &mut B, taken: &Bytes, span: Span) -> B::Value {
     match span {
         Span::Bulk(start, end) => builder.bulk_string(taken.slice(start..end)),
         Span::Null(kind) => builder.null(kind),
+        Span::Ok => builder.simple_string(Bytes::from_static(b"OK")),
+        Span::Integer(value) => builder.integer(value),
     }
 }

@@ -31,12 +31,8 @@ use crate::{Error, Outcome, Runtime};
 /// For many tasks sharing one socket, use [`Client`](crate::Client).
 pub struct Connection<R: Runtime> {
     io: Io<R>,
-    /// The id of the first request of the call in progress (or the last one).
-    first: u64,
-    /// That call's outcomes, by `id - first`.
-    outcomes: Vec<Option<Outcome>>,
-    /// How many of `outcomes` have not arrived.
-    waiting: usize,
+    /// The outcomes of the call in progress (or the last one).
+    call: CallOutcomes,
     /// Messages, pushes and MONITOR lines, for [`Connection::next_event`].
     events: VecDeque<Event>,
     closed: Option<CloseReason>,
@@ -68,9 +64,7 @@ impl<R: Runtime> Connection<R> {
         let stream = transport::connect::<R>(&config).await?;
         let mut conn = Connection {
             io: Io::new(stream, conn::Connection::new(config, Instant::now())),
-            first: 0,
-            outcomes: Vec::new(),
-            waiting: 0,
+            call: CallOutcomes::default(),
             events: VecDeque::new(),
             closed: None,
         };
@@ -163,14 +157,11 @@ impl<R: Runtime> Connection<R> {
     ) -> Result<(), Error> {
         self.check_open()?;
         let first = if n == 0 {
-            0
+            None
         } else {
-            send(&mut self.io.core, Instant::now())?.get()
+            Some(send(&mut self.io.core, Instant::now())?)
         };
-        self.first = first;
-        self.outcomes.clear();
-        self.outcomes.resize_with(n, || None);
-        self.waiting = n;
+        self.call.start(first, n);
         Ok(())
     }
 
@@ -185,13 +176,14 @@ impl<R: Runtime> Connection<R> {
 
     /// Drives until every expected outcome is in, and takes them.
     fn poll_outcomes(&mut self, cx: &mut Context<'_>) -> Poll<Result<Vec<Outcome>, Error>> {
-        if let Err(error) = ready!(self.poll_drive(cx, None, &|conn: &Self| conn.waiting == 0)) {
+        let done = |conn: &Self| conn.call.is_complete();
+        if let Err(error) = ready!(self.poll_drive(cx, None, &done)) {
             return Poll::Ready(Err(error));
         }
-        if self.waiting > 0 {
+        if !self.call.is_complete() {
             return Poll::Ready(Err(self.closed_error()));
         }
-        Poll::Ready(Ok(self.outcomes.drain(..).flatten().collect()))
+        Poll::Ready(Ok(self.call.take()))
     }
 
     /// The driving loop: take events, stop when `done`, closed or past `deadline`;
@@ -225,30 +217,95 @@ impl<R: Runtime> Connection<R> {
     /// Files the core's events: outcomes of the call in progress by id (others are
     /// from abandoned calls and dropped), the rest for `next_event`.
     fn take_events(&mut self) {
+        self.call.take_in_order(&mut self.io.core);
         loop {
             while let Some((id, outcome)) = self.io.core.poll_reply() {
-                self.file_outcome(id, outcome);
+                self.call.file(id, outcome);
             }
             match self.io.core.poll_event() {
                 None => return,
-                Some(Event::Reply { id, result }) => self.file_outcome(id, result),
+                Some(Event::Reply { id, result }) => self.call.file(id, result),
                 Some(Event::Closed(reason)) => self.closed = Some(reason),
                 Some(Event::Connected { .. }) => {}
                 Some(other) => self.events.push_back(other),
             }
         }
     }
+}
 
-    /// Files an outcome of the call in progress in its slot; drops any other.
-    #[inline]
-    fn file_outcome(&mut self, id: RequestId, outcome: Outcome) {
-        let slot = id
-            .get()
-            .checked_sub(self.first)
-            .and_then(|index| self.outcomes.get_mut(index as usize));
-        if let Some(slot @ None) = slot {
-            *slot = Some(outcome);
-            self.waiting -= 1;
+/// The outcomes one call waits for: `len` requests with consecutive ids from
+/// `first`. They normally arrive in order and go straight into `in_order`; one that
+/// overtakes another (a timeout) waits in `ahead` until those before it are in.
+#[derive(Debug, Default)]
+struct CallOutcomes {
+    first: Option<RequestId>,
+    len: usize,
+    /// The outcomes of `first.offset(0..in_order.len())`.
+    in_order: Vec<Outcome>,
+    /// Outcomes that arrived before an earlier one, by index; empty, or `len` long.
+    ahead: Vec<Option<Outcome>>,
+}
+
+impl CallOutcomes {
+    /// Starts waiting for `len` outcomes from `first` on (none when `first` is None);
+    /// those of any earlier call are dropped from now on.
+    fn start(&mut self, first: Option<RequestId>, len: usize) {
+        self.first = first;
+        self.len = if first.is_some() { len } else { 0 };
+        self.in_order.clear();
+        // The vector the call returns; sized now, it may also serve the core to
+        // gather the replies in (see `Connection::take_replies`).
+        self.in_order.reserve(self.len);
+        self.ahead.clear();
+    }
+
+    fn is_complete(&self) -> bool {
+        self.in_order.len() == self.len
+    }
+
+    /// Takes the outcomes, once complete.
+    fn take(&mut self) -> Vec<Outcome> {
+        std::mem::take(&mut self.in_order)
+    }
+
+    /// Takes the replies that come next in order straight from the core, all at once.
+    fn take_in_order(&mut self, core: &mut conn::Connection) {
+        if let Some(first) = self.first {
+            if self.in_order.len() < self.len && core.take_replies(first, &mut self.in_order) > 0 {
+                self.absorb();
+            }
+        }
+    }
+
+    /// Files one outcome; one of another call is dropped.
+    fn file(&mut self, id: RequestId, outcome: Outcome) {
+        let Some(index) = self
+            .first
+            .and_then(|first| id.get().checked_sub(first.get()))
+            .and_then(|index| usize::try_from(index).ok())
+            .filter(|&index| index < self.len)
+        else {
+            return;
+        };
+        if index == self.in_order.len() {
+            self.in_order.push(outcome);
+            self.absorb();
+        } else if index > self.in_order.len() {
+            if self.ahead.is_empty() {
+                self.ahead.resize_with(self.len, || None);
+            }
+            self.ahead[index].get_or_insert(outcome);
+        }
+    }
+
+    /// Moves outcomes that arrived ahead into `in_order` once their turn has come.
+    fn absorb(&mut self) {
+        while let Some(outcome) = self
+            .ahead
+            .get_mut(self.in_order.len())
+            .and_then(Option::take)
+        {
+            self.in_order.push(outcome);
         }
     }
 }

@@ -379,3 +379,39 @@ impl<R: Runtime> Future for ExclusivePipeline<'_, R> {
         self.get_mut().0.poll_outcomes(cx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use redis_sansio::RequestError;
+    use redis_sansio::config::ConnectionConfig;
+
+    use super::*;
+
+    fn int(n: i64) -> Outcome {
+        Ok(Frame::Integer(n))
+    }
+
+    #[test]
+    fn outcomes_arriving_out_of_order_wait_their_turn() {
+        // Only the ids matter: those of a core that was never connected.
+        let core = conn::Connection::new(ConnectionConfig::default(), Instant::now());
+        let first = core.next_id().offset(5);
+        let mut call = CallOutcomes::default();
+        call.start(Some(first), 3);
+        call.file(first.offset(2), Err(RequestError::Timeout));
+        call.file(first.offset(3), int(99)); // another call's
+        assert!(!call.is_complete());
+        call.file(first, int(0));
+        call.file(first.offset(2), int(2)); // already filed
+        assert!(!call.is_complete());
+        call.file(first.offset(1), int(1));
+        assert!(call.is_complete());
+        assert_eq!(call.take(), [int(0), int(1), Err(RequestError::Timeout)]);
+        // The next call drops what is left of this one.
+        call.start(Some(first.offset(3)), 1);
+        call.file(first, int(0));
+        assert!(!call.is_complete());
+        call.file(first.offset(3), int(3));
+        assert_eq!(call.take(), [int(3)]);
+    }
+}

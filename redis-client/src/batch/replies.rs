@@ -108,16 +108,22 @@ impl Replies {
     /// end, is an error.
     pub fn take<R: FromReply>(&mut self, slot: Slot<R>) -> Result<R, Error> {
         let index = slot.index;
-        if index >= self.outcomes.len() || self.is_taken(index) {
+        if index >= self.outcomes.len() {
             return Err(no_reply(std::any::type_name::<R>(), index));
         }
         if self.taken.is_empty() {
             self.taken = vec![0; self.outcomes.len().div_ceil(64)];
         }
-        self.taken[index / 64] |= 1 << (index % 64);
+        let (word, bit) = (&mut self.taken[index / 64], 1 << (index % 64));
+        if *word & bit != 0 {
+            return Err(no_reply(std::any::type_name::<R>(), index));
+        }
+        *word |= bit;
         // A placeholder that owns nothing; it is never read.
-        let outcome = std::mem::replace(&mut self.outcomes[index], Ok(Frame::Null));
-        outcome.map_err(Error::Request).and_then(R::from_reply)
+        match std::mem::replace(&mut self.outcomes[index], Ok(Frame::Null)) {
+            Ok(frame) => R::from_reply(frame),
+            Err(error) => Err(Error::Request(error)),
+        }
     }
 
     /// How many commands the batch had.
@@ -132,16 +138,19 @@ impl Replies {
 
     /// The outcomes not yet taken, in order, as the adapters give them.
     pub fn into_outcomes(self) -> impl Iterator<Item = Outcome> {
-        let Replies { outcomes, taken } = self;
-        outcomes
-            .into_iter()
-            .enumerate()
-            .filter(move |(index, _)| {
-                taken
-                    .get(index / 64)
-                    .is_none_or(|word| word & (1 << (index % 64)) == 0)
-            })
-            .map(|(_, outcome)| outcome)
+        let Replies {
+            mut outcomes,
+            taken,
+        } = self;
+        if !taken.is_empty() {
+            let mut index = 0;
+            outcomes.retain(|_| {
+                let kept = taken[index / 64] & (1 << (index % 64)) == 0;
+                index += 1;
+                kept
+            });
+        }
+        outcomes.into_iter()
     }
 }
 
@@ -172,5 +181,30 @@ fn element_outcome(item: Frame) -> Outcome {
             Err(RequestError::Server(ServerError::new(message)))
         }
         item => Ok(item),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(n: i64) -> Outcome {
+        Ok(Frame::Integer(n))
+    }
+
+    #[test]
+    fn each_reply_is_taken_once_and_the_rest_stay_in_order() {
+        let outcomes: Vec<Outcome> = (0..130).map(int).collect();
+        let mut replies = Replies::from_outcomes(outcomes);
+        assert_eq!(replies.take(Slot::<i64>::new(64)).unwrap(), 64);
+        assert!(replies.take(Slot::<i64>::new(64)).is_err(), "taken twice");
+        assert!(replies.take(Slot::<i64>::new(130)).is_err(), "past the end");
+        assert_eq!(replies.take(Slot::<i64>::new(0)).unwrap(), 0);
+        assert_eq!(replies.take(Slot::<i64>::new(129)).unwrap(), 129);
+        let rest: Vec<Outcome> = replies.into_outcomes().collect();
+        let expected: Vec<Outcome> = (1..129).filter(|&n| n != 64).map(int).collect();
+        assert_eq!(rest, expected);
+        let untouched = Replies::from_outcomes(vec![int(1), int(2)]);
+        assert_eq!(untouched.into_outcomes().count(), 2);
     }
 }

@@ -10,7 +10,7 @@ use crate::Error;
 
 /// `None` for every null form (RESP3 `_`, RESP2 `$-1` and `*-1`), else `Some`.
 impl<T: FromReply> FromReply for Option<T> {
-    #[inline]
+    #[inline(always)]
     fn from_reply(frame: Frame) -> Result<Self, Error> {
         // The common frames are told apart at once; errors and attributes (rare)
         // go through `value`.

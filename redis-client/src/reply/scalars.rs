@@ -86,7 +86,7 @@ impl FromReply for bool {
 
 /// The bytes of a string reply, without copying them.
 impl FromReply for Bytes {
-    #[inline]
+    #[inline(always)]
     fn from_reply(frame: Frame) -> Result<Self, Error> {
         // The bytes `Frame::as_bytes` gives, moved out rather than cloned; errors
         // and attributes (rare) go through `value` first.
@@ -96,10 +96,21 @@ impl FromReply for Bytes {
             | Frame::BigNumber(bytes)
             | Frame::Verbatim { text: bytes, .. } => Ok(bytes),
             Frame::SimpleError(_) | Frame::BulkError(_) | Frame::Attributed { .. } => {
-                value(frame).and_then(Bytes::from_reply)
+                bytes_of(value(frame)?)
             }
             frame => Err(mismatch("bytes", &frame)),
         }
+    }
+}
+
+/// The bytes of a string-like frame that is no error and has no attributes.
+fn bytes_of(frame: Frame) -> Result<Bytes, Error> {
+    match frame {
+        Frame::SimpleString(bytes)
+        | Frame::BulkString(bytes)
+        | Frame::BigNumber(bytes)
+        | Frame::Verbatim { text: bytes, .. } => Ok(bytes),
+        frame => Err(mismatch("bytes", &frame)),
     }
 }
 

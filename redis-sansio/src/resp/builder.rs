@@ -179,7 +179,7 @@ impl Builder for FrameBuilder {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn element(&mut self, partial: &mut PartialFrame, value: Frame) {
         match partial {
             PartialFrame::Sequence(_, items) => items.push(value),

@@ -165,15 +165,21 @@ pub(crate) fn length_line(
 /// handles: every line this accepts, [`length_line`] reads as the same count.
 #[inline(always)]
 pub(crate) fn short_count(buf: &[u8], pos: usize) -> Option<(usize, usize)> {
-    // One or two digits, the commonest lengths by far, read as a pattern.
-    match buf.get(pos..pos + 4) {
-        Some(&[d @ b'0'..=b'9', b'\r', b'\n', _]) => Some((usize::from(d - b'0'), pos + 3)),
-        Some(&[d1 @ b'1'..=b'9', d2 @ b'0'..=b'9', b'\r', b'\n']) => Some((
-            usize::from(d1 - b'0') * 10 + usize::from(d2 - b'0'),
-            pos + 4,
-        )),
-        _ => long_count(buf, pos),
+    // One or two digits, the commonest lengths by far, read from one 4-byte word:
+    // `d\r\n?` or `dd\r\n`.
+    const CRLF: u32 = u16::from_le_bytes(*b"\r\n") as u32;
+    if let Some(&word) = buf.get(pos..).and_then(|rest| rest.first_chunk::<4>()) {
+        let word = u32::from_le_bytes(word);
+        let d1 = (word as u8).wrapping_sub(b'0');
+        let d2 = ((word >> 8) as u8).wrapping_sub(b'0');
+        if (word >> 8) & 0xffff == CRLF && d1 <= 9 {
+            return Some((usize::from(d1), pos + 3));
+        }
+        if word >> 16 == CRLF && (1..=9).contains(&d1) && d2 <= 9 {
+            return Some((usize::from(d1) * 10 + usize::from(d2), pos + 4));
+        }
     }
+    long_count(buf, pos)
 }
 
 /// [`short_count`] for every other line: more digits, or fewer than four bytes.

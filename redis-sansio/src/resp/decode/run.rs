@@ -7,7 +7,7 @@ use bytes::{Bytes, BytesMut};
 use super::{Decoder, Open, Remaining};
 use crate::ProtocolError;
 use crate::resp::builder::{Builder, NullKind};
-use crate::resp::number;
+use crate::resp::number::{self, short_count};
 
 /// One value of a run: where it lies in the bytes the run took, or what it is.
 #[derive(Debug, Clone, Copy)]
@@ -101,36 +101,37 @@ impl<B: Builder> Decoder<B> {
     /// size limit alone; elements of an aggregate all count toward its frame.
     fn scan_run(&self, buf: &[u8], most: usize, top_level: bool, spans: &mut Vec<Span>) -> usize {
         let limits = &self.limits;
-        let budget = limits.max_frame_size.saturating_sub(self.frame_bytes);
+        // What one value may take, and all of them together.
+        let (each, all) = if top_level {
+            (limits.max_frame_size, usize::MAX)
+        } else {
+            let budget = limits.max_frame_size.saturating_sub(self.frame_bytes);
+            (budget, budget)
+        };
         let mut pos = 0;
         while spans.len() < most {
             let rest = &buf[pos..];
-            let (span, len) = match rest {
-                [b'$', b'-', b'1', b'\r', b'\n', ..] => (Span::Null(NullKind::Bulk), 5),
-                [b'_', b'\r', b'\n', ..] => (Span::Null(NullKind::Null), 3),
-                [b'+', b'O', b'K', b'\r', b'\n', ..] => (Span::Ok, 5),
-                [b'$', ..] => {
-                    let Some((len, header)) = number::short_count(rest, 1) else {
-                        break;
-                    };
-                    let end = header + len;
-                    if len > limits.max_bulk_len || rest.get(end..end + 2) != Some(b"\r\n") {
-                        break;
+            let (span, len) = match rest.first() {
+                Some(b'$') => match short_count(rest, 1) {
+                    Some((len, header)) => {
+                        let end = header + len;
+                        if len > limits.max_bulk_len || rest.get(end..end + 2) != Some(b"\r\n") {
+                            break;
+                        }
+                        (Span::Bulk(pos + header, pos + end), end + 2)
                     }
-                    (Span::Bulk(pos + header, pos + end), end + 2)
-                }
-                [b':', ..] => match number::integer_line(rest, 1) {
+                    None if rest.starts_with(b"$-1\r\n") => (Span::Null(NullKind::Bulk), 5),
+                    None => break,
+                },
+                Some(b'_') if rest.starts_with(b"_\r\n") => (Span::Null(NullKind::Null), 3),
+                Some(b'+') if rest.starts_with(b"+OK\r\n") => (Span::Ok, 5),
+                Some(b':') => match number::integer_line(rest, 1) {
                     Ok(Some((value, end))) => (Span::Integer(value), end),
                     _ => break,
                 },
                 _ => break,
             };
-            let fits = if top_level {
-                len <= limits.max_frame_size
-            } else {
-                pos + len <= budget
-            };
-            if !fits {
+            if len > each || pos + len > all {
                 break;
             }
             spans.push(span);

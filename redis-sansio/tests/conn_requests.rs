@@ -473,3 +473,30 @@ fn send_all_stops_at_the_first_refusal_keeping_what_came_before() {
     assert!(matches!(refused, Err(SendError::Subscribed { .. })));
     assert_eq!(s.conn.in_flight(), 2);
 }
+
+#[test]
+fn the_read_room_grows_while_reads_fill_it() {
+    let mut s = Script::ready();
+    let cmds: Vec<_> = (0..20_000).map(|_| cmd(&["INCR", "n"])).collect();
+    let first = s.conn.send_all(&cmds, s.now).unwrap();
+    let replies = ":1\r\n".repeat(cmds.len()); // 80 KB
+    let mut input = replies.as_bytes();
+    let mut offered = Vec::new();
+    while !input.is_empty() {
+        let room = s.conn.read_buf();
+        offered.push(room.len());
+        let n = room.len().min(input.len());
+        room[..n].copy_from_slice(&input[..n]);
+        input = &input[n..];
+        s.conn.handle_read(n, s.now);
+    }
+    assert!(offered[0] <= 16 * 1024, "{offered:?}");
+    assert!(offered.iter().any(|&room| room >= 64 * 1024), "{offered:?}");
+    let mut outcomes = Vec::new();
+    assert_eq!(s.conn.take_replies(first, &mut outcomes), cmds.len());
+    assert!(
+        outcomes
+            .iter()
+            .all(|outcome| *outcome == Ok(Frame::Integer(1)))
+    );
+}

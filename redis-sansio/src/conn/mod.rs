@@ -35,9 +35,12 @@ pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// when the configuration sets no response timeout.
 pub const DEFAULT_BLOCKING_MARGIN: Duration = Duration::from_secs(2);
 
-/// How much spare room [`Connection::read_buf`] makes when it grows the buffer; it
-/// grows once less than a quarter of this is left.
+/// How much spare room [`Connection::read_buf`] makes when it grows the buffer, at
+/// first; it grows once less than a quarter of this is left.
 const READ_CHUNK: usize = 16 * 1024;
+/// The most that grows to while reads keep filling all the room they are offered
+/// (large replies, long pipelines), so that one read takes what is waiting.
+const BUSY_READ_CHUNK: usize = 256 * 1024;
 /// The most spare room it offers, when a large reply is arriving.
 const MAX_READ_CHUNK: usize = 1024 * 1024;
 
@@ -139,6 +142,8 @@ pub struct Connection {
     /// Received bytes (the first `rx_filled`), then zeroed spare room for the next read.
     rx: BytesMut,
     rx_filled: usize,
+    /// How much room `read_buf` makes when it grows the buffer.
+    read_chunk: usize,
     /// The frames of one read, kept to reuse the allocation.
     frames: Vec<Frame>,
     /// Bytes to write to the socket.
@@ -169,6 +174,7 @@ impl Connection {
             decoder: Decoder::new(),
             rx: BytesMut::new(),
             rx_filled: 0,
+            read_chunk: READ_CHUNK,
             frames: Vec::new(),
             tx,
             held: BytesMut::new(),
@@ -246,7 +252,7 @@ impl Connection {
     /// [`handle_read`](Self::handle_read) with how many bytes were read. The room is
     /// zeroed once and reused, so reading into it costs no extra copy.
     pub fn read_buf(&mut self) -> &mut [u8] {
-        let chunk = self.rx_filled.clamp(READ_CHUNK, MAX_READ_CHUNK);
+        let chunk = self.rx_filled.max(self.read_chunk).min(MAX_READ_CHUNK);
         if self.rx.len() - self.rx_filled < chunk / 4 {
             self.rx.resize(self.rx_filled + chunk, 0);
         }
@@ -262,7 +268,12 @@ impl Connection {
         if self.state == State::Closed {
             return;
         }
-        self.rx_filled += n.min(self.rx.len() - self.rx_filled);
+        let room = self.rx.len() - self.rx_filled;
+        if n >= room && room > 0 {
+            // The read took all the room there was: more is likely waiting.
+            self.read_chunk = (self.read_chunk * 2).min(BUSY_READ_CHUNK);
+        }
+        self.rx_filled += n.min(room);
         // Decode from the received bytes alone; the spare room is set aside and put
         // back after, without copying (the two halves stay one allocation).
         let spare = self.rx.split_off(self.rx_filled);

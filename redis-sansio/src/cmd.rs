@@ -63,7 +63,8 @@ impl Cmd {
     /// Adds every argument of `args`, in order: `MGET`'s keys, `DEL`'s. The same as
     /// [`push_arg`](Self::push_arg) for each, but when the iterator knows how many
     /// follow the first, the buffer is sized once for that many of the first one's
-    /// size instead of growing step by step.
+    /// size (and a quarter more, as later keys tend to be longer: `key:9` then
+    /// `key:10`) instead of growing step by step.
     pub fn push_args<A: ToArg>(&mut self, args: impl IntoIterator<Item = A>) {
         /// The most a guess reserves: a wrong guess wastes at most this.
         const MOST_GUESSED: usize = 1 << 20;
@@ -75,9 +76,9 @@ impl Cmd {
         self.push_arg(first);
         let (more, _) = args.size_hint();
         if more > 0 {
-            let each = self.args.byte_len() - before;
+            let guess = (self.args.byte_len() - before).saturating_mul(more);
             self.args
-                .reserve(each.saturating_mul(more).min(MOST_GUESSED));
+                .reserve(guess.saturating_add(guess / 4).min(MOST_GUESSED));
         }
         for arg in args {
             self.push_arg(arg);

@@ -1,11 +1,14 @@
-//! Sending many commands at once: [`Connection::send_all`].
+//! Pipelines: sending many commands at once ([`Connection::send_all`]) and taking
+//! their replies many at once ([`Connection::take_replies`]) or without building
+//! events ([`Connection::poll_reply`]).
 
 use std::time::Instant;
 
 use super::command::{self, CommandClass};
 use super::pending::{Expect, RequestId};
 use super::{Connection, State};
-use crate::{Cmd, SendError};
+use crate::resp::Frame;
+use crate::{Cmd, RequestError, SendError};
 
 impl Connection {
     /// Queues `cmds`, in order, exactly as one [`send`](Self::send) per command
@@ -54,6 +57,50 @@ impl Connection {
             }
         }
         Ok(first)
+    }
+
+    /// The next event if it is a reply, as the request's id and outcome: what
+    /// [`poll_event`](Self::poll_event) would return as [`Event::Reply`](super::Event::Reply), without
+    /// building the event. `None` when no event is waiting or the next one is not a
+    /// reply; [`poll_event`](Self::poll_event) then takes it.
+    ///
+    /// For adapters that take many replies at a time (pipelines), drain with this
+    /// first, then with `poll_event`:
+    ///
+    /// ```
+    /// # use std::time::Instant;
+    /// # use redis_sansio::config::ConnectionConfig;
+    /// # use redis_sansio::conn::Connection;
+    /// # let mut conn = Connection::new(ConnectionConfig::default(), Instant::now());
+    /// loop {
+    ///     while let Some((id, outcome)) = conn.poll_reply() {
+    ///         // File the outcome of request `id`.
+    ///     }
+    ///     match conn.poll_event() {
+    ///         Some(event) => { /* any event, replies included */ }
+    ///         None => break,
+    ///     }
+    /// }
+    /// ```
+    #[must_use]
+    #[inline]
+    pub fn poll_reply(&mut self) -> Option<(RequestId, Result<Frame, RequestError>)> {
+        self.events.pop_reply()
+    }
+
+    /// Takes the replies a pipeline waits for, as many as have come, in one go.
+    ///
+    /// While the next event is the reply to `first.offset(out.len())`, its outcome
+    /// is pushed onto `out`; returns how many were. Call it with the pipeline's first
+    /// id (from [`send_all`](Self::send_all)) and the same `out` after each read, and
+    /// `out[i]` is the outcome of `first.offset(i)`. Any other event stops it, for
+    /// [`poll_reply`](Self::poll_reply) or [`poll_event`](Self::poll_event) to take.
+    pub fn take_replies(
+        &mut self,
+        first: RequestId,
+        out: &mut Vec<Result<Frame, RequestError>>,
+    ) -> usize {
+        self.events.take_replies(first, out)
     }
 
     /// True when [`send`](Self::send) accepts an ordinary command as it is.

@@ -61,17 +61,21 @@ pub enum State {
 /// quinn-proto's `Connection`:
 ///
 /// - **Getters** (`&self`): [`state`](Self::state), [`protocol`](Self::protocol),
-///   [`in_flight`](Self::in_flight), [`wants_read`](Self::wants_read),
-///   [`wants_write`](Self::wants_write), [`subscriptions`](Self::subscriptions).
+///   [`in_flight`](Self::in_flight), [`next_id`](Self::next_id),
+///   [`wants_read`](Self::wants_read), [`wants_write`](Self::wants_write),
+///   [`subscriptions`](Self::subscriptions).
 /// - **Inputs**: [`handle_read`](Self::handle_read) after reading into
 ///   [`read_buf`](Self::read_buf) (the socket reads straight into the connection's
 ///   buffer), [`handle_input`](Self::handle_input) to copy bytes in instead,
 ///   [`handle_eof`](Self::handle_eof), [`handle_timeout`](Self::handle_timeout).
-/// - **Application calls**: [`send`](Self::send), [`send_transaction`](Self::send_transaction),
-///   [`close`](Self::close). Several sends before a drain form a pipeline.
+/// - **Application calls**: [`send`](Self::send), [`send_all`](Self::send_all) (a
+///   pipeline at once), [`send_transaction`](Self::send_transaction),
+///   [`close`](Self::close). Several sends before a drain form a pipeline too.
 /// - **Drains**: [`transmit`](Self::transmit) with [`advance_transmit`](Self::advance_transmit)
 ///   (short writes resume where they stopped), [`poll_event`](Self::poll_event),
-///   [`poll_timeout`](Self::poll_timeout).
+///   [`poll_timeout`](Self::poll_timeout). For pipelines, [`take_replies`](Self::take_replies)
+///   takes many replies at once and [`poll_reply`](Self::poll_reply) one without
+///   building an [`Event`]; `poll_event` then takes whatever else is waiting.
 ///
 /// After any input or application call, drain: write out `transmit()`, take events
 /// until `None`, and re-arm the timer from `poll_timeout()`. That loop is the whole
@@ -434,50 +438,6 @@ impl Connection {
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop()
-    }
-
-    /// The next event if it is a reply, as the request's id and outcome: what
-    /// [`poll_event`](Self::poll_event) would return as [`Event::Reply`], without
-    /// building the event. `None` when no event is waiting or the next one is not a
-    /// reply; [`poll_event`](Self::poll_event) then takes it.
-    ///
-    /// For adapters that take many replies at a time (pipelines), drain with this
-    /// first, then with `poll_event`:
-    ///
-    /// ```
-    /// # use std::time::Instant;
-    /// # use redis_sansio::config::ConnectionConfig;
-    /// # use redis_sansio::conn::Connection;
-    /// # let mut conn = Connection::new(ConnectionConfig::default(), Instant::now());
-    /// loop {
-    ///     while let Some((id, outcome)) = conn.poll_reply() {
-    ///         // File the outcome of request `id`.
-    ///     }
-    ///     match conn.poll_event() {
-    ///         Some(event) => { /* any event, replies included */ }
-    ///         None => break,
-    ///     }
-    /// }
-    /// ```
-    #[must_use]
-    #[inline]
-    pub fn poll_reply(&mut self) -> Option<(RequestId, Result<Frame, RequestError>)> {
-        self.events.pop_reply()
-    }
-
-    /// Takes the replies a pipeline waits for, as many as have come, in one go.
-    ///
-    /// While the next event is the reply to `first.offset(out.len())`, its outcome
-    /// is pushed onto `out`; returns how many were. Call it with the pipeline's first
-    /// id (from [`send_all`](Self::send_all)) and the same `out` after each read, and
-    /// `out[i]` is the outcome of `first.offset(i)`. Any other event stops it, for
-    /// [`poll_reply`](Self::poll_reply) or [`poll_event`](Self::poll_event) to take.
-    pub fn take_replies(
-        &mut self,
-        first: RequestId,
-        out: &mut Vec<Result<Frame, RequestError>>,
-    ) -> usize {
-        self.events.take_replies(first, out)
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) should next be called.

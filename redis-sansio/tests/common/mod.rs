@@ -17,36 +17,26 @@ pub struct Outcome {
 /// Feeds `input` to a fresh decoder in the pieces given by `cuts` (ascending offsets),
 /// decoding everything available after each piece.
 pub fn decode_in_pieces(input: &[u8], cuts: &[usize], decoder: &mut Decoder) -> Outcome {
-    let mut buf = BytesMut::new();
-    let mut frames = Vec::new();
-    let mut start = 0;
-    for &end in cuts.iter().chain(std::iter::once(&input.len())) {
-        let end = end.clamp(start, input.len());
-        buf.extend_from_slice(&input[start..end]);
-        start = end;
-        loop {
-            match decoder.decode(&mut buf) {
-                Ok(Some(frame)) => frames.push(frame),
-                Ok(None) => break,
-                Err(error) => {
-                    return Outcome {
-                        frames,
-                        error: Some(error),
-                        leftover: buf.len(),
-                    };
-                }
-            }
+    feed_in_pieces(input, cuts, |buf, frames| {
+        while let Some(frame) = decoder.decode(buf)? {
+            frames.push(frame);
         }
-    }
-    Outcome {
-        frames,
-        error: None,
-        leftover: buf.len(),
-    }
+        Ok(())
+    })
 }
 
 /// [`decode_in_pieces`] with `Decoder::decode_all` after each piece.
 pub fn decode_all_in_pieces(input: &[u8], cuts: &[usize], decoder: &mut Decoder) -> Outcome {
+    feed_in_pieces(input, cuts, |buf, frames| decoder.decode_all(buf, frames))
+}
+
+/// Appends `input` to a buffer piece by piece (cut at `cuts`), calling `decode` after
+/// each piece to move what it can from the buffer to the frames; stops at its error.
+fn feed_in_pieces(
+    input: &[u8],
+    cuts: &[usize],
+    mut decode: impl FnMut(&mut BytesMut, &mut Vec<Frame>) -> Result<(), ProtocolError>,
+) -> Outcome {
     let mut buf = BytesMut::new();
     let mut frames = Vec::new();
     let mut start = 0;
@@ -54,7 +44,7 @@ pub fn decode_all_in_pieces(input: &[u8], cuts: &[usize], decoder: &mut Decoder)
         let end = end.clamp(start, input.len());
         buf.extend_from_slice(&input[start..end]);
         start = end;
-        if let Err(error) = decoder.decode_all(&mut buf, &mut frames) {
+        if let Err(error) = decode(&mut buf, &mut frames) {
             return Outcome {
                 frames,
                 error: Some(error),

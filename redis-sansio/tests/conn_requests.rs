@@ -158,10 +158,7 @@ fn execabort_and_watch_conflicts_are_reported_as_such() {
 
 #[test]
 fn timed_out_requests_drop_their_late_replies() {
-    let mut s = Script::new(config().with_response_timeout(Duration::from_secs(1)));
-    s.sent();
-    s.reply(HELLO_REPLY);
-    s.events();
+    let mut s = Script::ready_with(config().with_response_timeout(Duration::from_secs(1)));
     let slow = s.send(&["DEBUG", "SLEEP", "5"]);
     s.advance(Duration::from_millis(500));
     let next = s.send(&["GET", "k"]);
@@ -183,10 +180,7 @@ fn timed_out_requests_drop_their_late_replies() {
 
 #[test]
 fn blocking_commands_get_deadlines_from_their_own_timeout() {
-    let mut s = Script::new(config().with_response_timeout(Duration::from_millis(100)));
-    s.sent();
-    s.reply(HELLO_REPLY);
-    s.events();
+    let mut s = Script::ready_with(config().with_response_timeout(Duration::from_millis(100)));
     let forever = s.send(&["BLPOP", "q", "0"]);
     assert_eq!(
         s.conn.poll_timeout(),
@@ -194,10 +188,7 @@ fn blocking_commands_get_deadlines_from_their_own_timeout() {
         "timeout 0 blocks without a deadline"
     );
     let _ = forever;
-    let mut s = Script::new(config().with_response_timeout(Duration::from_millis(100)));
-    s.sent();
-    s.reply(HELLO_REPLY);
-    s.events();
+    let mut s = Script::ready_with(config().with_response_timeout(Duration::from_millis(100)));
     let pop = s.send(&["BLPOP", "q", "2"]);
     assert_eq!(
         s.conn.poll_timeout(),
@@ -276,6 +267,30 @@ fn local_close_fails_pending_requests() {
         Err(RequestError::Closed(CloseReason::Local))
     );
     assert_eq!(s.next_event(), Some(Event::Closed(CloseReason::Local)));
+}
+
+#[test]
+fn local_close_fails_the_rest_in_order_but_not_a_timed_out_request_again() {
+    let mut s = Script::ready_with(config().with_response_timeout(Duration::from_secs(1)));
+    let slow = s.send(&["DEBUG", "SLEEP", "5"]);
+    s.advance(Duration::from_millis(500));
+    let tx = s
+        .conn
+        .send_transaction(&[cmd(&["INCR", "n"])], s.now)
+        .expect("send refused");
+    let plain = s.send(&["GET", "k"]);
+    s.advance(Duration::from_millis(500));
+    assert_eq!(s.reply_to(slow), Err(RequestError::Timeout));
+    s.conn.close(s.now);
+    let closed = Err(RequestError::Closed(CloseReason::Local));
+    assert_eq!(s.reply_to(tx), closed);
+    assert_eq!(s.reply_to(plain), closed);
+    assert_eq!(s.next_event(), Some(Event::Closed(CloseReason::Local)));
+    assert_eq!(
+        s.next_event(),
+        None,
+        "the timed-out request has had its outcome"
+    );
 }
 
 #[test]

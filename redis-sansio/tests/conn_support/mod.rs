@@ -51,7 +51,13 @@ impl Script {
 
     /// A RESP3 connection whose handshake (a bare `HELLO 3`) is done.
     pub fn ready() -> Self {
-        let mut script = Script::new(config());
+        Script::ready_with(config())
+    }
+
+    /// A RESP3 connection with `config` (which must not ask for more than a bare
+    /// `HELLO 3`: no credentials, client name or database) whose handshake is done.
+    pub fn ready_with(config: ConnectionConfig) -> Self {
+        let mut script = Script::new(config);
         script.expect_sent(&[&["HELLO", "3"]]);
         script.reply(HELLO_REPLY);
         assert!(matches!(script.next_event(), Some(Event::Connected { .. })));

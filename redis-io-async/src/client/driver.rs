@@ -1,0 +1,422 @@
+//! The task that owns the multiplexed connection's socket: it sends the queued calls
+//! and files each reply's outcome in its call's slot.
+
+use std::collections::VecDeque;
+use std::mem;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+
+use redis_sansio::conn::{self, Event, RequestId};
+use redis_sansio::{CloseReason, Cmd, RequestError, SendError};
+
+use super::slots::Target;
+use super::{Inner, Kind, Queue, Queued, Shared};
+use crate::transport::Io;
+use crate::{Error, Outcome, Runtime};
+
+/// Requests on the wire, in send order, with their targets.
+///
+/// Replies come back in send order, so the one asked for is nearly always the front,
+/// and ids go up by one per request, so otherwise its position is its id minus the
+/// front's. Only a request that times out leaves early; it leaves a hole, popped once
+/// it reaches the front. The front is never a hole.
+#[derive(Debug, Default)]
+pub(super) struct Waiting(VecDeque<(RequestId, Option<Target>)>);
+
+impl Waiting {
+    pub(super) fn push(&mut self, id: RequestId, target: Target) {
+        self.0.push_back((id, Some(target)));
+    }
+
+    pub(super) fn remove(&mut self, id: RequestId) -> Option<Target> {
+        let (front, _) = self.0.front()?;
+        let target = if *front == id {
+            self.0.pop_front()?.1
+        } else {
+            let offset = usize::try_from(id.get().wrapping_sub(front.get())).unwrap_or(usize::MAX);
+            let position = match self.0.get(offset) {
+                Some((at, _)) if *at == id => offset,
+                _ => self.0.iter().position(|(at, _)| *at == id)?,
+            };
+            self.0[position].1.take()
+        };
+        while let Some((_, None)) = self.0.front() {
+            self.0.pop_front();
+        }
+        target
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(super) fn drain(&mut self) -> impl Iterator<Item = Target> + '_ {
+        self.0.drain(..).filter_map(|(_, target)| target)
+    }
+}
+
+/// The task that owns the socket: sends queued calls, routes outcomes by request id.
+pub(super) struct Driver<R: Runtime> {
+    pub(super) io: Io<R>,
+    pub(super) shared: Arc<Shared>,
+    pub(super) waiting: Waiting,
+    /// The queue taken from [`Inner`] (swapped, so both keep their capacity).
+    pub(super) batch: Queue,
+    /// Callers to wake once the lock is released.
+    pub(super) wake: Vec<Waker>,
+}
+
+impl<R: Runtime> Future for Driver<R> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        loop {
+            // One lock hold: hand over the outcomes, take the queue.
+            let mut stale = None;
+            let (closed, stop, close) = {
+                let mut guard = this.shared.lock();
+                let inner = &mut *guard;
+                match &inner.waker {
+                    Some(waker) if waker.will_wake(cx.waker()) => {}
+                    _ => stale = inner.waker.replace(cx.waker().clone()),
+                }
+                let closed = deliver(&mut this.io.core, inner, &mut this.waiting, &mut this.wake);
+                if closed.is_none() {
+                    mem::swap(&mut inner.queue, &mut this.batch);
+                    // Calls dropped before they were sent are not sent at all. Their
+                    // slots are freed now; the entries stay, marked, and are passed
+                    // over (removing them would shift the commands).
+                    for queued in &mut this.batch.calls {
+                        let slot = &mut inner.slots.entries[queued.slot];
+                        if slot.caller_gone {
+                            slot.pending = 0;
+                            inner.slots.release(queued.slot);
+                            queued.skip = true;
+                        }
+                    }
+                }
+                (closed, inner.handles == 0, inner.close_requested)
+            };
+            drop(stale);
+            this.wake_callers();
+            if let Some(reason) = closed {
+                this.finish(reason);
+                return Poll::Ready(());
+            }
+            if !this.batch.calls.is_empty() {
+                this.submit();
+            }
+            if close || (stop && this.waiting.is_empty()) {
+                this.io.core.close(Instant::now());
+                let reason = this.deliver().unwrap_or(CloseReason::Local);
+                this.finish(reason);
+                return Poll::Ready(());
+            }
+            match this.io.poll_io(cx, None) {
+                Poll::Ready(Ok(_)) => {}
+                // The socket broke: pending requests fail as on EOF.
+                Poll::Ready(Err(_)) => this.io.core.handle_eof(Instant::now()),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+/// Routes the core's events to the slots, collecting wakers; returns the close
+/// reason once it has closed. Called with the lock held.
+pub(super) fn deliver(
+    core: &mut conn::Connection,
+    inner: &mut Inner,
+    waiting: &mut Waiting,
+    wake: &mut Vec<Waker>,
+) -> Option<CloseReason> {
+    loop {
+        // Replies first, without building events; then whatever comes next.
+        while let Some((id, outcome)) = core.poll_reply() {
+            file_outcome(inner, waiting, wake, id, outcome);
+        }
+        match core.poll_event()? {
+            Event::Reply { id, result } => file_outcome(inner, waiting, wake, id, result),
+            Event::Closed(reason) => return Some(reason),
+            _ => {}
+        }
+    }
+}
+
+/// Gives a request's outcome to its call, if the call is still there.
+#[inline]
+pub(super) fn file_outcome(
+    inner: &mut Inner,
+    waiting: &mut Waiting,
+    wake: &mut Vec<Waker>,
+    id: RequestId,
+    outcome: Outcome,
+) {
+    if let Err(RequestError::Closed(reason)) = &outcome {
+        // Recorded before the caller is woken (after the lock is released), so that
+        // it sees `is_closed()` already set.
+        inner.closed.get_or_insert_with(|| reason.clone());
+    }
+    if let Some(target) = waiting.remove(id) {
+        inner.slots.complete(target, outcome, wake);
+    }
+}
+
+/// Sends `cmds`, the commands of `calls` (requests and pipelines, none skipped), back
+/// to back with `send_all`. When one is refused, its call fails and the rest of that
+/// call is not sent; the calls after it are.
+pub(super) fn send_run(
+    core: &mut conn::Connection,
+    waiting: &mut Waiting,
+    calls: &[Queued],
+    cmds: &[Cmd],
+    now: Instant,
+    refused: &mut Vec<(usize, usize, SendError)>,
+) {
+    // The call the next command belongs to, and the command's index in it.
+    let (mut call, mut index) = (0, 0);
+    let mut at = 0;
+    while at < cmds.len() {
+        let first = core.next_id();
+        let result = core.send_all(&cmds[at..], now);
+        // Accepted before a refusal: ids run from `first` to the next one.
+        let sent = usize::try_from(core.next_id().get() - first.get()).unwrap_or(usize::MAX);
+        for n in 0..sent {
+            while index == calls[call].len {
+                (call, index) = (call + 1, 0);
+            }
+            let slot = calls[call].slot;
+            waiting.push(first.offset(n), Target { slot, index });
+            index += 1;
+        }
+        let Err(error) = result else {
+            return;
+        };
+        while index == calls[call].len {
+            (call, index) = (call + 1, 0);
+        }
+        let unsent = calls[call].len - index;
+        refused.push((calls[call].slot, unsent, error));
+        at += sent + unsent;
+        (call, index) = (call + 1, 0);
+    }
+}
+
+impl<R: Runtime> Driver<R> {
+    /// Hands the calls taken from the queue to the core, in order: each run of
+    /// consecutive requests and pipelines in one `send_all`, each transaction on its
+    /// own. A refused command fails its call (the rest of a pipeline is not sent).
+    pub(super) fn submit(&mut self) {
+        let now = Instant::now();
+        let core = &mut self.io.core;
+        let Queue { calls, cmds } = &mut self.batch;
+        let mut refused = Vec::new();
+        let (mut call, mut at) = (0, 0);
+        while let Some(queued) = calls.get(call) {
+            let len = queued.len;
+            if queued.skip {
+                (call, at) = (call + 1, at + len);
+            } else if queued.kind == Kind::Transaction {
+                let slot = queued.slot;
+                match core.send_transaction(&cmds[at..at + len], now) {
+                    Ok(id) => self.waiting.push(id, Target { slot, index: 0 }),
+                    Err(error) => refused.push((slot, 1, error)),
+                }
+                (call, at) = (call + 1, at + len);
+            } else {
+                let (first_call, first_cmd) = (call, at);
+                while calls
+                    .get(call)
+                    .is_some_and(|queued| !queued.skip && queued.kind == Kind::Commands)
+                {
+                    (call, at) = (call + 1, at + calls[call].len);
+                }
+                send_run(
+                    core,
+                    &mut self.waiting,
+                    &calls[first_call..call],
+                    &cmds[first_cmd..at],
+                    now,
+                    &mut refused,
+                );
+            }
+        }
+        calls.clear();
+        cmds.clear();
+        if !refused.is_empty() {
+            self.refuse(refused);
+        }
+    }
+
+    /// Fails the calls the core refused.
+    pub(super) fn refuse(&mut self, refused: Vec<(usize, usize, SendError)>) {
+        {
+            let mut guard = self.shared.lock();
+            for (slot, unsent, error) in refused {
+                guard
+                    .slots
+                    .fail(slot, unsent, Error::Send(error), &mut self.wake);
+            }
+        }
+        self.wake_callers();
+    }
+
+    /// Routes the core's events under the lock, then wakes their callers.
+    pub(super) fn deliver(&mut self) -> Option<CloseReason> {
+        let closed = {
+            let mut guard = self.shared.lock();
+            deliver(
+                &mut self.io.core,
+                &mut guard,
+                &mut self.waiting,
+                &mut self.wake,
+            )
+        };
+        self.wake_callers();
+        closed
+    }
+
+    pub(super) fn wake_callers(&mut self) {
+        for waker in self.wake.drain(..) {
+            waker.wake();
+        }
+    }
+
+    /// The connection is closed: fail whatever is left and refuse later calls.
+    pub(super) fn finish(&mut self, reason: CloseReason) {
+        let stale = {
+            let mut guard = self.shared.lock();
+            let Inner {
+                queue,
+                slots,
+                waker,
+                closed,
+                ..
+            } = &mut *guard;
+            closed.get_or_insert(reason.clone());
+            for queued in queue.calls.drain(..).chain(self.batch.calls.drain(..)) {
+                if !queued.skip {
+                    let unsent = slots.entries[queued.slot].pending;
+                    let error = Error::Closed(reason.clone());
+                    slots.fail(queued.slot, unsent, error, &mut self.wake);
+                }
+            }
+            queue.cmds.clear();
+            self.batch.cmds.clear();
+            for Target { slot, .. } in self.waiting.drain() {
+                slots.fail(slot, 1, Error::Closed(reason.clone()), &mut self.wake);
+            }
+            waker.take()
+        };
+        drop(stale);
+        self.wake_callers();
+    }
+}
+
+impl<R: Runtime> Drop for Driver<R> {
+    /// Also when the runtime drops the task unfinished (it shut down): no caller is
+    /// left waiting forever.
+    fn drop(&mut self) {
+        self.io.core.close(Instant::now());
+        let reason = self.deliver().unwrap_or(CloseReason::Local);
+        self.finish(reason);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use redis_sansio::config::ConnectionConfig;
+
+    use super::*;
+
+    fn id(n: u64) -> RequestId {
+        // Ids are only made by the core: send `n + 1` requests to get the `n`th.
+        let mut core = conn::Connection::new(ConnectionConfig::default(), Instant::now());
+        let mut last = None;
+        for _ in 0..=n {
+            last = Some(core.send(&Cmd::new("PING"), Instant::now()).unwrap());
+        }
+        last.unwrap()
+    }
+
+    fn target(slot: usize) -> Target {
+        Target { slot, index: 0 }
+    }
+
+    #[test]
+    fn waiting_finds_requests_in_and_out_of_order() {
+        let ids: Vec<RequestId> = (0..5).map(id).collect();
+        let mut waiting = Waiting::default();
+        for (slot, id) in ids.iter().enumerate() {
+            waiting.push(*id, target(slot));
+        }
+        // In order: the front.
+        assert_eq!(waiting.remove(ids[0]).map(|t| t.slot), Some(0));
+        // Out of order (a timeout): a hole, found by position.
+        assert_eq!(waiting.remove(ids[3]).map(|t| t.slot), Some(3));
+        assert_eq!(waiting.remove(ids[3]).map(|t| t.slot), None);
+        assert_eq!(waiting.0.len(), 4);
+        assert_eq!(waiting.remove(ids[1]).map(|t| t.slot), Some(1));
+        assert_eq!(waiting.remove(ids[2]).map(|t| t.slot), Some(2));
+        // The hole at the front is popped: only 4 is left.
+        assert_eq!(waiting.0.len(), 1);
+        assert_eq!(waiting.remove(ids[0]).map(|t| t.slot), None);
+        assert_eq!(waiting.remove(ids[4]).map(|t| t.slot), Some(4));
+        assert!(waiting.is_empty());
+        assert_eq!(waiting.remove(ids[4]).map(|t| t.slot), None);
+    }
+
+    #[test]
+    fn a_refused_command_fails_its_call_alone() {
+        let now = Instant::now();
+        let mut core = conn::Connection::new(ConnectionConfig::default(), now);
+        core.set_shared(true);
+        let get = |key: &str| Cmd::new("GET").arg(key);
+        let select = || Cmd::new("SELECT").arg(1);
+        // A request, a pipeline refused in its middle, a request, a refused request,
+        // a request: one run.
+        let cmds = [
+            get("a"),
+            get("b"),
+            select(),
+            get("c"),
+            get("d"),
+            select(),
+            get("e"),
+        ];
+        let calls: Vec<Queued> = [(10, 1), (11, 3), (12, 1), (13, 1), (14, 1)]
+            .into_iter()
+            .map(|(slot, len)| Queued {
+                slot,
+                kind: Kind::Commands,
+                len,
+                skip: false,
+            })
+            .collect();
+        let mut waiting = Waiting::default();
+        let mut refused = Vec::new();
+        let first = core.next_id();
+        send_run(&mut core, &mut waiting, &calls, &cmds, now, &mut refused);
+        let targets: Vec<(u64, usize, usize)> = waiting
+            .0
+            .iter()
+            .map(|(id, target)| {
+                let target = target.unwrap();
+                (id.get() - first.get(), target.slot, target.index)
+            })
+            .collect();
+        assert_eq!(targets, [(0, 10, 0), (1, 11, 0), (2, 12, 0), (3, 14, 0)]);
+        let refused: Vec<(usize, usize)> = refused
+            .into_iter()
+            .map(|(slot, unsent, error)| {
+                assert!(matches!(error, SendError::Shared { .. }), "{error:?}");
+                (slot, unsent)
+            })
+            .collect();
+        // The pipeline's SELECT and the GET after it; the request's SELECT.
+        assert_eq!(refused, [(11, 2), (13, 1)]);
+    }
+}

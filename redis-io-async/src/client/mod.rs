@@ -1,0 +1,380 @@
+//! A multiplexed client: many tasks share one connection through a driver task.
+//!
+//! Everything the callers and the driver share sits behind one mutex ([`Inner`]): the
+//! queue of calls for the driver and a slab of [`Slot`](slots::Slot)s, one per call in progress,
+//! reused from call to call. A request costs no allocation (its command is cloned
+//! into the queue, where the commands of all queued calls sit back to back) and a
+//! short lock hold to queue it, then one per poll of its future (typically two). The
+//! driver takes the lock once per wake to hand over every outcome that came in and to
+//! take the whole queue, sends each run of consecutive requests and pipelines to the
+//! core in one `send_all`, and wakes callers once the lock is released. Requests on
+//! the wire are found by id in a [`Waiting`] ring the driver owns, in send order,
+//! without hashing.
+
+mod driver;
+mod slots;
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+
+use redis_sansio::config::ConnectionConfig;
+use redis_sansio::resp::Frame;
+use redis_sansio::{CloseReason, Cmd};
+
+use crate::{Connection, Error, Outcome, Runtime};
+
+use driver::{Driver, Waiting};
+use slots::{Filled, Slots, Waiter};
+
+/// A cloneable client that many tasks share: one connection, driven by a task spawned
+/// on the runtime.
+///
+/// Each call queues its commands for the driver and returns a named future
+/// ([`Request`] or [`Pipeline`]) that is `Send` and `'static`. The commands are queued
+/// when the method is called, not when the future is first polled, so calls made one
+/// after another from one task reach the server in that order. Whatever is queued
+/// when the driver wakes goes out in one write: concurrent callers are pipelined
+/// automatically.
+///
+/// - **Exactly one outcome per call**, matched by request id, never by position: a
+///   reply cannot reach the wrong caller.
+/// - **Cancellation-safe**: dropping a future abandons only its own outcome. If its
+///   commands were sent, the driver still reads their replies and discards them; if
+///   not yet, they are not sent at all.
+/// - **Failure**: when the connection dies, every pending caller gets the close
+///   reason ([`Error::Request`] with `RequestError::Closed` for sent requests,
+///   [`Error::Closed`] for the rest), and so does every later call. A socket error
+///   counts as the server closing ([`CloseReason::Eof`]). There is no reconnect yet.
+/// - **Deadlines**: the configured response timeout and blocking-command timeouts
+///   are the core's; the driver arms one timer for the earliest of them.
+/// - **Shutdown**: the driver closes the connection once every `Client` handle is
+///   dropped and the last outstanding request has its outcome, or at once on
+///   [`close`](Self::close).
+///
+/// The connection is shared, so the core refuses, with [`SendError::Shared`]
+/// (`Error::Send`), what one caller cannot keep to itself: `SELECT`, `AUTH`,
+/// `WATCH`/`MULTI`/`EXEC` sent one by one (use [`transaction`](Self::transaction),
+/// which stays contiguous), pub/sub and `MONITOR`. For those, open a
+/// [`dedicated`](Self::dedicated) connection. Pushes that arrive anyway (client-side
+/// caching invalidations, say) have no receiver and are dropped. A blocking command
+/// (`BLPOP`, ...) holds up every caller behind it, as on any multiplexed connection.
+///
+/// [`SendError::Shared`]: redis_sansio::SendError::Shared
+pub struct Client<R: Runtime> {
+    shared: Arc<Shared>,
+    _runtime: PhantomData<fn() -> R>,
+}
+
+impl<R: Runtime> Client<R> {
+    /// Connects to the server a URL names, completes the handshake and spawns the
+    /// driver.
+    pub async fn open(url: &str) -> Result<Self, Error> {
+        Self::connect(url.parse()?).await
+    }
+
+    /// Connects as `config` says, completes the handshake and spawns the driver. Fails
+    /// as [`Connection::connect`] does.
+    pub async fn connect(config: ConnectionConfig) -> Result<Self, Error> {
+        let conn = Connection::<R>::connect(config).await?;
+        Ok(Self::from_connection(conn))
+    }
+
+    /// Hands an open connection to a new driver task. Its undelivered messages are
+    /// dropped.
+    pub fn from_connection(conn: Connection<R>) -> Self {
+        let shared = Arc::new(Shared {
+            config: conn.core().config().clone(),
+            inner: Mutex::new(Inner {
+                queue: Queue::default(),
+                slots: Slots::default(),
+                waker: None,
+                closed: None,
+                handles: 1,
+                close_requested: false,
+            }),
+        });
+        let mut io = conn.into_io();
+        io.core.set_shared(true);
+        R::spawn(Driver::<R> {
+            io,
+            shared: shared.clone(),
+            waiting: Waiting::default(),
+            batch: Queue::default(),
+            wake: Vec::new(),
+        });
+        Client {
+            shared,
+            _runtime: PhantomData,
+        }
+    }
+
+    /// Sends `cmd` and resolves to its reply. A server error is
+    /// `Err(Error::Request(..))` and leaves the connection usable.
+    pub fn request(&self, cmd: &Cmd) -> Request {
+        Request(self.enqueue(Call::One(cmd)))
+    }
+
+    /// Sends the commands back to back and resolves to each one's outcome, in order.
+    /// One command's server error does not affect the others; a refused command
+    /// ([`Error::Send`]) fails the whole call.
+    pub fn pipeline(&self, cmds: &[Cmd]) -> Pipeline {
+        Pipeline(self.enqueue(Call::Pipeline(cmds.to_vec())))
+    }
+
+    /// Runs `cmds` in `MULTI`/`EXEC` and resolves to `EXEC`'s array of replies. The
+    /// transaction goes out contiguously, so other callers' commands cannot land
+    /// inside it.
+    pub fn transaction(&self, cmds: &[Cmd]) -> Request {
+        Request(self.enqueue(Call::Transaction(cmds.to_vec())))
+    }
+
+    /// Opens a new exclusive [`Connection`] with this client's settings, for what a
+    /// shared connection cannot do: `WATCH`-based transactions, blocking commands
+    /// that would hold up every caller, pub/sub.
+    pub async fn dedicated(&self) -> Result<Connection<R>, Error> {
+        Connection::connect(self.shared.config.clone()).await
+    }
+
+    /// The settings the connection was opened with.
+    pub fn config(&self) -> &ConnectionConfig {
+        &self.shared.config
+    }
+
+    /// Closes the connection: outstanding requests fail with [`CloseReason::Local`],
+    /// and so do later ones.
+    pub fn close(&self) {
+        let waker = {
+            let mut inner = self.shared.lock();
+            inner.close_requested = true;
+            inner.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Why the connection closed, once it has.
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        self.shared.lock().closed.clone()
+    }
+
+    /// True once the connection has closed; every call then fails with
+    /// [`Error::Closed`].
+    pub fn is_closed(&self) -> bool {
+        self.shared.lock().closed.is_some()
+    }
+
+    /// Takes a slot for the call and queues its commands for the driver, waking it
+    /// if it is idle. A call made after the close fails at once; a pipeline with no
+    /// commands completes at once.
+    fn enqueue(&self, call: Call<'_>) -> Waiter {
+        let (one, kind, count, mut owned, many) = match call {
+            Call::One(cmd) => (Some(cmd), Kind::Commands, 1, Vec::new(), None),
+            Call::Transaction(cmds) => (None, Kind::Transaction, 1, cmds, None),
+            Call::Pipeline(cmds) => {
+                let mut outcomes = Vec::new();
+                outcomes.resize_with(cmds.len(), || None);
+                (None, Kind::Commands, cmds.len(), cmds, Some(outcomes))
+            }
+        };
+        let shared = self.shared.clone();
+        let (slot, driver) = {
+            let mut guard = shared.lock();
+            let inner = &mut *guard;
+            let slot = inner.slots.insert();
+            if let Some(outcomes) = many {
+                inner.slots.entries[slot].filled = Filled::Many(outcomes);
+            }
+            let driver = match &inner.closed {
+                _ if count == 0 => None,
+                Some(reason) => {
+                    inner.slots.entries[slot].filled =
+                        Filled::Failed(Error::Closed(reason.clone()));
+                    None
+                }
+                None => {
+                    inner.slots.entries[slot].pending = count;
+                    let len = match one {
+                        Some(cmd) => {
+                            inner.queue.cmds.push(cmd.clone());
+                            1
+                        }
+                        None => {
+                            let len = owned.len();
+                            inner.queue.cmds.append(&mut owned);
+                            len
+                        }
+                    };
+                    inner.queue.calls.push(Queued {
+                        slot,
+                        kind,
+                        len,
+                        skip: false,
+                    });
+                    // Taken by the first call since the driver last looked: later ones
+                    // find it gone and do not wake it again.
+                    inner.waker.take()
+                }
+            };
+            (slot, driver)
+        };
+        // Its buffer (or its commands, if the call was not queued) is freed outside
+        // the lock.
+        drop(owned);
+        if let Some(waker) = driver {
+            waker.wake();
+        }
+        Waiter {
+            shared: Some(shared),
+            slot,
+        }
+    }
+}
+
+impl<R: Runtime> Clone for Client<R> {
+    fn clone(&self) -> Self {
+        self.shared.lock().handles += 1;
+        Client {
+            shared: self.shared.clone(),
+            _runtime: PhantomData,
+        }
+    }
+}
+
+impl<R: Runtime> Drop for Client<R> {
+    fn drop(&mut self) {
+        let waker = {
+            let mut inner = self.shared.lock();
+            inner.handles -= 1;
+            if inner.handles == 0 {
+                inner.waker.take()
+            } else {
+                None
+            }
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl<R: Runtime> fmt::Debug for Client<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = self.shared.lock();
+        f.debug_struct("Client")
+            .field("queued", &inner.queue.calls.len())
+            .field("closed", &inner.closed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The future of [`Client::request`] and [`Client::transaction`]: the reply.
+///
+/// Dropping it abandons the reply, which the driver then discards.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless polled; the request is sent regardless"]
+pub struct Request(Waiter);
+
+impl Future for Request {
+    type Output = Result<Frame, Error>;
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0.poll_filled(cx).map(|filled| match filled {
+            Filled::One(outcome) => outcome.map_err(Error::Request),
+            Filled::Failed(error) => Err(error),
+            Filled::Empty | Filled::Many(_) => Err(Error::Closed(CloseReason::Local)),
+        })
+    }
+}
+
+/// The future of [`Client::pipeline`]: every command's outcome, in order.
+///
+/// Dropping it abandons the outcomes, which the driver then discards.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless polled; the commands are sent regardless"]
+pub struct Pipeline(Waiter);
+
+impl Future for Pipeline {
+    type Output = Result<Vec<Outcome>, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0.poll_filled(cx).map(|filled| match filled {
+            Filled::Many(outcomes) => Ok(outcomes.into_iter().flatten().collect()),
+            Filled::One(outcome) => Ok(vec![outcome]),
+            Filled::Failed(error) => Err(error),
+            Filled::Empty => Ok(Vec::new()),
+        })
+    }
+}
+
+/// What the client handles and the driver share.
+#[derive(Debug)]
+struct Shared {
+    inner: Mutex<Inner>,
+    /// The settings the connection was opened with, for [`Client::dedicated`].
+    config: ConnectionConfig,
+}
+
+impl Shared {
+    #[inline]
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    /// Calls waiting for the driver to send them.
+    queue: Queue,
+    /// Every call in progress.
+    slots: Slots,
+    /// Wakes the driver; taken by the call that wakes it.
+    waker: Option<Waker>,
+    /// Set by the driver when the connection has closed; no call is queued after.
+    closed: Option<CloseReason>,
+    /// Live `Client` handles.
+    handles: usize,
+    close_requested: bool,
+}
+
+/// What a call hands to [`Client::enqueue`].
+enum Call<'a> {
+    /// A request: one command, cloned into the queue.
+    One(&'a Cmd),
+    /// Commands sent one by one; one outcome each.
+    Pipeline(Vec<Cmd>),
+    /// `MULTI`, the commands, `EXEC`; one outcome.
+    Transaction(Vec<Cmd>),
+}
+
+/// Calls waiting for the driver to send them, in call order.
+#[derive(Debug, Default)]
+struct Queue {
+    calls: Vec<Queued>,
+    /// The calls' commands, back to back in call order, so that the commands of
+    /// consecutive requests and pipelines go to the core in one `send_all`.
+    cmds: Vec<Cmd>,
+}
+
+#[derive(Debug)]
+struct Queued {
+    slot: usize,
+    kind: Kind,
+    /// How many of [`Queue::cmds`] are this call's.
+    len: usize,
+    /// The caller left before the driver took the call: it is not sent.
+    skip: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Commands sent one by one (a request, a pipeline); one outcome each.
+    Commands,
+    /// `MULTI`, the commands, `EXEC`; one outcome.
+    Transaction,
+}

@@ -120,6 +120,22 @@ impl<R: Runtime> Io<R> {
         }
     }
 
+    /// Writes as much of `transmit()` as the socket takes now. When it takes no more,
+    /// `cx` is woken once it may be writable again.
+    pub(crate) fn write_out(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        while self.core.wants_write() {
+            match self.stream.poll_write(cx, self.core.transmit()) {
+                Poll::Ready(Ok(0)) => return Err(ErrorKind::WriteZero.into()),
+                Poll::Ready(Ok(n)) => self.core.advance_transmit(n),
+                Poll::Ready(Err(e)) if e.kind() == ErrorKind::Interrupted => {}
+                Poll::Ready(Err(e)) => return Err(e),
+                // Read meanwhile: the server may be waiting for us to take its replies.
+                Poll::Pending => break,
+            }
+        }
+        Ok(())
+    }
+
     /// One step of the driving loop: writes as much of `transmit()` as the socket
     /// takes, then returns `Ready` as soon as the core has new input (bytes, EOF, an
     /// expired deadline) or `deadline` has passed. `Pending` means the socket and the
@@ -130,16 +146,7 @@ impl<R: Runtime> Io<R> {
         cx: &mut Context<'_>,
         deadline: Option<Instant>,
     ) -> Poll<io::Result<Progress>> {
-        while self.core.wants_write() {
-            match self.stream.poll_write(cx, self.core.transmit()) {
-                Poll::Ready(Ok(0)) => return Poll::Ready(Err(ErrorKind::WriteZero.into())),
-                Poll::Ready(Ok(n)) => self.core.advance_transmit(n),
-                Poll::Ready(Err(e)) if e.kind() == ErrorKind::Interrupted => {}
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                // Read meanwhile: the server may be waiting for us to take its replies.
-                Poll::Pending => break,
-            }
-        }
+        self.write_out(cx)?;
         let now = Instant::now();
         if self.core.poll_timeout().is_some_and(|at| at <= now) {
             self.core.handle_timeout(now);

@@ -57,6 +57,17 @@ impl Waiting {
     }
 }
 
+/// How many callers the driver wakes in one turn before it yields.
+///
+/// With many tasks on the connection, replies arrive in batches (the server answers
+/// everything it read at once). Waking a whole batch and only then sending what the
+/// woken callers asked next runs client and server in lock-step, each idle while the
+/// other works. Yielding after a part of the batch lets those callers queue their next
+/// commands, which go out before the rest of the batch is handed over: the server
+/// works on them meanwhile. A call's outcomes count once, however many commands it
+/// had, so a single large pipeline is not cut up.
+const WAKE_BUDGET: usize = 16;
+
 /// The task that owns the socket: sends queued calls, routes outcomes by request id.
 pub(super) struct Driver<R: Runtime> {
     pub(super) io: Io<R>,
@@ -83,7 +94,13 @@ impl<R: Runtime> Future for Driver<R> {
                     Some(waker) if waker.will_wake(cx.waker()) => {}
                     _ => stale = inner.waker.replace(cx.waker().clone()),
                 }
-                let closed = deliver(&mut this.io.core, inner, &mut this.waiting, &mut this.wake);
+                let closed = deliver(
+                    &mut this.io.core,
+                    inner,
+                    &mut this.waiting,
+                    &mut this.wake,
+                    WAKE_BUDGET,
+                );
                 if closed.is_none() {
                     mem::swap(&mut inner.queue, &mut this.batch);
                     // Calls dropped before they were sent are not sent at all. Their
@@ -101,6 +118,9 @@ impl<R: Runtime> Future for Driver<R> {
                 (closed, inner.handles == 0, inner.close_requested)
             };
             drop(stale);
+            // Outcomes are left in the core: send what is queued, then come back for
+            // them once the woken callers had their turn.
+            let yielding = this.wake.len() >= WAKE_BUDGET;
             this.wake_callers();
             if let Some(reason) = closed {
                 this.finish(reason);
@@ -115,6 +135,15 @@ impl<R: Runtime> Future for Driver<R> {
                 this.finish(reason);
                 return Poll::Ready(());
             }
+            if yielding {
+                // Only the write: what is left to read is read on the next turn.
+                if this.io.write_out(cx).is_err() {
+                    this.io.core.handle_eof(Instant::now());
+                    continue;
+                }
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             match this.io.poll_io(cx, None) {
                 Poll::Ready(Ok(_)) => {}
                 // The socket broke: pending requests fail as on EOF.
@@ -125,18 +154,26 @@ impl<R: Runtime> Future for Driver<R> {
     }
 }
 
-/// Routes the core's events to the slots, collecting wakers; returns the close
-/// reason once it has closed. Called with the lock held.
+/// Routes the core's events to the slots, collecting wakers, until `wake` holds
+/// `budget` of them (the rest stay in the core); returns the close reason once it has
+/// closed. Called with the lock held.
 pub(super) fn deliver(
     core: &mut conn::Connection,
     inner: &mut Inner,
     waiting: &mut Waiting,
     wake: &mut Vec<Waker>,
+    budget: usize,
 ) -> Option<CloseReason> {
     loop {
         // Replies first, without building events; then whatever comes next.
-        while let Some((id, outcome)) = core.poll_reply() {
+        while wake.len() < budget {
+            let Some((id, outcome)) = core.poll_reply() else {
+                break;
+            };
             file_outcome(inner, waiting, wake, id, outcome);
+        }
+        if wake.len() >= budget {
+            return None;
         }
         match core.poll_event()? {
             Event::Reply { id, result } => file_outcome(inner, waiting, wake, id, result),
@@ -273,6 +310,7 @@ impl<R: Runtime> Driver<R> {
                 &mut guard,
                 &mut self.waiting,
                 &mut self.wake,
+                usize::MAX,
             )
         };
         self.wake_callers();
@@ -367,6 +405,65 @@ mod tests {
         assert_eq!(waiting.remove(ids[4]).map(|t| t.slot), Some(4));
         assert!(waiting.is_empty());
         assert_eq!(waiting.remove(ids[4]).map(|t| t.slot), None);
+    }
+
+    #[test]
+    fn delivery_stops_at_the_wake_budget_and_resumes() {
+        let now = Instant::now();
+        // RESP2 and no names: no handshake, so every reply below is a GET's.
+        let mut config = ConnectionConfig::default();
+        config.protocol = redis_sansio::config::ProtocolVersion::Resp2;
+        (config.lib_name, config.lib_ver) = (None, None);
+        let mut core = conn::Connection::new(config, now);
+        let mut inner = Inner {
+            queue: Queue::default(),
+            slots: super::super::slots::Slots::default(),
+            waker: None,
+            closed: None,
+            handles: 1,
+            close_requested: false,
+        };
+        let mut waiting = Waiting::default();
+        // 40 waiting callers, one GET each, and one pipeline of 30 GETs.
+        let calls = 40;
+        for _ in 0..calls {
+            let slot = inner.slots.insert();
+            inner.slots.entries[slot].pending = 1;
+            inner.slots.entries[slot].waker = Some(Waker::noop().clone());
+            let id = core.send(&Cmd::new("GET").arg("k"), now).unwrap();
+            waiting.push(id, Target { slot, index: 0 });
+        }
+        let pipeline = inner.slots.insert();
+        inner.slots.entries[pipeline].pending = 30;
+        inner.slots.entries[pipeline].filled =
+            super::super::slots::Filled::Many((0..30).map(|_| None).collect());
+        inner.slots.entries[pipeline].waker = Some(Waker::noop().clone());
+        for index in 0..30 {
+            let id = core.send(&Cmd::new("GET").arg("k"), now).unwrap();
+            waiting.push(
+                id,
+                Target {
+                    slot: pipeline,
+                    index,
+                },
+            );
+        }
+        let replies = b"$1\r\nv\r\n".repeat(calls + 30);
+        let buf = core.read_buf();
+        buf[..replies.len()].copy_from_slice(&replies);
+        core.handle_read(replies.len(), now);
+
+        let mut wake = Vec::new();
+        let mut turns = Vec::new();
+        for _ in 0..5 {
+            let closed = deliver(&mut core, &mut inner, &mut waiting, &mut wake, 16);
+            assert_eq!(closed, None);
+            turns.push(wake.len());
+            wake.clear();
+        }
+        // 16, 16, then the last 8 callers and the pipeline (30 outcomes, one wake).
+        assert_eq!(turns, [16, 16, 9, 0, 0]);
+        assert!(waiting.is_empty());
     }
 
     #[test]

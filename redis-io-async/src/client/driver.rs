@@ -435,8 +435,7 @@ mod tests {
         }
         let pipeline = inner.slots.insert();
         inner.slots.entries[pipeline].pending = 30;
-        inner.slots.entries[pipeline].filled =
-            super::super::slots::Filled::Many((0..30).map(|_| None).collect());
+        inner.slots.entries[pipeline].filled = super::super::slots::Filled::many(30);
         inner.slots.entries[pipeline].waker = Some(Waker::noop().clone());
         for index in 0..30 {
             let id = core.send(&Cmd::new("GET").arg("k"), now).unwrap();

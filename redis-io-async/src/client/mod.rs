@@ -122,14 +122,14 @@ impl<R: Runtime> Client<R> {
     /// One command's server error does not affect the others; a refused command
     /// ([`Error::Send`]) fails the whole call.
     pub fn pipeline(&self, cmds: &[Cmd]) -> Pipeline {
-        Pipeline(self.enqueue(Call::Pipeline(cmds.to_vec())))
+        Pipeline(self.enqueue(Call::Pipeline(cmds)))
     }
 
     /// Runs `cmds` in `MULTI`/`EXEC` and resolves to `EXEC`'s array of replies. The
     /// transaction goes out contiguously, so other callers' commands cannot land
     /// inside it.
     pub fn transaction(&self, cmds: &[Cmd]) -> Request {
-        Request(self.enqueue(Call::Transaction(cmds.to_vec())))
+        Request(self.enqueue(Call::Transaction(cmds)))
     }
 
     /// Opens a new exclusive [`Connection`] with this client's settings, for what a
@@ -172,22 +172,20 @@ impl<R: Runtime> Client<R> {
     /// if it is idle. A call made after the close fails at once; a pipeline with no
     /// commands completes at once.
     fn enqueue(&self, call: Call<'_>) -> Waiter {
-        let (one, kind, count, mut owned, many) = match call {
-            Call::One(cmd) => (Some(cmd), Kind::Commands, 1, Vec::new(), None),
-            Call::Transaction(cmds) => (None, Kind::Transaction, 1, cmds, None),
-            Call::Pipeline(cmds) => {
-                let mut outcomes = Vec::new();
-                outcomes.resize_with(cmds.len(), || None);
-                (None, Kind::Commands, cmds.len(), cmds, Some(outcomes))
-            }
+        let (cmds, kind, count) = match call {
+            Call::One(cmd) => (std::slice::from_ref(cmd), Kind::Commands, 1),
+            Call::Transaction(cmds) => (cmds, Kind::Transaction, 1),
+            Call::Pipeline(cmds) => (cmds, Kind::Commands, cmds.len()),
         };
+        // Allocated before the lock is taken.
+        let many = matches!(call, Call::Pipeline(_)).then(|| Filled::many(count));
         let shared = self.shared.clone();
         let (slot, driver) = {
             let mut guard = shared.lock();
             let inner = &mut *guard;
             let slot = inner.slots.insert();
-            if let Some(outcomes) = many {
-                inner.slots.entries[slot].filled = Filled::Many(outcomes);
+            if let Some(many) = many {
+                inner.slots.entries[slot].filled = many;
             }
             let driver = match &inner.closed {
                 _ if count == 0 => None,
@@ -198,21 +196,12 @@ impl<R: Runtime> Client<R> {
                 }
                 None => {
                     inner.slots.entries[slot].pending = count;
-                    let len = match one {
-                        Some(cmd) => {
-                            inner.queue.cmds.push(cmd.clone());
-                            1
-                        }
-                        None => {
-                            let len = owned.len();
-                            inner.queue.cmds.append(&mut owned);
-                            len
-                        }
-                    };
+                    // Cloned straight into the queue: one copy of each command.
+                    inner.queue.cmds.extend_from_slice(cmds);
                     inner.queue.calls.push(Queued {
                         slot,
                         kind,
-                        len,
+                        len: cmds.len(),
                         skip: false,
                     });
                     // Taken by the first call since the driver last looked: later ones
@@ -222,9 +211,6 @@ impl<R: Runtime> Client<R> {
             };
             (slot, driver)
         };
-        // Its buffer (or its commands, if the call was not queued) is freed outside
-        // the lock.
-        drop(owned);
         if let Some(waker) = driver {
             waker.wake();
         }
@@ -304,7 +290,7 @@ impl Future for Pipeline {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.0.poll_filled(cx).map(|filled| match filled {
-            Filled::Many(outcomes) => Ok(outcomes.into_iter().flatten().collect()),
+            Filled::Many(outcomes) => Ok(outcomes),
             Filled::One(outcome) => Ok(vec![outcome]),
             Filled::Failed(error) => Err(error),
             Filled::Empty => Ok(Vec::new()),
@@ -347,9 +333,9 @@ enum Call<'a> {
     /// A request: one command, cloned into the queue.
     One(&'a Cmd),
     /// Commands sent one by one; one outcome each.
-    Pipeline(Vec<Cmd>),
+    Pipeline(&'a [Cmd]),
     /// `MULTI`, the commands, `EXEC`; one outcome.
-    Transaction(Vec<Cmd>),
+    Transaction(&'a [Cmd]),
 }
 
 /// Calls waiting for the driver to send them, in call order.

@@ -5,6 +5,8 @@ use std::mem;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+use redis_sansio::resp::Frame;
+
 use super::Shared;
 use crate::{Error, Outcome};
 
@@ -100,11 +102,22 @@ pub(super) enum Filled {
     Empty,
     /// A request's or a transaction's outcome.
     One(Outcome),
-    /// A pipeline's outcomes, by index.
-    Many(Vec<Option<Outcome>>),
+    /// A pipeline's outcomes, by index. Made with a placeholder in each place
+    /// ([`Filled::many`]), which its outcome replaces: the pipeline is complete once
+    /// every outcome is in, so the caller never sees a placeholder.
+    Many(Vec<Outcome>),
     /// The call failed as a whole; it is complete, and outcomes still on their way
     /// are discarded.
     Failed(Error),
+}
+
+impl Filled {
+    /// Room for a pipeline of `len` commands' outcomes.
+    pub(super) fn many(len: usize) -> Filled {
+        let mut outcomes = Vec::with_capacity(len);
+        outcomes.resize_with(len, || Ok(Frame::Null));
+        Filled::Many(outcomes)
+    }
 }
 
 /// The slots of the calls in progress, reused: a call takes a free one.
@@ -163,7 +176,7 @@ impl Slots {
             Filled::Failed(_) => return,
             Filled::Many(outcomes) => {
                 if let Some(at) = outcomes.get_mut(target.index) {
-                    *at = Some(outcome);
+                    *at = outcome;
                 }
             }
             // Forgetting `Empty` (which owns nothing) skips the drop glue.
@@ -208,7 +221,6 @@ pub(super) struct Target {
 #[cfg(test)]
 mod tests {
     use redis_sansio::CloseReason;
-    use redis_sansio::resp::Frame;
 
     use super::*;
 

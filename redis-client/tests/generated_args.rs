@@ -186,7 +186,7 @@ fn repeated_tokens_and_tokens_written_once() {
         .weights([2, 3])
         .aggregate_max();
     assert_eq!(
-        args(&cmd::zunionstore_with("dst", 2, ["a", "b"], options)),
+        args(&cmd::zunionstore_with("dst", ["a", "b"], options)),
         [
             "ZUNIONSTORE",
             "dst",

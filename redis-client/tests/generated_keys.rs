@@ -47,16 +47,9 @@ fn representative() -> Vec<Cmd> {
         cmd::mset([("a", "1"), ("b", "2"), ("c", "3")]).into_cmd(),
         cmd::mget(["a", "b", "c"]).into_cmd(),
         cmd::del(["a", "b"]).into_cmd(),
-        cmd::eval_with(
-            "return 1",
-            2,
-            options::EvalOptions::new()
-                .key(["k1", "k2"])
-                .arg(["a1", "a2"]),
-        )
-        .into_cmd(),
-        cmd::eval("return 1", 0).into_cmd(),
-        cmd::fcall_with("f", 1, options::FcallOptions::new().key(["k1"]).arg(["a1"])).into_cmd(),
+        cmd::eval("return 1", ["k1", "k2"], ["a1", "a2"]).into_cmd(),
+        cmd::eval("return 1", [""; 0], [""; 0]).into_cmd(),
+        cmd::fcall("f", ["k1"], ["a1"]).into_cmd(),
         cmd::xread_with(
             ["s1", "s2", "s3"],
             ["0", "0", "0"],
@@ -74,22 +67,20 @@ fn representative() -> Vec<Cmd> {
         .into_cmd(),
         cmd::zunionstore_with(
             "dst",
-            2,
             ["a", "b"],
             options::ZunionstoreOptions::new().weights([1, 2]),
         )
         .into_cmd(),
-        cmd::zinterstore("dst", 3, ["a", "b", "c"]).into_cmd(),
-        cmd::zdiff(2, ["a", "b"]).into_cmd(),
+        cmd::zinterstore("dst", ["a", "b", "c"]).into_cmd(),
+        cmd::zdiff(["a", "b"]).into_cmd(),
         cmd::lmpop_with(
-            2,
             ["a", "b"],
             options::LmpopWhere::left(),
             options::LmpopOptions::new().count(3),
         )
         .into_cmd(),
-        cmd::blmpop(0.5, 1, ["a"], options::BlmpopWhere::right()).into_cmd(),
-        cmd::sintercard(2, ["a", "b"]).into_cmd(),
+        cmd::blmpop(0.5, ["a"], options::BlmpopWhere::right()).into_cmd(),
+        cmd::sintercard(["a", "b"]).into_cmd(),
         cmd::sort("k").into_cmd(),
         cmd::sort_with(
             "k",

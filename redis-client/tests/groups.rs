@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 use common::on_every_body;
-use redis_client::options::{EvalOptions, FcallOptions, PfaddOptions, SetOptions, XaddIdSelector};
+use redis_client::options::{PfaddOptions, SetOptions, XaddIdSelector};
 use redis_client::prelude::*;
 use redis_client::resp::Frame;
 
@@ -85,12 +85,12 @@ macro_rules! groups {
         assert_eq!($b.bitcount("bits")$($aw)*.unwrap(), 2);
 
         // scripting: EVAL and FUNCTION LOAD + FCALL, typed on request
-        let echoed = $b.eval_with("return ARGV[1]", 0, EvalOptions::new().arg(["lua"]))$($aw)*.unwrap();
+        let echoed = $b.eval("return ARGV[1]", [""; 0], ["lua"])$($aw)*.unwrap();
         assert_eq!(echoed, Frame::bulk("lua"));
         $b.function_flush()$($aw)*.unwrap();
         assert_eq!($b.function_load(LIBRARY)$($aw)*.unwrap(), "grouptest");
         let doubled: i64 = $b
-            .execute(redis_client::cmd::fcall_with("double", 0, FcallOptions::new().arg([21])).returning())
+            .execute(redis_client::cmd::fcall("double", [""; 0], [21]).returning())
             $($aw)*
             .unwrap();
         assert_eq!(doubled, 42);

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::lower::{FnBuilder, Lowerer, Method, Param, TypeDef, TypeKind};
+use crate::lower::{self, FnBuilder, Lowerer, Method, Param, TypeDef, TypeKind};
 use crate::model::{Arg, Command, Kind, ValueType};
 use crate::names::{self, Scope};
 use crate::reply::{self, Variant};
@@ -36,6 +36,10 @@ struct Lowered {
     fn_name: String,
     link: String,
     syntax: String,
+    /// (count, list parameter): counts computed from the list they count.
+    computed: Vec<(String, String)>,
+    /// Parameters for lists the spec marks optional (EVAL's `key` and `arg`).
+    positional: Vec<String>,
     plain: FnBuilder,
     /// The `_with` constructor: required parameters plus `options`.
     with: Option<FnBuilder>,
@@ -117,6 +121,7 @@ fn lower_command(
         .chain(args.iter().map(Arg::syntax))
         .collect::<Vec<_>>()
         .join(" ");
+    let counts = counted_lists(command, &mut args)?;
     // The options type claims its name before argument types can take it.
     let has_options = args.iter().any(|a| a.optional);
     let options_name =
@@ -127,7 +132,7 @@ fn lower_command(
         types: Vec::new(),
         type_names,
     };
-    let reserved = ["options", "cmd", "c", "e", "self"];
+    let reserved = ["options", "cmd", "c", "e", "self", "counted"];
     let mut plain = FnBuilder::new(&reserved);
     if command.container.is_some() {
         plain.body.push(format!("c.push_arg({:?});", command.name));
@@ -137,8 +142,20 @@ fn lower_command(
     let mut option_methods = Vec::new();
     let mut option_field_list = Vec::new();
     let mut method_scope = Scope::with_reserved(&["new"]);
-    for arg in &args {
-        if arg.optional {
+    let mut computed = Vec::new();
+    let mut positional = Vec::new();
+    for (i, arg) in args.iter().enumerate() {
+        if counts.contains(&i) {
+            // Written by the list it counts, below.
+            continue;
+        }
+        let params_before = plain.params.len();
+        if i > 0 && counts.contains(&(i - 1)) {
+            let before = plain.body.len();
+            let list = lowerer.counted(arg, &mut plain)?;
+            with_body.extend(plain.body[before..].iter().cloned());
+            computed.push((args[i - 1].name.clone(), list));
+        } else if arg.optional {
             let field = options_fields.claim(&names::snake(&arg.name), "");
             with_body.push(format!("c.extend_from(&options.{field});"));
             lowerer.setters(arg, &field, &mut method_scope, &mut option_methods);
@@ -147,6 +164,9 @@ fn lower_command(
             let before = plain.body.len();
             lowerer.required(arg, &mut plain);
             with_body.extend(plain.body[before..].iter().cloned());
+        }
+        if command.args.get(i).is_some_and(|spec| spec.optional) {
+            positional.extend(plain.params[params_before..].iter().map(|p| p.name.clone()));
         }
     }
     let options = has_options.then(|| {
@@ -190,6 +210,8 @@ fn lower_command(
         fn_name,
         link,
         syntax,
+        computed,
+        positional,
         plain,
         with,
         options,
@@ -197,6 +219,45 @@ fn lower_command(
         ret_plain,
         ret_with,
     })
+}
+
+/// Finds the counts in `args` ([`lower::is_count_of`]) and returns their indices. The
+/// list after a count becomes required (the count is always sent, and an empty list
+/// sends 0: EVAL's `key`), and so do the optional, tokenless repeated arguments right
+/// after such a list (EVAL's `arg`): keys and arguments are one call's two inputs,
+/// `eval(script, keys, args)`, and an empty list sends nothing.
+///
+/// A command whose key specs find its keys by `keynum` must have its count found here,
+/// so a change in the specification cannot bring back a hand-written count.
+fn counted_lists(command: &Command, args: &mut [Arg]) -> Result<Vec<usize>, String> {
+    let counts: Vec<usize> = (1..args.len())
+        .filter(|&i| lower::is_count_of(&args[i - 1], &args[i]))
+        .map(|i| i - 1)
+        .collect();
+    for &count in &counts {
+        let list = &mut args[count + 1];
+        let was_optional = list.optional;
+        list.optional = false;
+        if was_optional {
+            for next in &mut args[count + 2..] {
+                if !(next.optional && next.multiple && next.token.is_none()) {
+                    break;
+                }
+                next.optional = false;
+            }
+        }
+    }
+    let keynum = command
+        .key_specs
+        .iter()
+        .any(|spec| spec.find_keys.get("keynum").is_some());
+    if keynum && counts.is_empty() {
+        return Err(format!(
+            "{} finds its keys by keynum, but no argument was recognised as their count",
+            command.full_name()
+        ));
+    }
+    Ok(counts)
 }
 
 fn mod_rs() -> String {
@@ -337,6 +398,20 @@ fn command_doc(l: &Lowered, with: bool) -> String {
     }
     text.push_str(&facts.join("; "));
     text.push('.');
+    for (count, list) in &l.computed {
+        text.push_str(&format!(
+            "\n\n`{count}` is not a parameter: it is computed as the number of elements of `{list}`, so it always matches the list."
+        ));
+    }
+    if !l.positional.is_empty() {
+        let lists: Vec<String> = l.positional.iter().map(|p| format!("`{p}`")).collect();
+        text.push_str(&format!(
+            " {} {} optional in the specification but {} here: pass an empty list (`[\"\"; 0]`) for none.",
+            lists.join(" and "),
+            if lists.len() == 1 { "is" } else { "are" },
+            if lists.len() == 1 { "a parameter" } else { "parameters" },
+        ));
+    }
     if with {
         let def = l.options.as_ref().expect("options");
         text.push_str(&format!(
@@ -751,4 +826,195 @@ vec![\n",
         &["use redis_sansio::Cmd;", "use crate::generated::cmd;"],
         &code,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec_commands() -> Vec<Command> {
+        let path = crate::spec_path(&crate::workspace_root());
+        let text = std::fs::read_to_string(&path).expect("spec/commands.json");
+        let spec: Value = serde_json::from_str(&text).expect("valid JSON");
+        crate::model::parse(&spec).expect("a valid spec")
+    }
+
+    fn value(name: &str, ty: ValueType, optional: bool, multiple: bool) -> Arg {
+        Arg {
+            name: name.into(),
+            kind: Kind::Value(ty),
+            token: None,
+            optional,
+            multiple,
+            multiple_token: false,
+            since: None,
+        }
+    }
+
+    fn command(name: &str, args: Vec<Arg>, keynum: bool) -> Command {
+        let find_keys = if keynum {
+            serde_json::json!({"keynum": {"keynumidx": 0, "firstkey": 1, "step": 1}})
+        } else {
+            serde_json::json!({"range": {"lastkey": 0, "step": 1, "limit": 0}})
+        };
+        Command {
+            name: name.into(),
+            container: None,
+            group: "generic".into(),
+            since: "1.0.0".into(),
+            deprecated_since: None,
+            arity: -2,
+            flags: Vec::new(),
+            acl_categories: Vec::new(),
+            tips: Vec::new(),
+            key_specs: vec![crate::model::KeySpec {
+                flags: Vec::new(),
+                begin_search: serde_json::json!({"index": {"pos": 1}}),
+                find_keys,
+            }],
+            has_args: true,
+            args,
+            reply_schema: None,
+        }
+    }
+
+    #[test]
+    fn counts_are_found_in_exactly_the_commands_that_find_keys_by_keynum() {
+        let mut found = Vec::new();
+        for c in spec_commands() {
+            let mut args = c.args.clone();
+            let counts = counted_lists(&c, &mut args).expect("no keynum command missed");
+            if !counts.is_empty() {
+                assert_eq!(counts.len(), 1, "{}", c.full_name());
+                assert_eq!(c.args[counts[0]].name, "numkeys", "{}", c.full_name());
+                found.push(c.full_name());
+            }
+        }
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                "BLMPOP",
+                "BZMPOP",
+                "EVAL",
+                "EVALSHA",
+                "EVALSHA_RO",
+                "EVAL_RO",
+                "FCALL",
+                "FCALL_RO",
+                "LMPOP",
+                "SINTERCARD",
+                "ZDIFF",
+                "ZDIFFSTORE",
+                "ZINTER",
+                "ZINTERCARD",
+                "ZINTERSTORE",
+                "ZMPOP",
+                "ZUNION",
+                "ZUNIONSTORE",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_count_is_no_parameter_and_eval_takes_keys_and_arguments_in_place() {
+        let commands = spec_commands();
+        let mut types = Scope::default();
+        let mut fns = Scope::default();
+        let lowered = |name: &str, types: &mut Scope, fns: &mut Scope| {
+            let c = commands.iter().find(|c| c.full_name() == name).unwrap();
+            lower_command(c, types, fns).unwrap()
+        };
+        let eval = lowered("EVAL", &mut types, &mut fns);
+        let params: Vec<&str> = eval.plain.params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(params, ["script", "key", "arg"]);
+        assert!(
+            eval.with.is_none() && eval.options.is_none(),
+            "EVAL has no options left"
+        );
+        assert_eq!(eval.computed, [("numkeys".to_string(), "key".to_string())]);
+        assert_eq!(eval.positional, ["key", "arg"]);
+        assert!(command_doc(&eval, false).contains("`numkeys` is not a parameter"));
+
+        let zunionstore = lowered("ZUNIONSTORE", &mut types, &mut fns);
+        let params: Vec<&str> = zunionstore
+            .plain
+            .params
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(params, ["destination", "key"]);
+        let with = zunionstore
+            .with
+            .as_ref()
+            .expect("WEIGHTS and AGGREGATE are options");
+        let params: Vec<&str> = with.params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(params, ["destination", "key", "options"]);
+        assert_eq!(
+            with.body,
+            [
+                "c.push_arg(destination);",
+                "let mut counted = Cmd::default();",
+                "counted.push_args(key);",
+                "c.push_arg(counted.len());",
+                "c.extend_from(&counted);",
+                "c.extend_from(&options.weight);",
+                "c.extend_from(&options.aggregate);",
+            ]
+        );
+        assert!(zunionstore.positional.is_empty());
+    }
+
+    #[test]
+    fn a_counted_list_of_pairs_is_refused_rather_than_miscounted() {
+        // One element, two arguments: the buffer's length would be twice the count.
+        let pair = Arg {
+            name: "pair".into(),
+            kind: Kind::Block(vec![
+                value("field", ValueType::Text, false, false),
+                value("value", ValueType::Integer, false, false),
+            ]),
+            token: None,
+            optional: false,
+            multiple: true,
+            multiple_token: false,
+            since: None,
+        };
+        let c = command(
+            "PAIRS",
+            vec![value("num-pairs", ValueType::Integer, false, false), pair],
+            false,
+        );
+        let error = lower_command(&c, &mut Scope::default(), &mut Scope::default())
+            .err()
+            .expect("an error");
+        assert!(error.contains("the count before `pair`"), "{error}");
+    }
+
+    #[test]
+    fn a_keynum_command_whose_count_is_not_recognised_is_an_error() {
+        let c = command(
+            "KEYSOF",
+            vec![
+                value("howmany", ValueType::Integer, false, false),
+                value("key", ValueType::Text, false, true),
+            ],
+            true,
+        );
+        let error = lower_command(&c, &mut Scope::default(), &mut Scope::default())
+            .err()
+            .expect("an error");
+        assert!(error.contains("KEYSOF finds its keys by keynum"), "{error}");
+        // Named as a count, it is computed.
+        let c = command(
+            "KEYSOF",
+            vec![
+                value("numKeys", ValueType::Integer, false, false),
+                value("key", ValueType::Text, false, true),
+            ],
+            true,
+        );
+        let l = lower_command(&c, &mut Scope::default(), &mut Scope::default()).unwrap();
+        assert_eq!(l.computed, [("numKeys".to_string(), "key".to_string())]);
+    }
 }

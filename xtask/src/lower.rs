@@ -22,6 +22,9 @@
 //!   same slot, so they exclude each other), named by the token when there is one.
 //! - a generated block type whose required children include exactly one `oneof` gets
 //!   one constructor per alternative instead of `new` (`XaddTrim::maxlen(threshold)`).
+//! - a count ([`is_count_of`]: `numkeys` before `key [key ...]`) is not a parameter:
+//!   the list is collected into an argument-only `Cmd` (inline, no allocation for a
+//!   short list), and its length is written before it ([`Lowerer::counted`]).
 
 use crate::model::{Arg, Kind, ValueType};
 use crate::names::{self, Scope};
@@ -226,6 +229,28 @@ pub fn arg_method_name(arg: &Arg) -> String {
         .unwrap_or_else(|| names::snake(&arg.name))
 }
 
+/// Whether `count` is the number of elements of `list`, the argument right after it:
+/// a required, tokenless integer named as a count (`numkeys`, in any casing or
+/// spelling such as `num-keys`) before a tokenless repeated argument. In the 7.2
+/// specification that is exactly the 18 commands whose key specs find their keys by
+/// `keynum` (EVAL, FCALL, SINTERCARD, LMPOP, ZUNIONSTORE, ...); the generator checks
+/// that no `keynum` command is missed.
+pub fn is_count_of(count: &Arg, list: &Arg) -> bool {
+    let name: String = count
+        .name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_lowercase();
+    matches!(count.kind, Kind::Value(ValueType::Integer))
+        && !count.optional
+        && !count.multiple
+        && count.token.is_none()
+        && name.starts_with("num")
+        && list.multiple
+        && list.token.is_none()
+}
+
 fn as_required(arg: &Arg) -> Arg {
     let mut arg = arg.clone();
     arg.optional = false;
@@ -274,6 +299,43 @@ impl Lowerer<'_> {
                 self.types.push(def);
             }
         }
+    }
+
+    /// Writes a repeated argument preceded by its count (the argument before it, see
+    /// [`is_count_of`]), which is computed rather than asked for: the elements go into
+    /// an argument-only `Cmd` named `counted` (inline up to its inline capacity, like
+    /// the command itself), then its length and its arguments are written to `c`.
+    /// RESP writes the count as text before the elements, so it cannot be patched in
+    /// afterwards; and a bound like `ExactSizeIterator` would both refuse ordinary
+    /// iterators (`filter`, `chain`) and trust a `len()` nothing checks. Returns the
+    /// list's parameter name.
+    ///
+    /// The buffer's length counts arguments, so each element must be one argument (a
+    /// plain value, as every counted list of the specification is): a counted list of
+    /// blocks is refused rather than miscounted.
+    pub fn counted(&mut self, list: &Arg, fb: &mut FnBuilder) -> Result<String, String> {
+        if !matches!(list.kind, Kind::Value(_)) || list.token.is_some() {
+            return Err(format!(
+                "{}: the count before `{}` counts elements of more than one argument each, which the generator cannot compute",
+                self.link, list.name
+            ));
+        }
+        let before = fb.body.len();
+        let params_before = fb.params.len();
+        self.required(&as_required(list), fb);
+        let stmts = fb.body.split_off(before);
+        let [push] = &stmts[..] else {
+            unreachable!("a repeated value is written by one statement: {stmts:?}")
+        };
+        let push = push
+            .strip_prefix("c.")
+            .expect("a statement on `c`, not a loop");
+        fb.body
+            .push("let mut counted = Cmd::default();".to_string());
+        fb.body.push(format!("counted.{push}"));
+        fb.body.push("c.push_arg(counted.len());".to_string());
+        fb.body.push("c.extend_from(&counted);".to_string());
+        Ok(fb.params[params_before].name.clone())
     }
 
     fn multiple(&mut self, arg: &Arg, fb: &mut FnBuilder) {

@@ -354,33 +354,35 @@ pub trait Commands<'a>: Executor<'a> {
     ///
     /// Since 7.0.0; group `list`; flags `write`, `blocking`; ACL `@list`.
     ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+    ///
     /// Required arguments only; [`blmpop_with`](crate::cmd::blmpop_with) takes the options too.
     #[allow(clippy::type_complexity)]
     fn blmpop<K: ToArg>(
         self,
         timeout: f64,
-        numkeys: i64,
         key: impl IntoIterator<Item = K>,
         where_: options::BlmpopWhere,
     ) -> Self::Ret<Option<(Bytes, Vec<Bytes>)>> {
-        self.execute(cmd::blmpop(timeout, numkeys, key, where_))
+        self.execute(cmd::blmpop(timeout, key, where_))
     }
 
     /// [`BLMPOP`](https://redis.io/commands/blmpop/): `BLMPOP timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]`
     ///
     /// Since 7.0.0; group `list`; flags `write`, `blocking`; ACL `@list`.
     ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+    ///
     /// With the optional arguments in [`BlmpopOptions`](crate::options::BlmpopOptions).
     #[allow(clippy::type_complexity)]
     fn blmpop_with<K: ToArg>(
         self,
         timeout: f64,
-        numkeys: i64,
         key: impl IntoIterator<Item = K>,
         where_: options::BlmpopWhere,
         options: options::BlmpopOptions,
     ) -> Self::Ret<Option<(Bytes, Vec<Bytes>)>> {
-        self.execute(cmd::blmpop_with(timeout, numkeys, key, where_, options))
+        self.execute(cmd::blmpop_with(timeout, key, where_, options))
     }
 
     /// [`BLPOP`](https://redis.io/commands/blpop/): `BLPOP key [key ...] timeout`
@@ -421,33 +423,35 @@ pub trait Commands<'a>: Executor<'a> {
     ///
     /// Since 7.0.0; group `sorted_set`; flags `write`, `blocking`; ACL `@sortedset`.
     ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+    ///
     /// Required arguments only; [`bzmpop_with`](crate::cmd::bzmpop_with) takes the options too.
     #[allow(clippy::type_complexity)]
     fn bzmpop<K: ToArg>(
         self,
         timeout: f64,
-        numkeys: i64,
         key: impl IntoIterator<Item = K>,
         where_: options::BzmpopWhere,
     ) -> Self::Ret<Option<(Bytes, Vec<(Bytes, f64)>)>> {
-        self.execute(cmd::bzmpop(timeout, numkeys, key, where_))
+        self.execute(cmd::bzmpop(timeout, key, where_))
     }
 
     /// [`BZMPOP`](https://redis.io/commands/bzmpop/): `BZMPOP timeout numkeys key [key ...] <MIN | MAX> [COUNT count]`
     ///
     /// Since 7.0.0; group `sorted_set`; flags `write`, `blocking`; ACL `@sortedset`.
     ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+    ///
     /// With the optional arguments in [`BzmpopOptions`](crate::options::BzmpopOptions).
     #[allow(clippy::type_complexity)]
     fn bzmpop_with<K: ToArg>(
         self,
         timeout: f64,
-        numkeys: i64,
         key: impl IntoIterator<Item = K>,
         where_: options::BzmpopWhere,
         options: options::BzmpopOptions,
     ) -> Self::Ret<Option<(Bytes, Vec<(Bytes, f64)>)>> {
-        self.execute(cmd::bzmpop_with(timeout, numkeys, key, where_, options))
+        self.execute(cmd::bzmpop_with(timeout, key, where_, options))
     }
 
     /// [`BZPOPMAX`](https://redis.io/commands/bzpopmax/): `BZPOPMAX key [key ...] timeout`
@@ -1161,92 +1165,56 @@ pub trait Commands<'a>: Executor<'a> {
     ///
     /// Since 2.6.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
     ///
-    /// Required arguments only; [`eval_with`](crate::cmd::eval_with) takes the options too.
-    fn eval(self, script: impl ToArg, numkeys: i64) -> Self::Ret<Frame> {
-        self.execute(cmd::eval(script, numkeys))
-    }
-
-    /// [`EVAL`](https://redis.io/commands/eval/): `EVAL script numkeys [key [key ...]] [arg [arg ...]]`
-    ///
-    /// Since 2.6.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
-    ///
-    /// With the optional arguments in [`EvalOptions`](crate::options::EvalOptions).
-    fn eval_with(
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+    fn eval<K: ToArg, A: ToArg>(
         self,
         script: impl ToArg,
-        numkeys: i64,
-        options: options::EvalOptions,
+        key: impl IntoIterator<Item = K>,
+        arg: impl IntoIterator<Item = A>,
     ) -> Self::Ret<Frame> {
-        self.execute(cmd::eval_with(script, numkeys, options))
+        self.execute(cmd::eval(script, key, arg))
     }
 
     /// [`EVALSHA`](https://redis.io/commands/evalsha/): `EVALSHA sha1 numkeys [key [key ...]] [arg [arg ...]]`
     ///
     /// Since 2.6.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
     ///
-    /// Required arguments only; [`evalsha_with`](crate::cmd::evalsha_with) takes the options too.
-    fn evalsha(self, sha1: impl ToArg, numkeys: i64) -> Self::Ret<Frame> {
-        self.execute(cmd::evalsha(sha1, numkeys))
-    }
-
-    /// [`EVALSHA`](https://redis.io/commands/evalsha/): `EVALSHA sha1 numkeys [key [key ...]] [arg [arg ...]]`
-    ///
-    /// Since 2.6.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
-    ///
-    /// With the optional arguments in [`EvalshaOptions`](crate::options::EvalshaOptions).
-    fn evalsha_with(
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+    fn evalsha<K: ToArg, A: ToArg>(
         self,
         sha1: impl ToArg,
-        numkeys: i64,
-        options: options::EvalshaOptions,
+        key: impl IntoIterator<Item = K>,
+        arg: impl IntoIterator<Item = A>,
     ) -> Self::Ret<Frame> {
-        self.execute(cmd::evalsha_with(sha1, numkeys, options))
+        self.execute(cmd::evalsha(sha1, key, arg))
     }
 
     /// [`EVALSHA_RO`](https://redis.io/commands/evalsha_ro/): `EVALSHA_RO sha1 numkeys [key [key ...]] [arg [arg ...]]`
     ///
     /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
     ///
-    /// Required arguments only; [`evalsha_ro_with`](crate::cmd::evalsha_ro_with) takes the options too.
-    fn evalsha_ro(self, sha1: impl ToArg, numkeys: i64) -> Self::Ret<Frame> {
-        self.execute(cmd::evalsha_ro(sha1, numkeys))
-    }
-
-    /// [`EVALSHA_RO`](https://redis.io/commands/evalsha_ro/): `EVALSHA_RO sha1 numkeys [key [key ...]] [arg [arg ...]]`
-    ///
-    /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
-    ///
-    /// With the optional arguments in [`EvalshaRoOptions`](crate::options::EvalshaRoOptions).
-    fn evalsha_ro_with(
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+    fn evalsha_ro<K: ToArg, A: ToArg>(
         self,
         sha1: impl ToArg,
-        numkeys: i64,
-        options: options::EvalshaRoOptions,
+        key: impl IntoIterator<Item = K>,
+        arg: impl IntoIterator<Item = A>,
     ) -> Self::Ret<Frame> {
-        self.execute(cmd::evalsha_ro_with(sha1, numkeys, options))
+        self.execute(cmd::evalsha_ro(sha1, key, arg))
     }
 
     /// [`EVAL_RO`](https://redis.io/commands/eval_ro/): `EVAL_RO script numkeys [key [key ...]] [arg [arg ...]]`
     ///
     /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
     ///
-    /// Required arguments only; [`eval_ro_with`](crate::cmd::eval_ro_with) takes the options too.
-    fn eval_ro(self, script: impl ToArg, numkeys: i64) -> Self::Ret<Frame> {
-        self.execute(cmd::eval_ro(script, numkeys))
-    }
-
-    /// [`EVAL_RO`](https://redis.io/commands/eval_ro/): `EVAL_RO script numkeys [key [key ...]] [arg [arg ...]]`
-    ///
-    /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
-    ///
-    /// With the optional arguments in [`EvalRoOptions`](crate::options::EvalRoOptions).
-    fn eval_ro_with(
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+    fn eval_ro<K: ToArg, A: ToArg>(
         self,
         script: impl ToArg,
-        numkeys: i64,
-        options: options::EvalRoOptions,
+        key: impl IntoIterator<Item = K>,
+        arg: impl IntoIterator<Item = A>,
     ) -> Self::Ret<Frame> {
-        self.execute(cmd::eval_ro_with(script, numkeys, options))
+        self.execute(cmd::eval_ro(script, key, arg))
     }
 
     /// [`EXEC`](https://redis.io/commands/exec/): `EXEC`
@@ -1338,46 +1306,28 @@ pub trait Commands<'a>: Executor<'a> {
     ///
     /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
     ///
-    /// Required arguments only; [`fcall_with`](crate::cmd::fcall_with) takes the options too.
-    fn fcall(self, function: impl ToArg, numkeys: i64) -> Self::Ret<Frame> {
-        self.execute(cmd::fcall(function, numkeys))
-    }
-
-    /// [`FCALL`](https://redis.io/commands/fcall/): `FCALL function numkeys [key [key ...]] [arg [arg ...]]`
-    ///
-    /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
-    ///
-    /// With the optional arguments in [`FcallOptions`](crate::options::FcallOptions).
-    fn fcall_with(
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+    fn fcall<K: ToArg, A: ToArg>(
         self,
         function: impl ToArg,
-        numkeys: i64,
-        options: options::FcallOptions,
+        key: impl IntoIterator<Item = K>,
+        arg: impl IntoIterator<Item = A>,
     ) -> Self::Ret<Frame> {
-        self.execute(cmd::fcall_with(function, numkeys, options))
+        self.execute(cmd::fcall(function, key, arg))
     }
 
     /// [`FCALL_RO`](https://redis.io/commands/fcall_ro/): `FCALL_RO function numkeys [key [key ...]] [arg [arg ...]]`
     ///
     /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
     ///
-    /// Required arguments only; [`fcall_ro_with`](crate::cmd::fcall_ro_with) takes the options too.
-    fn fcall_ro(self, function: impl ToArg, numkeys: i64) -> Self::Ret<Frame> {
-        self.execute(cmd::fcall_ro(function, numkeys))
-    }
-
-    /// [`FCALL_RO`](https://redis.io/commands/fcall_ro/): `FCALL_RO function numkeys [key [key ...]] [arg [arg ...]]`
-    ///
-    /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
-    ///
-    /// With the optional arguments in [`FcallRoOptions`](crate::options::FcallRoOptions).
-    fn fcall_ro_with(
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+    fn fcall_ro<K: ToArg, A: ToArg>(
         self,
         function: impl ToArg,
-        numkeys: i64,
-        options: options::FcallRoOptions,
+        key: impl IntoIterator<Item = K>,
+        arg: impl IntoIterator<Item = A>,
     ) -> Self::Ret<Frame> {
-        self.execute(cmd::fcall_ro_with(function, numkeys, options))
+        self.execute(cmd::fcall_ro(function, key, arg))
     }
 
     /// [`FLUSHALL`](https://redis.io/commands/flushall/): `FLUSHALL [ASYNC | SYNC]`
@@ -2272,31 +2222,33 @@ pub trait Commands<'a>: Executor<'a> {
     ///
     /// Since 7.0.0; group `list`; flags `write`; ACL `@list`.
     ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+    ///
     /// Required arguments only; [`lmpop_with`](crate::cmd::lmpop_with) takes the options too.
     #[allow(clippy::type_complexity)]
     fn lmpop<K: ToArg>(
         self,
-        numkeys: i64,
         key: impl IntoIterator<Item = K>,
         where_: options::LmpopWhere,
     ) -> Self::Ret<Option<(Bytes, Vec<Bytes>)>> {
-        self.execute(cmd::lmpop(numkeys, key, where_))
+        self.execute(cmd::lmpop(key, where_))
     }
 
     /// [`LMPOP`](https://redis.io/commands/lmpop/): `LMPOP numkeys key [key ...] <LEFT | RIGHT> [COUNT count]`
     ///
     /// Since 7.0.0; group `list`; flags `write`; ACL `@list`.
     ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+    ///
     /// With the optional arguments in [`LmpopOptions`](crate::options::LmpopOptions).
     #[allow(clippy::type_complexity)]
     fn lmpop_with<K: ToArg>(
         self,
-        numkeys: i64,
         key: impl IntoIterator<Item = K>,
         where_: options::LmpopWhere,
         options: options::LmpopOptions,
     ) -> Self::Ret<Option<(Bytes, Vec<Bytes>)>> {
-        self.execute(cmd::lmpop_with(numkeys, key, where_, options))
+        self.execute(cmd::lmpop_with(key, where_, options))
     }
 
     /// [`LOLWUT`](https://redis.io/commands/lolwut/): `LOLWUT [VERSION version]`
@@ -3558,27 +3510,26 @@ pub trait Commands<'a>: Executor<'a> {
     ///
     /// Since 7.0.0; group `set`; flags `readonly`; ACL `@set`.
     ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+    ///
     /// Required arguments only; [`sintercard_with`](crate::cmd::sintercard_with) takes the options too.
-    fn sintercard<K: ToArg>(
-        self,
-        numkeys: i64,
-        key: impl IntoIterator<Item = K>,
-    ) -> Self::Ret<i64> {
-        self.execute(cmd::sintercard(numkeys, key))
+    fn sintercard<K: ToArg>(self, key: impl IntoIterator<Item = K>) -> Self::Ret<i64> {
+        self.execute(cmd::sintercard(key))
     }
 
     /// [`SINTERCARD`](https://redis.io/commands/sintercard/): `SINTERCARD numkeys key [key ...] [LIMIT limit]`
     ///
     /// Since 7.0.0; group `set`; flags `readonly`; ACL `@set`.
     ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+    ///
     /// With the optional arguments in [`SintercardOptions`](crate::options::SintercardOptions).
     fn sintercard_with<K: ToArg>(
         self,
-        numkeys: i64,
         key: impl IntoIterator<Item = K>,
         options: options::SintercardOptions,
     ) -> Self::Ret<i64> {
-        self.execute(cmd::sintercard_with(numkeys, key, options))
+        self.execute(cmd::sintercard_with(key, options))
     }
 
     /// [`SINTERSTORE`](https://redis.io/commands/sinterstore/): `SINTERSTORE destination key [key ...]`
@@ -4479,39 +4430,39 @@ pub trait Commands<'a>: Executor<'a> {
     ///
     /// Since 6.2.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
     ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+    ///
     /// Required arguments only; [`zdiff_with`](crate::cmd::zdiff_with) takes the options too.
-    fn zdiff<K: ToArg>(
-        self,
-        numkeys: i64,
-        key: impl IntoIterator<Item = K>,
-    ) -> Self::Ret<Vec<Bytes>> {
-        self.execute(cmd::zdiff(numkeys, key))
+    fn zdiff<K: ToArg>(self, key: impl IntoIterator<Item = K>) -> Self::Ret<Vec<Bytes>> {
+        self.execute(cmd::zdiff(key))
     }
 
     /// [`ZDIFF`](https://redis.io/commands/zdiff/): `ZDIFF numkeys key [key ...] [WITHSCORES]`
     ///
     /// Since 6.2.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
     ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+    ///
     /// With the optional arguments in [`ZdiffOptions`](crate::options::ZdiffOptions).
     fn zdiff_with<K: ToArg>(
         self,
-        numkeys: i64,
         key: impl IntoIterator<Item = K>,
         options: options::ZdiffOptions,
     ) -> Self::Ret<Frame> {
-        self.execute(cmd::zdiff_with(numkeys, key, options))
+        self.execute(cmd::zdiff_with(key, options))
     }
 
     /// [`ZDIFFSTORE`](https://redis.io/commands/zdiffstore/): `ZDIFFSTORE destination numkeys key [key ...]`
     ///
     /// Since 6.2.0; group `sorted_set`; flags `write`, `denyoom`; ACL `@sortedset`.
+    ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
     fn zdiffstore<K: ToArg>(
         self,
         destination: impl ToArg,
-        numkeys: i64,
         key: impl IntoIterator<Item = K>,
     ) -> Self::Ret<i64> {
-        self.execute(cmd::zdiffstore(destination, numkeys, key))
+        self.execute(cmd::zdiffstore(destination, key))
     }
 
     /// [`ZINCRBY`](https://redis.io/commands/zincrby/): `ZINCRBY key increment member`
@@ -4525,83 +4476,83 @@ pub trait Commands<'a>: Executor<'a> {
     ///
     /// Since 6.2.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
     ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+    ///
     /// Required arguments only; [`zinter_with`](crate::cmd::zinter_with) takes the options too.
-    fn zinter<K: ToArg>(
-        self,
-        numkeys: i64,
-        key: impl IntoIterator<Item = K>,
-    ) -> Self::Ret<Vec<Bytes>> {
-        self.execute(cmd::zinter(numkeys, key))
+    fn zinter<K: ToArg>(self, key: impl IntoIterator<Item = K>) -> Self::Ret<Vec<Bytes>> {
+        self.execute(cmd::zinter(key))
     }
 
     /// [`ZINTER`](https://redis.io/commands/zinter/): `ZINTER numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]`
     ///
     /// Since 6.2.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
     ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+    ///
     /// With the optional arguments in [`ZinterOptions`](crate::options::ZinterOptions).
     fn zinter_with<K: ToArg>(
         self,
-        numkeys: i64,
         key: impl IntoIterator<Item = K>,
         options: options::ZinterOptions,
     ) -> Self::Ret<Frame> {
-        self.execute(cmd::zinter_with(numkeys, key, options))
+        self.execute(cmd::zinter_with(key, options))
     }
 
     /// [`ZINTERCARD`](https://redis.io/commands/zintercard/): `ZINTERCARD numkeys key [key ...] [LIMIT limit]`
     ///
     /// Since 7.0.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
+    ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
     ///
     /// Required arguments only; [`zintercard_with`](crate::cmd::zintercard_with) takes the options too.
-    fn zintercard<K: ToArg>(
-        self,
-        numkeys: i64,
-        key: impl IntoIterator<Item = K>,
-    ) -> Self::Ret<i64> {
-        self.execute(cmd::zintercard(numkeys, key))
+    fn zintercard<K: ToArg>(self, key: impl IntoIterator<Item = K>) -> Self::Ret<i64> {
+        self.execute(cmd::zintercard(key))
     }
 
     /// [`ZINTERCARD`](https://redis.io/commands/zintercard/): `ZINTERCARD numkeys key [key ...] [LIMIT limit]`
     ///
     /// Since 7.0.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
+    ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
     ///
     /// With the optional arguments in [`ZintercardOptions`](crate::options::ZintercardOptions).
     fn zintercard_with<K: ToArg>(
         self,
-        numkeys: i64,
         key: impl IntoIterator<Item = K>,
         options: options::ZintercardOptions,
     ) -> Self::Ret<i64> {
-        self.execute(cmd::zintercard_with(numkeys, key, options))
+        self.execute(cmd::zintercard_with(key, options))
     }
 
     /// [`ZINTERSTORE`](https://redis.io/commands/zinterstore/): `ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]`
     ///
     /// Since 2.0.0; group `sorted_set`; flags `write`, `denyoom`; ACL `@sortedset`.
+    ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
     ///
     /// Required arguments only; [`zinterstore_with`](crate::cmd::zinterstore_with) takes the options too.
     fn zinterstore<K: ToArg>(
         self,
         destination: impl ToArg,
-        numkeys: i64,
         key: impl IntoIterator<Item = K>,
     ) -> Self::Ret<i64> {
-        self.execute(cmd::zinterstore(destination, numkeys, key))
+        self.execute(cmd::zinterstore(destination, key))
     }
 
     /// [`ZINTERSTORE`](https://redis.io/commands/zinterstore/): `ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]`
     ///
     /// Since 2.0.0; group `sorted_set`; flags `write`, `denyoom`; ACL `@sortedset`.
     ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+    ///
     /// With the optional arguments in [`ZinterstoreOptions`](crate::options::ZinterstoreOptions).
     fn zinterstore_with<K: ToArg>(
         self,
         destination: impl ToArg,
-        numkeys: i64,
         key: impl IntoIterator<Item = K>,
         options: options::ZinterstoreOptions,
     ) -> Self::Ret<i64> {
-        self.execute(cmd::zinterstore_with(destination, numkeys, key, options))
+        self.execute(cmd::zinterstore_with(destination, key, options))
     }
 
     /// [`ZLEXCOUNT`](https://redis.io/commands/zlexcount/): `ZLEXCOUNT key min max`
@@ -4615,31 +4566,33 @@ pub trait Commands<'a>: Executor<'a> {
     ///
     /// Since 7.0.0; group `sorted_set`; flags `write`; ACL `@sortedset`.
     ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+    ///
     /// Required arguments only; [`zmpop_with`](crate::cmd::zmpop_with) takes the options too.
     #[allow(clippy::type_complexity)]
     fn zmpop<K: ToArg>(
         self,
-        numkeys: i64,
         key: impl IntoIterator<Item = K>,
         where_: options::ZmpopWhere,
     ) -> Self::Ret<Option<(Bytes, Vec<(Bytes, f64)>)>> {
-        self.execute(cmd::zmpop(numkeys, key, where_))
+        self.execute(cmd::zmpop(key, where_))
     }
 
     /// [`ZMPOP`](https://redis.io/commands/zmpop/): `ZMPOP numkeys key [key ...] <MIN | MAX> [COUNT count]`
     ///
     /// Since 7.0.0; group `sorted_set`; flags `write`; ACL `@sortedset`.
     ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+    ///
     /// With the optional arguments in [`ZmpopOptions`](crate::options::ZmpopOptions).
     #[allow(clippy::type_complexity)]
     fn zmpop_with<K: ToArg>(
         self,
-        numkeys: i64,
         key: impl IntoIterator<Item = K>,
         where_: options::ZmpopWhere,
         options: options::ZmpopOptions,
     ) -> Self::Ret<Option<(Bytes, Vec<(Bytes, f64)>)>> {
-        self.execute(cmd::zmpop_with(numkeys, key, where_, options))
+        self.execute(cmd::zmpop_with(key, where_, options))
     }
 
     /// [`ZMSCORE`](https://redis.io/commands/zmscore/): `ZMSCORE key member [member ...]`
@@ -5008,56 +4961,57 @@ pub trait Commands<'a>: Executor<'a> {
     ///
     /// Since 6.2.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
     ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+    ///
     /// Required arguments only; [`zunion_with`](crate::cmd::zunion_with) takes the options too.
-    fn zunion<K: ToArg>(
-        self,
-        numkeys: i64,
-        key: impl IntoIterator<Item = K>,
-    ) -> Self::Ret<Vec<Bytes>> {
-        self.execute(cmd::zunion(numkeys, key))
+    fn zunion<K: ToArg>(self, key: impl IntoIterator<Item = K>) -> Self::Ret<Vec<Bytes>> {
+        self.execute(cmd::zunion(key))
     }
 
     /// [`ZUNION`](https://redis.io/commands/zunion/): `ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]`
     ///
     /// Since 6.2.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
     ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+    ///
     /// With the optional arguments in [`ZunionOptions`](crate::options::ZunionOptions).
     fn zunion_with<K: ToArg>(
         self,
-        numkeys: i64,
         key: impl IntoIterator<Item = K>,
         options: options::ZunionOptions,
     ) -> Self::Ret<Frame> {
-        self.execute(cmd::zunion_with(numkeys, key, options))
+        self.execute(cmd::zunion_with(key, options))
     }
 
     /// [`ZUNIONSTORE`](https://redis.io/commands/zunionstore/): `ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]`
     ///
     /// Since 2.0.0; group `sorted_set`; flags `write`, `denyoom`; ACL `@sortedset`.
+    ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
     ///
     /// Required arguments only; [`zunionstore_with`](crate::cmd::zunionstore_with) takes the options too.
     fn zunionstore<K: ToArg>(
         self,
         destination: impl ToArg,
-        numkeys: i64,
         key: impl IntoIterator<Item = K>,
     ) -> Self::Ret<i64> {
-        self.execute(cmd::zunionstore(destination, numkeys, key))
+        self.execute(cmd::zunionstore(destination, key))
     }
 
     /// [`ZUNIONSTORE`](https://redis.io/commands/zunionstore/): `ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]`
     ///
     /// Since 2.0.0; group `sorted_set`; flags `write`, `denyoom`; ACL `@sortedset`.
     ///
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+    ///
     /// With the optional arguments in [`ZunionstoreOptions`](crate::options::ZunionstoreOptions).
     fn zunionstore_with<K: ToArg>(
         self,
         destination: impl ToArg,
-        numkeys: i64,
         key: impl IntoIterator<Item = K>,
         options: options::ZunionstoreOptions,
     ) -> Self::Ret<i64> {
-        self.execute(cmd::zunionstore_with(destination, numkeys, key, options))
+        self.execute(cmd::zunionstore_with(destination, key, options))
     }
 }
 

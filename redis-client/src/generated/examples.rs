@@ -322,10 +322,9 @@ pub fn examples() -> Vec<Example> {
             group: "list",
             min_since: "7.0.0",
             max_since: "7.0.0",
-            min: cmd::blmpop(1.0, 1, ["x"], options::BlmpopWhere::left()).into_cmd(),
+            min: cmd::blmpop(1.0, ["x"], options::BlmpopWhere::left()).into_cmd(),
             max: cmd::blmpop_with(
                 1.0,
-                1,
                 ["x"],
                 options::BlmpopWhere::left(),
                 options::BlmpopOptions::new().count(1),
@@ -369,10 +368,9 @@ pub fn examples() -> Vec<Example> {
             group: "sorted_set",
             min_since: "7.0.0",
             max_since: "7.0.0",
-            min: cmd::bzmpop(1.0, 1, ["x"], options::BzmpopWhere::min()).into_cmd(),
+            min: cmd::bzmpop(1.0, ["x"], options::BzmpopWhere::min()).into_cmd(),
             max: cmd::bzmpop_with(
                 1.0,
-                1,
                 ["x"],
                 options::BzmpopWhere::min(),
                 options::BzmpopOptions::new().count(1),
@@ -1144,9 +1142,8 @@ pub fn examples() -> Vec<Example> {
             group: "scripting",
             min_since: "2.6.0",
             max_since: "2.6.0",
-            min: cmd::eval("x", 1).into_cmd(),
-            max: cmd::eval_with("x", 1, options::EvalOptions::new().key(["x"]).arg(["x"]))
-                .into_cmd(),
+            min: cmd::eval("x", ["x"], ["x"]).into_cmd(),
+            max: cmd::eval("x", ["x"], ["x"]).into_cmd(),
         },
         Example {
             name: "EVALSHA",
@@ -1155,9 +1152,8 @@ pub fn examples() -> Vec<Example> {
             group: "scripting",
             min_since: "2.6.0",
             max_since: "2.6.0",
-            min: cmd::evalsha("x", 1).into_cmd(),
-            max: cmd::evalsha_with("x", 1, options::EvalshaOptions::new().key(["x"]).arg(["x"]))
-                .into_cmd(),
+            min: cmd::evalsha("x", ["x"], ["x"]).into_cmd(),
+            max: cmd::evalsha("x", ["x"], ["x"]).into_cmd(),
         },
         Example {
             name: "EVALSHA_RO",
@@ -1166,13 +1162,8 @@ pub fn examples() -> Vec<Example> {
             group: "scripting",
             min_since: "7.0.0",
             max_since: "7.0.0",
-            min: cmd::evalsha_ro("x", 1).into_cmd(),
-            max: cmd::evalsha_ro_with(
-                "x",
-                1,
-                options::EvalshaRoOptions::new().key(["x"]).arg(["x"]),
-            )
-            .into_cmd(),
+            min: cmd::evalsha_ro("x", ["x"], ["x"]).into_cmd(),
+            max: cmd::evalsha_ro("x", ["x"], ["x"]).into_cmd(),
         },
         Example {
             name: "EVAL_RO",
@@ -1181,9 +1172,8 @@ pub fn examples() -> Vec<Example> {
             group: "scripting",
             min_since: "7.0.0",
             max_since: "7.0.0",
-            min: cmd::eval_ro("x", 1).into_cmd(),
-            max: cmd::eval_ro_with("x", 1, options::EvalRoOptions::new().key(["x"]).arg(["x"]))
-                .into_cmd(),
+            min: cmd::eval_ro("x", ["x"], ["x"]).into_cmd(),
+            max: cmd::eval_ro("x", ["x"], ["x"]).into_cmd(),
         },
         Example {
             name: "EXEC",
@@ -1258,9 +1248,8 @@ pub fn examples() -> Vec<Example> {
             group: "scripting",
             min_since: "7.0.0",
             max_since: "7.0.0",
-            min: cmd::fcall("x", 1).into_cmd(),
-            max: cmd::fcall_with("x", 1, options::FcallOptions::new().key(["x"]).arg(["x"]))
-                .into_cmd(),
+            min: cmd::fcall("x", ["x"], ["x"]).into_cmd(),
+            max: cmd::fcall("x", ["x"], ["x"]).into_cmd(),
         },
         Example {
             name: "FCALL_RO",
@@ -1269,9 +1258,8 @@ pub fn examples() -> Vec<Example> {
             group: "scripting",
             min_since: "7.0.0",
             max_since: "7.0.0",
-            min: cmd::fcall_ro("x", 1).into_cmd(),
-            max: cmd::fcall_ro_with("x", 1, options::FcallRoOptions::new().key(["x"]).arg(["x"]))
-                .into_cmd(),
+            min: cmd::fcall_ro("x", ["x"], ["x"]).into_cmd(),
+            max: cmd::fcall_ro("x", ["x"], ["x"]).into_cmd(),
         },
         Example {
             name: "FLUSHALL",
@@ -2053,9 +2041,8 @@ pub fn examples() -> Vec<Example> {
             group: "list",
             min_since: "7.0.0",
             max_since: "7.0.0",
-            min: cmd::lmpop(1, ["x"], options::LmpopWhere::left()).into_cmd(),
+            min: cmd::lmpop(["x"], options::LmpopWhere::left()).into_cmd(),
             max: cmd::lmpop_with(
-                1,
                 ["x"],
                 options::LmpopWhere::left(),
                 options::LmpopOptions::new().count(1),
@@ -3309,9 +3296,8 @@ pub fn examples() -> Vec<Example> {
             group: "set",
             min_since: "7.0.0",
             max_since: "7.0.0",
-            min: cmd::sintercard(1, ["x"]).into_cmd(),
-            max: cmd::sintercard_with(1, ["x"], options::SintercardOptions::new().limit(1))
-                .into_cmd(),
+            min: cmd::sintercard(["x"]).into_cmd(),
+            max: cmd::sintercard_with(["x"], options::SintercardOptions::new().limit(1)).into_cmd(),
         },
         Example {
             name: "SINTERSTORE",
@@ -4070,8 +4056,8 @@ pub fn examples() -> Vec<Example> {
             group: "sorted_set",
             min_since: "6.2.0",
             max_since: "6.2.0",
-            min: cmd::zdiff(1, ["x"]).into_cmd(),
-            max: cmd::zdiff_with(1, ["x"], options::ZdiffOptions::new().withscores()).into_cmd(),
+            min: cmd::zdiff(["x"]).into_cmd(),
+            max: cmd::zdiff_with(["x"], options::ZdiffOptions::new().withscores()).into_cmd(),
         },
         Example {
             name: "ZDIFFSTORE",
@@ -4080,8 +4066,8 @@ pub fn examples() -> Vec<Example> {
             group: "sorted_set",
             min_since: "6.2.0",
             max_since: "6.2.0",
-            min: cmd::zdiffstore("x", 1, ["x"]).into_cmd(),
-            max: cmd::zdiffstore("x", 1, ["x"]).into_cmd(),
+            min: cmd::zdiffstore("x", ["x"]).into_cmd(),
+            max: cmd::zdiffstore("x", ["x"]).into_cmd(),
         },
         Example {
             name: "ZINCRBY",
@@ -4100,9 +4086,8 @@ pub fn examples() -> Vec<Example> {
             group: "sorted_set",
             min_since: "6.2.0",
             max_since: "6.2.0",
-            min: cmd::zinter(1, ["x"]).into_cmd(),
+            min: cmd::zinter(["x"]).into_cmd(),
             max: cmd::zinter_with(
-                1,
                 ["x"],
                 options::ZinterOptions::new()
                     .weights([1])
@@ -4118,9 +4103,8 @@ pub fn examples() -> Vec<Example> {
             group: "sorted_set",
             min_since: "7.0.0",
             max_since: "7.0.0",
-            min: cmd::zintercard(1, ["x"]).into_cmd(),
-            max: cmd::zintercard_with(1, ["x"], options::ZintercardOptions::new().limit(1))
-                .into_cmd(),
+            min: cmd::zintercard(["x"]).into_cmd(),
+            max: cmd::zintercard_with(["x"], options::ZintercardOptions::new().limit(1)).into_cmd(),
         },
         Example {
             name: "ZINTERSTORE",
@@ -4129,10 +4113,9 @@ pub fn examples() -> Vec<Example> {
             group: "sorted_set",
             min_since: "2.0.0",
             max_since: "2.0.0",
-            min: cmd::zinterstore("x", 1, ["x"]).into_cmd(),
+            min: cmd::zinterstore("x", ["x"]).into_cmd(),
             max: cmd::zinterstore_with(
                 "x",
-                1,
                 ["x"],
                 options::ZinterstoreOptions::new()
                     .weights([1])
@@ -4157,9 +4140,8 @@ pub fn examples() -> Vec<Example> {
             group: "sorted_set",
             min_since: "7.0.0",
             max_since: "7.0.0",
-            min: cmd::zmpop(1, ["x"], options::ZmpopWhere::min()).into_cmd(),
+            min: cmd::zmpop(["x"], options::ZmpopWhere::min()).into_cmd(),
             max: cmd::zmpop_with(
-                1,
                 ["x"],
                 options::ZmpopWhere::min(),
                 options::ZmpopOptions::new().count(1),
@@ -4419,9 +4401,8 @@ pub fn examples() -> Vec<Example> {
             group: "sorted_set",
             min_since: "6.2.0",
             max_since: "6.2.0",
-            min: cmd::zunion(1, ["x"]).into_cmd(),
+            min: cmd::zunion(["x"]).into_cmd(),
             max: cmd::zunion_with(
-                1,
                 ["x"],
                 options::ZunionOptions::new()
                     .weights([1])
@@ -4437,10 +4418,9 @@ pub fn examples() -> Vec<Example> {
             group: "sorted_set",
             min_since: "2.0.0",
             max_since: "2.0.0",
-            min: cmd::zunionstore("x", 1, ["x"]).into_cmd(),
+            min: cmd::zunionstore("x", ["x"]).into_cmd(),
             max: cmd::zunionstore_with(
                 "x",
-                1,
                 ["x"],
                 options::ZunionstoreOptions::new()
                     .weights([1])

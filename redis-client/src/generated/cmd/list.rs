@@ -30,19 +30,22 @@ pub fn blmove(
 ///
 /// Since 7.0.0; group `list`; flags `write`, `blocking`; ACL `@list`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// Required arguments only; [`blmpop_with`](crate::cmd::blmpop_with) takes the options too.
 #[allow(clippy::type_complexity)]
 pub fn blmpop<K: ToArg>(
     timeout: f64,
-    numkeys: i64,
     key: impl IntoIterator<Item = K>,
     where_: options::BlmpopWhere,
 ) -> TypedCmd<Option<(Bytes, Vec<Bytes>)>> {
     let mut cmd = Cmd::new("BLMPOP");
     let c = &mut cmd;
     c.push_arg(timeout);
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     where_.write_to(c);
     TypedCmd::new(cmd)
 }
@@ -51,11 +54,12 @@ pub fn blmpop<K: ToArg>(
 ///
 /// Since 7.0.0; group `list`; flags `write`, `blocking`; ACL `@list`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// With the optional arguments in [`BlmpopOptions`](crate::options::BlmpopOptions).
 #[allow(clippy::type_complexity)]
 pub fn blmpop_with<K: ToArg>(
     timeout: f64,
-    numkeys: i64,
     key: impl IntoIterator<Item = K>,
     where_: options::BlmpopWhere,
     options: options::BlmpopOptions,
@@ -63,8 +67,10 @@ pub fn blmpop_with<K: ToArg>(
     let mut cmd = Cmd::new("BLMPOP");
     let c = &mut cmd;
     c.push_arg(timeout);
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     where_.write_to(c);
     c.extend_from(&options.count);
     TypedCmd::new(cmd)
@@ -175,17 +181,20 @@ pub fn lmove(
 ///
 /// Since 7.0.0; group `list`; flags `write`; ACL `@list`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// Required arguments only; [`lmpop_with`](crate::cmd::lmpop_with) takes the options too.
 #[allow(clippy::type_complexity)]
 pub fn lmpop<K: ToArg>(
-    numkeys: i64,
     key: impl IntoIterator<Item = K>,
     where_: options::LmpopWhere,
 ) -> TypedCmd<Option<(Bytes, Vec<Bytes>)>> {
     let mut cmd = Cmd::new("LMPOP");
     let c = &mut cmd;
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     where_.write_to(c);
     TypedCmd::new(cmd)
 }
@@ -194,18 +203,21 @@ pub fn lmpop<K: ToArg>(
 ///
 /// Since 7.0.0; group `list`; flags `write`; ACL `@list`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// With the optional arguments in [`LmpopOptions`](crate::options::LmpopOptions).
 #[allow(clippy::type_complexity)]
 pub fn lmpop_with<K: ToArg>(
-    numkeys: i64,
     key: impl IntoIterator<Item = K>,
     where_: options::LmpopWhere,
     options: options::LmpopOptions,
 ) -> TypedCmd<Option<(Bytes, Vec<Bytes>)>> {
     let mut cmd = Cmd::new("LMPOP");
     let c = &mut cmd;
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     where_.write_to(c);
     c.extend_from(&options.count);
     TypedCmd::new(cmd)

@@ -10,31 +10,20 @@ use redis_sansio::resp::{Frame, ToArg};
 ///
 /// Since 2.6.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
 ///
-/// Required arguments only; [`eval_with`](crate::cmd::eval_with) takes the options too.
-pub fn eval(script: impl ToArg, numkeys: i64) -> TypedCmd<Frame> {
-    let mut cmd = Cmd::new("EVAL");
-    let c = &mut cmd;
-    c.push_arg(script);
-    c.push_arg(numkeys);
-    TypedCmd::new(cmd)
-}
-
-/// [`EVAL`](https://redis.io/commands/eval/): `EVAL script numkeys [key [key ...]] [arg [arg ...]]`
-///
-/// Since 2.6.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
-///
-/// With the optional arguments in [`EvalOptions`](crate::options::EvalOptions).
-pub fn eval_with(
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+pub fn eval<K: ToArg, A: ToArg>(
     script: impl ToArg,
-    numkeys: i64,
-    options: options::EvalOptions,
+    key: impl IntoIterator<Item = K>,
+    arg: impl IntoIterator<Item = A>,
 ) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("EVAL");
     let c = &mut cmd;
     c.push_arg(script);
-    c.push_arg(numkeys);
-    c.extend_from(&options.key);
-    c.extend_from(&options.arg);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
+    c.push_args(arg);
     TypedCmd::new(cmd)
 }
 
@@ -42,31 +31,20 @@ pub fn eval_with(
 ///
 /// Since 2.6.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
 ///
-/// Required arguments only; [`evalsha_with`](crate::cmd::evalsha_with) takes the options too.
-pub fn evalsha(sha1: impl ToArg, numkeys: i64) -> TypedCmd<Frame> {
-    let mut cmd = Cmd::new("EVALSHA");
-    let c = &mut cmd;
-    c.push_arg(sha1);
-    c.push_arg(numkeys);
-    TypedCmd::new(cmd)
-}
-
-/// [`EVALSHA`](https://redis.io/commands/evalsha/): `EVALSHA sha1 numkeys [key [key ...]] [arg [arg ...]]`
-///
-/// Since 2.6.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
-///
-/// With the optional arguments in [`EvalshaOptions`](crate::options::EvalshaOptions).
-pub fn evalsha_with(
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+pub fn evalsha<K: ToArg, A: ToArg>(
     sha1: impl ToArg,
-    numkeys: i64,
-    options: options::EvalshaOptions,
+    key: impl IntoIterator<Item = K>,
+    arg: impl IntoIterator<Item = A>,
 ) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("EVALSHA");
     let c = &mut cmd;
     c.push_arg(sha1);
-    c.push_arg(numkeys);
-    c.extend_from(&options.key);
-    c.extend_from(&options.arg);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
+    c.push_args(arg);
     TypedCmd::new(cmd)
 }
 
@@ -74,31 +52,20 @@ pub fn evalsha_with(
 ///
 /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
 ///
-/// Required arguments only; [`evalsha_ro_with`](crate::cmd::evalsha_ro_with) takes the options too.
-pub fn evalsha_ro(sha1: impl ToArg, numkeys: i64) -> TypedCmd<Frame> {
-    let mut cmd = Cmd::new("EVALSHA_RO");
-    let c = &mut cmd;
-    c.push_arg(sha1);
-    c.push_arg(numkeys);
-    TypedCmd::new(cmd)
-}
-
-/// [`EVALSHA_RO`](https://redis.io/commands/evalsha_ro/): `EVALSHA_RO sha1 numkeys [key [key ...]] [arg [arg ...]]`
-///
-/// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
-///
-/// With the optional arguments in [`EvalshaRoOptions`](crate::options::EvalshaRoOptions).
-pub fn evalsha_ro_with(
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+pub fn evalsha_ro<K: ToArg, A: ToArg>(
     sha1: impl ToArg,
-    numkeys: i64,
-    options: options::EvalshaRoOptions,
+    key: impl IntoIterator<Item = K>,
+    arg: impl IntoIterator<Item = A>,
 ) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("EVALSHA_RO");
     let c = &mut cmd;
     c.push_arg(sha1);
-    c.push_arg(numkeys);
-    c.extend_from(&options.key);
-    c.extend_from(&options.arg);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
+    c.push_args(arg);
     TypedCmd::new(cmd)
 }
 
@@ -106,31 +73,20 @@ pub fn evalsha_ro_with(
 ///
 /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
 ///
-/// Required arguments only; [`eval_ro_with`](crate::cmd::eval_ro_with) takes the options too.
-pub fn eval_ro(script: impl ToArg, numkeys: i64) -> TypedCmd<Frame> {
-    let mut cmd = Cmd::new("EVAL_RO");
-    let c = &mut cmd;
-    c.push_arg(script);
-    c.push_arg(numkeys);
-    TypedCmd::new(cmd)
-}
-
-/// [`EVAL_RO`](https://redis.io/commands/eval_ro/): `EVAL_RO script numkeys [key [key ...]] [arg [arg ...]]`
-///
-/// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
-///
-/// With the optional arguments in [`EvalRoOptions`](crate::options::EvalRoOptions).
-pub fn eval_ro_with(
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+pub fn eval_ro<K: ToArg, A: ToArg>(
     script: impl ToArg,
-    numkeys: i64,
-    options: options::EvalRoOptions,
+    key: impl IntoIterator<Item = K>,
+    arg: impl IntoIterator<Item = A>,
 ) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("EVAL_RO");
     let c = &mut cmd;
     c.push_arg(script);
-    c.push_arg(numkeys);
-    c.extend_from(&options.key);
-    c.extend_from(&options.arg);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
+    c.push_args(arg);
     TypedCmd::new(cmd)
 }
 
@@ -138,31 +94,20 @@ pub fn eval_ro_with(
 ///
 /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
 ///
-/// Required arguments only; [`fcall_with`](crate::cmd::fcall_with) takes the options too.
-pub fn fcall(function: impl ToArg, numkeys: i64) -> TypedCmd<Frame> {
-    let mut cmd = Cmd::new("FCALL");
-    let c = &mut cmd;
-    c.push_arg(function);
-    c.push_arg(numkeys);
-    TypedCmd::new(cmd)
-}
-
-/// [`FCALL`](https://redis.io/commands/fcall/): `FCALL function numkeys [key [key ...]] [arg [arg ...]]`
-///
-/// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
-///
-/// With the optional arguments in [`FcallOptions`](crate::options::FcallOptions).
-pub fn fcall_with(
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+pub fn fcall<K: ToArg, A: ToArg>(
     function: impl ToArg,
-    numkeys: i64,
-    options: options::FcallOptions,
+    key: impl IntoIterator<Item = K>,
+    arg: impl IntoIterator<Item = A>,
 ) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("FCALL");
     let c = &mut cmd;
     c.push_arg(function);
-    c.push_arg(numkeys);
-    c.extend_from(&options.key);
-    c.extend_from(&options.arg);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
+    c.push_args(arg);
     TypedCmd::new(cmd)
 }
 
@@ -170,31 +115,20 @@ pub fn fcall_with(
 ///
 /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
 ///
-/// Required arguments only; [`fcall_ro_with`](crate::cmd::fcall_ro_with) takes the options too.
-pub fn fcall_ro(function: impl ToArg, numkeys: i64) -> TypedCmd<Frame> {
-    let mut cmd = Cmd::new("FCALL_RO");
-    let c = &mut cmd;
-    c.push_arg(function);
-    c.push_arg(numkeys);
-    TypedCmd::new(cmd)
-}
-
-/// [`FCALL_RO`](https://redis.io/commands/fcall_ro/): `FCALL_RO function numkeys [key [key ...]] [arg [arg ...]]`
-///
-/// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
-///
-/// With the optional arguments in [`FcallRoOptions`](crate::options::FcallRoOptions).
-pub fn fcall_ro_with(
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+pub fn fcall_ro<K: ToArg, A: ToArg>(
     function: impl ToArg,
-    numkeys: i64,
-    options: options::FcallRoOptions,
+    key: impl IntoIterator<Item = K>,
+    arg: impl IntoIterator<Item = A>,
 ) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("FCALL_RO");
     let c = &mut cmd;
     c.push_arg(function);
-    c.push_arg(numkeys);
-    c.extend_from(&options.key);
-    c.extend_from(&options.arg);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
+    c.push_args(arg);
     TypedCmd::new(cmd)
 }
 

@@ -65,12 +65,16 @@ pub fn sinter<K: ToArg>(key: impl IntoIterator<Item = K>) -> TypedCmd<Vec<Bytes>
 ///
 /// Since 7.0.0; group `set`; flags `readonly`; ACL `@set`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// Required arguments only; [`sintercard_with`](crate::cmd::sintercard_with) takes the options too.
-pub fn sintercard<K: ToArg>(numkeys: i64, key: impl IntoIterator<Item = K>) -> TypedCmd<i64> {
+pub fn sintercard<K: ToArg>(key: impl IntoIterator<Item = K>) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("SINTERCARD");
     let c = &mut cmd;
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     TypedCmd::new(cmd)
 }
 
@@ -78,16 +82,19 @@ pub fn sintercard<K: ToArg>(numkeys: i64, key: impl IntoIterator<Item = K>) -> T
 ///
 /// Since 7.0.0; group `set`; flags `readonly`; ACL `@set`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// With the optional arguments in [`SintercardOptions`](crate::options::SintercardOptions).
 pub fn sintercard_with<K: ToArg>(
-    numkeys: i64,
     key: impl IntoIterator<Item = K>,
     options: options::SintercardOptions,
 ) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("SINTERCARD");
     let c = &mut cmd;
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     c.extend_from(&options.limit);
     TypedCmd::new(cmd)
 }

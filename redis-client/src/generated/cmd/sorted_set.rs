@@ -10,19 +10,22 @@ use redis_sansio::resp::{Frame, ToArg};
 ///
 /// Since 7.0.0; group `sorted_set`; flags `write`, `blocking`; ACL `@sortedset`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// Required arguments only; [`bzmpop_with`](crate::cmd::bzmpop_with) takes the options too.
 #[allow(clippy::type_complexity)]
 pub fn bzmpop<K: ToArg>(
     timeout: f64,
-    numkeys: i64,
     key: impl IntoIterator<Item = K>,
     where_: options::BzmpopWhere,
 ) -> TypedCmd<Option<(Bytes, Vec<(Bytes, f64)>)>> {
     let mut cmd = Cmd::new("BZMPOP");
     let c = &mut cmd;
     c.push_arg(timeout);
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     where_.write_to(c);
     TypedCmd::new(cmd)
 }
@@ -31,11 +34,12 @@ pub fn bzmpop<K: ToArg>(
 ///
 /// Since 7.0.0; group `sorted_set`; flags `write`, `blocking`; ACL `@sortedset`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// With the optional arguments in [`BzmpopOptions`](crate::options::BzmpopOptions).
 #[allow(clippy::type_complexity)]
 pub fn bzmpop_with<K: ToArg>(
     timeout: f64,
-    numkeys: i64,
     key: impl IntoIterator<Item = K>,
     where_: options::BzmpopWhere,
     options: options::BzmpopOptions,
@@ -43,8 +47,10 @@ pub fn bzmpop_with<K: ToArg>(
     let mut cmd = Cmd::new("BZMPOP");
     let c = &mut cmd;
     c.push_arg(timeout);
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     where_.write_to(c);
     c.extend_from(&options.count);
     TypedCmd::new(cmd)
@@ -144,12 +150,16 @@ pub fn zcount(key: impl ToArg, min: f64, max: f64) -> TypedCmd<i64> {
 ///
 /// Since 6.2.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// Required arguments only; [`zdiff_with`](crate::cmd::zdiff_with) takes the options too.
-pub fn zdiff<K: ToArg>(numkeys: i64, key: impl IntoIterator<Item = K>) -> TypedCmd<Vec<Bytes>> {
+pub fn zdiff<K: ToArg>(key: impl IntoIterator<Item = K>) -> TypedCmd<Vec<Bytes>> {
     let mut cmd = Cmd::new("ZDIFF");
     let c = &mut cmd;
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     TypedCmd::new(cmd)
 }
 
@@ -157,16 +167,19 @@ pub fn zdiff<K: ToArg>(numkeys: i64, key: impl IntoIterator<Item = K>) -> TypedC
 ///
 /// Since 6.2.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// With the optional arguments in [`ZdiffOptions`](crate::options::ZdiffOptions).
 pub fn zdiff_with<K: ToArg>(
-    numkeys: i64,
     key: impl IntoIterator<Item = K>,
     options: options::ZdiffOptions,
 ) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("ZDIFF");
     let c = &mut cmd;
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     c.extend_from(&options.withscores);
     TypedCmd::new(cmd)
 }
@@ -174,16 +187,19 @@ pub fn zdiff_with<K: ToArg>(
 /// [`ZDIFFSTORE`](https://redis.io/commands/zdiffstore/): `ZDIFFSTORE destination numkeys key [key ...]`
 ///
 /// Since 6.2.0; group `sorted_set`; flags `write`, `denyoom`; ACL `@sortedset`.
+///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
 pub fn zdiffstore<K: ToArg>(
     destination: impl ToArg,
-    numkeys: i64,
     key: impl IntoIterator<Item = K>,
 ) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("ZDIFFSTORE");
     let c = &mut cmd;
     c.push_arg(destination);
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     TypedCmd::new(cmd)
 }
 
@@ -203,12 +219,16 @@ pub fn zincrby(key: impl ToArg, increment: i64, member: impl ToArg) -> TypedCmd<
 ///
 /// Since 6.2.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// Required arguments only; [`zinter_with`](crate::cmd::zinter_with) takes the options too.
-pub fn zinter<K: ToArg>(numkeys: i64, key: impl IntoIterator<Item = K>) -> TypedCmd<Vec<Bytes>> {
+pub fn zinter<K: ToArg>(key: impl IntoIterator<Item = K>) -> TypedCmd<Vec<Bytes>> {
     let mut cmd = Cmd::new("ZINTER");
     let c = &mut cmd;
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     TypedCmd::new(cmd)
 }
 
@@ -216,16 +236,19 @@ pub fn zinter<K: ToArg>(numkeys: i64, key: impl IntoIterator<Item = K>) -> Typed
 ///
 /// Since 6.2.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// With the optional arguments in [`ZinterOptions`](crate::options::ZinterOptions).
 pub fn zinter_with<K: ToArg>(
-    numkeys: i64,
     key: impl IntoIterator<Item = K>,
     options: options::ZinterOptions,
 ) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("ZINTER");
     let c = &mut cmd;
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     c.extend_from(&options.weight);
     c.extend_from(&options.aggregate);
     c.extend_from(&options.withscores);
@@ -236,12 +259,16 @@ pub fn zinter_with<K: ToArg>(
 ///
 /// Since 7.0.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// Required arguments only; [`zintercard_with`](crate::cmd::zintercard_with) takes the options too.
-pub fn zintercard<K: ToArg>(numkeys: i64, key: impl IntoIterator<Item = K>) -> TypedCmd<i64> {
+pub fn zintercard<K: ToArg>(key: impl IntoIterator<Item = K>) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("ZINTERCARD");
     let c = &mut cmd;
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     TypedCmd::new(cmd)
 }
 
@@ -249,16 +276,19 @@ pub fn zintercard<K: ToArg>(numkeys: i64, key: impl IntoIterator<Item = K>) -> T
 ///
 /// Since 7.0.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// With the optional arguments in [`ZintercardOptions`](crate::options::ZintercardOptions).
 pub fn zintercard_with<K: ToArg>(
-    numkeys: i64,
     key: impl IntoIterator<Item = K>,
     options: options::ZintercardOptions,
 ) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("ZINTERCARD");
     let c = &mut cmd;
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     c.extend_from(&options.limit);
     TypedCmd::new(cmd)
 }
@@ -267,17 +297,20 @@ pub fn zintercard_with<K: ToArg>(
 ///
 /// Since 2.0.0; group `sorted_set`; flags `write`, `denyoom`; ACL `@sortedset`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// Required arguments only; [`zinterstore_with`](crate::cmd::zinterstore_with) takes the options too.
 pub fn zinterstore<K: ToArg>(
     destination: impl ToArg,
-    numkeys: i64,
     key: impl IntoIterator<Item = K>,
 ) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("ZINTERSTORE");
     let c = &mut cmd;
     c.push_arg(destination);
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     TypedCmd::new(cmd)
 }
 
@@ -285,18 +318,21 @@ pub fn zinterstore<K: ToArg>(
 ///
 /// Since 2.0.0; group `sorted_set`; flags `write`, `denyoom`; ACL `@sortedset`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// With the optional arguments in [`ZinterstoreOptions`](crate::options::ZinterstoreOptions).
 pub fn zinterstore_with<K: ToArg>(
     destination: impl ToArg,
-    numkeys: i64,
     key: impl IntoIterator<Item = K>,
     options: options::ZinterstoreOptions,
 ) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("ZINTERSTORE");
     let c = &mut cmd;
     c.push_arg(destination);
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     c.extend_from(&options.weight);
     c.extend_from(&options.aggregate);
     TypedCmd::new(cmd)
@@ -318,17 +354,20 @@ pub fn zlexcount(key: impl ToArg, min: impl ToArg, max: impl ToArg) -> TypedCmd<
 ///
 /// Since 7.0.0; group `sorted_set`; flags `write`; ACL `@sortedset`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// Required arguments only; [`zmpop_with`](crate::cmd::zmpop_with) takes the options too.
 #[allow(clippy::type_complexity)]
 pub fn zmpop<K: ToArg>(
-    numkeys: i64,
     key: impl IntoIterator<Item = K>,
     where_: options::ZmpopWhere,
 ) -> TypedCmd<Option<(Bytes, Vec<(Bytes, f64)>)>> {
     let mut cmd = Cmd::new("ZMPOP");
     let c = &mut cmd;
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     where_.write_to(c);
     TypedCmd::new(cmd)
 }
@@ -337,18 +376,21 @@ pub fn zmpop<K: ToArg>(
 ///
 /// Since 7.0.0; group `sorted_set`; flags `write`; ACL `@sortedset`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// With the optional arguments in [`ZmpopOptions`](crate::options::ZmpopOptions).
 #[allow(clippy::type_complexity)]
 pub fn zmpop_with<K: ToArg>(
-    numkeys: i64,
     key: impl IntoIterator<Item = K>,
     where_: options::ZmpopWhere,
     options: options::ZmpopOptions,
 ) -> TypedCmd<Option<(Bytes, Vec<(Bytes, f64)>)>> {
     let mut cmd = Cmd::new("ZMPOP");
     let c = &mut cmd;
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     where_.write_to(c);
     c.extend_from(&options.count);
     TypedCmd::new(cmd)
@@ -852,12 +894,16 @@ pub fn zscore(key: impl ToArg, member: impl ToArg) -> TypedCmd<Option<f64>> {
 ///
 /// Since 6.2.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// Required arguments only; [`zunion_with`](crate::cmd::zunion_with) takes the options too.
-pub fn zunion<K: ToArg>(numkeys: i64, key: impl IntoIterator<Item = K>) -> TypedCmd<Vec<Bytes>> {
+pub fn zunion<K: ToArg>(key: impl IntoIterator<Item = K>) -> TypedCmd<Vec<Bytes>> {
     let mut cmd = Cmd::new("ZUNION");
     let c = &mut cmd;
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     TypedCmd::new(cmd)
 }
 
@@ -865,16 +911,19 @@ pub fn zunion<K: ToArg>(numkeys: i64, key: impl IntoIterator<Item = K>) -> Typed
 ///
 /// Since 6.2.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// With the optional arguments in [`ZunionOptions`](crate::options::ZunionOptions).
 pub fn zunion_with<K: ToArg>(
-    numkeys: i64,
     key: impl IntoIterator<Item = K>,
     options: options::ZunionOptions,
 ) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("ZUNION");
     let c = &mut cmd;
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     c.extend_from(&options.weight);
     c.extend_from(&options.aggregate);
     c.extend_from(&options.withscores);
@@ -885,17 +934,20 @@ pub fn zunion_with<K: ToArg>(
 ///
 /// Since 2.0.0; group `sorted_set`; flags `write`, `denyoom`; ACL `@sortedset`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// Required arguments only; [`zunionstore_with`](crate::cmd::zunionstore_with) takes the options too.
 pub fn zunionstore<K: ToArg>(
     destination: impl ToArg,
-    numkeys: i64,
     key: impl IntoIterator<Item = K>,
 ) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("ZUNIONSTORE");
     let c = &mut cmd;
     c.push_arg(destination);
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     TypedCmd::new(cmd)
 }
 
@@ -903,18 +955,21 @@ pub fn zunionstore<K: ToArg>(
 ///
 /// Since 2.0.0; group `sorted_set`; flags `write`, `denyoom`; ACL `@sortedset`.
 ///
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list.
+///
 /// With the optional arguments in [`ZunionstoreOptions`](crate::options::ZunionstoreOptions).
 pub fn zunionstore_with<K: ToArg>(
     destination: impl ToArg,
-    numkeys: i64,
     key: impl IntoIterator<Item = K>,
     options: options::ZunionstoreOptions,
 ) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("ZUNIONSTORE");
     let c = &mut cmd;
     c.push_arg(destination);
-    c.push_arg(numkeys);
-    c.push_args(key);
+    let mut counted = Cmd::default();
+    counted.push_args(key);
+    c.push_arg(counted.len());
+    c.extend_from(&counted);
     c.extend_from(&options.weight);
     c.extend_from(&options.aggregate);
     TypedCmd::new(cmd)

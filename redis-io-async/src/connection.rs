@@ -82,20 +82,24 @@ impl<R: Runtime> Connection<R> {
     /// The command is queued when this is called; the returned future drives the
     /// connection until the reply is in.
     pub fn request(&mut self, cmd: &Cmd) -> ExclusiveRequest<'_, R> {
-        let queued = self.queue(1, |core, now| core.send(cmd, now));
+        let queued = self.queue(1, |io, now| io.core.send(cmd, now));
         ExclusiveRequest(Call::new(self, queued))
     }
 
-    /// Sends every command in one write and resolves to each one's outcome, in order.
+    /// Sends the commands back to back and resolves to each one's outcome, in order.
     /// One command's server error does not affect the others.
+    ///
+    /// Every command is queued when this is called. A long pipeline is written as it
+    /// is encoded, a write's worth at a time, as far as the socket takes it without
+    /// waiting ([`Io::send_streaming`]), so the server starts on it early.
     pub fn pipeline(&mut self, cmds: &[Cmd]) -> ExclusivePipeline<'_, R> {
-        let queued = self.queue(cmds.len(), |core, now| core.send_all(cmds, now));
+        let queued = self.queue(cmds.len(), |io, now| io.send_streaming(cmds, now));
         ExclusivePipeline(Call::new(self, queued))
     }
 
     /// Runs `cmds` in `MULTI`/`EXEC` and resolves to `EXEC`'s array of replies.
     pub fn transaction(&mut self, cmds: &[Cmd]) -> ExclusiveRequest<'_, R> {
-        let queued = self.queue(1, |core, now| core.send_transaction(cmds, now));
+        let queued = self.queue(1, |io, now| io.core.send_transaction(cmds, now));
         ExclusiveRequest(Call::new(self, queued))
     }
 
@@ -153,13 +157,13 @@ impl<R: Runtime> Connection<R> {
     fn queue(
         &mut self,
         n: usize,
-        send: impl FnOnce(&mut conn::Connection, Instant) -> Result<RequestId, SendError>,
+        send: impl FnOnce(&mut Io<R>, Instant) -> Result<RequestId, SendError>,
     ) -> Result<(), Error> {
         self.check_open()?;
         let first = if n == 0 {
             None
         } else {
-            Some(send(&mut self.io.core, Instant::now())?)
+            Some(send(&mut self.io, Instant::now())?)
         };
         self.call.start(first, n);
         Ok(())

@@ -4,11 +4,12 @@
 use std::future::{Future, poll_fn};
 use std::io::{self, ErrorKind};
 use std::pin::{Pin, pin};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use redis_sansio::config::{ConnectionConfig, ServerAddr};
-use redis_sansio::conn;
+use redis_sansio::conn::{self, RequestId};
+use redis_sansio::{Cmd, SendError};
 
 use crate::Error;
 use crate::runtime::{Runtime, Socket};
@@ -134,6 +135,25 @@ impl<R: Runtime> Io<R> {
             }
         }
         Ok(())
+    }
+
+    /// Queues `cmds` as [`conn::Connection::send_all`] does, writing each piece the
+    /// core hands out ([`conn::Connection::send_some`]) as far as the socket takes it
+    /// now, without waiting: what it does not take goes out in the next
+    /// [`poll_io`](Self::poll_io). A socket error is left for that call to meet.
+    pub(crate) fn send_streaming(
+        &mut self,
+        cmds: &[Cmd],
+        now: Instant,
+    ) -> Result<RequestId, SendError> {
+        let first = self.core.next_id();
+        let mut queued = self.core.send_some(cmds, now)?;
+        while queued < cmds.len() {
+            let mut cx = Context::from_waker(Waker::noop());
+            let _ = self.write_out(&mut cx);
+            queued += self.core.send_some(&cmds[queued..], now)?;
+        }
+        Ok(first)
     }
 
     /// One step of the driving loop: writes as much of `transmit()` as the socket

@@ -115,25 +115,39 @@ impl Connection {
         }
     }
 
-    /// Sends every command in one write and returns each one's outcome, in order.
-    /// One command's server error does not affect the others.
+    /// Sends the commands back to back and returns each one's outcome, in order. One
+    /// command's server error does not affect the others. A long pipeline is written
+    /// as it is encoded, a write's worth at a time ([`conn::Connection::send_some`]),
+    /// so the server starts on it early.
     pub fn pipeline(&mut self, cmds: &[Cmd]) -> Result<Vec<Outcome>, Error> {
         self.check_open()?;
         if cmds.is_empty() {
             return Ok(Vec::new());
         }
         let start = self.core.next_id();
-        match self.core.send_all(cmds, Instant::now()) {
-            Ok(first) => self.collect(first, cmds.len()),
-            Err(error) => {
-                // Nobody will wait for the commands queued before the refused one.
+        let mut queued = 0;
+        while queued < cmds.len() {
+            let sent = match self.core.send_some(&cmds[queued..], Instant::now()) {
+                Ok(n) => {
+                    queued += n;
+                    // The last piece goes out with the wait for the replies.
+                    if queued == cmds.len() {
+                        break;
+                    }
+                    self.flush()
+                }
+                Err(error) => Err(error.into()),
+            };
+            if let Err(error) = sent {
+                // Nobody will wait for the commands queued so far.
                 let queued = self.core.next_id().get() - start.get();
                 for i in 0..queued as usize {
                     self.outcomes.abandon(start.offset(i));
                 }
-                Err(error.into())
+                return Err(error);
             }
         }
+        self.collect(start, cmds.len())
     }
 
     /// Waits for the outcomes of the `len` requests from `first` on, and takes them.

@@ -448,6 +448,59 @@ fn send_all_is_one_send_per_command() {
 }
 
 #[test]
+fn send_some_queues_a_write_at_a_time_with_the_same_ids_and_bytes() {
+    // 300 commands of about 1 KiB: a long pipeline, queued in pieces.
+    let value = "v".repeat(1000);
+    let cmds: Vec<_> = (0..300)
+        .map(|i| cmd(&["SET", &format!("key:{i}"), &value]))
+        .collect();
+    let mut whole = Script::ready();
+    let first = whole.conn.send_all(&cmds, whole.now).unwrap();
+    let expected = whole.conn.transmit().to_vec();
+
+    let mut s = Script::ready();
+    assert_eq!(s.conn.next_id(), first);
+    let mut queued = 0;
+    let mut pieces = Vec::new();
+    let mut sent = Vec::new();
+    while queued < cmds.len() {
+        let n = s.conn.send_some(&cmds[queued..], s.now).unwrap();
+        assert!(n > 0);
+        queued += n;
+        assert_eq!(s.conn.next_id(), first.offset(queued));
+        pieces.push(s.conn.transmit().len());
+        sent.extend_from_slice(s.conn.transmit());
+        let len = s.conn.transmit().len();
+        s.conn.advance_transmit(len);
+    }
+    // The same bytes as one send_all, in pieces of at least 16 KiB (the last may
+    // be shorter) and at most one command past it.
+    assert_eq!(sent, expected);
+    let (last, full) = pieces.split_last().unwrap();
+    assert!(
+        full.iter()
+            .all(|&len| (16 * 1024..16 * 1024 + 1100).contains(&len)),
+        "{pieces:?}"
+    );
+    assert!(*last > 0 && *last < 16 * 1024 + 1100);
+    // Replies map to the commands as with send_all.
+    s.reply(&"+OK\r\n".repeat(300));
+    for i in 0..300 {
+        assert_eq!(s.reply_to(first.offset(i)), Ok(Frame::simple("OK")));
+    }
+
+    // A command larger than a write goes alone; refusals are send_all's.
+    let mut s = Script::ready();
+    let big = cmd(&["SET", "k", &"x".repeat(40_000)]);
+    assert_eq!(s.conn.send_some(&[big.clone(), big], s.now), Ok(1));
+    let refused = s
+        .conn
+        .send_some(&[cmd(&["GET", "k"]), cmd(&["HELLO", "3"])], s.now);
+    assert!(matches!(refused, Err(SendError::ConnectionState { .. })));
+    assert_eq!(s.conn.send_some(&[], s.now), Err(SendError::Empty));
+}
+
+#[test]
 fn send_all_stops_at_the_first_refusal_keeping_what_came_before() {
     let mut s = Script::ready();
     let start = s.conn.next_id();

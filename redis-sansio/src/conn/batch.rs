@@ -10,6 +10,9 @@ use super::{Connection, State};
 use crate::resp::Frame;
 use crate::{Cmd, RequestError, SendError};
 
+/// How many bytes [`Connection::send_some`] encodes before it returns, for a write.
+const WRITE_CHUNK: usize = 16 * 1024;
+
 impl Connection {
     /// Queues `cmds`, in order, exactly as one [`send`](Self::send) per command
     /// would, and returns the first one's id: the others get the ids after it, one
@@ -38,11 +41,60 @@ impl Connection {
     /// assert_eq!(conn.next_id().get(), first.get() + 2);
     /// ```
     pub fn send_all(&mut self, cmds: &[Cmd], now: Instant) -> Result<RequestId, SendError> {
+        let bytes = cmds.iter().map(Cmd::encoded_len).sum();
+        self.send_sized(cmds, bytes, now)
+    }
+
+    /// Queues the first of `cmds`, as [`send_all`](Self::send_all) would, up to about
+    /// one worthwhile write's worth of bytes (16 KiB; always at least one command),
+    /// and returns how many it queued: their ids run from [`next_id`](Self::next_id)
+    /// as it was before the call.
+    ///
+    /// Call it in a loop for a long pipeline, writing [`transmit`](Self::transmit)
+    /// out between calls: the server starts on the first commands while the rest
+    /// are encoded, and the unsent bytes stay bounded. Refusals are as in `send_all`.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use redis_sansio::config::ConnectionConfig;
+    /// use redis_sansio::conn::Connection;
+    /// use redis_sansio::Cmd;
+    ///
+    /// let now = Instant::now();
+    /// let mut conn = Connection::new(ConnectionConfig::default(), now);
+    /// let cmds = vec![Cmd::new("SET").arg("key").arg([b'v'; 100]); 1_000];
+    /// let mut queued = 0;
+    /// while queued < cmds.len() {
+    ///     queued += conn.send_some(&cmds[queued..], now).unwrap();
+    ///     // The adapter writes `conn.transmit()` here.
+    ///     let n = conn.transmit().len();
+    ///     conn.advance_transmit(n);
+    /// }
+    /// ```
+    pub fn send_some(&mut self, cmds: &[Cmd], now: Instant) -> Result<usize, SendError> {
+        let (mut count, mut bytes) = (0, 0);
+        for cmd in cmds {
+            if count > 0 && bytes >= WRITE_CHUNK {
+                break;
+            }
+            bytes += cmd.encoded_len();
+            count += 1;
+        }
+        self.send_sized(&cmds[..count], bytes, now)?;
+        Ok(count)
+    }
+
+    /// [`send_all`](Self::send_all), given the bytes `cmds` encode to.
+    fn send_sized(
+        &mut self,
+        cmds: &[Cmd],
+        bytes: usize,
+        now: Instant,
+    ) -> Result<RequestId, SendError> {
         let first = self.pending.next_id();
         if cmds.is_empty() {
             return Err(SendError::Empty);
         }
-        let bytes = cmds.iter().map(Cmd::encoded_len).sum();
         self.out_buf().reserve(bytes);
         let deadline = self.config.response_timeout.map(|timeout| now + timeout);
         let mut plain_accepted = self.accepts_plain();

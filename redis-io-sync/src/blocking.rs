@@ -263,21 +263,26 @@ impl Connection {
             if done(self) || self.closed.is_some() {
                 return Ok(());
             }
-            let now = Instant::now();
             let wake = match (self.core.poll_timeout(), deadline) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            if let Some(wake) = wake {
-                if wake <= now {
-                    if deadline.is_some_and(|d| d <= now) {
-                        return Ok(());
+            // The clock is read only when there is a deadline to wait for.
+            let timeout = match wake {
+                None => None,
+                Some(wake) => {
+                    let now = Instant::now();
+                    if wake <= now {
+                        if deadline.is_some_and(|d| d <= now) {
+                            return Ok(());
+                        }
+                        self.core.handle_timeout(now);
+                        continue;
                     }
-                    self.core.handle_timeout(now);
-                    continue;
+                    Some(wake - now)
                 }
-            }
-            self.set_read_timeout(wake.map(|wake| wake - now))?;
+            };
+            self.set_read_timeout(timeout)?;
             let read = self.stream.read(self.core.read_buf());
             let now = Instant::now();
             match read {

@@ -38,8 +38,14 @@ impl<B: Builder> Decoder<B> {
         out: &mut Vec<B::Value>,
     ) -> Result<(), ProtocolError> {
         loop {
-            if self.error.is_none() && self.is_idle() && self.take_top_run(buf, out) {
-                continue;
+            if self.error.is_none() {
+                // No bytes, no value: the sequential request's reply ends here.
+                if buf.is_empty() {
+                    return Ok(());
+                }
+                if self.is_idle() && self.take_top_run(buf, out) {
+                    continue;
+                }
             }
             match self.decode(buf)? {
                 Some(value) => out.push(value),

@@ -5,9 +5,11 @@
 //! reused from call to call. A request costs no allocation (its command is cloned
 //! into the queue, where the commands of all queued calls sit back to back) and a
 //! short lock hold to queue it, then one per poll of its future (typically two). The
-//! driver takes the lock once per wake to hand over every outcome that came in and to
-//! take the whole queue, sends each run of consecutive requests and pipelines to the
-//! core in one `send_all`, and wakes callers once the lock is released. Requests on
+//! driver takes the lock once per turn to hand over the outcomes that came in (those
+//! of at most 16 callers, so that their next requests go out while the rest are
+//! handed over) and to take the whole queue, sends each run of consecutive requests
+//! and pipelines to the core in one `send_all`, and wakes callers once the lock is
+//! released. Requests on
 //! the wire are found by id in a [`Waiting`] ring the driver owns, in send order,
 //! without hashing.
 

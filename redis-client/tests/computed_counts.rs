@@ -6,21 +6,13 @@
 mod common;
 
 use bytes::Bytes;
-use common::on_every_body;
+use common::{args, on_every_body};
+use redis_client::cmd;
 use redis_client::options::{
     BlmpopWhere, BzmpopWhere, LmpopOptions, LmpopWhere, SintercardOptions, ZmpopWhere,
     ZunionstoreOptions,
 };
 use redis_client::prelude::*;
-use redis_client::{TypedCmd, cmd};
-
-fn args<R>(typed: &TypedCmd<R>) -> Vec<String> {
-    typed
-        .cmd()
-        .args()
-        .map(|a| String::from_utf8_lossy(a).into_owned())
-        .collect()
-}
 
 #[test]
 fn scripts_and_functions_count_their_keys_and_not_their_arguments() {

@@ -1,15 +1,10 @@
 //! The generated constructors write exactly the arguments the specification's syntax
 //! describes, in its order.
 
-use redis_client::{TypedCmd, cmd, options};
+mod common;
 
-fn args<R>(typed: &TypedCmd<R>) -> Vec<String> {
-    typed
-        .cmd()
-        .args()
-        .map(|a| String::from_utf8_lossy(a).into_owned())
-        .collect()
-}
+use common::args;
+use redis_client::{TypedCmd, cmd, options};
 
 #[test]
 fn get_and_plain_set() {

@@ -126,3 +126,13 @@ pub(crate) use on_every_body;
 pub(crate) async fn next<S: futures_core::Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
     std::future::poll_fn(|cx| std::pin::Pin::new(&mut *stream).poll_next(cx)).await
 }
+
+/// A built command's arguments as text, name first, for comparing with what the
+/// specification's syntax says.
+pub(crate) fn args<R>(typed: &redis_client::TypedCmd<R>) -> Vec<String> {
+    typed
+        .cmd()
+        .args()
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect()
+}

@@ -90,8 +90,9 @@ impl<R: Runtime> Connection<R> {
     /// One command's server error does not affect the others.
     ///
     /// Every command is queued when this is called. A long pipeline is written as it
-    /// is encoded, a write's worth at a time, as far as the socket takes it without
-    /// waiting ([`Io::send_streaming`]), so the server starts on it early.
+    /// is encoded, a write's worth at a time
+    /// ([`send_some`](redis_sansio::conn::Connection::send_some)), as far as the
+    /// socket takes it without waiting, so the server starts on it early.
     pub fn pipeline(&mut self, cmds: &[Cmd]) -> ExclusivePipeline<'_, R> {
         let queued = self.queue(cmds.len(), |io, now| io.send_streaming(cmds, now));
         ExclusivePipeline(Call::new(self, queued))

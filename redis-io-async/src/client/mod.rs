@@ -9,9 +9,8 @@
 //! of at most 16 callers, so that their next requests go out while the rest are
 //! handed over) and to take the whole queue, sends each run of consecutive requests
 //! and pipelines to the core in one `send_all`, and wakes callers once the lock is
-//! released. Requests on
-//! the wire are found by id in a [`Waiting`] ring the driver owns, in send order,
-//! without hashing.
+//! released. Requests on the wire are found by id in a [`Waiting`] ring the driver
+//! owns, in send order, without hashing.
 
 mod driver;
 mod slots;

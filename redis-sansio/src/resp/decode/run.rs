@@ -39,7 +39,8 @@ impl<B: Builder> Decoder<B> {
     ) -> Result<(), ProtocolError> {
         loop {
             if self.error.is_none() {
-                // No bytes, no value: the sequential request's reply ends here.
+                // No bytes left, no value: the usual end of a read, without a trip
+                // through the general decoder.
                 if buf.is_empty() {
                     return Ok(());
                 }

@@ -25,28 +25,4 @@ impl Executor for AsyncStdExec {
     }
 }
 
-mod connection {
-    use redis_test_support::conformance::AsyncConnection;
-
-    redis_test_support::conformance_tests!(
-        AsyncConnection<super::AsyncStdExec>,
-        skip {
-            concurrent_tasks: "exclusive: calls take &mut self, one caller at a time (the multiplexed Client runs this check)",
-        },
-    );
-}
-
-mod client {
-    use redis_test_support::conformance::AsyncClient;
-
-    redis_test_support::conformance_tests!(
-        AsyncClient<super::AsyncStdExec>,
-        skip {
-            watch: "the multiplexed Client refuses WATCH on its shared connection (SendError::Shared); Client::dedicated opens an exclusive Connection, which runs this check",
-            events_see_close: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
-            pubsub: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
-            tracking_pushes: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
-            tracking_redirect: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
-        },
-    );
-}
+redis_test_support::async_conformance_tests!(AsyncStdExec);

@@ -321,3 +321,41 @@ macro_rules! conformance_tests {
         __conformance_check!(concurrent_tasks);
     };
 }
+
+/// The conformance tests of both async bodies on one executor: a module `connection`
+/// for the exclusive [`AsyncConnection`] and a module `client` for the multiplexed
+/// [`AsyncClient`], each with what it lacks by design skipped. Every async adapter's
+/// test binary invokes it once with its [`Executor`].
+#[macro_export]
+macro_rules! async_conformance_tests {
+    ($exec:ty) => {
+        /// The executor the modules below run their bodies on.
+        type ConformanceExec = $exec;
+
+        mod connection {
+            use $crate::conformance::AsyncConnection;
+
+            $crate::conformance_tests!(
+                AsyncConnection<super::ConformanceExec>,
+                skip {
+                    concurrent_tasks: "exclusive: calls take &mut self, one caller at a time (the multiplexed Client runs this check)",
+                },
+            );
+        }
+
+        mod client {
+            use $crate::conformance::AsyncClient;
+
+            $crate::conformance_tests!(
+                AsyncClient<super::ConformanceExec>,
+                skip {
+                    watch: "the multiplexed Client refuses WATCH on its shared connection (SendError::Shared); Client::dedicated opens an exclusive Connection, which runs this check",
+                    events_see_close: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
+                    pubsub: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
+                    tracking_pushes: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
+                    tracking_redirect: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
+                },
+            );
+        }
+    };
+}

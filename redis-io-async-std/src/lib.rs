@@ -16,7 +16,8 @@
 //!
 //! Each module has a [`Connection`](redis_io_async::Connection) (exclusive, `&mut self`
 //! calls, no background task) and a [`Client`](redis_io_async::Client) (cloneable,
-//! shared by many tasks over one socket; its driver task is spawned on the runtime).
+//! shared by many tasks over one socket; its driver task is spawned on the runtime,
+//! or handed to you as a `ClientDriver` to poll on the callers' own thread).
 //!
 //! ```no_run
 //! # #[cfg(feature = "smol")]
@@ -121,6 +122,12 @@ pub mod smol {
     /// on `smol::spawn`'s global executor.
     pub type Client = redis_io_async::Client<Smol>;
 
+    /// A [`Client`]'s driver, to poll yourself instead of `smol::spawn`: on a
+    /// `smol::LocalExecutor` next to the tasks that use the client, or raced with
+    /// your work, so that no call crosses threads. See
+    /// [`redis_io_async::ClientDriver`] and [`Client::from_connection_unspawned`].
+    pub type ClientDriver = redis_io_async::ClientDriver<Smol>;
+
     /// The smol [`Runtime`]: sockets from `smol::net`, `async_io::Timer`, and
     /// `smol::spawn` for the client's driver. Works under `smol::block_on` or any
     /// executor, since smol's reactor runs on its own thread.
@@ -193,6 +200,11 @@ pub mod async_std {
     /// A multiplexed client on async-std; see [`redis_io_async::Client`]. Its driver
     /// runs on `async_std::task::spawn`.
     pub type Client = redis_io_async::Client<AsyncStd>;
+
+    /// A [`Client`]'s driver, to poll yourself instead of `async_std::task::spawn`
+    /// (on the callers' own thread, say); see [`redis_io_async::ClientDriver`] and
+    /// [`Client::from_connection_unspawned`].
+    pub type ClientDriver = redis_io_async::ClientDriver<AsyncStd>;
 
     /// The async-std [`Runtime`]: sockets from `async_std::net` and
     /// `async_std::os::unix::net`, `async_io::Timer` (async-std's own timer), and

@@ -12,7 +12,8 @@
 //!   driver task; whatever is queued when it wakes goes out in one write (automatic
 //!   pipelining), each call gets its outcome through its own oneshot, matched by
 //!   request id. Its futures ([`Request`], [`Pipeline`]) are named types, `Send`,
-//!   `'static` and cancellation-safe.
+//!   `'static` and cancellation-safe. The driver is spawned with [`Runtime::spawn`],
+//!   or handed to you as a [`ClientDriver`] to poll on the callers' own thread.
 //! - [`Error`]: one error type for both, the same shape as the blocking adapter's.
 //!
 //! There is no protocol logic here: handshake, reply matching, deadlines and modes
@@ -44,7 +45,7 @@ mod error;
 mod runtime;
 mod transport;
 
-pub use client::{Client, Pipeline, Request};
+pub use client::{Client, ClientDriver, Pipeline, Request};
 pub use connection::{Connection, ExclusivePipeline, ExclusiveRequest};
 pub use error::{ConversionError, Error};
 pub use runtime::{Runtime, Socket, Unsupported};

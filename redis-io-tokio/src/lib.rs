@@ -6,7 +6,8 @@
 //!
 //! - [`Connection`]: an exclusive connection; each call drives the socket inline.
 //! - [`Client`]: cloneable, shared by many tasks over one socket with automatic
-//!   pipelining; its driver runs on `tokio::spawn`, so create it inside a runtime.
+//!   pipelining; its driver runs on `tokio::spawn`, so create it inside a runtime,
+//!   or, as a [`ClientDriver`], wherever you poll it.
 //!
 //! ```no_run
 //! use redis_io_tokio::{Client, Connection, Error};
@@ -49,6 +50,11 @@ pub type Connection = redis_io_async::Connection<Tokio>;
 
 /// A multiplexed client on tokio; see [`redis_io_async::Client`].
 pub type Client = redis_io_async::Client<Tokio>;
+
+/// A [`Client`]'s driver, to poll yourself (under a `tokio::task::LocalSet`, or
+/// `tokio::join!`ed with your work) instead of `tokio::spawn`; see
+/// [`redis_io_async::ClientDriver`] and [`Client::from_connection_unspawned`].
+pub type ClientDriver = redis_io_async::ClientDriver<Tokio>;
 
 /// The tokio [`Runtime`]: sockets from `tokio::net`, timers from `tokio::time`, and
 /// `tokio::spawn` for the client's driver. Needs a tokio runtime with IO and time

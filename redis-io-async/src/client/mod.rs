@@ -32,7 +32,7 @@ use driver::{Driver, Waiting};
 use slots::{Filled, Slots, Waiter};
 
 /// A cloneable client that many tasks share: one connection, driven by a task spawned
-/// on the runtime.
+/// on the runtime (or polled by you: [`ClientDriver`]).
 ///
 /// Each call queues its commands for the driver and returns a named future
 /// ([`Request`] or [`Pipeline`]) that is `Send` and `'static`. The commands are queued
@@ -84,9 +84,33 @@ impl<R: Runtime> Client<R> {
         Ok(Self::from_connection(conn))
     }
 
-    /// Hands an open connection to a new driver task. Its undelivered messages are
-    /// dropped.
+    /// Hands an open connection to a new driver task, spawned with
+    /// [`Runtime::spawn`]. Its undelivered messages are dropped.
     pub fn from_connection(conn: Connection<R>) -> Self {
+        let (client, driver) = Self::from_connection_unspawned(conn);
+        R::spawn(driver);
+        client
+    }
+
+    /// [`open`](Self::open), but the driver is returned instead of spawned: poll it
+    /// yourself, see [`ClientDriver`].
+    pub async fn open_unspawned(url: &str) -> Result<(Self, ClientDriver<R>), Error> {
+        Self::connect_unspawned(url.parse()?).await
+    }
+
+    /// [`connect`](Self::connect), but the driver is returned instead of spawned: poll
+    /// it yourself, see [`ClientDriver`].
+    pub async fn connect_unspawned(
+        config: ConnectionConfig,
+    ) -> Result<(Self, ClientDriver<R>), Error> {
+        let conn = Connection::<R>::connect(config).await?;
+        Ok(Self::from_connection_unspawned(conn))
+    }
+
+    /// [`from_connection`](Self::from_connection), but the driver is returned instead
+    /// of spawned: the client's calls make progress only while the [`ClientDriver`] is
+    /// polled, on whichever executor and thread you choose.
+    pub fn from_connection_unspawned(conn: Connection<R>) -> (Self, ClientDriver<R>) {
         let shared = Arc::new(Shared {
             config: conn.core().config().clone(),
             inner: Mutex::new(Inner {
@@ -100,17 +124,18 @@ impl<R: Runtime> Client<R> {
         });
         let mut io = conn.into_io();
         io.core.set_shared(true);
-        R::spawn(Driver::<R> {
+        let driver = ClientDriver(Some(Driver::<R> {
             io,
             shared: shared.clone(),
             waiting: Waiting::default(),
             batch: Queue::default(),
             wake: Vec::new(),
-        });
-        Client {
+        }));
+        let client = Client {
             shared,
             _runtime: PhantomData,
-        }
+        };
+        (client, driver)
     }
 
     /// Sends `cmd` and resolves to its reply. A server error is
@@ -255,6 +280,55 @@ impl<R: Runtime> fmt::Debug for Client<R> {
         f.debug_struct("Client")
             .field("queued", &inner.queue.calls.len())
             .field("closed", &inner.closed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The task that drives a [`Client`]'s connection, when you run it yourself: from
+/// [`Client::from_connection_unspawned`], [`Client::connect_unspawned`] or
+/// [`Client::open_unspawned`].
+///
+/// [`Client::connect`] spawns this future with [`Runtime::spawn`]. On an executor
+/// whose `spawn` may put it on another thread (smol's and async-std's global
+/// executors), every call then pays a wake across threads. Polling the driver on the
+/// callers' own thread avoids that: spawn it on a `smol::LocalExecutor` or a tokio
+/// `LocalSet` next to the tasks that use the client, or `join`/`race` it with your
+/// own work inside one `block_on`. It is `Send` and `'static`, so any executor will
+/// do.
+///
+/// - **Never polled**: nothing is sent. Calls queue up and their futures wait; they
+///   go out once the driver is polled.
+/// - **Completes** (resolves to `()`) when the connection closes: every `Client`
+///   handle was dropped and the last outstanding call has its outcome,
+///   [`Client::close`] was called, or the server went away.
+/// - **Dropped before it completes**, polled or not: the connection is closed then and
+///   there. Every pending call fails with [`CloseReason::Local`] ([`Error::Closed`],
+///   or [`Error::Request`] with `RequestError::Closed` for requests already sent),
+///   and so does every later call, as after [`Client::close`]. No call is left
+///   waiting.
+#[must_use = "the client's calls make no progress unless its driver is polled"]
+pub struct ClientDriver<R: Runtime>(Option<Driver<R>>);
+
+impl<R: Runtime> Future for ClientDriver<R> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(driver) = self.0.as_mut() else {
+            return Poll::Ready(());
+        };
+        let done = Pin::new(driver).poll(cx);
+        if done.is_ready() {
+            // The socket is released at once, even if the future is kept (in a `join`).
+            self.0 = None;
+        }
+        done
+    }
+}
+
+impl<R: Runtime> fmt::Debug for ClientDriver<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientDriver")
+            .field("finished", &self.0.is_none())
             .finish_non_exhaustive()
     }
 }

@@ -4,6 +4,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use redis_io_async::{ClientDriver, Runtime};
+
 /// A spawned task's result.
 pub(crate) type Joined = Pin<Box<dyn Future<Output = usize> + Send>>;
 
@@ -14,6 +16,12 @@ pub(crate) trait Exec {
 
     /// Spawns `future` as a task; must be called inside [`block_on`](Self::block_on).
     fn spawn<F: Future<Output = usize> + Send + 'static>(&self, future: F) -> Joined;
+
+    /// Runs a multiplexed client's driver; called inside [`block_on`](Self::block_on).
+    /// By default on the runtime's own `spawn`, as `Client::open` does.
+    fn run_driver<R: Runtime>(&self, driver: ClientDriver<R>) {
+        R::spawn(driver);
+    }
 
     /// Spawns `tasks` tasks made by `make` and sums what they return.
     fn run_tasks<F, M>(&self, tasks: usize, make: M) -> usize
@@ -67,6 +75,33 @@ impl Exec for Smol {
 
     fn spawn<F: Future<Output = usize> + Send + 'static>(&self, future: F) -> Joined {
         Box::pin(smol::spawn(future))
+    }
+}
+
+/// A `smol::LocalExecutor` run by `smol::block_on` on the worker's thread: the
+/// workload's tasks and the multiplexed client's driver all run there, so no call
+/// crosses threads (smol's reactor thread only wakes it for IO).
+pub(crate) struct SmolLocal(smol::LocalExecutor<'static>);
+
+impl SmolLocal {
+    pub(crate) fn new() -> SmolLocal {
+        SmolLocal(smol::LocalExecutor::new())
+    }
+}
+
+impl Exec for SmolLocal {
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        smol::block_on(self.0.run(future))
+    }
+
+    fn spawn<F: Future<Output = usize> + Send + 'static>(&self, future: F) -> Joined {
+        Box::pin(self.0.spawn(future))
+    }
+
+    fn run_driver<R: Runtime>(&self, driver: ClientDriver<R>) {
+        // Polled whenever `block_on` runs the executor; dropped (closing the
+        // connection) with the executor.
+        self.0.spawn(driver).detach();
     }
 }
 

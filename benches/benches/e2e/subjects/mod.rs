@@ -73,12 +73,13 @@ pub(crate) trait Subject {
 }
 
 /// The clients, by name, in the order tables list them.
-pub(crate) const NAMES: [&str; 9] = [
+pub(crate) const NAMES: [&str; 10] = [
     "minimal",
     "ours-blocking",
     "ours-tokio",
     "ours-tokio-mux",
     "ours-smol-mux",
+    "ours-smol-local-mux",
     "ours-async-std-mux",
     "redis-rs-blocking",
     "redis-rs-mux",
@@ -106,6 +107,10 @@ pub(crate) fn open(name: &str, target: &Target) -> Result<Box<dyn Subject>, Stri
         )?),
         "ours-smol-mux" => Box::new(ours::Mux::<redis_io_async_std::smol::Smol, _>::connect(
             exec::Smol,
+            &url,
+        )?),
+        "ours-smol-local-mux" => Box::new(ours::Mux::<redis_io_async_std::smol::Smol, _>::connect(
+            exec::SmolLocal::new(),
             &url,
         )?),
         "ours-async-std-mux" => Box::new(

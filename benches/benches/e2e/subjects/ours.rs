@@ -127,7 +127,8 @@ impl<R: Runtime, E: Exec> Subject for Exclusive<R, E> {
     }
 }
 
-/// `redis_io_async::Client`: one connection shared by every task.
+/// `redis_io_async::Client`: one connection shared by every task, its driver run by
+/// [`Exec::run_driver`].
 pub(crate) struct Mux<R: Runtime, E> {
     // Dropped before the runtime that drives it.
     client: Client<R>,
@@ -137,7 +138,11 @@ pub(crate) struct Mux<R: Runtime, E> {
 impl<R: Runtime, E: Exec> Mux<R, E> {
     pub(crate) fn connect(exec: E, url: &str) -> Result<Self, String> {
         let client = exec
-            .block_on(Client::<R>::open(url))
+            .block_on(async {
+                let (client, driver) = Client::<R>::open_unspawned(url).await?;
+                exec.run_driver(driver);
+                Ok::<_, redis_io_async::Error>(client)
+            })
             .map_err(fail("connect"))?;
         Ok(Mux { client, exec })
     }

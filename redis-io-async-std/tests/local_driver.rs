@@ -1,0 +1,153 @@
+//! The multiplexed client with its driver polled by the test itself
+//! (`Client::connect_unspawned`) instead of spawned on a global executor: on a
+//! `smol::LocalExecutor`, joined with the work on async-std, and dropped early.
+#![cfg(feature = "smol")]
+
+use std::future::Future;
+use std::time::Duration;
+
+use futures_lite::future;
+use redis_io_async_std::smol::{Client, ClientDriver};
+use redis_io_async_std::{Error, Outcome};
+use redis_sansio::resp::Frame;
+use redis_sansio::{CloseReason, RequestError};
+use redis_test_support::{RedisServer, cmd, tcp_config as tcp, unix_config as unix};
+
+/// Fails the test instead of hanging when `future` takes more than 30 s.
+async fn bounded<T>(future: impl Future<Output = T>) -> T {
+    future::or(future, async {
+        smol::Timer::after(Duration::from_secs(30)).await;
+        panic!("test took longer than 30 s")
+    })
+    .await
+}
+
+/// Compile-time check: the driver can go to any executor, `smol::spawn` included.
+#[allow(dead_code)]
+fn driver_is_send_and_static(driver: ClientDriver) {
+    fn send_static<T: Future<Output = ()> + Send + Unpin + 'static>(_: T) {}
+    send_static(driver);
+}
+
+/// Each of 64 tasks echoes its own values, by request and by pipeline, and checks
+/// every reply.
+async fn echo_task(client: Client, task: usize) {
+    for i in 0..20 {
+        let value = format!("{task}-{i}");
+        let reply = client.request(&cmd(&["ECHO", &value])).await.unwrap();
+        assert_eq!(reply, Frame::bulk(value));
+    }
+    let values: Vec<String> = (0..10).map(|i| format!("{task}-p{i}")).collect();
+    let cmds: Vec<_> = values.iter().map(|value| cmd(&["ECHO", value])).collect();
+    let outcomes: Vec<Outcome> = client.pipeline(&cmds).await.unwrap();
+    assert_eq!(outcomes.len(), values.len());
+    for (outcome, value) in outcomes.into_iter().zip(values) {
+        assert_eq!(outcome.unwrap(), Frame::bulk(value));
+    }
+}
+
+#[test]
+fn the_driver_and_64_tasks_share_a_local_executor() {
+    let server = RedisServer::start();
+    let executor = smol::LocalExecutor::new();
+    smol::block_on(executor.run(bounded(async {
+        for config in [tcp(&server), unix(&server)] {
+            let (client, driver) = Client::connect_unspawned(config).await.unwrap();
+            let driver = executor.spawn(driver);
+            let tasks: Vec<_> = (0..64)
+                .map(|task| executor.spawn(echo_task(client.clone(), task)))
+                .collect();
+            for task in tasks {
+                task.await;
+            }
+            // The last handle gone and nothing outstanding: the driver finishes.
+            drop(client);
+            driver.await;
+        }
+    })));
+}
+
+#[cfg(feature = "async-std")]
+#[test]
+fn the_driver_joined_with_the_work_on_async_std() {
+    use redis_io_async_std::async_std::Client;
+
+    let server = RedisServer::start();
+    async_std::task::block_on(bounded(async {
+        let (client, driver) = Client::open_unspawned(&server.url()).await.unwrap();
+        let work = async move {
+            let key = cmd(&["INCR", "local-driver-counter"]);
+            let replies = future::zip(client.request(&key), client.request(&key)).await;
+            assert_eq!(replies.0.unwrap(), Frame::Integer(1));
+            assert_eq!(replies.1.unwrap(), Frame::Integer(2));
+            // Dropping the client lets the driver finish, so the join completes.
+        };
+        future::zip(driver, work).await;
+    }));
+}
+
+/// A sent request and a queued one wait on a driver that is polled for a while, then
+/// dropped: both fail with the local close, and so does every later call.
+#[test]
+fn dropping_a_partly_polled_driver_fails_every_call() {
+    let server = RedisServer::start();
+    smol::block_on(bounded(async {
+        let (client, mut driver) = Client::connect_unspawned(tcp(&server)).await.unwrap();
+        let sent = client.request(&cmd(&["DEBUG", "SLEEP", "0.5"]));
+        // Polled long enough to send the sleep, far from long enough to read its reply.
+        future::or(&mut driver, async {
+            smol::Timer::after(Duration::from_millis(50)).await;
+        })
+        .await;
+        let queued = client.request(&cmd(&["PING"]));
+        let queued_pipeline = client.pipeline(&[cmd(&["PING"]), cmd(&["PING"])]);
+        drop(driver);
+        assert!(matches!(
+            sent.await,
+            Err(Error::Request(RequestError::Closed(CloseReason::Local)))
+        ));
+        assert!(matches!(
+            queued.await,
+            Err(Error::Closed(CloseReason::Local))
+        ));
+        assert!(matches!(
+            queued_pipeline.await,
+            Err(Error::Closed(CloseReason::Local))
+        ));
+        assert!(client.is_closed());
+        assert_eq!(client.close_reason(), Some(CloseReason::Local));
+        assert!(matches!(
+            client.request(&cmd(&["PING"])).await,
+            Err(Error::Closed(CloseReason::Local))
+        ));
+    }));
+}
+
+/// A driver that was never polled sent nothing; dropping it fails what was queued.
+#[test]
+fn dropping_an_unpolled_driver_fails_every_call() {
+    let server = RedisServer::start();
+    smol::block_on(bounded(async {
+        let (client, driver) = Client::connect_unspawned(unix(&server)).await.unwrap();
+        let queued = client.request(&cmd(&["SET", "never-sent", "1"]));
+        let other = client.clone();
+        let waiting = smol::spawn(async move { other.request(&cmd(&["PING"])).await });
+        // The spawned call is queued and waits for a driver nobody polls.
+        smol::Timer::after(Duration::from_millis(20)).await;
+        drop(driver);
+        assert!(matches!(
+            queued.await,
+            Err(Error::Closed(CloseReason::Local))
+        ));
+        assert!(matches!(
+            waiting.await,
+            Err(Error::Closed(CloseReason::Local))
+        ));
+        assert!(matches!(
+            client.pipeline(&[cmd(&["PING"])]).await,
+            Err(Error::Closed(CloseReason::Local))
+        ));
+        // Nothing went out: the key was never set.
+        assert_eq!(server.command(&["EXISTS", "never-sent"]), ":0");
+    }));
+}

@@ -5,10 +5,9 @@
 use std::future::Future;
 use std::time::Duration;
 
-use redis_io_tokio::{Client, ClientDriver, Error, Outcome};
-use redis_sansio::resp::Frame;
+use redis_io_tokio::{Client, ClientDriver, Error};
 use redis_sansio::{CloseReason, RequestError};
-use redis_test_support::{RedisServer, cmd, tcp_config as tcp, unix_config as unix};
+use redis_test_support::{RedisServer, cmd, echo_task, tcp_config as tcp, unix_config as unix};
 
 async fn bounded<T>(future: impl Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(30), future)
@@ -21,22 +20,6 @@ async fn bounded<T>(future: impl Future<Output = T>) -> T {
 fn driver_is_send_and_static(driver: ClientDriver) {
     fn send_static<T: Future<Output = ()> + Send + Unpin + 'static>(_: T) {}
     send_static(driver);
-}
-
-/// Echoes the task's own values, by request and by pipeline, checking every reply.
-async fn echo_task(client: Client, task: usize) {
-    for i in 0..20 {
-        let value = format!("{task}-{i}");
-        let reply = client.request(&cmd(&["ECHO", &value])).await.unwrap();
-        assert_eq!(reply, Frame::bulk(value));
-    }
-    let values: Vec<String> = (0..10).map(|i| format!("{task}-p{i}")).collect();
-    let cmds: Vec<_> = values.iter().map(|value| cmd(&["ECHO", value])).collect();
-    let outcomes: Vec<Outcome> = client.pipeline(&cmds).await.unwrap();
-    assert_eq!(outcomes.len(), values.len());
-    for (outcome, value) in outcomes.into_iter().zip(values) {
-        assert_eq!(outcome.unwrap(), Frame::bulk(value));
-    }
 }
 
 #[tokio::test]

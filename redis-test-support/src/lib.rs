@@ -14,6 +14,8 @@
 //!   them as `mymaster`.
 //! * [`tcp_config`], [`unix_config`], [`all_configs`] and [`cmd`]: how the adapters'
 //!   tests reach a server and spell commands.
+//! * [`echo_task`]: one of many concurrent callers of a multiplexed client, checking
+//!   that every reply is its own.
 //! * [`conformance`]: the one conformance suite every adapter runs, and
 //!   [`conformance_tests!`], which instantiates it for one adapter.
 //! * [`command`], [`try_command`], [`command_unix`] and [`RawConnection`]: a tiny
@@ -31,6 +33,7 @@
 //! ```
 
 mod binaries;
+mod client_tasks;
 mod cluster;
 mod configs;
 pub mod conformance;
@@ -40,6 +43,7 @@ mod server;
 mod wait;
 
 pub use binaries::{redis_cli_path, redis_server_path, redis_version};
+pub use client_tasks::echo_task;
 pub use cluster::RedisCluster;
 pub use configs::{all_configs, cmd, tcp_config, unix_config};
 pub use raw::{RawConnection, command, command_unix, try_command};

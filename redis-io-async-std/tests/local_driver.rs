@@ -7,8 +7,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use futures_lite::future;
-use redis_io_async_std::smol::{Client, ClientDriver};
 use redis_io_async_std::Error;
+use redis_io_async_std::smol::{Client, ClientDriver};
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, RequestError};
 use redis_test_support::{RedisServer, cmd, echo_task, tcp_config as tcp, unix_config as unix};

@@ -161,10 +161,7 @@ pub mod smol {
 
         #[cfg(not(unix))]
         async fn connect_unix(_: &Path) -> io::Result<Self::Unix> {
-            Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "Unix sockets need a Unix system",
-            ))
+            Err(redis_io_async::Unsupported::error())
         }
 
         fn sleep_until(deadline: Instant) -> Self::Sleep {
@@ -239,10 +236,7 @@ pub mod async_std {
 
         #[cfg(not(unix))]
         async fn connect_unix(_: &Path) -> io::Result<Self::Unix> {
-            Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "Unix sockets need a Unix system",
-            ))
+            Err(redis_io_async::Unsupported::error())
         }
 
         fn sleep_until(deadline: Instant) -> Self::Sleep {

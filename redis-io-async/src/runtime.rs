@@ -62,6 +62,17 @@ pub trait Runtime: Send + Sync + Sized + 'static {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unsupported {}
 
+impl Unsupported {
+    /// The error a Unix-socket connect fails with where there are no Unix sockets:
+    /// every runtime's `connect_unix`, and the blocking transport, return this one.
+    pub fn error() -> io::Error {
+        io::Error::new(
+            io::ErrorKind::Unsupported,
+            "Unix sockets need a Unix system",
+        )
+    }
+}
+
 impl Socket for Unsupported {
     fn poll_read(&mut self, _: &mut Context<'_>, _: &mut [u8]) -> Poll<io::Result<usize>> {
         match *self {}

@@ -66,10 +66,7 @@ pub fn connect(config: &ConnectionConfig) -> Result<Stream, Error> {
         #[cfg(not(unix))]
         ServerAddr::Unix { path } => Err(Error::Connect {
             addr: path.display().to_string(),
-            source: io::Error::new(
-                io::ErrorKind::Unsupported,
-                "Unix sockets need a Unix system",
-            ),
+            source: redis_io_async::Unsupported::error(),
         }),
     }
 }

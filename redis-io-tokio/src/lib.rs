@@ -87,10 +87,7 @@ impl Runtime for Tokio {
 
     #[cfg(not(unix))]
     async fn connect_unix(_: &Path) -> io::Result<Self::Unix> {
-        Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "Unix sockets need a Unix system",
-        ))
+        Err(redis_io_async::Unsupported::error())
     }
 
     fn sleep_until(deadline: Instant) -> Self::Sleep {

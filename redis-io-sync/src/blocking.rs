@@ -40,6 +40,16 @@ pub struct Connection {
     read_timeout: Option<Duration>,
     /// The pipeline being run, while [`pipeline`](Self::pipeline) waits.
     run: Option<Run>,
+    /// The request [`wait_for`](Self::wait_for) waits on, while it waits.
+    awaited: Option<Awaited>,
+}
+
+/// A single request being waited for: its outcome is filed here directly when it
+/// comes, not through `outcomes`.
+#[derive(Debug)]
+struct Awaited {
+    id: RequestId,
+    outcome: Option<Outcome>,
 }
 
 /// A pipeline waiting for its outcomes: its `len` requests have consecutive ids from
@@ -82,6 +92,7 @@ impl Connection {
             closed: None,
             read_timeout: None,
             run: None,
+            awaited: None,
         };
         conn.drive_until(|conn| conn.core.state() != State::Handshaking)?;
         match &conn.closed {
@@ -106,10 +117,21 @@ impl Connection {
 
     /// Waits for the outcome of a request queued with [`send`](Self::send).
     pub fn wait_for(&mut self, id: RequestId) -> Result<Frame, Error> {
-        if !self.outcomes.is_ready(id) {
-            self.drive_until(|conn| conn.outcomes.is_ready(id))?;
-        }
-        match self.outcomes.take(id) {
+        let outcome = match self.outcomes.take(id) {
+            Some(outcome) => Some(outcome),
+            None => {
+                self.awaited = Some(Awaited { id, outcome: None });
+                let driven = self.drive_until(|conn| {
+                    conn.awaited
+                        .as_ref()
+                        .is_some_and(|awaited| awaited.outcome.is_some())
+                });
+                let outcome = self.awaited.take().and_then(|awaited| awaited.outcome);
+                driven?;
+                outcome
+            }
+        };
+        match outcome {
             Some(outcome) => outcome.map_err(Error::Request),
             None => Err(self.closed_error()),
         }
@@ -350,10 +372,16 @@ impl Connection {
         }
     }
 
-    /// Files one outcome: the pipeline being run takes its own, in order, directly;
-    /// any other waits in `outcomes` to be taken by id.
+    /// Files one outcome: the request [`wait_for`](Self::wait_for) waits on and the
+    /// pipeline being run take their own directly; any other waits in `outcomes` to
+    /// be taken by id.
     #[inline]
     fn file_outcome(&mut self, id: RequestId, outcome: Outcome) {
+        if let Some(awaited) = self.awaited.as_mut().filter(|awaited| awaited.id == id) {
+            awaited.outcome = Some(outcome);
+            self.outcomes.skip(id);
+            return;
+        }
         match &mut self.run {
             Some(run) if run.next_id() == Some(id) => {
                 run.outcomes.push(outcome);

@@ -2,7 +2,7 @@
 //! ([`Decoder::decode_all`]) and the elements of an aggregate (`MGET`'s reply,
 //! `LRANGE`'s, `HGETALL`'s).
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 use super::{Decoder, Open, Remaining};
 use crate::ProtocolError;
@@ -62,7 +62,15 @@ impl<B: Builder> Decoder<B> {
         spans.clear();
         let end = self.scan_run(buf, usize::MAX, true, &mut spans);
         let found = !spans.is_empty();
-        if found {
+        if let [Span::Bulk(start, stop)] = spans[..] {
+            // One bulk string, a lone request's reply: its payload is the only
+            // split, with no shared slice of the run to make and drop.
+            buf.advance(start);
+            let payload = buf.split_to(stop - start).freeze();
+            buf.advance(end - stop);
+            self.line_scanned = 0;
+            out.push(self.builder.bulk_string(payload));
+        } else if found {
             let taken = buf.split_to(end).freeze();
             self.line_scanned = 0;
             out.reserve(spans.len());

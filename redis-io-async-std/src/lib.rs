@@ -48,7 +48,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub use redis_io_async::{Error, Outcome, Pipeline, Request, Runtime, Socket};
+pub use redis_io_async::{Error, Outcome, Pipeline, Reconnect, Request, Runtime, Socket};
 
 #[cfg(any(feature = "smol", feature = "async-std"))]
 pub use shared::{FuturesSocket, Sleep};

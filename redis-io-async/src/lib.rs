@@ -45,7 +45,7 @@ mod error;
 mod runtime;
 mod transport;
 
-pub use client::{Client, ClientDriver, Pipeline, Request};
+pub use client::{Client, ClientDriver, Pipeline, Reconnect, Request};
 pub use connection::{Connection, ExclusivePipeline, ExclusiveRequest};
 pub use error::{ConversionError, Error};
 pub use runtime::{Runtime, Socket, Unsupported};

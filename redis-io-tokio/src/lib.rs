@@ -43,7 +43,7 @@ use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-pub use redis_io_async::{Error, Outcome, Pipeline, Request, Runtime, Socket};
+pub use redis_io_async::{Error, Outcome, Pipeline, Reconnect, Request, Runtime, Socket};
 
 /// An exclusive connection on tokio; see [`redis_io_async::Connection`].
 pub type Connection = redis_io_async::Connection<Tokio>;

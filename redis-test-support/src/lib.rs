@@ -16,6 +16,8 @@
 //!   tests reach a server and spell commands.
 //! * [`echo_task`]: one of many concurrent callers of a multiplexed client, checking
 //!   that every reply is its own.
+//! * [`reconnect`]: the multiplexed client's reconnection checks, generic over the
+//!   runtime, for each runtime's tests to run.
 //! * [`conformance`]: the one conformance suite every adapter runs, and
 //!   [`conformance_tests!`], which instantiates it for one adapter.
 //! * [`command`], [`try_command`], [`command_unix`] and [`RawConnection`]: a tiny
@@ -38,6 +40,7 @@ mod cluster;
 mod configs;
 pub mod conformance;
 mod raw;
+pub mod reconnect;
 mod sentinel;
 mod server;
 mod wait;

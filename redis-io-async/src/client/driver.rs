@@ -11,6 +11,7 @@ use std::time::Instant;
 use redis_sansio::conn::{self, Event, RequestId};
 use redis_sansio::{CloseReason, Cmd, RequestError, SendError};
 
+use super::reconnect::Reconnecting;
 use super::slots::Target;
 use super::{Inner, Kind, Queue, Queued, Shared};
 use crate::transport::Io;
@@ -77,6 +78,8 @@ pub(super) struct Driver<R: Runtime> {
     pub(super) batch: Queue,
     /// Callers to wake once the lock is released.
     pub(super) wake: Vec<Waker>,
+    /// Set while a lost connection is being replaced; `io` is the dead one meanwhile.
+    pub(super) reconnecting: Option<Reconnecting<R>>,
 }
 
 impl<R: Runtime> Future for Driver<R> {
@@ -85,6 +88,16 @@ impl<R: Runtime> Future for Driver<R> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         loop {
+            if this.reconnecting.is_some() {
+                match this.poll_reconnect(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Some(reason)) => {
+                        this.finish(reason);
+                        return Poll::Ready(());
+                    }
+                    Poll::Ready(None) => {}
+                }
+            }
             // One lock hold: hand over the outcomes, take the queue.
             let mut stale = None;
             let (closed, stop, close) = {
@@ -123,6 +136,10 @@ impl<R: Runtime> Future for Driver<R> {
             let yielding = this.wake.len() >= WAKE_BUDGET;
             this.wake_callers();
             if let Some(reason) = closed {
+                // Calls still queued wait for the new connection, if there is to be one.
+                if this.start_reconnect(&reason) {
+                    continue;
+                }
                 this.finish(reason);
                 return Poll::Ready(());
             }
@@ -194,8 +211,10 @@ pub(super) fn file_outcome(
 ) {
     if let Err(RequestError::Closed(reason)) = &outcome {
         // Recorded before the caller is woken (after the lock is released), so that
-        // it sees `is_closed()` already set.
-        inner.closed.get_or_insert_with(|| reason.clone());
+        // it sees `is_closed()` already set; unless the client is to reconnect.
+        if inner.reconnect.is_none() || *reason == CloseReason::Local {
+            inner.closed.get_or_insert_with(|| reason.clone());
+        }
     }
     if let Some(target) = waiting.remove(id) {
         inner.slots.complete(target, outcome, wake);
@@ -422,6 +441,7 @@ mod tests {
             closed: None,
             handles: 1,
             close_requested: false,
+            reconnect: None,
         };
         let mut waiting = Waiting::default();
         // 40 waiting callers, one GET each, and one pipeline of 30 GETs.

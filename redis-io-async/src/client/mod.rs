@@ -13,6 +13,7 @@
 //! owns, in send order, without hashing.
 
 mod driver;
+mod reconnect;
 mod slots;
 
 use std::fmt;
@@ -29,6 +30,7 @@ use redis_sansio::{CloseReason, Cmd};
 use crate::{Connection, Error, Outcome, Runtime};
 
 use driver::{Driver, Waiting};
+pub use reconnect::Reconnect;
 use slots::{Filled, Slots, Waiter};
 
 /// A cloneable client that many tasks share: one connection, driven by a task spawned
@@ -49,7 +51,9 @@ use slots::{Filled, Slots, Waiter};
 /// - **Failure**: when the connection dies, every pending caller gets the close
 ///   reason ([`Error::Request`] with `RequestError::Closed` for sent requests,
 ///   [`Error::Closed`] for the rest), and so does every later call. A socket error
-///   counts as the server closing ([`CloseReason::Eof`]). There is no reconnect yet.
+///   counts as the server closing ([`CloseReason::Eof`]). With a [`Reconnect`]
+///   policy ([`with_reconnect`](Self::with_reconnect)), the sent requests fail the
+///   same way but the client opens a new connection for the calls that follow.
 /// - **Deadlines**: the configured response timeout and blocking-command timeouts
 ///   are the core's; the driver arms one timer for the earliest of them.
 /// - **Shutdown**: the driver closes the connection once every `Client` handle is
@@ -120,6 +124,7 @@ impl<R: Runtime> Client<R> {
                 closed: None,
                 handles: 1,
                 close_requested: false,
+                reconnect: None,
             }),
         });
         let mut io = conn.into_io();
@@ -130,6 +135,7 @@ impl<R: Runtime> Client<R> {
             waiting: Waiting::default(),
             batch: Queue::default(),
             wake: Vec::new(),
+            reconnecting: None,
         }));
         let client = Client {
             shared,
@@ -181,6 +187,29 @@ impl<R: Runtime> Client<R> {
         if let Some(waker) = waker {
             waker.wake();
         }
+    }
+
+    /// Makes the client reconnect when its connection is lost, as `policy` says, instead
+    /// of closing for good. Applies to every handle of this client; call it right after
+    /// opening.
+    ///
+    /// Requests that were sent when the connection was lost fail with its close reason
+    /// (they may or may not have run, so they are not sent again). Calls made or queued
+    /// while the client reconnects wait and go out on the new connection, with the same
+    /// settings (password, database, protocol). When the policy gives up, they fail
+    /// and the client closes as it would have without a policy.
+    /// [`close`](Self::close) and dropping every handle stop the attempts.
+    ///
+    /// ```no_run
+    /// # async fn demo<R: redis_io_async::Runtime>() -> Result<(), redis_io_async::Error> {
+    /// use redis_io_async::{Client, Reconnect};
+    ///
+    /// let client = Client::<R>::open("redis://127.0.0.1:6379").await?.with_reconnect(Reconnect::default());
+    /// # Ok(()) }
+    /// ```
+    pub fn with_reconnect(self, policy: Reconnect) -> Self {
+        self.shared.lock().reconnect = Some(policy);
+        self
     }
 
     /// Why the connection closed, once it has.
@@ -401,6 +430,8 @@ struct Inner {
     /// Live `Client` handles.
     handles: usize,
     close_requested: bool,
+    /// What to do when the connection is lost: reconnect, or (`None`) close.
+    reconnect: Option<Reconnect>,
 }
 
 /// What a call hands to [`Client::enqueue`].

@@ -162,6 +162,16 @@ impl<R: Runtime> Driver<R> {
                 None => return false,
             }
         };
+        // The core failed every request on the wire before it closed, so none should be
+        // left; the new connection numbers its requests afresh, so none may be.
+        if !self.waiting.is_empty() {
+            let mut guard = self.shared.lock();
+            for target in self.waiting.drain() {
+                let error = Error::Closed(reason.clone());
+                guard.slots.fail(target.slot, 1, error, &mut self.wake);
+            }
+        }
+        self.wake_callers();
         self.reconnecting = Some(Reconnecting::start(
             policy,
             reason.clone(),

@@ -14,6 +14,7 @@ mod body_ops;
 mod executor;
 mod generated;
 pub mod keys;
+pub mod pubsub;
 mod reply;
 mod scan;
 mod script;

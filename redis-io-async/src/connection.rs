@@ -120,6 +120,18 @@ impl<R: Runtime> Connection<R> {
         }
     }
 
+    /// [`next_event`](Self::next_event) without a timeout, as a poll method: for a
+    /// `Stream` of events or messages. `Ready(Err(Error::Closed(..)))` once the
+    /// connection has closed and every event before the close was taken.
+    pub fn poll_next_event(&mut self, cx: &mut Context<'_>) -> Poll<Result<Event, Error>> {
+        if let Some(event) = self.events.pop_front() {
+            return Poll::Ready(Ok(event));
+        }
+        self.check_open()?;
+        ready!(self.poll_drive(cx, None, &|conn: &Self| !conn.events.is_empty()))?;
+        Poll::Ready(self.events.pop_front().ok_or_else(|| self.closed_error()))
+    }
+
     /// The state machine underneath, for its getters (protocol, subscriptions, ...).
     pub fn core(&self) -> &conn::Connection {
         &self.io.core

@@ -1,0 +1,138 @@
+//! Pub/sub: a connection given over to subscriptions, and the messages it receives.
+//!
+//! A subscribed connection cannot run ordinary commands in RESP2, and its messages
+//! belong to whoever subscribed, so a subscriber owns an exclusive connection:
+//! [`Subscriber`] a blocking one, [`AsyncSubscriber`] an async one on any runtime
+//! (opened on its own, or [`from_client`](AsyncSubscriber::from_client) with a
+//! multiplexed client's settings). Subscribing waits for the server's confirmation of
+//! every channel; messages then come one at a time, in the order they were
+//! published, from `next_message`, as an `Iterator` ([`Subscriber::messages`]) or as a
+//! `Stream` (an `AsyncSubscriber` is one).
+//!
+//! The connection tracks what is subscribed ([`Subscriptions`]), in RESP3 and RESP2
+//! alike. Other out-of-band data (client-side caching invalidations, a shard channel
+//! the server unsubscribed after its slot moved) is not a message and is skipped.
+
+#[cfg(feature = "sync")]
+mod blocking;
+mod exclusive;
+
+use redis_sansio::Cmd;
+use redis_sansio::conn::Event;
+use redis_sansio::resp::ToArg;
+
+#[cfg(feature = "sync")]
+pub use blocking::{Messages, Subscriber};
+pub use exclusive::AsyncSubscriber;
+pub use redis_sansio::conn::{Message, SubscriptionKind, Subscriptions};
+
+/// `name` with each of `names` as an argument: a subscribe or unsubscribe command.
+fn subscription_cmd<I>(name: &'static str, names: I) -> Cmd
+where
+    I: IntoIterator,
+    I::Item: ToArg,
+{
+    let mut cmd = Cmd::new(name);
+    for channel in names {
+        cmd.push_arg(channel);
+    }
+    cmd
+}
+
+/// The commands that leave every subscription `subscriptions` holds.
+fn leave_all(subscriptions: &Subscriptions) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    if !subscriptions.channels.is_empty() {
+        cmds.push(Cmd::new("UNSUBSCRIBE"));
+    }
+    if !subscriptions.patterns.is_empty() {
+        cmds.push(Cmd::new("PUNSUBSCRIBE"));
+    }
+    if !subscriptions.shard_channels.is_empty() {
+        cmds.push(Cmd::new("SUNSUBSCRIBE"));
+    }
+    cmds
+}
+
+/// The message an event carries, if it is one.
+fn message_of(event: Event) -> Option<Message> {
+    match event {
+        Event::Message(message) => Some(message),
+        _ => None,
+    }
+}
+
+/// The subscription methods, the same on both subscribers: `$($await)*` is `.await`
+/// on the async one and nothing on the blocking one.
+macro_rules! subscription_methods {
+    ($($async:ident)?, $($await:tt)*) => {
+        /// Subscribes to `channels` (`SUBSCRIBE`) and waits until the server has
+        /// confirmed each.
+        pub $($async)? fn subscribe<I>(&mut self, channels: I) -> Result<(), Error>
+        where
+            I: IntoIterator,
+            I::Item: ToArg,
+        {
+            self.run(subscription_cmd("SUBSCRIBE", channels)) $($await)*
+        }
+
+        /// Subscribes to the channels matching each of `patterns` (`PSUBSCRIBE`).
+        pub $($async)? fn psubscribe<I>(&mut self, patterns: I) -> Result<(), Error>
+        where
+            I: IntoIterator,
+            I::Item: ToArg,
+        {
+            self.run(subscription_cmd("PSUBSCRIBE", patterns)) $($await)*
+        }
+
+        /// Subscribes to shard channels (`SSUBSCRIBE`, Redis 7).
+        pub $($async)? fn ssubscribe<I>(&mut self, channels: I) -> Result<(), Error>
+        where
+            I: IntoIterator,
+            I::Item: ToArg,
+        {
+            self.run(subscription_cmd("SSUBSCRIBE", channels)) $($await)*
+        }
+
+        /// Leaves `channels`, or every channel when `channels` is empty
+        /// (`UNSUBSCRIBE`).
+        pub $($async)? fn unsubscribe<I>(&mut self, channels: I) -> Result<(), Error>
+        where
+            I: IntoIterator,
+            I::Item: ToArg,
+        {
+            self.run(subscription_cmd("UNSUBSCRIBE", channels)) $($await)*
+        }
+
+        /// Leaves `patterns`, or every pattern when it is empty (`PUNSUBSCRIBE`).
+        pub $($async)? fn punsubscribe<I>(&mut self, patterns: I) -> Result<(), Error>
+        where
+            I: IntoIterator,
+            I::Item: ToArg,
+        {
+            self.run(subscription_cmd("PUNSUBSCRIBE", patterns)) $($await)*
+        }
+
+        /// Leaves shard `channels`, or every shard channel when it is empty
+        /// (`SUNSUBSCRIBE`).
+        pub $($async)? fn sunsubscribe<I>(&mut self, channels: I) -> Result<(), Error>
+        where
+            I: IntoIterator,
+            I::Item: ToArg,
+        {
+            self.run(subscription_cmd("SUNSUBSCRIBE", channels)) $($await)*
+        }
+
+        /// `PING`, allowed while subscribed: checks that the connection is alive.
+        pub $($async)? fn ping(&mut self) -> Result<(), Error> {
+            self.run(Cmd::new("PING")) $($await)*
+        }
+
+        /// What the connection is subscribed to, as the server confirmed it.
+        pub fn subscriptions(&self) -> &Subscriptions {
+            self.conn.core().subscriptions()
+        }
+    };
+}
+
+use subscription_methods;

@@ -1,0 +1,170 @@
+//! The subscribers: subscribing to channels, patterns and shard channels, messages in
+//! publish order, leaving, the connection given back, and the end after a close; on
+//! the blocking subscriber (RESP3 over TCP, RESP2 over a Unix socket) and the async
+//! one on tokio and smol.
+
+mod common;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use redis_client::pubsub::{AsyncSubscriber, Message, Subscriber, SubscriptionKind};
+use redis_client::{Error, prelude::*};
+use redis_sansio::CloseReason;
+use redis_test_support::RedisServer;
+
+/// What a message should be: kind, channel, pattern and payload.
+fn message(kind: SubscriptionKind, channel: &str, pattern: Option<&str>, payload: &str) -> Message {
+    Message {
+        kind,
+        channel: Bytes::copy_from_slice(channel.as_bytes()),
+        pattern: pattern.map(|p| Bytes::copy_from_slice(p.as_bytes())),
+        payload: Bytes::copy_from_slice(payload.as_bytes()),
+    }
+}
+
+/// Publishes from a connection of its own.
+fn publish(server: &RedisServer, command: &str, channel: &str, payload: &str) {
+    let receivers = server.command(&[command, channel, payload]);
+    assert_eq!(
+        receivers, ":1",
+        "{command} {channel} reached one subscriber"
+    );
+}
+
+const SHORT: Option<Duration> = Some(Duration::from_millis(50));
+const LONG: Option<Duration> = Some(Duration::from_secs(10));
+
+/// The whole life of a subscriber; `$($await)*` finishes each call.
+macro_rules! subscriber_scenario {
+    ($server:expr, $subscriber:expr, $($await:tt)*) => {{
+        let server: &RedisServer = $server;
+        let mut subscriber = $subscriber;
+        use SubscriptionKind::{Channel, Pattern, Shard};
+
+        subscriber.subscribe(["news", "weather"]) $($await)* .unwrap();
+        subscriber.psubscribe(["alerts.*"]) $($await)* .unwrap();
+        subscriber.ssubscribe(["shard"]) $($await)* .unwrap();
+        let subscriptions = subscriber.subscriptions().clone();
+        assert_eq!(subscriptions.channels.len(), 2);
+        assert!(subscriptions.patterns.contains(&Bytes::from_static(b"alerts.*")));
+        assert!(subscriptions.shard_channels.contains(&Bytes::from_static(b"shard")));
+
+        publish(server, "PUBLISH", "news", "one");
+        publish(server, "PUBLISH", "alerts.fire", "two");
+        publish(server, "SPUBLISH", "shard", "three");
+        publish(server, "PUBLISH", "weather", "four");
+        let expected = [
+            message(Channel, "news", None, "one"),
+            message(Pattern, "alerts.fire", Some("alerts.*"), "two"),
+            message(Shard, "shard", None, "three"),
+            message(Channel, "weather", None, "four"),
+        ];
+        for want in expected {
+            assert_eq!(subscriber.next_message(LONG) $($await)* .unwrap(), Some(want));
+        }
+        assert_eq!(subscriber.next_message(SHORT) $($await)* .unwrap(), None);
+
+        // Leaving one channel: its messages stop, the others' go on.
+        subscriber.unsubscribe(["news"]) $($await)* .unwrap();
+        assert_eq!(server.command(&["PUBLISH", "news", "lost"]), ":0");
+        publish(server, "PUBLISH", "weather", "five");
+        assert_eq!(
+            subscriber.next_message(LONG) $($await)* .unwrap(),
+            Some(message(Channel, "weather", None, "five"))
+        );
+        subscriber.ping() $($await)* .unwrap();
+
+        // Back to ordinary commands, in RESP2 too.
+        let mut conn = subscriber.into_connection() $($await)* .unwrap();
+        assert!(conn.core().subscriptions().is_empty());
+        conn.set("after", "pubsub") $($await)* .unwrap();
+        let value = conn.get("after") $($await)* .unwrap();
+        assert_eq!(value.as_deref(), Some(&b"pubsub"[..]));
+    }};
+}
+
+fn kill_subscribers(server: &RedisServer) {
+    let killed = server.command(&["CLIENT", "KILL", "TYPE", "pubsub"]);
+    assert_eq!(killed, ":1");
+}
+
+#[test]
+fn blocking_resp3() {
+    let server = common::server();
+    let subscriber = Subscriber::new(common::blocking(common::resp3(&server)));
+    subscriber_scenario!(&server, subscriber,);
+}
+
+#[test]
+fn blocking_resp2() {
+    let server = common::server();
+    let subscriber = Subscriber::new(common::blocking(common::resp2(&server)));
+    subscriber_scenario!(&server, subscriber,);
+}
+
+#[test]
+fn tokio_resp2() {
+    let server = common::server();
+    common::tokio_runtime().block_on(async {
+        let conn = redis_io_tokio::Connection::connect(common::resp2(&server))
+            .await
+            .unwrap();
+        subscriber_scenario!(&server, AsyncSubscriber::new(conn), .await);
+    });
+}
+
+#[test]
+fn smol_resp3_from_a_client() {
+    let server = common::server();
+    smol::block_on(async {
+        let client = redis_io_async_std::smol::Client::open(&server.url())
+            .await
+            .unwrap();
+        let subscriber = AsyncSubscriber::from_client(&client).await.unwrap();
+        subscriber_scenario!(&server, subscriber, .await);
+    });
+}
+
+#[test]
+fn the_iterator_ends_after_the_close() {
+    let server = common::server();
+    let mut subscriber = Subscriber::open(&server.url()).unwrap();
+    subscriber.subscribe(["c"]).unwrap();
+    publish(&server, "PUBLISH", "c", "before");
+    kill_subscribers(&server);
+    let items: Vec<Result<Message, Error>> = subscriber.messages().take(5).collect();
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert_eq!(
+        items[0].as_ref().unwrap(),
+        &message(SubscriptionKind::Channel, "c", None, "before")
+    );
+    assert!(
+        matches!(items[1], Err(Error::Closed(CloseReason::Eof))),
+        "{items:?}"
+    );
+}
+
+#[test]
+fn the_stream_ends_after_the_close() {
+    let server = common::server();
+    common::tokio_runtime().block_on(async {
+        let mut subscriber = AsyncSubscriber::<redis_io_tokio::Tokio>::open(&server.url())
+            .await
+            .unwrap();
+        subscriber.subscribe(["c"]).await.unwrap();
+        publish(&server, "PUBLISH", "c", "before");
+        let first = common::next(&mut subscriber).await.unwrap().unwrap();
+        assert_eq!(
+            first,
+            message(SubscriptionKind::Channel, "c", None, "before")
+        );
+        kill_subscribers(&server);
+        let end = common::next(&mut subscriber).await;
+        assert!(
+            matches!(end, Some(Err(Error::Closed(CloseReason::Eof)))),
+            "{end:?}"
+        );
+        assert!(common::next(&mut subscriber).await.is_none());
+    });
+}

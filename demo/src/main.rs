@@ -1,44 +1,23 @@
 //! The demo behind `scripts/demo`: starts a throw-away `redis-server` on a free
-//! loopback port and a Unix socket, talks to it through the blocking adapter
-//! (`redis-io-sync`, driving the sans-IO core), and stops the server on exit.
+//! loopback port and a Unix socket, shows the client against it, and stops it on exit.
+//!
+//! Each part is in a file of its own: [`handshake`] (what the connection does before
+//! the first command, and a wrong password), the `redis-client` examples (the typed
+//! API on the blocking connection and on tokio's multiplexed client, run as they are
+//! in `redis-client/examples/`), [`pubsub`], and [`reconnect`].
 #![allow(clippy::print_stdout)]
 
-use std::time::Duration;
+mod handshake;
+mod pubsub;
+mod reconnect;
 
-use redis_io_sync::{Connection, Error};
-use redis_sansio::Cmd;
-use redis_sansio::config::{ConnectionConfig, ProtocolVersion, ServerAddr};
-use redis_sansio::conn::Event;
-use redis_sansio::resp::Frame;
+#[path = "../../redis-client/examples/blocking.rs"]
+mod blocking_example;
+#[path = "../../redis-client/examples/tokio.rs"]
+mod tokio_example;
+
+use redis_client::Error;
 use redis_test_support::RedisServer;
-
-/// A short human rendering of a reply.
-fn show(frame: &Frame) -> String {
-    let list = |items: &[Frame]| items.iter().map(show).collect::<Vec<_>>().join(", ");
-    match frame {
-        Frame::SimpleString(b) | Frame::BulkString(b) => {
-            format!("{:?}", String::from_utf8_lossy(b))
-        }
-        Frame::SimpleError(b) | Frame::BulkError(b) => {
-            format!("(error) {}", String::from_utf8_lossy(b))
-        }
-        Frame::Integer(i) => format!("(integer) {i}"),
-        Frame::Double(d) => format!("(double) {d}"),
-        Frame::Boolean(b) => format!("(boolean) {b}"),
-        Frame::Array(items) => format!("[{}]", list(items)),
-        Frame::Set(items) => format!("set{{{}}}", list(items)),
-        Frame::Push(items) => format!("push[{}]", list(items)),
-        Frame::Map(pairs) => {
-            let pairs: Vec<String> = pairs
-                .iter()
-                .map(|(k, v)| format!("{}: {}", show(k), show(v)))
-                .collect();
-            format!("{{{}}}", pairs.join(", "))
-        }
-        other if other.is_null() => "(nil)".to_string(),
-        other => format!("{other:?}"),
-    }
-}
 
 fn main() -> Result<(), Error> {
     let server = RedisServer::builder()
@@ -46,99 +25,38 @@ fn main() -> Result<(), Error> {
         .start();
     let (major, minor, patch) = server.version();
     println!(
-        "started a throw-away redis-server {major}.{minor}.{patch} on {}",
-        server.addr()
+        "started a throw-away redis-server {major}.{minor}.{patch} on {} and {}",
+        server.addr(),
+        server
+            .unix_path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
     );
 
-    // RESP3 over TCP, as the ACL user, in database 1: the handshake is one round trip.
-    let url = format!(
-        "redis://demo:demo-password@127.0.0.1:{}/1?client_name=demo",
-        server.port()
-    );
-    let mut conn = Connection::open(&url)?;
-    println!(
-        "connected to {} (RESP3, user demo, db 1)",
-        url.replace("demo-password", "***")
-    );
-    let run = |conn: &mut Connection, cmd: Cmd| {
-        let label = format!("{cmd:?}");
-        match conn.request(&cmd) {
-            Ok(reply) => println!("  {label:<48} -> {}", show(&reply)),
-            Err(error) => println!("  {label:<48} -> {error}"),
-        }
-    };
-    run(
-        &mut conn,
-        Cmd::new("SET").arg("greeting").arg("hello, sans-IO"),
-    );
-    run(&mut conn, Cmd::new("GET").arg("greeting"));
-    run(&mut conn, Cmd::new("INCRBYFLOAT").arg("balance").arg(2.5));
-    run(
-        &mut conn,
-        Cmd::new("HSET")
-            .arg("user:1")
-            .arg("name")
-            .arg("Ada")
-            .arg("lang")
-            .arg("Rust"),
-    );
-    run(&mut conn, Cmd::new("HGETALL").arg("user:1"));
-    run(
-        &mut conn,
-        Cmd::new("SADD").arg("tags").arg("fast").arg("safe"),
-    );
-    run(&mut conn, Cmd::new("SMEMBERS").arg("tags"));
-    run(&mut conn, Cmd::new("ZADD").arg("scores").arg(1.5).arg("a"));
-    run(&mut conn, Cmd::new("ZSCORE").arg("scores").arg("a"));
-    run(&mut conn, Cmd::new("INCR").arg("greeting"));
+    section("the handshake: RESP3, an ACL user and a database in one round trip");
+    handshake::run(&server)?;
 
-    let sets: Vec<Cmd> = (0..10_000)
-        .map(|i| Cmd::new("SET").arg(format!("key:{i}")).arg(i))
-        .collect();
-    let ok = conn
-        .pipeline(&sets)?
-        .iter()
-        .filter(|r| r.as_ref().is_ok_and(|f| !f.is_error()))
-        .count();
-    println!("  {:<48} -> {ok} OK", "pipelined 10,000 SETs in one write");
-    let tx = conn.transaction(&[
-        Cmd::new("INCR").arg("counter"),
-        Cmd::new("INCR").arg("counter"),
-    ])?;
-    println!(
-        "  MULTI / INCR / INCR / EXEC                  -> {}",
-        show(&tx)
-    );
+    section("the typed API on the blocking connection (redis-client/examples/blocking.rs)");
+    blocking_example::run(&server.url())?;
 
-    // RESP2 over the Unix socket, with pub/sub.
-    let unix = ServerAddr::unix(server.unix_path().expect("the harness opens a Unix socket"));
-    let config = ConnectionConfig::default()
-        .with_addr(unix)
-        .with_protocol(ProtocolVersion::Resp2)
-        .with_username("demo")
-        .with_password("demo-password");
-    let mut subscriber = Connection::connect(config.clone())?;
-    subscriber.request(&Cmd::new("SUBSCRIBE").arg("news"))?;
-    let mut publisher = Connection::connect(config)?;
-    publisher.request(&Cmd::new("PUBLISH").arg("news").arg("sans-IO ships"))?;
-    if let Some(Event::Message(message)) = subscriber.next_event(Some(Duration::from_secs(2)))? {
-        println!(
-            "RESP2 over {}: message on {:?}: {:?}",
-            server
-                .unix_path()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-            String::from_utf8_lossy(&message.channel),
-            String::from_utf8_lossy(&message.payload)
-        );
-    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    section("tokio: one multiplexed client, many tasks (redis-client/examples/tokio.rs)");
+    runtime.block_on(tokio_example::run(&server.url()))?;
 
-    match Connection::open(&format!("redis://demo:wrong@127.0.0.1:{}", server.port())) {
-        Err(error) => println!("a wrong password is a typed error: {error}"),
-        Ok(_) => println!("unexpected: a wrong password was accepted"),
-    }
+    section("pub/sub: a subscriber over the Unix socket, in RESP2");
+    pubsub::run(&server)?;
+
+    section("reconnecting: the connection is killed under the multiplexed client");
+    runtime.block_on(reconnect::run(&server))?;
 
     drop(server);
-    println!("stopped the server; bye");
+    println!("\nstopped the server; bye");
     Ok(())
+}
+
+fn section(title: &str) {
+    println!("\n== {title}");
 }

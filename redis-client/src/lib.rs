@@ -17,6 +17,7 @@ pub mod keys;
 mod reply;
 mod scan;
 mod script;
+pub mod sentinel;
 mod typed;
 pub mod watch;
 

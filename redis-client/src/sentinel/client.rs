@@ -1,12 +1,11 @@
 //! A blocking connection that follows the master through failovers.
 
 use redis_io_sync::Connection;
+use redis_sansio::Cmd;
 use redis_sansio::config::ServerAddr;
 use redis_sansio::resp::Frame;
-use redis_sansio::sentinel::Target;
-use redis_sansio::{Cmd, ServerErrorKind};
 
-use super::{Discovered, SentinelConfig, discover_blocking};
+use super::{Discovered, SentinelConfig, discover_blocking, follow};
 use crate::{Error, Executor, FromReply, TypedCmd};
 
 /// A blocking connection to the node the sentinels name, found again when it goes
@@ -118,7 +117,7 @@ impl SentinelClient {
         let Err(error) = result else {
             return result;
         };
-        if self.is_demoted(&error) {
+        if follow::is_demoted(self.config.target(), &error) {
             self.rediscover()?;
             return self.connection()?.request(cmd);
         }
@@ -132,21 +131,13 @@ impl SentinelClient {
         Err(error)
     }
 
-    /// True when `error` says the node is no longer the master.
-    fn is_demoted(&self, error: &Error) -> bool {
-        self.config.target() == Target::Master
-            && error
-                .server_error()
-                .is_some_and(|error| *error.kind() == ServerErrorKind::ReadOnly)
-    }
-
     /// True when `error` left the connection unusable.
     fn is_broken(&self, error: &Error) -> bool {
         let closed = self
             .connection
             .as_ref()
             .is_none_or(|conn| conn.close_reason().is_some());
-        closed || matches!(error, Error::Io(_) | Error::Closed(_))
+        closed || follow::is_broken(error)
     }
 }
 

@@ -12,6 +12,8 @@
 //! - [`SentinelClient`] (feature `sync`): a blocking connection that discovers again
 //!   after its connection closes or the master refuses a write with `READONLY`, and
 //!   runs every generated command.
+//! - [`SentinelMultiplexed`]: the same for a multiplexed async
+//!   [`Client`](redis_io_async::Client), on any runtime.
 //!
 //! Failures are [`Error::Sentinel`](crate::Error::Sentinel), a
 //! [`SentinelError`](redis_sansio::sentinel::SentinelError) that keeps each
@@ -22,6 +24,8 @@ mod blocking;
 #[cfg(feature = "sync")]
 mod client;
 mod config;
+mod follow;
+mod multiplexed;
 mod nonblocking;
 mod step;
 
@@ -30,6 +34,7 @@ pub use blocking::discover_blocking;
 #[cfg(feature = "sync")]
 pub use client::SentinelClient;
 pub use config::{DEFAULT_SENTINEL_TIMEOUT, SentinelConfig};
+pub use multiplexed::{SentinelMultiplexed, SentinelRequest};
 pub use nonblocking::{discover_client, discover_exclusive};
 pub use redis_sansio::sentinel::{Attempt, Failure, Role, SentinelError, Target};
 pub use step::Discovered;

@@ -89,3 +89,84 @@ fn discovery_on_smol() {
     let topology = RedisSentinel::start();
     smol::block_on(checks::<Smol>(&topology));
 }
+
+/// Triggers a failover and waits (bounded) until the sentinel names the replica and
+/// the old master has been demoted.
+fn fail_over(topology: &RedisSentinel) {
+    use redis_test_support::command;
+    use sentinel_support::wait_for;
+    use std::time::Duration;
+
+    let (old_master, new_master) = (topology.master_addr(), topology.replica_addr());
+    // The replica has the data written so far before the failover starts.
+    let offset = |addr| {
+        let info = command(addr, &["INFO", "replication"]);
+        info.lines()
+            .find_map(|line| line.trim().strip_prefix("master_repl_offset:"))
+            .and_then(|value| value.parse::<u64>().ok())
+    };
+    wait_for(
+        "the replica to catch up",
+        Duration::from_secs(10),
+        || match (offset(old_master), offset(new_master)) {
+            (Some(a), Some(b)) if a == b => Ok(()),
+            other => Err(format!("{other:?}")),
+        },
+    );
+    let sentinel = topology.sentinel_addrs()[0];
+    let name = topology.master_name();
+    assert_eq!(command(sentinel, &["SENTINEL", "FAILOVER", name]), "+OK");
+    let limit = Duration::from_secs(30);
+    wait_for("the sentinel to name the new master", limit, || {
+        let reply = command(sentinel, &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", name]);
+        if reply.contains(&new_master.port().to_string()) {
+            Ok(())
+        } else {
+            Err(reply)
+        }
+    });
+    wait_for("the old master's demotion", limit, || {
+        let role = command(old_master, &["ROLE"]);
+        if role.starts_with("[slave") {
+            Ok(())
+        } else {
+            Err(role)
+        }
+    });
+}
+
+#[test]
+fn the_multiplexed_client_follows_a_failover_on_tokio() {
+    use redis_client::sentinel::SentinelMultiplexed;
+
+    let topology = RedisSentinel::start();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let client = runtime.block_on(async {
+        let client = SentinelMultiplexed::<Tokio>::connect(config(&topology))
+            .await
+            .expect("connect");
+        assert_eq!(client.node(), addr(topology.master_addr()));
+        client.set("before", "1").await.expect("write before");
+        client
+    });
+    fail_over(&topology);
+    runtime.block_on(async {
+        // Bounded: a write that met the closing connection fails (it may have run);
+        // the next one goes to the new master.
+        let mut failures = Vec::new();
+        for _ in 0..3 {
+            match client.set("after", "2").await {
+                Ok(()) => break,
+                Err(error) => failures.push(error.to_string()),
+            }
+        }
+        assert!(failures.len() < 2, "{failures:?}");
+        assert_eq!(client.node(), addr(topology.replica_addr()));
+        assert!(client.discoveries() >= 2);
+        let before = client.get("before").await.expect("read");
+        assert_eq!(before.as_deref(), Some(&b"1"[..]));
+    });
+}

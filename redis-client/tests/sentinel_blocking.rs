@@ -143,6 +143,13 @@ fn the_client_follows_a_failover() {
     let new_master = topology.replica_addr();
     let mut client = SentinelClient::connect(config(&topology)).expect("connect");
     assert_eq!(client.node(), Some(&addr(old_master)));
+    // One that may send a command again after its connection closed under it.
+    let mut resending = SentinelClient::connect(config(&topology))
+        .expect("connect")
+        .resend_after_close(true);
+    resending
+        .set("resending", "0")
+        .expect("write before the failover");
     client
         .set("before", "1")
         .expect("write before the failover");

@@ -76,7 +76,8 @@ impl SentinelConfig {
 
     /// The settings for the data node (password, database, protocol, client name,
     /// timeouts); its address is replaced by the one discovered. Its connect timeout
-    /// also bounds the `ROLE` check.
+    /// bounds connecting to each candidate node, and its response timeout (none by
+    /// default) the `ROLE` check on it.
     pub fn with_node(mut self, node: ConnectionConfig) -> Self {
         self.node = node;
         self

@@ -16,7 +16,7 @@
 //!   [`Client`](redis_io_async::Client), on any runtime.
 //!
 //! Failures are [`Error::Sentinel`](crate::Error::Sentinel), a
-//! [`SentinelError`](redis_sansio::sentinel::SentinelError) that keeps each
+//! [`SentinelError`] that keeps each
 //! sentinel's failure.
 
 #[cfg(feature = "sync")]

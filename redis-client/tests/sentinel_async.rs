@@ -144,16 +144,30 @@ fn the_multiplexed_client_follows_a_failover_on_tokio() {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    let client = runtime.block_on(async {
+    let (client, resending) = runtime.block_on(async {
         let client = SentinelMultiplexed::<Tokio>::connect(config(&topology))
             .await
             .expect("connect");
         assert_eq!(client.node(), addr(topology.master_addr()));
         client.set("before", "1").await.expect("write before");
-        client
+        // One that may send a command again after its connection closed under it.
+        let resending = SentinelMultiplexed::<Tokio>::connect(config(&topology))
+            .await
+            .expect("connect")
+            .resend_after_close(true);
+        resending.set("resending", "0").await.expect("write before");
+        (client, resending)
     });
     fail_over(&topology);
     runtime.block_on(async {
+        // Allowed to send again, the resending handle's first write succeeds, though
+        // its connection was killed under it.
+        resending
+            .set("resending", "1")
+            .await
+            .expect("first write after the failover");
+        assert_eq!(resending.node(), addr(topology.replica_addr()));
+
         // Bounded: a write that met the closing connection fails (it may have run);
         // the next one goes to the new master.
         let mut failures = Vec::new();

@@ -26,7 +26,8 @@ use crate::{Error, Executor, FromReply, TypedCmd};
 /// - A command the master refuses with `READONLY` (it was demoted) is sent again,
 ///   once, to the master found afresh.
 /// - A command whose connection closed while it was in flight fails with that error
-///   (it may have run); the next call discovers again.
+///   (it may have run), unless [`resend_after_close`](Self::resend_after_close) says
+///   to send it again; the next call discovers again.
 ///
 /// Clones share the connection and the discoveries. Calls that find the connection
 /// broken at the same time may each run a discovery; the first to finish is kept.
@@ -34,6 +35,7 @@ use crate::{Error, Executor, FromReply, TypedCmd};
 /// progress is one boxed future; the call's future is otherwise the client's own.
 pub struct SentinelMultiplexed<R: Runtime> {
     shared: Arc<Shared<R>>,
+    resend_after_close: bool,
 }
 
 struct Shared<R: Runtime> {
@@ -65,7 +67,17 @@ impl<R: Runtime> SentinelMultiplexed<R> {
                     generation: 1,
                 }),
             }),
+            resend_after_close: false,
         })
+    }
+
+    /// Whether this handle's commands whose connection closed before their reply
+    /// came are sent again, once, to the node found afresh. Off by default, as such a
+    /// command may have run; turn it on when every command sent is safe to repeat.
+    /// Clones made after this call share the setting.
+    pub fn resend_after_close(mut self, resend: bool) -> Self {
+        self.resend_after_close = resend;
+        self
     }
 
     /// The node in use.
@@ -104,6 +116,7 @@ impl<R: Runtime> SentinelMultiplexed<R> {
             cmd: cmd.clone(),
             stage,
             resent: false,
+            resend_after_close: self.resend_after_close,
         }
     }
 }
@@ -112,6 +125,7 @@ impl<R: Runtime> Clone for SentinelMultiplexed<R> {
     fn clone(&self) -> Self {
         SentinelMultiplexed {
             shared: self.shared.clone(),
+            resend_after_close: self.resend_after_close,
         }
     }
 }
@@ -148,6 +162,7 @@ pub struct SentinelRequest<R: Runtime> {
     stage: Stage<R>,
     /// Whether the command was sent again after a discovery: it is, at most once.
     resent: bool,
+    resend_after_close: bool,
 }
 
 enum Stage<R: Runtime> {
@@ -174,13 +189,15 @@ impl<R: Runtime> Future for SentinelRequest<R> {
                         return Poll::Ready(result);
                     };
                     let target = lock(&this.shared.config).target();
-                    if follow::is_demoted(target, &error) && !this.resent {
+                    let again = follow::is_demoted(target, &error)
+                        || (this.resend_after_close && follow::is_broken(&error));
+                    if again && !this.resent {
                         this.stage =
                             Stage::Discovering(rediscover(this.shared.clone(), generation));
                         continue;
                     }
-                    // A broken connection is noticed by the next call, which finds
-                    // the client closed; this command may have run, so it fails.
+                    // Otherwise a broken connection is noticed by the next call, which
+                    // finds the client closed; this command may have run, so it fails.
                     this.stage = Stage::Finished;
                     return Poll::Ready(Err(error));
                 }

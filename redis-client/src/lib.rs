@@ -5,6 +5,9 @@
 //! works on every body that implements [`Executor`]: the blocking connection, the async
 //! exclusive connection and multiplexed client on any runtime, pipelines and
 //! transactions.
+//!
+//! [`sentinel`] finds a Sentinel-monitored master or replica on every body, and keeps
+//! following the master through failovers.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -18,6 +21,7 @@ pub mod pubsub;
 mod reply;
 mod scan;
 mod script;
+pub mod sentinel;
 mod typed;
 pub mod watch;
 

@@ -3,6 +3,7 @@
 use std::io;
 
 use redis_sansio::config::UrlError;
+use redis_sansio::sentinel::SentinelError;
 use redis_sansio::{CloseReason, RequestError, SendError, ServerError};
 
 /// An error from any adapter: the async connection and client here, and the blocking
@@ -57,6 +58,12 @@ pub enum Error {
     /// is unaffected.
     #[error(transparent)]
     Conversion(#[from] ConversionError),
+    /// Sentinel discovery found no node to use: the master name is unknown to every
+    /// sentinel that answered ([`SentinelError::UnknownMaster`]), or every sentinel was
+    /// tried ([`SentinelError::Exhausted`], with each one's failure: unreachable, an
+    /// error reply, a node whose `ROLE` did not match).
+    #[error(transparent)]
+    Sentinel(#[from] SentinelError),
 }
 
 /// A reply that does not fit the type it was asked to convert to, such as a bulk
@@ -94,6 +101,14 @@ impl Error {
     pub fn server_error(&self) -> Option<&ServerError> {
         match self {
             Error::Request(RequestError::Server(error)) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The sentinel discovery error, if this is one.
+    pub fn sentinel_error(&self) -> Option<&SentinelError> {
+        match self {
+            Error::Sentinel(error) => Some(error),
             _ => None,
         }
     }

@@ -10,6 +10,7 @@
 //!   while it is short.
 //! - [`conn`]: one connection as a state machine: handshake, request/reply matching,
 //!   pub/sub and MONITOR modes, deadlines.
+//! - [`sentinel`]: finding a Sentinel-monitored master or replica, step by step.
 //! - [`config`]: connection settings, from `redis://`, `rediss://` and `unix://` URLs.
 //! - Errors: [`ProtocolError`] (bad bytes; fatal), [`ServerError`] (an error reply,
 //!   with its kind parsed), [`SendError`] (a refused call; harmless),
@@ -22,6 +23,7 @@ pub mod config;
 pub mod conn;
 mod error;
 pub mod resp;
+pub mod sentinel;
 
 pub use cmd::Cmd;
 pub use error::{

@@ -1,0 +1,181 @@
+//! What a sentinel-backed connection needs to know: the master name, the sentinels,
+//! and how to connect to each sentinel and to the data node.
+
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::time::Duration;
+
+use redis_sansio::config::{ConnectionConfig, Password, ServerAddr};
+use redis_sansio::sentinel::{Discovery, Target};
+
+use crate::Error;
+
+/// How long connecting to a sentinel, and each of its replies, may take by default.
+/// The guidelines ask for a short one: a dead sentinel should cost little.
+pub const DEFAULT_SENTINEL_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Everything discovery needs: the master name, the sentinels to ask, what to look for,
+/// and the settings for the data connection.
+///
+/// ```
+/// use redis_client::sentinel::SentinelConfig;
+/// use redis_sansio::config::ConnectionConfig;
+///
+/// let config = SentinelConfig::new("mymaster", ["redis://127.0.0.1:26379", "redis://127.0.0.1:26380"])?
+///     .with_node(ConnectionConfig::from_url("redis://:secret@ignored-host/2")?)
+///     .with_sentinel_password("sentinel-secret");
+/// assert_eq!(config.sentinels().len(), 2);
+/// assert_eq!(config.node().db, 2);
+/// # Ok::<(), redis_client::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SentinelConfig {
+    master_name: String,
+    sentinels: Vec<ServerAddr>,
+    target: Target,
+    node: ConnectionConfig,
+    sentinel_username: Option<String>,
+    sentinel_password: Option<Password>,
+    sentinel_timeout: Duration,
+    learn_sentinels: bool,
+}
+
+impl SentinelConfig {
+    /// Discovery of the master `master_name` through the sentinels the URLs name
+    /// (`redis://host:port`; only host and port are used: give a sentinel password
+    /// with [`with_sentinel_password`](Self::with_sentinel_password)). The data node is
+    /// reached with [`ConnectionConfig::default`]'s settings until
+    /// [`with_node`](Self::with_node) says otherwise.
+    pub fn new<U: AsRef<str>>(
+        master_name: impl Into<String>,
+        sentinel_urls: impl IntoIterator<Item = U>,
+    ) -> Result<Self, Error> {
+        let sentinels = sentinel_urls
+            .into_iter()
+            .map(|url| ConnectionConfig::from_url(url.as_ref()).map(|config| config.addr))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::from_addrs(master_name, sentinels))
+    }
+
+    /// As [`new`](Self::new), from addresses.
+    pub fn from_addrs(
+        master_name: impl Into<String>,
+        sentinels: impl IntoIterator<Item = ServerAddr>,
+    ) -> Self {
+        SentinelConfig {
+            master_name: master_name.into(),
+            sentinels: sentinels.into_iter().collect(),
+            target: Target::Master,
+            node: ConnectionConfig::default(),
+            sentinel_username: None,
+            sentinel_password: None,
+            sentinel_timeout: DEFAULT_SENTINEL_TIMEOUT,
+            learn_sentinels: true,
+        }
+    }
+
+    /// The settings for the data node (password, database, protocol, client name,
+    /// timeouts); its address is replaced by the one discovered. Its connect timeout
+    /// bounds connecting to each candidate node, and its response timeout (none by
+    /// default) the `ROLE` check on it.
+    pub fn with_node(mut self, node: ConnectionConfig) -> Self {
+        self.node = node;
+        self
+    }
+
+    /// Look for a replica instead of the master, chosen at random among the healthy
+    /// ones (the randomness is drawn here, from std's hasher seeds, not in the core).
+    pub fn with_replica(mut self) -> Self {
+        let seed = RandomState::new().hash_one(self.master_name.as_str());
+        self.target = Target::Replica { seed };
+        self
+    }
+
+    /// Look for `target`: [`Target::Master`] (the default), or
+    /// [`Target::Replica`] with a seed of your own.
+    pub fn with_target(mut self, target: Target) -> Self {
+        self.target = target;
+        self
+    }
+
+    /// The password the sentinels require (`requirepass` on the sentinels).
+    pub fn with_sentinel_password(mut self, password: impl Into<Password>) -> Self {
+        self.sentinel_password = Some(password.into());
+        self
+    }
+
+    /// The ACL user for the sentinels, with [`with_sentinel_password`](Self::with_sentinel_password).
+    pub fn with_sentinel_username(mut self, username: impl Into<String>) -> Self {
+        self.sentinel_username = Some(username.into());
+        self
+    }
+
+    /// How long connecting to a sentinel, and each of its replies, may take. Default:
+    /// [`DEFAULT_SENTINEL_TIMEOUT`].
+    pub fn with_sentinel_timeout(mut self, timeout: Duration) -> Self {
+        self.sentinel_timeout = timeout;
+        self
+    }
+
+    /// Whether to ask the first sentinel that answers for the other sentinels it knows
+    /// (`SENTINEL SENTINELS`) and add them to the list. Default: on.
+    pub fn with_sentinel_learning(mut self, learn: bool) -> Self {
+        self.learn_sentinels = learn;
+        self
+    }
+
+    /// The master name.
+    pub fn master_name(&self) -> &str {
+        &self.master_name
+    }
+
+    /// The sentinels, in the order they are asked.
+    pub fn sentinels(&self) -> &[ServerAddr] {
+        &self.sentinels
+    }
+
+    /// What discovery looks for.
+    pub fn target(&self) -> Target {
+        self.target
+    }
+
+    /// The data node's settings.
+    pub fn node(&self) -> &ConnectionConfig {
+        &self.node
+    }
+
+    /// Replaces the sentinel list: after a discovery, with the reordered and learned
+    /// list it ends with.
+    pub(crate) fn set_sentinels(&mut self, sentinels: Vec<ServerAddr>) {
+        self.sentinels = sentinels;
+    }
+
+    /// A new discovery from these settings.
+    pub(crate) fn discovery(&self) -> Discovery {
+        Discovery::new(
+            self.master_name.as_str(),
+            self.sentinels.iter().cloned(),
+            self.target,
+        )
+        .learn_sentinels(self.learn_sentinels)
+    }
+
+    /// How to connect to the sentinel at `addr`.
+    pub(crate) fn sentinel_connection(&self, addr: ServerAddr) -> ConnectionConfig {
+        let mut config = ConnectionConfig::new(addr)
+            .with_connect_timeout(self.sentinel_timeout)
+            .with_response_timeout(self.sentinel_timeout);
+        if let Some(username) = &self.sentinel_username {
+            config = config.with_username(username.as_str());
+        }
+        if let Some(password) = &self.sentinel_password {
+            config = config.with_password(password.clone());
+        }
+        config
+    }
+
+    /// How to connect to the data node at `addr`.
+    pub(crate) fn node_connection(&self, addr: ServerAddr) -> ConnectionConfig {
+        self.node.clone().with_addr(addr)
+    }
+}

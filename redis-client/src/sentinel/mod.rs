@@ -1,0 +1,40 @@
+//! Connections to a Sentinel-monitored master (or replica), found through the
+//! sentinels and found again after a failover.
+//!
+//! Each driver is a thin loop around [`redis_sansio::sentinel::Discovery`], the pure
+//! state machine that decides whom to ask and what to make of the answers:
+//!
+//! - [`SentinelConfig`]: the master name, the sentinel URLs, the data node's settings.
+//! - [`discover_blocking`] (feature `sync`): a checked [`redis_io_sync::Connection`].
+//! - [`discover_exclusive`] and [`discover_client`]: a checked async
+//!   [`Connection`](redis_io_async::Connection) or multiplexed
+//!   [`Client`](redis_io_async::Client), on any runtime.
+//! - [`SentinelClient`] (feature `sync`): a blocking connection that discovers again
+//!   after its connection closes or the master refuses a write with `READONLY`, and
+//!   runs every generated command.
+//! - [`SentinelMultiplexed`]: the same for a multiplexed async
+//!   [`Client`](redis_io_async::Client), on any runtime.
+//!
+//! Failures are [`Error::Sentinel`](crate::Error::Sentinel), a
+//! [`SentinelError`] that keeps each
+//! sentinel's failure.
+
+#[cfg(feature = "sync")]
+mod blocking;
+#[cfg(feature = "sync")]
+mod client;
+mod config;
+mod follow;
+mod multiplexed;
+mod nonblocking;
+mod step;
+
+#[cfg(feature = "sync")]
+pub use blocking::discover_blocking;
+#[cfg(feature = "sync")]
+pub use client::SentinelClient;
+pub use config::{DEFAULT_SENTINEL_TIMEOUT, SentinelConfig};
+pub use multiplexed::{SentinelMultiplexed, SentinelRequest};
+pub use nonblocking::{discover_client, discover_exclusive};
+pub use redis_sansio::sentinel::{Attempt, Failure, Role, SentinelError, Target};
+pub use step::Discovered;

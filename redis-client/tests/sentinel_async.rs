@@ -1,0 +1,186 @@
+//! Sentinel discovery on the async bodies, on tokio and smol, against a real topology.
+
+mod sentinel_support;
+
+use redis_client::Error;
+use redis_client::prelude::*;
+use redis_client::sentinel::{self, Failure, SentinelError};
+use redis_io_async::Runtime;
+use redis_io_async_std::smol::Smol;
+use redis_io_tokio::Tokio;
+use redis_test_support::RedisSentinel;
+use sentinel_support::{addr, closed_port, config, config_with};
+
+/// Every discovery check, on runtime `R`.
+async fn checks<R: Runtime>(topology: &RedisSentinel) {
+    // The master, as an exclusive connection, with a dead sentinel first.
+    let mut sentinels = vec![closed_port()];
+    sentinels.extend(topology.sentinel_addrs());
+    let with_dead_first = config_with(topology.master_name(), sentinels);
+    let mut found = sentinel::discover_exclusive::<R>(&with_dead_first)
+        .await
+        .expect("discover the master");
+    assert_eq!(found.node, addr(topology.master_addr()));
+    assert_eq!(found.sentinels[0], addr(topology.sentinel_addrs()[0]));
+    found
+        .connection
+        .set("k", "v")
+        .await
+        .expect("write on the master");
+
+    // The master, as a multiplexed client.
+    let found = sentinel::discover_client::<R>(&config(topology))
+        .await
+        .expect("discover the master as a client");
+    assert_eq!(found.node, addr(topology.master_addr()));
+    let client = found.connection;
+    let value = client.get("k").await.expect("read on the master");
+    assert_eq!(value.as_deref(), Some(&b"v"[..]));
+
+    // A replica.
+    let found = sentinel::discover_client::<R>(&config(topology).with_replica())
+        .await
+        .expect("discover a replica");
+    assert_eq!(found.node, addr(topology.replica_addr()));
+    let error = found.connection.set("k", "w").await.expect_err("read-only");
+    assert_eq!(
+        error.server_error().map(|e| e.kind().clone()),
+        Some(redis_sansio::ServerErrorKind::ReadOnly)
+    );
+
+    // An unknown name.
+    let unknown = config_with("no-such-master", topology.sentinel_addrs());
+    let error = sentinel::discover_exclusive::<R>(&unknown)
+        .await
+        .expect_err("unknown name");
+    assert!(
+        matches!(error, Error::Sentinel(SentinelError::UnknownMaster { .. })),
+        "{error}"
+    );
+
+    // No sentinel alive.
+    let dead = config_with(topology.master_name(), [closed_port(), closed_port()]);
+    let error = sentinel::discover_client::<R>(&dead)
+        .await
+        .expect_err("no sentinel");
+    let Error::Sentinel(SentinelError::Exhausted { attempts, .. }) = &error else {
+        panic!("expected exhaustion: {error:?}");
+    };
+    assert_eq!(attempts.len(), 2);
+    assert!(
+        attempts
+            .iter()
+            .all(|a| matches!(a.failure, Failure::Unreachable(_)))
+    );
+}
+
+#[test]
+fn discovery_on_tokio() {
+    let topology = RedisSentinel::start();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+        .block_on(checks::<Tokio>(&topology));
+}
+
+#[test]
+fn discovery_on_smol() {
+    let topology = RedisSentinel::start();
+    smol::block_on(checks::<Smol>(&topology));
+}
+
+/// Triggers a failover and waits (bounded) until the sentinel names the replica and
+/// the old master has been demoted.
+fn fail_over(topology: &RedisSentinel) {
+    use redis_test_support::command;
+    use sentinel_support::wait_for;
+    use std::time::Duration;
+
+    let (old_master, new_master) = (topology.master_addr(), topology.replica_addr());
+    // The replica has the data written so far before the failover starts.
+    let offset = |addr| {
+        let info = command(addr, &["INFO", "replication"]);
+        info.lines()
+            .find_map(|line| line.trim().strip_prefix("master_repl_offset:"))
+            .and_then(|value| value.parse::<u64>().ok())
+    };
+    wait_for(
+        "the replica to catch up",
+        Duration::from_secs(10),
+        || match (offset(old_master), offset(new_master)) {
+            (Some(a), Some(b)) if a == b => Ok(()),
+            other => Err(format!("{other:?}")),
+        },
+    );
+    let sentinel = topology.sentinel_addrs()[0];
+    let name = topology.master_name();
+    assert_eq!(command(sentinel, &["SENTINEL", "FAILOVER", name]), "+OK");
+    let limit = Duration::from_secs(30);
+    wait_for("the sentinel to name the new master", limit, || {
+        let reply = command(sentinel, &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", name]);
+        if reply.contains(&new_master.port().to_string()) {
+            Ok(())
+        } else {
+            Err(reply)
+        }
+    });
+    wait_for("the old master's demotion", limit, || {
+        let role = command(old_master, &["ROLE"]);
+        if role.starts_with("[slave") {
+            Ok(())
+        } else {
+            Err(role)
+        }
+    });
+}
+
+#[test]
+fn the_multiplexed_client_follows_a_failover_on_tokio() {
+    use redis_client::sentinel::SentinelMultiplexed;
+
+    let topology = RedisSentinel::start();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let (client, resending) = runtime.block_on(async {
+        let client = SentinelMultiplexed::<Tokio>::connect(config(&topology))
+            .await
+            .expect("connect");
+        assert_eq!(client.node(), addr(topology.master_addr()));
+        client.set("before", "1").await.expect("write before");
+        // One that may send a command again after its connection closed under it.
+        let resending = SentinelMultiplexed::<Tokio>::connect(config(&topology))
+            .await
+            .expect("connect")
+            .resend_after_close(true);
+        resending.set("resending", "0").await.expect("write before");
+        (client, resending)
+    });
+    fail_over(&topology);
+    runtime.block_on(async {
+        // Allowed to send again, the resending handle's first write succeeds, though
+        // its connection was killed under it.
+        resending
+            .set("resending", "1")
+            .await
+            .expect("first write after the failover");
+        assert_eq!(resending.node(), addr(topology.replica_addr()));
+
+        // Bounded: a write that met the closing connection fails (it may have run);
+        // the next one goes to the new master.
+        let mut failures = Vec::new();
+        for _ in 0..3 {
+            match client.set("after", "2").await {
+                Ok(()) => break,
+                Err(error) => failures.push(error.to_string()),
+            }
+        }
+        assert!(failures.len() < 2, "{failures:?}");
+        assert_eq!(client.node(), addr(topology.replica_addr()));
+        assert!(client.discoveries() >= 2);
+        let before = client.get("before").await.expect("read");
+        assert_eq!(before.as_deref(), Some(&b"1"[..]));
+    });
+}

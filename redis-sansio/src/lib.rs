@@ -10,6 +10,8 @@
 //!   while it is short.
 //! - [`conn`]: one connection as a state machine: handshake, request/reply matching,
 //!   pub/sub and MONITOR modes, deadlines.
+//! - [`pool`]: a connection pool's books as a state machine: connections by handle,
+//!   waiters in order, timeouts; the adapters keep the connections.
 //! - [`config`]: connection settings, from `redis://`, `rediss://` and `unix://` URLs.
 //! - Errors: [`ProtocolError`] (bad bytes; fatal), [`ServerError`] (an error reply,
 //!   with its kind parsed), [`SendError`] (a refused call; harmless),
@@ -21,6 +23,7 @@ mod cmd;
 pub mod config;
 pub mod conn;
 mod error;
+pub mod pool;
 pub mod resp;
 
 pub use cmd::Cmd;

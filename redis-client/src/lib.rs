@@ -5,6 +5,9 @@
 //! works on every body that implements [`Executor`]: the blocking connection, the async
 //! exclusive connection and multiplexed client on any runtime, pipelines and
 //! transactions.
+//!
+//! [`pool`] shares a bounded set of connections between threads ([`pool::blocking::Pool`])
+//! or tasks ([`pool::exclusive::Pool`]); the commands work on their guards too.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -14,6 +17,7 @@ mod body_ops;
 mod executor;
 mod generated;
 pub mod keys;
+pub mod pool;
 mod reply;
 mod scan;
 mod script;
@@ -29,7 +33,7 @@ pub use batch::{BatchFuture, Batches, Pipeline, Replies, Slot, Transaction};
 pub use bodies::ReplyFuture;
 pub use executor::Executor;
 pub use generated::{Commands, cmd, options};
-pub use redis_io_async::{ConversionError, Error};
+pub use redis_io_async::{ConversionError, Error, PoolError};
 pub use redis_sansio::Cmd;
 pub use redis_sansio::resp;
 pub use redis_sansio::resp::{ArgBuf, ToArg};

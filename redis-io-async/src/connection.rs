@@ -135,7 +135,9 @@ impl<R: Runtime> Connection<R> {
     /// that sat idle (a pool does, at checkout): a server that closed it meanwhile
     /// (`CLIENT KILL`, its own idle timeout, a restart) shows up here as end of
     /// stream instead of as the next command's error. Replies of abandoned calls
-    /// that arrive are dropped as usual.
+    /// that arrive are dropped as usual. Where sockets learn readiness from the
+    /// runtime's reactor (tokio), a close that arrived since the reactor last ran is
+    /// seen only after it runs again, on the task's next wait.
     pub fn probe(&mut self) -> Option<&CloseReason> {
         if self.closed.is_none() {
             // One pass of the driving loop that never waits: whatever is not ready

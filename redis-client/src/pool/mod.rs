@@ -22,7 +22,7 @@
 //! is down, `get()` fails with the open's own error ([`Error::Connect`](crate::Error::Connect))
 //! instead of waiting out its timeout; once it is back, the next `get()` opens anew.
 //! A checkout that waits too long fails with
-//! [`PoolError::CheckoutTimeout`](redis_io_async::PoolError::CheckoutTimeout).
+//! [`PoolError::CheckoutTimeout`].
 //!
 //! **No background task or thread**: connections are opened by the callers that
 //! wait for them, and expired idle connections are closed on the next `get()` or

@@ -287,3 +287,71 @@ fn malformed_url_is_refused_at_once() {
         Err(Error::Url(_))
     ));
 }
+
+#[test]
+fn pools_and_guards_cross_threads() {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    fn sendable<T: Send + 'static>() {}
+    shareable::<Pool>();
+    sendable::<redis_client::pool::blocking::PooledConnection>();
+    shareable::<redis_client::pool::exclusive::Pool<redis_io_tokio::Tokio>>();
+    sendable::<redis_client::pool::exclusive::PooledConnection<redis_io_tokio::Tokio>>();
+}
+
+#[test]
+fn min_idle_connections_are_opened_by_the_first_get() {
+    let server = RedisServer::start();
+    let pool = pool(
+        &server,
+        PoolConfig::default().with_max_size(4).with_min_idle(2),
+    );
+    assert_eq!(pool.status().size, 0, "nothing opens before the first get");
+    let conn = pool.get().expect("checkout");
+    // Two were opened and one taken; the one that keeps min_idle is left for the
+    // next caller to open (there is no background thread).
+    let status = pool.status();
+    assert_eq!(
+        (status.busy, status.idle, status.opening),
+        (1, 1, 1),
+        "{status:?}"
+    );
+    drop(conn);
+    let _conn = pool.get().expect("checkout");
+    let status = pool.status();
+    assert_eq!(
+        (status.busy, status.idle, status.opening),
+        (1, 2, 0),
+        "{status:?}"
+    );
+    assert_eq!(server_side_connections(&server), 3);
+}
+
+#[test]
+fn idle_connection_past_its_idle_timeout_is_closed_on_the_next_get() {
+    let server = RedisServer::start();
+    let pool = pool(
+        &server,
+        PoolConfig::default()
+            .with_max_size(2)
+            .with_idle_timeout(Some(Duration::from_millis(100))),
+    );
+    let first = client_id(&mut pool.get().expect("checkout"));
+    thread::sleep(Duration::from_millis(200));
+    let mut conn = pool.get().expect("checkout");
+    assert_ne!(
+        client_id(&mut conn),
+        first,
+        "the idle one was closed, not reused"
+    );
+    assert_eq!(pool.status().size, 1);
+    // The server sees the old one go (it closes when the pool drops it).
+    let mut remaining = usize::MAX;
+    for _ in 0..100 {
+        remaining = server_side_connections(&server);
+        if remaining == 1 {
+            break;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(remaining, 1);
+}

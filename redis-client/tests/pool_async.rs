@@ -186,6 +186,39 @@ async fn server_down_fails_fast_with_the_connect_error<R: Runtime>() {
     conn.ping().await.expect("PING");
 }
 
+async fn dropped_get_while_opening_leaves_the_open_to_the_next_caller<R: Runtime>() {
+    // A peer that accepts connections (the kernel's backlog does) but never answers,
+    // so an open stays in its handshake until the connect timeout.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = silent.local_addr().expect("addr").port();
+    let config = redis_sansio::config::ConnectionConfig::new(
+        redis_sansio::config::ServerAddr::tcp("127.0.0.1", port),
+    )
+    .with_connect_timeout(Duration::from_millis(200));
+    let pool = Pool::<R>::new(config, PoolConfig::default().with_max_size(1));
+    let mut opening = Box::pin(pool.get());
+    assert!(poll_once(&mut opening).await.is_pending());
+    let status = pool.status();
+    assert_eq!((status.opening, status.waiting), (1, 1), "{status:?}");
+    drop(opening);
+    let status = pool.status();
+    assert_eq!(
+        (status.size, status.opening, status.waiting),
+        (1, 1, 0),
+        "{status:?}"
+    );
+    // The next caller takes the open over; it fails, and so does the caller's own.
+    let start = Instant::now();
+    let error = pool.get().await.expect_err("no answer");
+    assert_eq!(
+        error.close_reason(),
+        Some(&redis_sansio::CloseReason::HandshakeTimeout),
+        "{error:?}"
+    );
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert_eq!(pool.status().size, 0);
+}
+
 fn tokio_block_on<F: Future>(future: F) -> F::Output {
     common::tokio_runtime().block_on(future)
 }
@@ -231,6 +264,14 @@ macro_rules! on_runtime {
                 $block_on(super::killed_connection_is_replaced_on_next_checkout::<
                     $runtime,
                 >());
+            }
+
+            #[test]
+            fn dropped_get_while_opening_leaves_the_open_to_the_next_caller() {
+                $block_on(
+                    super::dropped_get_while_opening_leaves_the_open_to_the_next_caller::<$runtime>(
+                    ),
+                );
             }
 
             #[test]

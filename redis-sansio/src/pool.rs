@@ -157,7 +157,9 @@ impl Pool {
 
     /// How many connections are held by callers.
     pub fn busy(&self) -> usize {
-        self.conns.len() - self.idle.len() - self.opening
+        self.conns
+            .len()
+            .saturating_sub(self.idle.len() + self.opening)
     }
 
     /// How many connections are being opened.

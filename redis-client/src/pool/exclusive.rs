@@ -51,19 +51,19 @@ struct State<R: Runtime> {
 }
 
 impl<R: Runtime> State<R> {
-    /// Wakes the waiters whose outcome is decided, and every parked one when a
-    /// connection waits to be opened (whoever comes first opens it).
-    fn wake(&mut self, woken: Woken) {
-        for waiter in woken.waiters {
-            if let Some(waker) = self.wakers.remove(&waiter) {
-                waker.wake();
-            }
-        }
+    /// The wakers to wake: those of the waiters whose outcome is decided, and every
+    /// parked one's when a connection waits to be opened (whoever comes first opens
+    /// it). They are woken once the lock is released.
+    fn wakers_for(&mut self, woken: Woken) -> Vec<Waker> {
+        let mut wakers: Vec<Waker> = woken
+            .waiters
+            .iter()
+            .filter_map(|waiter| self.wakers.remove(waiter))
+            .collect();
         if woken.opens {
-            for (_, waker) in self.wakers.drain() {
-                waker.wake();
-            }
+            wakers.extend(self.wakers.drain().map(|(_, waker)| waker));
         }
+        wakers
     }
 }
 
@@ -86,7 +86,11 @@ impl<R: Runtime> Clone for Pool<R> {
 }
 
 /// What a `get()` does next, decided under the lock and done outside it.
-enum Step {
+// `Done` holds a whole connection; it is moved straight out, so boxing it would
+// only add an allocation per checkout.
+#[allow(clippy::large_enum_variant)]
+enum Step<R: Runtime> {
+    Done(Result<PooledConnection<R>, Error>),
     Open(ConnId),
     Park(WaiterId, Option<Instant>),
     Again,
@@ -133,54 +137,54 @@ impl<R: Runtime> Pool<R> {
             opening: None,
         };
         loop {
-            let step = {
-                let mut state = self.lock();
-                let now = Instant::now();
-                let mut woken = Woken::default();
-                state.books.tick(now, &mut woken);
-                let outcome = wait
-                    .waiter
-                    .and_then(|waiter| state.books.take_outcome(waiter));
-                if let Some(outcome) = outcome {
-                    if let Some(waiter) = wait.waiter.take() {
-                        state.wakers.remove(&waiter);
-                    }
-                    state.wake(woken);
-                    return outcome.map(|(id, conn)| self.guard(id, conn));
-                }
-                let step = if let Some(id) = state.books.take_open() {
-                    Step::Open(id)
-                } else if let Some(waiter) = wait.waiter {
-                    Step::Park(waiter, state.books.next_deadline())
-                } else {
-                    match state.books.checkout(now, &mut woken) {
-                        Start::Ready(id, conn) => {
-                            state.wake(woken);
-                            return Ok(self.guard(id, conn));
-                        }
-                        Start::Wait(waiter) => {
-                            wait.waiter = Some(waiter);
-                            Step::Again
-                        }
-                        Start::Closed => return Err(PoolError::Closed.into()),
-                    }
-                };
-                state.wake(woken);
-                step
-            };
+            let step = self
+                .shared
+                .with_state(|state, now, woken| self.next_step(state, &mut wait, now, woken));
             match step {
+                Step::Done(result) => return result,
                 Step::Open(id) => {
                     wait.opening = Some(id);
                     let result = Connection::<R>::connect(self.shared.config.clone()).await;
                     wait.opening = None;
-                    let mut woken = Woken::default();
-                    let mut state = self.lock();
-                    state.books.opened(id, result, Instant::now(), &mut woken);
-                    state.wake(woken);
+                    self.shared.with_state(|state, now, woken| {
+                        state.books.opened(id, result, now, woken);
+                    });
                 }
                 Step::Park(waiter, deadline) => self.park(waiter, deadline).await,
                 Step::Again => {}
             }
+        }
+    }
+
+    /// One decision of [`get`](Self::get): take the outcome, open a connection,
+    /// check out, or park.
+    fn next_step(
+        &self,
+        state: &mut State<R>,
+        wait: &mut Wait<'_, R>,
+        now: Instant,
+        woken: &mut Woken,
+    ) -> Step<R> {
+        if let Some(waiter) = wait.waiter {
+            if let Some(outcome) = state.books.take_outcome(waiter) {
+                wait.waiter = None;
+                state.wakers.remove(&waiter);
+                return Step::Done(outcome.map(|(id, conn)| self.guard(id, conn)));
+            }
+        }
+        if let Some(id) = state.books.take_open() {
+            return Step::Open(id);
+        }
+        if let Some(waiter) = wait.waiter {
+            return Step::Park(waiter, state.books.next_deadline());
+        }
+        match state.books.checkout(now, woken) {
+            Start::Ready(id, conn) => Step::Done(Ok(self.guard(id, conn))),
+            Start::Wait(waiter) => {
+                wait.waiter = Some(waiter);
+                Step::Again
+            }
+            Start::Closed => Step::Done(Err(PoolError::Closed.into())),
         }
     }
 
@@ -212,10 +216,8 @@ impl<R: Runtime> Pool<R> {
     /// connections close now and the others when they come back, and later `get`s
     /// fail. Every clone shares this.
     pub fn close(&self) {
-        let mut woken = Woken::default();
-        let mut state = self.lock();
-        state.books.close(&mut woken);
-        state.wake(woken);
+        self.shared
+            .with_state(|state, _, woken| state.books.close(woken));
     }
 
     fn guard(&self, id: ConnId, conn: Connection<R>) -> PooledConnection<R> {
@@ -239,14 +241,21 @@ impl<R: Runtime> Shared<R> {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Runs `f` on the books and wakes whoever it decided for.
-    fn update(&self, f: impl FnOnce(&mut Books<Connection<R>>, Instant, &mut Woken)) {
+    /// Runs `f` under the lock, after handling whatever deadline has passed, then
+    /// releases the lock and wakes whoever was decided for.
+    fn with_state<T>(&self, f: impl FnOnce(&mut State<R>, Instant, &mut Woken) -> T) -> T {
         let mut woken = Woken::default();
-        let mut state = self.lock();
-        let now = Instant::now();
-        f(&mut state.books, now, &mut woken);
-        state.books.tick(now, &mut woken);
-        state.wake(woken);
+        let (value, wakers) = {
+            let mut state = self.lock();
+            let now = Instant::now();
+            state.books.tick(now, &mut woken);
+            let value = f(&mut state, now, &mut woken);
+            (value, state.wakers_for(woken))
+        };
+        for waker in wakers {
+            waker.wake();
+        }
+        value
     }
 }
 
@@ -274,17 +283,15 @@ impl<R: Runtime> Drop for Wait<'_, R> {
             return;
         }
         let (waiter, opening) = (self.waiter.take(), self.opening.take());
-        let mut woken = Woken::default();
-        let mut state = self.shared.lock();
-        let now = Instant::now();
-        if let Some(id) = opening {
-            state.books.requeue_open(id, &mut woken);
-        }
-        if let Some(waiter) = waiter {
-            state.wakers.remove(&waiter);
-            state.books.cancel(waiter, now, &mut woken);
-        }
-        state.wake(woken);
+        self.shared.with_state(|state, now, woken| {
+            if let Some(id) = opening {
+                state.books.requeue_open(id, woken);
+            }
+            if let Some(waiter) = waiter {
+                state.wakers.remove(&waiter);
+                state.books.cancel(waiter, now, woken);
+            }
+        });
     }
 }
 
@@ -307,7 +314,7 @@ impl<R: Runtime> PooledConnection<R> {
         let id = self.id;
         self.pool
             .shared
-            .update(|books, now, woken| books.detach(id, now, woken));
+            .with_state(|state, now, woken| state.books.detach(id, now, woken));
         conn.unwrap_or_else(|| unreachable!("a guard holds its connection until dropped"))
     }
 }
@@ -336,7 +343,7 @@ impl<R: Runtime> Drop for PooledConnection<R> {
             let id = self.id;
             self.pool
                 .shared
-                .update(|books, now, woken| books.checkin(id, conn, now, woken));
+                .with_state(|state, now, woken| state.books.checkin(id, conn, now, woken));
         }
     }
 }

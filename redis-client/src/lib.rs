@@ -8,6 +8,8 @@
 //!
 //! [`sentinel`] finds a Sentinel-monitored master or replica on every body, and keeps
 //! following the master through failovers.
+//! [`pool`] shares a bounded set of connections between threads ([`pool::blocking::Pool`])
+//! or tasks ([`pool::exclusive::Pool`]); the commands work on their guards too.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -17,6 +19,7 @@ mod body_ops;
 mod executor;
 mod generated;
 pub mod keys;
+pub mod pool;
 pub mod pubsub;
 mod reply;
 mod scan;
@@ -34,7 +37,7 @@ pub use batch::{BatchFuture, Batches, Pipeline, Replies, Slot, Transaction};
 pub use bodies::ReplyFuture;
 pub use executor::Executor;
 pub use generated::{Commands, cmd, options};
-pub use redis_io_async::{ConversionError, Error};
+pub use redis_io_async::{ConversionError, Error, PoolError};
 pub use redis_sansio::Cmd;
 pub use redis_sansio::resp;
 pub use redis_sansio::resp::{ArgBuf, ToArg};

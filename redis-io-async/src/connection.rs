@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 use std::time::{Duration, Instant};
 
 use redis_sansio::config::ConnectionConfig;
@@ -139,6 +139,24 @@ impl<R: Runtime> Connection<R> {
 
     /// Why the connection closed, once it has.
     pub fn close_reason(&self) -> Option<&CloseReason> {
+        self.closed.as_ref()
+    }
+
+    /// Reads what the socket has already received, without waiting, and returns why
+    /// the connection is closed if it now is. Call it before reusing a connection
+    /// that sat idle (a pool does, at checkout): a server that closed it meanwhile
+    /// (`CLIENT KILL`, its own idle timeout, a restart) shows up here as end of
+    /// stream instead of as the next command's error. Replies of abandoned calls
+    /// that arrive are dropped as usual. Where sockets learn readiness from the
+    /// runtime's reactor (tokio), a close that arrived since the reactor last ran is
+    /// seen only after it runs again, on the task's next wait.
+    pub fn probe(&mut self) -> Option<&CloseReason> {
+        if self.closed.is_none() {
+            // One pass of the driving loop that never waits: whatever is not ready
+            // now is left for the next call, which registers its own waker.
+            let mut cx = Context::from_waker(Waker::noop());
+            let _ = self.poll_drive(&mut cx, None, &|_: &Self| false);
+        }
         self.closed.as_ref()
     }
 

@@ -1,6 +1,7 @@
 //! What can go wrong on a connection, for every adapter.
 
 use std::io;
+use std::time::Duration;
 
 use redis_sansio::config::UrlError;
 use redis_sansio::sentinel::SentinelError;
@@ -64,6 +65,31 @@ pub enum Error {
     /// error reply, a node whose `ROLE` did not match).
     #[error(transparent)]
     Sentinel(#[from] SentinelError),
+    /// A connection pool could not hand out a connection. (When the pool cannot open
+    /// one, the caller gets the open's own error instead, such as
+    /// [`Error::Connect`].)
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+}
+
+/// Why a connection pool handed out no connection.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PoolError {
+    /// No connection came free within the pool's checkout timeout.
+    #[error("timed out after {timeout:?} waiting for a pooled connection (pool of {max_size})")]
+    CheckoutTimeout {
+        /// The checkout timeout that passed.
+        timeout: Duration,
+        /// The pool's maximum size.
+        max_size: usize,
+    },
+    /// The pool was closed, before or during the wait.
+    #[error("the connection pool is closed")]
+    Closed,
+    /// Opening a connection for this caller failed, for a reason no longer known.
+    #[error("opening a pooled connection failed")]
+    OpenFailed,
 }
 
 /// A reply that does not fit the type it was asked to convert to, such as a bulk

@@ -47,7 +47,7 @@ mod transport;
 
 pub use client::{Client, ClientDriver, Pipeline, Reconnect, Request};
 pub use connection::{Connection, ExclusivePipeline, ExclusiveRequest};
-pub use error::{ConversionError, Error};
+pub use error::{ConversionError, Error, PoolError};
 pub use runtime::{Runtime, Socket, Unsupported};
 
 /// The outcome of one command in a pipeline: its reply, or why it has none.

@@ -13,6 +13,9 @@ use crate::Error;
 use crate::outcomes::{Outcome, Outcomes};
 use crate::transport::{self, Stream};
 
+/// How many reads [`Connection::probe`] makes at most.
+const PROBE_READS: usize = 16;
+
 /// A blocking connection to one Redis server, over TCP or a Unix socket.
 ///
 /// Each call writes what the core has to send, then reads until the outcome it waits
@@ -248,6 +251,40 @@ impl Connection {
 
     /// Why the connection closed, once it has.
     pub fn close_reason(&self) -> Option<&CloseReason> {
+        self.closed.as_ref()
+    }
+
+    /// Reads what the socket has already received, without waiting, and returns why
+    /// the connection is closed if it now is. Call it before reusing a connection
+    /// that sat idle (a pool does, at checkout): a server that closed it meanwhile
+    /// (`CLIENT KILL`, its own idle timeout, a restart) shows up here as end of
+    /// stream instead of as the next command's error. Replies that arrive are filed
+    /// as usual.
+    pub fn probe(&mut self) -> Option<&CloseReason> {
+        if self.closed.is_none() && self.stream.set_nonblocking(true).is_ok() {
+            // Bounded: an idle connection has little or nothing waiting.
+            for _ in 0..PROBE_READS {
+                let read = self.stream.read(self.core.read_buf());
+                let now = Instant::now();
+                match read {
+                    Ok(0) => self.core.handle_eof(now),
+                    Ok(n) => self.core.handle_read(n, now),
+                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(e) => {
+                        let _ = self.io_failure(e);
+                        break;
+                    }
+                }
+                self.take_events();
+                if self.closed.is_some() {
+                    break;
+                }
+            }
+            if self.stream.set_nonblocking(false).is_err() {
+                let _ = self.io_failure(ErrorKind::Unsupported.into());
+            }
+        }
         self.closed.as_ref()
     }
 

@@ -11,6 +11,8 @@
 //! - [`conn`]: one connection as a state machine: handshake, request/reply matching,
 //!   pub/sub and MONITOR modes, deadlines.
 //! - [`sentinel`]: finding a Sentinel-monitored master or replica, step by step.
+//! - [`pool`]: a connection pool's books as a state machine: connections by handle,
+//!   waiters in order, timeouts; the adapters keep the connections.
 //! - [`config`]: connection settings, from `redis://`, `rediss://` and `unix://` URLs.
 //! - Errors: [`ProtocolError`] (bad bytes; fatal), [`ServerError`] (an error reply,
 //!   with its kind parsed), [`SendError`] (a refused call; harmless),
@@ -22,6 +24,7 @@ mod cmd;
 pub mod config;
 pub mod conn;
 mod error;
+pub mod pool;
 pub mod resp;
 pub mod sentinel;
 

@@ -4,6 +4,7 @@
 mod blocking;
 mod exclusive;
 mod multiplexed;
+mod pooled;
 mod reply_future;
 
 pub use reply_future::ReplyFuture;

@@ -1,8 +1,12 @@
 //! The three operations that pipelines, transactions, scripts and the watch helper
 //! need from a body, so each of those is written once for every body.
 
-use std::future::{Future, ready};
+use std::future::Future;
+#[cfg(feature = "sync")]
+use std::future::ready;
+#[cfg(feature = "sync")]
 use std::pin::pin;
+#[cfg(feature = "sync")]
 use std::task::{Context, Poll, Waker};
 
 use redis_io_async::{Client, Connection, Outcome, Runtime};

@@ -32,6 +32,8 @@ pub(crate) struct Woken {
 }
 
 impl Woken {
+    /// True when someone is to be told.
+    #[cfg_attr(not(feature = "sync"), allow(dead_code))] // the blocking pool's question
     pub(crate) fn any(&self) -> bool {
         self.opens || !self.waiters.is_empty()
     }

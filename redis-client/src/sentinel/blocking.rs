@@ -1,14 +1,16 @@
 //! Discovery over blocking connections.
 
+use std::future::{Future, ready};
+
 use redis_io_sync::Connection;
 use redis_sansio::Cmd;
-use redis_sansio::config::ServerAddr;
+use redis_sansio::config::ConnectionConfig;
 use redis_sansio::resp::Frame;
-use redis_sansio::sentinel::Action;
 
 use super::SentinelConfig;
-use super::step::{Discovered, MAX_STEPS, hand_over, runaway};
+use super::step::{Connector, Discovered, discover};
 use crate::Error;
+use crate::body_ops::now;
 
 /// Finds the node `config` asks for and returns a connection to it, its role checked.
 ///
@@ -28,75 +30,24 @@ use crate::Error;
 /// # Ok::<(), redis_client::Error>(())
 /// ```
 pub fn discover_blocking(config: &SentinelConfig) -> Result<Discovered<Connection>, Error> {
-    let mut discovery = config.discovery();
-    // The last sentinel asked, kept open for its next question.
-    let mut sentinel: Option<(ServerAddr, Connection)> = None;
-    // The node whose role is being checked.
-    let mut node: Option<Connection> = None;
-    for _ in 0..MAX_STEPS {
-        match discovery.poll_action() {
-            Some(Action::AskSentinel {
-                step,
-                sentinel: addr,
-                cmd,
-            }) => {
-                let result = ask(config, &mut sentinel, addr, &cmd);
-                hand_over(&mut discovery, step, result);
-            }
-            Some(Action::CheckRole {
-                step,
-                node: addr,
-                cmd,
-            }) => {
-                sentinel = None;
-                let result =
-                    Connection::connect(config.node_connection(addr)).and_then(|mut conn| {
-                        let reply = conn.request(&cmd)?;
-                        node = Some(conn);
-                        Ok(reply)
-                    });
-                hand_over(&mut discovery, step, result);
-            }
-            Some(Action::Done {
-                node: addr,
-                sentinel,
-            }) => {
-                let connection = node.take().ok_or_else(runaway)?;
-                return Ok(Discovered {
-                    connection,
-                    node: addr,
-                    sentinel,
-                    sentinels: discovery.sentinels().to_vec(),
-                });
-            }
-            Some(Action::Failed(error)) => return Err(Error::Sentinel(error)),
-            Some(_) | None => return Err(runaway()),
-        }
-    }
-    Err(runaway())
+    now(discover::<Blocking>(config))
 }
 
-/// Sends `cmd` to the sentinel at `addr`, on the open connection if it is that
-/// sentinel's, else on a new one (which then stays open). A failed connection is
-/// dropped.
-fn ask(
-    config: &SentinelConfig,
-    open: &mut Option<(ServerAddr, Connection)>,
-    addr: ServerAddr,
-    cmd: &Cmd,
-) -> Result<Frame, Error> {
-    let reuse = matches!(open, Some((at, conn)) if *at == addr && conn.close_reason().is_none());
-    if !reuse {
-        *open = None;
-        let conn = Connection::connect(config.sentinel_connection(addr.clone()))?;
-        *open = Some((addr, conn));
+/// Blocking connections, for the one discovery driver: each future is ready at once.
+struct Blocking;
+
+impl Connector for Blocking {
+    type Conn = Connection;
+
+    fn connect(config: ConnectionConfig) -> impl Future<Output = Result<Connection, Error>> {
+        ready(Connection::connect(config))
     }
-    let Some((_, conn)) = open.as_mut() else {
-        return Err(runaway());
-    };
-    let result = conn.request(cmd);
-    if conn.close_reason().is_some() {
-        *open = None;
+
+    fn request(conn: &mut Connection, cmd: &Cmd) -> impl Future<Output = Result<Frame, Error>> {
+        ready(conn.request(cmd))
     }
-    result
+
+    fn is_open(conn: &Connection) -> bool {
+        conn.close_reason().is_none()
+    }
 }

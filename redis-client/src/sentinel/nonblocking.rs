@@ -1,13 +1,15 @@
 //! Discovery over async connections, on any [`Runtime`].
 
+use std::future::Future;
+use std::marker::PhantomData;
+
 use redis_io_async::{Client, Connection, Runtime};
 use redis_sansio::Cmd;
-use redis_sansio::config::ServerAddr;
+use redis_sansio::config::ConnectionConfig;
 use redis_sansio::resp::Frame;
-use redis_sansio::sentinel::Action;
 
 use super::SentinelConfig;
-use super::step::{Discovered, MAX_STEPS, hand_over, runaway};
+use super::step::{Connector, Discovered, discover};
 use crate::Error;
 
 /// Finds the node `config` asks for and returns an exclusive async connection to it,
@@ -29,52 +31,7 @@ use crate::Error;
 pub async fn discover_exclusive<R: Runtime>(
     config: &SentinelConfig,
 ) -> Result<Discovered<Connection<R>>, Error> {
-    let mut discovery = config.discovery();
-    let mut sentinel: Option<(ServerAddr, Connection<R>)> = None;
-    let mut node: Option<Connection<R>> = None;
-    for _ in 0..MAX_STEPS {
-        match discovery.poll_action() {
-            Some(Action::AskSentinel {
-                step,
-                sentinel: addr,
-                cmd,
-            }) => {
-                let result = ask(config, &mut sentinel, addr, &cmd).await;
-                hand_over(&mut discovery, step, result);
-            }
-            Some(Action::CheckRole {
-                step,
-                node: addr,
-                cmd,
-            }) => {
-                sentinel = None;
-                let result = match Connection::<R>::connect(config.node_connection(addr)).await {
-                    Ok(mut conn) => {
-                        let reply = conn.request(&cmd).await;
-                        node = Some(conn);
-                        reply
-                    }
-                    Err(error) => Err(error),
-                };
-                hand_over(&mut discovery, step, result);
-            }
-            Some(Action::Done {
-                node: addr,
-                sentinel,
-            }) => {
-                let connection = node.take().ok_or_else(runaway)?;
-                return Ok(Discovered {
-                    connection,
-                    node: addr,
-                    sentinel,
-                    sentinels: discovery.sentinels().to_vec(),
-                });
-            }
-            Some(Action::Failed(error)) => return Err(Error::Sentinel(error)),
-            Some(_) | None => return Err(runaway()),
-        }
-    }
-    Err(runaway())
+    discover::<OnRuntime<R>>(config).await
 }
 
 /// As [`discover_exclusive`], then turns the connection into a multiplexed
@@ -91,26 +48,21 @@ pub async fn discover_client<R: Runtime>(
     })
 }
 
-/// Sends `cmd` to the sentinel at `addr`, reusing the open connection if it is that
-/// sentinel's.
-async fn ask<R: Runtime>(
-    config: &SentinelConfig,
-    open: &mut Option<(ServerAddr, Connection<R>)>,
-    addr: ServerAddr,
-    cmd: &Cmd,
-) -> Result<Frame, Error> {
-    let reuse = matches!(open, Some((at, conn)) if *at == addr && conn.close_reason().is_none());
-    if !reuse {
-        *open = None;
-        let conn = Connection::<R>::connect(config.sentinel_connection(addr.clone())).await?;
-        *open = Some((addr, conn));
+/// Exclusive async connections on runtime `R`, for the one discovery driver.
+struct OnRuntime<R>(PhantomData<R>);
+
+impl<R: Runtime> Connector for OnRuntime<R> {
+    type Conn = Connection<R>;
+
+    fn connect(config: ConnectionConfig) -> impl Future<Output = Result<Connection<R>, Error>> {
+        Connection::<R>::connect(config)
     }
-    let Some((_, conn)) = open.as_mut() else {
-        return Err(runaway());
-    };
-    let result = conn.request(cmd).await;
-    if conn.close_reason().is_some() {
-        *open = None;
+
+    async fn request(conn: &mut Connection<R>, cmd: &Cmd) -> Result<Frame, Error> {
+        conn.request(cmd).await
     }
-    result
+
+    fn is_open(conn: &Connection<R>) -> bool {
+        conn.close_reason().is_none()
+    }
 }

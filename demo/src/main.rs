@@ -4,12 +4,15 @@
 //! Each part is in a file of its own: [`handshake`] (what the connection does before
 //! the first command, and a wrong password), the `redis-client` examples (the typed
 //! API on the blocking connection and on tokio's multiplexed client, run as they are
-//! in `redis-client/examples/`), [`pubsub`], and [`reconnect`].
+//! in `redis-client/examples/`), [`pubsub`], [`reconnect`], [`pool`] and [`sentinel`]
+//! (which starts a master, a replica and three sentinels of its own).
 #![allow(clippy::print_stdout)]
 
 mod handshake;
+mod pool;
 mod pubsub;
 mod reconnect;
+mod sentinel;
 
 #[path = "../../redis-client/examples/blocking.rs"]
 mod blocking_example;
@@ -51,6 +54,12 @@ fn main() -> Result<(), Error> {
 
     section("reconnecting: the connection is killed under the multiplexed client");
     runtime.block_on(reconnect::run(&server))?;
+
+    section("a connection pool shared by threads");
+    pool::run(&server)?;
+
+    section("Sentinel: finding the master");
+    sentinel::run()?;
 
     drop(server);
     println!("\nstopped the server; bye");

@@ -10,6 +10,8 @@
 //!   while it is short.
 //! - [`conn`]: one connection as a state machine: handshake, request/reply matching,
 //!   pub/sub and MONITOR modes, deadlines.
+//! - [`cluster`]: Redis Cluster routing: hash slots, topology parsing, and a router
+//!   that follows redirects and paces retries and refreshes.
 //! - [`config`]: connection settings, from `redis://`, `rediss://` and `unix://` URLs.
 //! - Errors: [`ProtocolError`] (bad bytes; fatal), [`ServerError`] (an error reply,
 //!   with its kind parsed), [`SendError`] (a refused call; harmless),
@@ -17,6 +19,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod cluster;
 mod cmd;
 pub mod config;
 pub mod conn;

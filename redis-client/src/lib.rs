@@ -4,13 +4,14 @@
 //! generated from a facts-only copy of the specification (`spec/commands.json`), and
 //! works on every body that implements [`Executor`]: the blocking connection, the async
 //! exclusive connection and multiplexed client on any runtime, pipelines and
-//! transactions.
+//! transactions, and the [`cluster`] clients.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod batch;
 mod bodies;
 mod body_ops;
+pub mod cluster;
 mod executor;
 mod generated;
 pub mod keys;

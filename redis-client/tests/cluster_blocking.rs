@@ -1,0 +1,248 @@
+//! The blocking `ClusterConnection` against a real six-node cluster: keys spread over
+//! every primary, hash tags, cross-slot refusal, `MOVED` and `ASK` during a slot
+//! migration done by hand, and seed failures.
+
+mod cluster_common;
+
+use redis_client::Error;
+use redis_client::cluster::{ClusterConnection, ClusterError, NodeAddr};
+use redis_client::prelude::*;
+use redis_sansio::cluster::key_slot;
+
+use cluster_common as support;
+
+fn open(cluster: &redis_test_support::RedisCluster) -> ClusterConnection {
+    let urls = cluster.seed_urls();
+    let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
+    ClusterConnection::open(&urls).expect("open the cluster")
+}
+
+fn addr_text(addr: &NodeAddr) -> String {
+    addr.to_string()
+}
+
+#[test]
+fn a_thousand_keys_land_on_the_primary_that_owns_their_slot() {
+    let cluster = support::cluster();
+    let mut conn = open(&cluster);
+    let seed = cluster.addrs()[0].to_string();
+    let keys: Vec<String> = (0..1000)
+        .map(|i| format!("spread:blocking:{i}"))
+        .filter(|k| !support::migrated(key_slot(k.as_bytes())))
+        .collect();
+    for (i, key) in keys.iter().enumerate() {
+        conn.set(key.as_str(), i).unwrap();
+    }
+    for (i, key) in keys.iter().enumerate() {
+        let value: Option<String> = conn
+            .execute(redis_client::cmd::get(key.as_str()).returning())
+            .unwrap();
+        assert_eq!(value, Some(i.to_string()));
+    }
+    // Each key is on the node the servers say owns its slot.
+    let map = support::slot_map(&seed);
+    let mut owners = std::collections::BTreeMap::new();
+    let mut direct = std::collections::HashMap::new();
+    for (i, key) in keys.iter().enumerate() {
+        let slot = key_slot(key.as_bytes());
+        let owner = map
+            .iter()
+            .find(|(s, e, _)| (*s..=*e).contains(&slot))
+            .map(|(_, _, o)| o.clone())
+            .unwrap();
+        let conn = direct
+            .entry(owner.clone())
+            .or_insert_with(|| support::direct(&owner));
+        let value: Option<String> = conn
+            .execute(redis_client::cmd::get(key.as_str()).returning())
+            .unwrap();
+        assert_eq!(value, Some(i.to_string()), "{key} on {owner}");
+        *owners.entry(owner).or_insert(0) += 1;
+    }
+    assert_eq!(owners.len(), 3, "keys on every primary: {owners:?}");
+    assert!(owners.values().all(|&n| n > 200), "{owners:?}");
+    // The client's own map agrees.
+    for (start, _, owner) in &map {
+        if !support::migrated(*start) {
+            assert_eq!(
+                conn.node_for_slot(*start).map(addr_text),
+                Some(owner.clone())
+            );
+        }
+    }
+}
+
+#[test]
+fn hash_tags_route_multi_key_commands_and_cross_slot_is_refused() {
+    let cluster = support::cluster();
+    let mut conn = open(&cluster);
+    let primaries = support::primaries(&cluster.addrs()[0].to_string());
+
+    conn.mset([("{user:7}:name", "ada"), ("{user:7}:lang", "rust")])
+        .unwrap();
+    let before = support::calls(&primaries, "mget");
+    let refused = conn.mget(["{user:7}:name", "other:key"]).unwrap_err();
+    match &refused {
+        Error::Cluster(ClusterError::CrossSlot { first, second }) => {
+            assert_eq!(*first, key_slot(b"user:7"));
+            assert_eq!(*second, key_slot(b"other:key"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(refused.to_string().contains("different slots"), "{refused}");
+    assert_eq!(
+        support::calls(&primaries, "mget"),
+        before,
+        "nothing was sent"
+    );
+
+    let values: Vec<Option<String>> = conn
+        .execute(
+            redis_client::cmd::mget(["{user:7}:name", "{user:7}:lang", "{user:7}:none"])
+                .returning(),
+        )
+        .unwrap();
+    assert_eq!(values, [Some("ada".into()), Some("rust".into()), None]);
+    assert_eq!(support::calls(&primaries, "mget"), before + 1);
+    // Keyless commands go to one primary.
+    let pong: String = conn.execute(redis_client::cmd::ping().returning()).unwrap();
+    assert_eq!(pong, "PONG");
+}
+
+#[test]
+fn moved_after_a_finished_migration_is_followed_and_updates_the_map() {
+    let cluster = support::cluster();
+    let mut conn = open(&cluster);
+    let seed = cluster.addrs()[0].to_string();
+    let key = "{moved-blocking}:k";
+    let slot = key_slot(key.as_bytes());
+    conn.set(key, "before").unwrap();
+    let from = support::owner(&seed, slot);
+    assert_eq!(conn.node_for_slot(slot).map(addr_text), Some(from.clone()));
+    let primaries = support::primaries(&seed);
+    let to = primaries.iter().find(|p| **p != from).unwrap().clone();
+
+    support::begin_migration(slot, &from, &to);
+    support::migrate_keys(&from, &to, &[key]);
+    support::finish_migration(slot, &from, &to, &primaries);
+
+    // The client still routes to `from`, which answers MOVED.
+    let value: Option<String> = conn
+        .execute(redis_client::cmd::get(key).returning())
+        .unwrap();
+    assert_eq!(value.as_deref(), Some("before"));
+    assert_eq!(conn.node_for_slot(slot).map(addr_text), Some(to.clone()));
+    conn.set(key, "after").unwrap();
+    let direct: Option<String> = support::direct(&to)
+        .execute(redis_client::cmd::get(key).returning())
+        .unwrap();
+    assert_eq!(direct.as_deref(), Some("after"));
+}
+
+#[test]
+fn ask_during_a_migration_is_followed_without_changing_the_map() {
+    let cluster = support::cluster();
+    let mut conn = open(&cluster);
+    let seed = cluster.addrs()[0].to_string();
+    let (moved_key, staying_key, new_key) = (
+        "{ask-blocking}:moved",
+        "{ask-blocking}:staying",
+        "{ask-blocking}:new",
+    );
+    let slot = key_slot(moved_key.as_bytes());
+    conn.set(moved_key, "m").unwrap();
+    conn.set(staying_key, "s").unwrap();
+    let from = support::owner(&seed, slot);
+    let primaries = support::primaries(&seed);
+    let to = primaries.iter().find(|p| **p != from).unwrap().clone();
+
+    support::begin_migration(slot, &from, &to);
+    support::migrate_keys(&from, &to, &[moved_key]);
+    // `from` no longer has the key and answers ASK; the client asks `to`.
+    let value: Option<String> = conn
+        .execute(redis_client::cmd::get(moved_key).returning())
+        .unwrap();
+    assert_eq!(value.as_deref(), Some("m"));
+    let value: Option<String> = conn
+        .execute(redis_client::cmd::get(staying_key).returning())
+        .unwrap();
+    assert_eq!(value.as_deref(), Some("s"));
+    // A new key in a migrating slot is created on the target, through ASK.
+    conn.set(new_key, "n").unwrap();
+    let value: Option<String> = conn
+        .execute(redis_client::cmd::get(new_key).returning())
+        .unwrap();
+    assert_eq!(value.as_deref(), Some("n"));
+    // ASK does not move the slot.
+    assert_eq!(conn.node_for_slot(slot).map(addr_text), Some(from.clone()));
+
+    support::migrate_keys(&from, &to, &[staying_key]);
+    support::finish_migration(slot, &from, &to, &primaries);
+    let value: Option<String> = conn
+        .execute(redis_client::cmd::get(staying_key).returning())
+        .unwrap();
+    assert_eq!(value.as_deref(), Some("s"));
+    assert_eq!(conn.node_for_slot(slot).map(addr_text), Some(to));
+}
+
+#[test]
+fn a_dead_seed_before_a_good_one_is_skipped() {
+    let cluster = support::cluster();
+    let dead = support::dead_url();
+    let good = cluster.seed_urls()[1].clone();
+    let mut conn = ClusterConnection::open(&[&dead, &good]).unwrap();
+    conn.set("seeds:blocking", "ok").unwrap();
+    let value: Option<String> = conn
+        .execute(redis_client::cmd::get("seeds:blocking").returning())
+        .unwrap();
+    assert_eq!(value.as_deref(), Some("ok"));
+}
+
+#[test]
+fn all_seeds_dead_is_a_clear_error() {
+    let (a, b) = (support::dead_url(), support::dead_url());
+    let error = ClusterConnection::open(&[&a, &b]).unwrap_err();
+    match &error {
+        Error::Cluster(ClusterError::TopologyRefreshFailed { tried, last_error }) => {
+            assert_eq!(*tried, 2);
+            assert!(
+                last_error
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("could not connect"),
+                "{error}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        error
+            .to_string()
+            .starts_with("cluster: no cluster node answered"),
+        "{error}"
+    );
+    assert!(matches!(
+        ClusterConnection::open(&[]).unwrap_err(),
+        Error::Cluster(ClusterError::NoSeeds)
+    ));
+}
+
+#[test]
+fn seed_settings_apply_to_every_node() {
+    let cluster = support::cluster();
+    let urls: Vec<String> = cluster
+        .seed_urls()
+        .iter()
+        .map(|u| format!("{u}?protocol=2"))
+        .collect();
+    let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
+    // RESP2 everywhere: the topology comes as flat arrays, and replies too.
+    let mut conn = ClusterConnection::open(&urls).unwrap();
+    for i in 0..50 {
+        conn.hset(format!("resp2:{i}"), [("f", i)]).unwrap();
+        let all: std::collections::HashMap<String, i64> = conn
+            .execute(redis_client::cmd::hgetall(format!("resp2:{i}")).returning())
+            .unwrap();
+        assert_eq!(all["f"], i);
+    }
+}

@@ -1,5 +1,9 @@
 //! The cluster router with a simulated clock: refreshes (fallback, failover to the
 //! next node, rate limit, timeout), routing, redirects, retries and their limits.
+//!
+//! `Instant::now()` only picks where each simulated clock starts; time then moves
+//! only by what the tests add to it.
+#![allow(clippy::disallowed_methods)]
 
 use std::time::{Duration, Instant};
 
@@ -35,7 +39,10 @@ fn slots_node(port: u16) -> Frame {
 
 /// A `CLUSTER SHARDS` reply (RESP3): for each shard, its ranges, primary port and
 /// replica ports.
-fn shards(layout: &[(&[(i64, i64)], u16, &[u16])]) -> Frame {
+/// One shard of a test layout: slot ranges, primary port, replica ports.
+type ShardLayout<'a> = (&'a [(i64, i64)], u16, &'a [u16]);
+
+fn shards(layout: &[ShardLayout<'_>]) -> Frame {
     let node = |port: u16, role: &str| {
         Frame::Map(vec![
             (b("id"), b(&format!("id{port}"))),

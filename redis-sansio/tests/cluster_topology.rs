@@ -224,9 +224,12 @@ fn an_empty_primary_is_kept_and_a_shard_without_primary_or_slots_dropped() {
     assert!(topology.shards[1].slots.is_empty());
 }
 
+/// What a malformed reply's error must look like.
+type Expect = fn(&TopologyError) -> bool;
+
 #[test]
 fn malformed_shards_replies_are_typed_errors() {
-    let cases: Vec<(Frame, fn(&TopologyError) -> bool)> = vec![
+    let cases: Vec<(Frame, Expect)> = vec![
         (
             Frame::error("ERR This instance has cluster support disabled"),
             |e| matches!(e, TopologyError::ErrorReply(m) if m.contains("cluster support disabled")),

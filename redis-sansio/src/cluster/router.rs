@@ -246,7 +246,7 @@ impl ClusterRouter {
         error: Option<&ServerError>,
         now: Instant,
     ) {
-        if !self.refresh.in_flight.is_some_and(|a| a.node == node) {
+        if self.refresh.in_flight.is_none_or(|a| a.node != node) {
             return;
         }
         let unknown = error.is_some_and(|e| unknown_command(&e.message_lossy()));

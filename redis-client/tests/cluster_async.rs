@@ -281,6 +281,34 @@ fn smol_dead_seeds() {
     on_smol(seeds::<Smol>(&cluster, "seeds:smol"));
 }
 
+async fn killed_connection<R: Runtime>(cluster: &RedisCluster, name: &str) {
+    let seed = cluster.addrs()[0].to_string();
+    let urls = support::named_seeds(cluster, name);
+    let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let client = ClusterClient::<R>::open(&urls).await.unwrap();
+    let key = format!("killed:{name}");
+    client.set(key.as_str(), "v").await.unwrap();
+    let owner = support::owner(&seed, key_slot(key.as_bytes()));
+    assert!(support::kill_named(&owner, name) >= 1);
+    // The node client may notice the close only when it next reads; either way the
+    // request is retried once on a new connection.
+    assert_eq!(get(&client, &key).await.as_deref(), Some("v"));
+    assert_eq!(get(&client, &key).await.as_deref(), Some("v"));
+    assert_eq!(support::count_named(&owner, name), 1, "reconnected once");
+}
+
+#[test]
+fn tokio_killed_connection_is_reopened() {
+    let cluster = support::cluster();
+    on_tokio(killed_connection::<Tokio>(&cluster, "victim-tokio"));
+}
+
+#[test]
+fn smol_killed_connection_is_reopened() {
+    let cluster = support::cluster();
+    on_smol(killed_connection::<Smol>(&cluster, "victim-smol"));
+}
+
 #[test]
 fn the_client_and_its_futures_are_send_and_static() {
     fn assert_send_static<T: Send + Sync + 'static>() {}

@@ -246,3 +246,26 @@ fn seed_settings_apply_to_every_node() {
         assert_eq!(all["f"], i);
     }
 }
+
+#[test]
+fn a_killed_node_connection_is_reopened_and_the_request_retried_once() {
+    let cluster = support::cluster();
+    let seed = cluster.addrs()[0].to_string();
+    let urls = support::named_seeds(&cluster, "victim-blocking");
+    let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let mut conn = ClusterConnection::open(&urls).unwrap();
+    let key = "killed:blocking";
+    conn.set(key, "v").unwrap();
+    let owner = support::owner(&seed, key_slot(key.as_bytes()));
+    assert!(support::kill_named(&owner, "victim-blocking") >= 1);
+
+    let value: Option<String> = conn
+        .execute(redis_client::cmd::get(key).returning())
+        .unwrap();
+    assert_eq!(value.as_deref(), Some("v"));
+    assert_eq!(
+        support::count_named(&owner, "victim-blocking"),
+        1,
+        "reconnected once"
+    );
+}

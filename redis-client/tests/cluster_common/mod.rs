@@ -172,3 +172,38 @@ pub(crate) fn calls(all_primaries: &[String], command: &str) -> u64 {
         })
         .sum()
 }
+
+/// Seed URLs whose connections carry the client name `name`.
+pub(crate) fn named_seeds(cluster: &RedisCluster, name: &str) -> Vec<String> {
+    cluster
+        .seed_urls()
+        .iter()
+        .map(|u| format!("{u}?client_name={name}"))
+        .collect()
+}
+
+/// Kills, on `addr`, every connection named `name`; returns how many.
+pub(crate) fn kill_named(addr: &str, name: &str) -> usize {
+    let list = text(&run(addr, &["CLIENT", "LIST"]));
+    let ids: Vec<String> = list
+        .lines()
+        .filter(|line| line.split(' ').any(|field| field == format!("name={name}")))
+        .filter_map(|line| {
+            line.split(' ')
+                .find_map(|f| f.strip_prefix("id="))
+                .map(str::to_owned)
+        })
+        .collect();
+    for id in &ids {
+        run(addr, &["CLIENT", "KILL", "ID", id]);
+    }
+    ids.len()
+}
+
+/// How many connections named `name` `addr` has.
+pub(crate) fn count_named(addr: &str, name: &str) -> usize {
+    let list = text(&run(addr, &["CLIENT", "LIST"]));
+    list.lines()
+        .filter(|line| line.split(' ').any(|field| field == format!("name={name}")))
+        .count()
+}

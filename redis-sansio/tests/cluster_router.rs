@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use redis_sansio::ServerError;
 use redis_sansio::cluster::{
-    ClusterError, ClusterEvent, ClusterRouter, DEFAULT_MAX_REDIRECTS, DEFAULT_REFRESH_INTERVAL,
+    ClusterError, ClusterEvent, ClusterRouter, DEFAULT_MAX_REDIRECTS, DEFAULT_MAX_RETRIES,
+    DEFAULT_REFRESH_INTERVAL, DEFAULT_REFRESH_TIMEOUT, DEFAULT_RETRY_BASE, DEFAULT_RETRY_MAX,
     Decision, NodeAddr, NodeId, ReadFrom, RouterConfig, TopologyCommand, key_slot,
 };
 use redis_sansio::resp::Frame;
@@ -519,5 +520,47 @@ fn errors_read_clearly() {
     assert_eq!(
         text,
         "no cluster node answered a topology request (tried 2); last error: refused"
+    );
+}
+
+#[test]
+fn the_documented_defaults() {
+    let config = RouterConfig::default();
+    assert_eq!(config.max_redirects, DEFAULT_MAX_REDIRECTS);
+    assert_eq!(config.max_retries, DEFAULT_MAX_RETRIES);
+    assert_eq!(DEFAULT_MAX_RETRIES, 5);
+    assert_eq!(config.refresh_interval, Duration::from_millis(500));
+    assert_eq!(config.refresh_timeout, DEFAULT_REFRESH_TIMEOUT);
+    assert_eq!(DEFAULT_REFRESH_TIMEOUT, Duration::from_secs(5));
+    assert_eq!(
+        (DEFAULT_RETRY_BASE, DEFAULT_RETRY_MAX),
+        (50 * MS, Duration::from_secs(2))
+    );
+    let delays: Vec<Duration> = (0..8).map(|n| config.retry_delay(n)).collect();
+    assert_eq!(
+        delays,
+        [50, 100, 200, 400, 800, 1600, 2000, 2000].map(|ms| ms * MS)
+    );
+    // No overflow for absurd attempt numbers.
+    assert_eq!(config.retry_delay(u32::MAX), DEFAULT_RETRY_MAX);
+}
+
+#[test]
+fn the_default_refresh_timeout_moves_on_to_the_next_node() {
+    let t0 = Instant::now();
+    let mut router = ClusterRouter::new(RouterConfig::default());
+    let first = router.add_seed(addr(7000));
+    let second = router.add_seed(addr(7001));
+    router.request_refresh(t0);
+    assert_eq!(
+        refresh_asked(&events(&mut router)),
+        Some((first, TopologyCommand::Shards))
+    );
+    router.handle_timeout(t0 + DEFAULT_REFRESH_TIMEOUT - MS);
+    assert_eq!(events(&mut router), []);
+    router.handle_timeout(t0 + DEFAULT_REFRESH_TIMEOUT);
+    assert_eq!(
+        refresh_asked(&events(&mut router)),
+        Some((second, TopologyCommand::Shards))
     );
 }

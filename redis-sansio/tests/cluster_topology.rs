@@ -1,7 +1,13 @@
 //! Topology parsing: `CLUSTER SHARDS` and `CLUSTER SLOTS` in RESP2 and RESP3, real
 //! server bytes and hand-built replies, and malformed replies as typed errors.
 
-use redis_sansio::cluster::{Health, NodeAddr, Role, SlotRange, Topology, TopologyError};
+use std::time::Instant;
+
+use proptest::prelude::*;
+use redis_sansio::cluster::{
+    ClusterRouter, Health, NodeAddr, ReadFrom, Role, RouterConfig, SLOT_COUNT, SlotRange, Topology,
+    TopologyError,
+};
 use redis_sansio::resp::{Frame, decode_one};
 
 /// `CLUSTER SHARDS` from a one-node Redis 7.0.15 cluster, RESP2: its `ip` and
@@ -394,7 +400,7 @@ fn malformed_slots_replies_are_typed_errors() {
 }
 
 #[test]
-fn any_truncation_of_a_real_reply_is_an_error_not_a_panic() {
+fn mutated_real_replies_give_errors_not_panics() {
     // Drop each element of each aggregate in turn, and replace each leaf with
     // other kinds: the parsers must answer, never panic.
     fn mutations(frame: &Frame) -> Vec<Frame> {
@@ -423,5 +429,69 @@ fn any_truncation_of_a_real_reply_is_an_error_not_a_panic() {
             let _ = Topology::from_shards(&reply, "h");
             let _ = Topology::from_slots(&reply, "h");
         }
+    }
+}
+
+/// Values shaped like topology replies: the field names and words they use, slot-ish
+/// and port-ish integers, nulls and errors, nested in arrays and maps.
+fn topology_like() -> impl Strategy<Value = Frame> {
+    let words = prop::sample::select(vec![
+        "slots",
+        "nodes",
+        "id",
+        "port",
+        "tls-port",
+        "ip",
+        "endpoint",
+        "role",
+        "master",
+        "replica",
+        "health",
+        "online",
+        "failed",
+        "loading",
+        "",
+        "?",
+        "127.0.0.1",
+    ]);
+    let leaf = prop_oneof![
+        words.prop_map(|w| Frame::bulk(w.to_owned())),
+        (-2i64..20_000).prop_map(Frame::Integer),
+        Just(Frame::Null),
+        Just(Frame::error("ERR nope")),
+    ];
+    leaf.prop_recursive(5, 64, 8, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..8).prop_map(Frame::Array),
+            prop::collection::vec((inner.clone(), inner), 0..6).prop_map(Frame::Map),
+        ]
+    })
+}
+
+/// Where the router's simulated clock starts; it never reads the clock itself.
+#[allow(clippy::disallowed_methods)]
+fn clock_start() -> Instant {
+    Instant::now()
+}
+
+proptest! {
+    /// Whatever the reply, parsing answers without panicking, and a router fed it
+    /// routes every slot to a node it knows (or to none).
+    #[test]
+    fn random_replies_never_panic(reply in topology_like()) {
+        let shards = Topology::from_shards(&reply, "h");
+        let slots = Topology::from_slots(&reply, "h");
+        let now = clock_start();
+        let mut router = ClusterRouter::new(RouterConfig::default());
+        let seed = router.add_seed(NodeAddr::new("h", 1));
+        router.request_refresh(now);
+        let applied = router.handle_topology(&reply, seed, now);
+        prop_assert_eq!(applied.is_ok(), shards.is_ok());
+        for slot in 0..SLOT_COUNT {
+            if let Some(node) = router.route(slot, ReadFrom::PreferReplica) {
+                prop_assert!(router.node_addr(node).is_some());
+            }
+        }
+        let _ = slots;
     }
 }

@@ -178,13 +178,13 @@ impl ClusterConnection {
             let addr = self
                 .addrs
                 .get(&node)
-                .ok_or(Error::Cluster(ClusterError::NoNodeForSlot { slot: 0 }))?;
+                .ok_or(Error::Cluster(ClusterError::NodeGone { node }))?;
             let conn = Connection::connect(self.seeds.config_for(addr))?;
             self.conns.insert(node, conn);
         }
         self.conns
             .get_mut(&node)
-            .ok_or(Error::Cluster(ClusterError::NoNodeForSlot { slot: 0 }))
+            .ok_or(Error::Cluster(ClusterError::NodeGone { node }))
     }
 
     /// Carries the router's events out: records and drops nodes, and answers refresh

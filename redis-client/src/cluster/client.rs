@@ -262,7 +262,7 @@ impl<R: Runtime> ClusterClient<R> {
             }
             state.addrs.get(&node).cloned()
         };
-        let addr = addr.ok_or(Error::Cluster(ClusterError::NoNodeForSlot { slot: 0 }))?;
+        let addr = addr.ok_or(Error::Cluster(ClusterError::NodeGone { node }))?;
         let client = Client::<R>::connect(self.shared.seeds.config_for(&addr)).await?;
         let mut state = self.lock();
         if !state.addrs.contains_key(&node) {

@@ -21,7 +21,8 @@ type Retrying = Pin<Box<dyn Future<Output = Result<Frame, Error>> + Send>>;
 /// retries. `Send` and `'static`.
 ///
 /// While the first attempt is on the wire it is the node client's own
-/// [`Request`] (no allocation of its own); only when that attempt must be followed
+/// [`Request`], unboxed, next to a copy of the command (inline while it is short) in
+/// case it must be sent again; only when that attempt must be followed
 /// up (a redirect, a busy error, a failed connection) or could not be sent at once
 /// (no open connection to the node yet, a topology refresh due) does the rest run in
 /// a boxed future, because it awaits connects, sleeps and refreshes.

@@ -4,6 +4,8 @@ use thiserror::Error;
 
 use crate::ServerError;
 
+use super::event::NodeId;
+
 /// A `CLUSTER SHARDS` or `CLUSTER SLOTS` reply that does not describe a usable
 /// cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -90,6 +92,13 @@ pub enum ClusterError {
     NoNodeForSlot {
         /// The slot.
         slot: u16,
+    },
+    /// A request was routed to a node that left the topology before its connection
+    /// could be opened.
+    #[error("{node} left the topology before it could be reached")]
+    NodeGone {
+        /// The node's handle.
+        node: NodeId,
     },
     /// A `MOVED` or `ASK` error whose address cannot be read.
     #[error("cannot read the redirect address {addr:?}")]

@@ -310,6 +310,24 @@ fn smol_killed_connection_is_reopened() {
 }
 
 #[test]
+fn tokio_pipelines_and_transactions() {
+    let cluster = support::cluster();
+    on_tokio(async {
+        let client = open::<Tokio>(&cluster).await;
+        support::cluster_batches!(cluster, "tokio", &client, .await);
+    });
+}
+
+#[test]
+fn smol_pipelines_and_transactions() {
+    let cluster = support::cluster();
+    on_smol(async {
+        let client = open::<Smol>(&cluster).await;
+        support::cluster_batches!(cluster, "smol", &client, .await);
+    });
+}
+
+#[test]
 fn the_client_and_its_futures_are_send_and_static() {
     fn assert_send_static<T: Send + Sync + 'static>() {}
     fn assert_future_send<T: Future + Send + 'static>() {}

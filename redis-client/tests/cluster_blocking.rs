@@ -66,7 +66,8 @@ fn a_thousand_keys_land_on_the_primary_that_owns_their_slot() {
         if !support::migrated(*start) {
             assert_eq!(
                 conn.node_for_slot(*start).map(addr_text),
-                Some(owner.clone())
+                Some(owner.clone()),
+                "slot {start} in {map:?}"
             );
         }
     }
@@ -268,4 +269,11 @@ fn a_killed_node_connection_is_reopened_and_the_request_retried_once() {
         1,
         "reconnected once"
     );
+}
+
+#[test]
+fn pipelines_and_transactions() {
+    let cluster = support::cluster();
+    let mut conn = open(&cluster);
+    support::cluster_batches!(cluster, "blocking", &mut conn,);
 }

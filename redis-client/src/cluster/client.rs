@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use redis_io_async::{Client, Runtime};
+use redis_io_async::{Client, Outcome, Runtime};
 use redis_sansio::Cmd;
 use redis_sansio::cluster::{
     ClusterError, ClusterEvent, ClusterRouter, Decision, NodeAddr, NodeId, ReadFrom, RouterConfig,
@@ -15,6 +15,7 @@ use redis_sansio::cluster::{
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::resp::Frame;
 
+use super::batch;
 use super::request::ClusterRequest;
 use super::route::{after_asking, asking, command_slot};
 use super::seeds::Seeds;
@@ -182,6 +183,92 @@ impl<R: Runtime> ClusterClient<R> {
         }
     }
 
+    /// Runs the commands as one pipeline per node, all nodes at once, and resolves to
+    /// each one's outcome in the commands' order. Each command's keys must share a
+    /// slot (otherwise [`ClusterError::CrossSlot`] and nothing is sent).
+    ///
+    /// Commands answered with `MOVED`, `ASK`, `TRYAGAIN`, `CLUSTERDOWN` or `LOADING`,
+    /// and the commands of a node whose connection failed, are then run again one by
+    /// one as [`request`](Self::request) runs them, so they may execute after
+    /// commands that came later in the pipeline. A cluster-level failure of such a
+    /// retry fails the whole call.
+    pub async fn pipeline(&self, cmds: &[Cmd]) -> Result<Vec<Outcome>, Error> {
+        let slots = batch::slots(cmds)?;
+        let _ = self.drive().await;
+        let groups = batch::group_by_node(&slots, |slot| self.route(slot))?;
+        let mut outcomes: Vec<Option<Outcome>> = vec![None; cmds.len()];
+        let mut again = Vec::new();
+        // Queue every node's share before awaiting any, so the nodes work at once.
+        let mut sent = Vec::new();
+        for (node, indices) in groups {
+            match self.client(node).await {
+                Ok(client) => {
+                    let group: Vec<Cmd> = indices.iter().map(|&i| cmds[i].clone()).collect();
+                    sent.push((node, indices, client.pipeline(&group)));
+                }
+                Err(error) if error.is_connection_failure() => {
+                    self.forget(node, Instant::now());
+                    again.extend(indices);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        for (node, indices, pipeline) in sent {
+            match pipeline.await {
+                Ok(results) => {
+                    for (index, outcome) in indices.into_iter().zip(results) {
+                        match batch::redirected(&outcome) {
+                            Some(error) => {
+                                if matches!(error.kind(), redis_sansio::ServerErrorKind::Moved(_)) {
+                                    // Learn the new owner now, so the retry goes there.
+                                    let now = Instant::now();
+                                    let _ = self.lock().router.handle_error(error, node, 0, now);
+                                }
+                                again.push(index);
+                            }
+                            None => outcomes[index] = Some(outcome),
+                        }
+                    }
+                }
+                Err(error) if error.is_connection_failure() => {
+                    self.forget(node, Instant::now());
+                    again.extend(indices);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        again.sort_unstable();
+        for index in again {
+            outcomes[index] = Some(batch::as_outcome(self.request(&cmds[index]).await)?);
+        }
+        Ok(batch::collect(outcomes))
+    }
+
+    /// Runs `cmds` in `MULTI`/`EXEC` on the node serving their slot and resolves to
+    /// `EXEC`'s array, as [`ClusterConnection::transaction`](super::ClusterConnection)
+    /// does: one slot for every key (or [`ClusterError::CrossSlot`], nothing sent),
+    /// one more run on the slot's new owner when a moved slot explains the failure,
+    /// no retry after a connection failure.
+    pub async fn transaction(&self, cmds: &[Cmd]) -> Result<Frame, Error> {
+        let slot = batch::transaction_slot(cmds)?;
+        let _ = self.drive().await;
+        let node = self.route(slot)?;
+        let result = match self.client(node).await {
+            Ok(client) => client.transaction(cmds).await,
+            Err(error) => Err(error),
+        };
+        let probe = match (&result, batch::probe(cmds)) {
+            (Err(error), Some(probe)) if batch::maybe_moved(error) => probe,
+            _ => return result,
+        };
+        self.request(&probe).await?;
+        let owner = self.route(slot)?;
+        if owner == node {
+            return result;
+        }
+        self.client(owner).await?.transaction(cmds).await
+    }
+
     /// The address of the primary that serves `slot`, as far as this client knows.
     pub fn node_for_slot(&self, slot: u16) -> Option<NodeAddr> {
         let state = self.lock();
@@ -228,19 +315,22 @@ impl<R: Runtime> ClusterClient<R> {
             let _ = self.drive().await;
             let (node, with_asking) = match target.take() {
                 Some(target) => target,
-                None => {
-                    let node = self.lock().route(slot);
-                    let node = node.ok_or(Error::Cluster(ClusterError::NoNodeForSlot {
-                        slot: slot.unwrap_or(0),
-                    }))?;
-                    (node, false)
-                }
+                None => (self.route(slot)?, false),
             };
             match self.send_to(node, &cmd, with_asking).await {
                 Ok(frame) => return Ok(frame),
                 Err(error) => failed = Some((node, error)),
             }
         }
+    }
+
+    /// The node for `slot` (`None`: a keyless command) as the table says now.
+    fn route(&self, slot: Option<u16>) -> Result<NodeId, Error> {
+        self.lock()
+            .route(slot)
+            .ok_or(Error::Cluster(ClusterError::NoNodeForSlot {
+                slot: slot.unwrap_or(0),
+            }))
     }
 
     async fn send_to(&self, node: NodeId, cmd: &Cmd, with_asking: bool) -> Result<Frame, Error> {

@@ -8,6 +8,7 @@
 //! replicas (`READONLY`), and commands meant for every node (`KEYS`, `SCAN`,
 //! `FLUSHALL` go to one primary only).
 
+mod batch;
 #[cfg(feature = "sync")]
 mod blocking;
 mod client;

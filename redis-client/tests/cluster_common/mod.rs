@@ -21,6 +21,12 @@ pub(crate) const MIGRATED_TAGS: &[&str] = &[
     "{ask-tokio}",
     "{moved-smol}",
     "{ask-smol}",
+    "{moved-pipe-blocking}",
+    "{moved-tx-blocking}",
+    "{moved-pipe-tokio}",
+    "{moved-tx-tokio}",
+    "{moved-pipe-smol}",
+    "{moved-tx-smol}",
 ];
 
 /// Whether a migration test may move `slot`.
@@ -207,3 +213,100 @@ pub(crate) fn count_named(addr: &str, name: &str) -> usize {
         .filter(|line| line.split(' ').any(|field| field == format!("name={name}")))
         .count()
 }
+
+/// Moves `key`'s slot to another primary by hand: importing, migrating, `MIGRATE`,
+/// then the new owner announced to every primary. Returns the new owner.
+pub(crate) fn move_slot_of(seed: &str, key: &str) -> String {
+    let slot = key_slot(key.as_bytes());
+    let from = owner(seed, slot);
+    let all = primaries(seed);
+    let to = all
+        .iter()
+        .find(|p| **p != from)
+        .expect("another primary")
+        .clone();
+    begin_migration(slot, &from, &to);
+    migrate_keys(&from, &to, &[key]);
+    finish_migration(slot, &from, &to, &all);
+    to
+}
+
+/// Pipelines and transactions on a cluster body `$b` (`$aw` finishes a call:
+/// `.await` or nothing), its keys named after `$name`: a pipeline over every node in
+/// order, cross-slot refusals, a one-slot transaction, and both after their slots
+/// moved by hand.
+macro_rules! cluster_batches {
+    ($cluster:expr, $name:expr, $b:expr, $($aw:tt)*) => {{
+        use redis_client::cluster::ClusterError;
+        use redis_client::{Commands, Error, Pipeline, Transaction};
+        let name: &str = $name;
+        let seed = $cluster.addrs()[0].to_string();
+
+        let mut pipe = Pipeline::new();
+        for i in 0..300 {
+            pipe.set(format!("pipe:{name}:{i}"), i);
+        }
+        let gets: Vec<_> = (0..300)
+            .map(|i| pipe.add(redis_client::cmd::get(format!("pipe:{name}:{i}")).returning::<i64>()))
+            .collect();
+        let mut replies = pipe.run($b)$($aw)*.unwrap();
+        assert_eq!(replies.len(), 600);
+        for (i, get) in gets.into_iter().enumerate() {
+            assert_eq!(replies.take(get).unwrap(), i as i64);
+        }
+
+        let mut pipe = Pipeline::new();
+        pipe.set(format!("pipe:{name}:x"), 1);
+        pipe.mget(["a", "b"]);
+        let refused = pipe.run($b)$($aw)*.unwrap_err();
+        assert!(matches!(refused, Error::Cluster(ClusterError::CrossSlot { .. })), "{refused:?}");
+
+        let (a, b) = (format!("{{tx-{name}}}:a"), format!("{{tx-{name}}}:b"));
+        let mut tx = Transaction::new();
+        tx.set(a.as_str(), 1);
+        let n = tx.incr(a.as_str());
+        let text = tx.add(redis_client::cmd::get(a.as_str()).returning::<String>());
+        tx.set(b.as_str(), "b");
+        let mut replies = tx.run($b)$($aw)*.unwrap();
+        assert_eq!(replies.take(n).unwrap(), 2);
+        assert_eq!(replies.take(text).unwrap(), "2");
+
+        let mut tx = Transaction::new();
+        tx.set(a.as_str(), 1);
+        tx.set("elsewhere", 1);
+        let refused = tx.run($b)$($aw)*.unwrap_err();
+        assert!(matches!(refused, Error::Cluster(ClusterError::CrossSlot { .. })), "{refused:?}");
+
+        // Both slots move while the body's table still names the old owners; the
+        // transaction runs first, so it meets the move itself.
+        let piped = format!("{{moved-pipe-{name}}}:k");
+        let counted = format!("{{moved-tx-{name}}}:k");
+        let mut pipe = Pipeline::new();
+        pipe.set(piped.as_str(), "p");
+        pipe.set(counted.as_str(), 10);
+        pipe.run($b)$($aw)*.unwrap();
+        let piped_owner = $crate::cluster_common::move_slot_of(&seed, &piped);
+        let counted_owner = $crate::cluster_common::move_slot_of(&seed, &counted);
+
+        let mut tx = Transaction::new();
+        let n = tx.incr(counted.as_str());
+        let mut replies = tx.run($b)$($aw)*.unwrap();
+        assert_eq!(replies.take(n).unwrap(), 11);
+        let mut pipe = Pipeline::new();
+        let p = pipe.add(redis_client::cmd::get(piped.as_str()).returning::<String>());
+        let c = pipe.add(redis_client::cmd::get(counted.as_str()).returning::<i64>());
+        let mut replies = pipe.run($b)$($aw)*.unwrap();
+        assert_eq!(replies.take(p).unwrap(), "p");
+        assert_eq!(replies.take(c).unwrap(), 11);
+        // The values are on the new owners.
+        let direct: Option<String> = $crate::cluster_common::direct(&piped_owner)
+            .execute(redis_client::cmd::get(piped.as_str()).returning())
+            .unwrap();
+        assert_eq!(direct.as_deref(), Some("p"));
+        let direct: Option<i64> = $crate::cluster_common::direct(&counted_owner)
+            .execute(redis_client::cmd::get(counted.as_str()).returning())
+            .unwrap();
+        assert_eq!(direct, Some(11));
+    }};
+}
+pub(crate) use cluster_batches;

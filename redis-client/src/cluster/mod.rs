@@ -4,9 +4,13 @@
 //! follow `MOVED`/`ASK`, retry `TRYAGAIN`/`CLUSTERDOWN`/`LOADING`, and refresh the
 //! topology when a node fails.
 //!
-//! Not supported yet: pipelines and transactions over a cluster, pub/sub, reads from
-//! replicas (`READONLY`), and commands meant for every node (`KEYS`, `SCAN`,
-//! `FLUSHALL` go to one primary only).
+//! Pipelines run as one pipeline per node (`pipe.run(&mut cluster)`), transactions
+//! on the node of their one slot (`tx.run(&cluster)`).
+//!
+//! Not supported yet: pub/sub, script calls through [`Invoke`](crate::Invoke) (their
+//! `SCRIPT LOAD` would reach another node), `WATCH` helpers, reads from replicas
+//! (`READONLY`), and commands meant for every node (`KEYS`, `SCAN`, `FLUSHALL` go to
+//! one primary only).
 
 mod batch;
 #[cfg(feature = "sync")]

@@ -5,9 +5,11 @@
 mod cluster_common;
 
 use redis_client::Error;
-use redis_client::cluster::{ClusterConnection, ClusterError, NodeAddr};
+use redis_client::cluster::{ClusterConnection, ClusterError, NodeAddr, RouterConfig};
 use redis_client::prelude::*;
+use redis_sansio::ServerErrorKind;
 use redis_sansio::cluster::key_slot;
+use redis_sansio::config::ConnectionConfig;
 
 use cluster_common as support;
 
@@ -276,4 +278,92 @@ fn pipelines_and_transactions() {
     let cluster = support::cluster();
     let mut conn = open(&cluster);
     support::cluster_batches!(cluster, "blocking", &mut conn,);
+}
+
+fn configs(cluster: &redis_test_support::RedisCluster) -> Vec<ConnectionConfig> {
+    cluster
+        .seed_urls()
+        .iter()
+        .map(|url| url.parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn tryagain_is_retried_with_backoff_then_fails_typed_or_succeeds() {
+    let cluster = support::cluster();
+    let seed = cluster.addrs()[0].to_string();
+    let mut conn = open(&cluster);
+    let (moved, staying) = ("{tryagain-blocking}:moved", "{tryagain-blocking}:staying");
+    let slot = key_slot(moved.as_bytes());
+    conn.mset([(moved, "m"), (staying, "s")]).unwrap();
+    let from = support::owner(&seed, slot);
+    let primaries = support::primaries(&seed);
+    let to = primaries.iter().find(|p| **p != from).unwrap().clone();
+    support::begin_migration(slot, &from, &to);
+    support::migrate_keys(&from, &to, &[moved]);
+
+    // One key on each side: the source answers TRYAGAIN for as long as that lasts.
+    let ms = std::time::Duration::from_millis;
+    let mut strict = ClusterConnection::connect(
+        configs(&cluster),
+        RouterConfig::default()
+            .with_max_retries(3)
+            .with_retry_delays(ms(10), ms(40)),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let error = strict.mget([moved, staying]).unwrap_err();
+    match &error {
+        Error::Cluster(ClusterError::TooManyRetries { limit: 3, last }) => {
+            assert_eq!(*last.kind(), ServerErrorKind::TryAgain);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Waited 10 + 20 + 40 ms between the four attempts.
+    assert!(started.elapsed() >= ms(70), "{:?}", started.elapsed());
+
+    // With the default limits, a helper thread finishing the move 300 ms from now
+    // ends the TRYAGAINs; the source then answers ASK, and the target serves both.
+    let helper = {
+        let (from, to) = (from.clone(), to.clone());
+        std::thread::spawn(move || {
+            std::thread::sleep(ms(300));
+            support::migrate_keys(&from, &to, &[staying]);
+        })
+    };
+    let started = std::time::Instant::now();
+    let values: Vec<Option<String>> = conn
+        .execute(redis_client::cmd::mget([moved, staying]).returning())
+        .unwrap();
+    helper.join().unwrap();
+    assert_eq!(values, [Some("m".into()), Some("s".into())]);
+    assert!(started.elapsed() >= ms(300));
+    support::finish_migration(slot, &from, &to, &primaries);
+}
+
+#[test]
+fn the_redirect_limit_applies_to_real_redirects() {
+    let cluster = support::cluster();
+    let seed = cluster.addrs()[0].to_string();
+    let key = "{limit-blocking}:k";
+    let mut strict = ClusterConnection::connect(
+        configs(&cluster),
+        RouterConfig::default().with_max_redirects(0),
+    )
+    .unwrap();
+    strict.set(key, "v").unwrap();
+    support::move_slot_of(&seed, key);
+    let error = strict.get(key).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Cluster(ClusterError::TooManyRedirects { limit: 0 })
+        ),
+        "{error:?}"
+    );
+    // The MOVED still taught the router the new owner: the next call goes there.
+    let value: Option<String> = strict
+        .execute(redis_client::cmd::get(key).returning())
+        .unwrap();
+    assert_eq!(value.as_deref(), Some("v"));
 }

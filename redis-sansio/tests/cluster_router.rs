@@ -459,9 +459,15 @@ fn the_redirect_limit_defaults_to_five_and_is_configurable() {
             Decision::Retry { .. }
         ));
     }
+    let past_limit = error("MOVED 2 127.0.0.1:7002");
     assert_eq!(
-        router.handle_error(&moved, from, 5, t0),
+        router.handle_error(&past_limit, from, 5, t0),
         Decision::Fail(ClusterError::TooManyRedirects { limit: 5 })
+    );
+    // The slot table learnt the move all the same.
+    assert_eq!(
+        router.route(2, ReadFrom::Primary),
+        Some(node(&router, 7002))
     );
     let mut strict = ready(RouterConfig::default().with_max_redirects(1), t0);
     let ask = error("ASK 1 127.0.0.1:7001");

@@ -27,6 +27,8 @@ pub(crate) const MIGRATED_TAGS: &[&str] = &[
     "{moved-tx-tokio}",
     "{moved-pipe-smol}",
     "{moved-tx-smol}",
+    "{tryagain-blocking}",
+    "{limit-blocking}",
 ];
 
 /// Whether a migration test may move `slot`.

@@ -311,7 +311,7 @@ impl ClusterRouter {
     ///
     /// - `MOVED`: the slot now routes to the named node (a new one comes out as
     ///   [`ClusterEvent::Connect`]), a refresh is requested, and [`Decision::Retry`]
-    ///   there.
+    ///   there. The table is updated even when the redirect limit fails the request.
     /// - `ASK`: [`Decision::RetryAsking`] on the named node; the slot table is not
     ///   changed.
     /// - `TRYAGAIN`, `CLUSTERDOWN` (which also requests a refresh), `LOADING`:
@@ -328,11 +328,6 @@ impl ClusterRouter {
     ) -> Decision {
         match error.kind() {
             ServerErrorKind::Moved(redirect) | ServerErrorKind::Ask(redirect) => {
-                if attempt >= self.config.max_redirects {
-                    return Decision::Fail(ClusterError::TooManyRedirects {
-                        limit: self.config.max_redirects,
-                    });
-                }
                 let default_host = self.node(from).map_or("", |n| n.addr.host.as_str());
                 let Some(addr) = NodeAddr::parse_redirect(&redirect.addr, default_host) else {
                     return Decision::Fail(ClusterError::BadRedirect {
@@ -343,12 +338,21 @@ impl ClusterRouter {
                     Some(node) => node,
                     None => self.insert_node(addr, false),
                 };
-                if matches!(error.kind(), ServerErrorKind::Ask(_)) {
-                    return Decision::RetryAsking { node };
+                let asking = matches!(error.kind(), ServerErrorKind::Ask(_));
+                if !asking {
+                    // True whatever becomes of this request: learn it.
+                    self.assign_slot(redirect.slot, node);
+                    self.request_refresh(now);
                 }
-                self.assign_slot(redirect.slot, node);
-                self.request_refresh(now);
-                Decision::Retry { node }
+                if attempt >= self.config.max_redirects {
+                    Decision::Fail(ClusterError::TooManyRedirects {
+                        limit: self.config.max_redirects,
+                    })
+                } else if asking {
+                    Decision::RetryAsking { node }
+                } else {
+                    Decision::Retry { node }
+                }
             }
             ServerErrorKind::TryAgain | ServerErrorKind::ClusterDown | ServerErrorKind::Loading => {
                 if attempt >= self.config.max_retries {

@@ -1,7 +1,7 @@
 //! What the cluster integration tests share: one six-node cluster per test binary
 //! while any test uses it, direct connections to single nodes, the slot map as the
 //! servers tell it, and slot migration by hand.
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
@@ -311,4 +311,5 @@ macro_rules! cluster_batches {
         assert_eq!(direct, Some(11));
     }};
 }
+#[allow(unused_imports)]
 pub(crate) use cluster_batches;

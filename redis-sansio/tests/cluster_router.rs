@@ -160,6 +160,7 @@ fn seeds_then_topology_connect_every_node_and_route_every_slot() {
     );
     assert_eq!(router.route_keyless(), Some(seed));
     assert_eq!(router.primaries().len(), 3);
+    assert_eq!(router.shard_nodes().len(), 6);
     assert_eq!(router.node_cluster_id(seed), Some("id7000"));
 }
 

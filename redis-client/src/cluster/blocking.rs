@@ -15,6 +15,7 @@ use redis_sansio::config::ConnectionConfig;
 use redis_sansio::resp::Frame;
 
 use super::batch;
+use super::fanout::{self, Combine, Fanout};
 use super::route::{after_asking, asking, command_slot};
 use super::seeds::Seeds;
 use crate::Error;
@@ -28,8 +29,13 @@ use crate::Error;
 ///
 /// - keys in one slot: the primary serving that slot;
 /// - keys in different slots: [`ClusterError::CrossSlot`], and nothing is sent;
-/// - no keys (`PING`, `DBSIZE`, `FLUSHALL`...): the primary serving slot 0, which is
-///   one node, not every node.
+/// - no keys, and meant for every primary or every node by the specification's
+///   `request_policy` tip (`DBSIZE`, `FLUSHALL`, `KEYS`, `PING`, `SCRIPT LOAD`,
+///   `CONFIG SET`...): all of them, one after another, their replies combined as its
+///   `response_policy` says (`DBSIZE` sums, `KEYS` concatenates, `FLUSHALL` fails if
+///   any node failed);
+/// - other keyless commands (`ECHO`, `INFO`, `RANDOMKEY`, `SCAN`, whose merging is
+///   command-specific): the primary serving slot 0.
 ///
 /// `MOVED` updates the slot table and retries on the new owner; `ASK` sends `ASKING`
 /// and the command together to the node named; `TRYAGAIN`, `CLUSTERDOWN` and
@@ -101,6 +107,17 @@ impl ClusterConnection {
     /// following redirects and retrying as the type's documentation says.
     pub fn request(&mut self, cmd: &Cmd) -> Result<Frame, Error> {
         let slot = command_slot(cmd)?;
+        if slot.is_none() {
+            let _ = self.drive();
+            let nodes = match fanout::fanout_of(cmd) {
+                Fanout::One => Vec::new(),
+                Fanout::Primaries(how) => vec![(how, self.router.primaries())],
+                Fanout::AllNodes(how) => vec![(how, self.router.shard_nodes())],
+            };
+            if let Some((how, nodes)) = nodes.into_iter().find(|(_, n)| !n.is_empty()) {
+                return self.fan_out(cmd, nodes, how);
+            }
+        }
         let mut attempt = 0;
         let mut reconnected = false;
         let mut target = None;
@@ -211,6 +228,22 @@ impl ClusterConnection {
             }
             _ => result,
         }
+    }
+
+    /// Sends `cmd` to each of `nodes` in turn and combines the replies. A node whose
+    /// connection fails is reported (and its error is its reply); no redirects are
+    /// followed, since the command has no keys.
+    fn fan_out(&mut self, cmd: &Cmd, nodes: Vec<NodeId>, how: Combine) -> Result<Frame, Error> {
+        let mut replies = Vec::with_capacity(nodes.len());
+        for node in nodes {
+            let reply = self.send_to(node, cmd, false);
+            if reply.as_ref().is_err_and(Error::is_connection_failure) {
+                self.conns.remove(&node);
+                self.router.handle_node_failure(node, Instant::now());
+            }
+            replies.push(reply);
+        }
+        fanout::combine(how, replies)
     }
 
     /// The router: the slot table, the nodes, the settings.

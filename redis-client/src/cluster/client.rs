@@ -16,6 +16,7 @@ use redis_sansio::config::ConnectionConfig;
 use redis_sansio::resp::Frame;
 
 use super::batch;
+use super::fanout::{self, Combine, Fanout};
 use super::request::ClusterRequest;
 use super::route::{after_asking, asking, command_slot};
 use super::seeds::Seeds;
@@ -28,15 +29,18 @@ use crate::Error;
 /// routed there, with the settings of the first seed URL. Every generated command
 /// works on it (`cluster.get("k").await?`), routed as on
 /// [`ClusterConnection`](super::ClusterConnection): by the slot of its keys to that
-/// slot's primary, keyless commands to the primary serving slot 0, keys in different
-/// slots refused with [`ClusterError::CrossSlot`] before anything is sent. Redirects,
-/// busy errors and failed connections are handled the same way too.
+/// slot's primary, keyless commands meant for every node to all of them at once
+/// (combined as the specification says) and other keyless commands to the primary
+/// serving slot 0, keys in different slots refused with [`ClusterError::CrossSlot`]
+/// before anything is sent. Redirects, busy errors and failed connections are
+/// handled the same way too.
 ///
 /// Each call returns a [`ClusterRequest`], a named future. When the node's connection
 /// is open, the command is queued at once and the future is the node client's own
 /// [`Request`](redis_io_async::Request), unboxed; a call that must be retried
 /// (redirect, busy error, failed or not yet opened connection, topology refresh due)
-/// continues in a boxed future, since it awaits connects and sleeps.
+/// or goes to several nodes continues in a boxed future, since it awaits connects,
+/// sleeps and several replies.
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), redis_client::Error> {
@@ -166,6 +170,12 @@ impl<R: Runtime> ClusterClient<R> {
             Ok(slot) => slot,
             Err(error) => return ClusterRequest::failed(Error::Cluster(error)),
         };
+        if slot.is_none() {
+            if let Fanout::Primaries(how) | Fanout::AllNodes(how) = fanout::fanout_of(cmd) {
+                let rest = self.clone().fan_out(cmd.clone(), how);
+                return ClusterRequest::retrying(Box::pin(rest));
+            }
+        }
         let sent = {
             let state = self.lock();
             let refresh_due = state
@@ -322,6 +332,38 @@ impl<R: Runtime> ClusterClient<R> {
                 Err(error) => failed = Some((node, error)),
             }
         }
+    }
+
+    /// Sends `cmd` to every primary (or every node, as its request policy says) at
+    /// once and combines the replies; without a topology, to the one keyless node.
+    async fn fan_out(self, cmd: Cmd, how: Combine) -> Result<Frame, Error> {
+        let _ = self.drive().await;
+        let nodes = {
+            let state = self.lock();
+            match fanout::fanout_of(&cmd) {
+                Fanout::AllNodes(_) => state.router.shard_nodes(),
+                _ => state.router.primaries(),
+            }
+        };
+        if nodes.is_empty() {
+            return self.run(cmd, None, None).await;
+        }
+        let mut sent = Vec::with_capacity(nodes.len());
+        for node in nodes {
+            sent.push((node, self.client(node).await.map(|c| c.request(&cmd))));
+        }
+        let mut replies = Vec::with_capacity(sent.len());
+        for (node, request) in sent {
+            let reply = match request {
+                Ok(request) => request.await,
+                Err(error) => Err(error),
+            };
+            if reply.as_ref().is_err_and(Error::is_connection_failure) {
+                self.forget(node, Instant::now());
+            }
+            replies.push(reply);
+        }
+        fanout::combine(how, replies)
     }
 
     /// The node for `slot` (`None`: a keyless command) as the table says now.

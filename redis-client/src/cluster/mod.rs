@@ -16,6 +16,7 @@ mod batch;
 #[cfg(feature = "sync")]
 mod blocking;
 mod client;
+mod fanout;
 mod request;
 mod route;
 mod seeds;

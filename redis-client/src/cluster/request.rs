@@ -24,8 +24,9 @@ type Retrying = Pin<Box<dyn Future<Output = Result<Frame, Error>> + Send>>;
 /// [`Request`], unboxed, next to a copy of the command (inline while it is short) in
 /// case it must be sent again; only when that attempt must be followed
 /// up (a redirect, a busy error, a failed connection) or could not be sent at once
-/// (no open connection to the node yet, a topology refresh due) does the rest run in
-/// a boxed future, because it awaits connects, sleeps and refreshes.
+/// (no open connection to the node yet, a topology refresh due, a command meant for
+/// every node) does the rest run in a boxed future, because it awaits connects,
+/// sleeps, refreshes and several nodes.
 ///
 /// Dropping it abandons the request like dropping a [`Request`] does.
 #[must_use = "futures do nothing unless polled"]

@@ -57,7 +57,7 @@ struct ShardEntry {
 /// - **Getters** (`&self`): [`route`](Self::route), [`route_keyless`](Self::route_keyless),
 ///   [`node_addr`](Self::node_addr), [`node_by_addr`](Self::node_by_addr),
 ///   [`node_cluster_id`](Self::node_cluster_id), [`nodes`](Self::nodes),
-///   [`primaries`](Self::primaries), [`has_topology`](Self::has_topology),
+///   [`primaries`](Self::primaries), [`shard_nodes`](Self::shard_nodes), [`has_topology`](Self::has_topology),
 ///   [`is_refreshing`](Self::is_refreshing), [`config`](Self::config).
 /// - **Inputs**: [`handle_topology`](Self::handle_topology) with a topology reply,
 ///   [`handle_refresh_failure`](Self::handle_refresh_failure) when a node could not
@@ -188,6 +188,20 @@ impl ClusterRouter {
             }
         }
         primaries
+    }
+
+    /// The primaries that serve slots and their replicas, each once: where a command
+    /// meant for every node goes.
+    pub fn shard_nodes(&self) -> Vec<NodeId> {
+        let mut nodes: Vec<NodeId> = Vec::new();
+        for shard in &self.shards {
+            for node in std::iter::once(&shard.primary).chain(&shard.replicas) {
+                if !nodes.contains(node) {
+                    nodes.push(*node);
+                }
+            }
+        }
+        nodes
     }
 
     // B: inputs.

@@ -7,10 +7,13 @@
 //! Pipelines run as one pipeline per node (`pipe.run(&mut cluster)`), transactions
 //! on the node of their one slot (`tx.run(&cluster)`).
 //!
-//! Not supported yet: pub/sub, script calls through [`Invoke`](crate::Invoke) (their
-//! `SCRIPT LOAD` would reach another node), `WATCH` helpers, reads from replicas
-//! (`READONLY`), and commands meant for every node (`KEYS`, `SCAN`, `FLUSHALL` go to
-//! one primary only).
+//! Keyless commands the specification marks for every primary or every node
+//! (`DBSIZE`, `FLUSHALL`, `KEYS`, `SCRIPT LOAD`...) go to all of them, their replies
+//! combined as its response policy says. Scripts ([`Invoke`](crate::Invoke)) load on
+//! every node when one lacks them.
+//!
+//! Not supported yet: pub/sub, the [`watch`](crate::watch) helpers, reads from
+//! replicas (`READONLY`), `SCAN` over every node, and fan-out inside pipelines.
 
 mod batch;
 #[cfg(feature = "sync")]

@@ -269,6 +269,17 @@ fn malformed_shards_replies_are_typed_errors() {
             },
         ),
         (
+            Frame::Array(vec![
+                shard(&[0, 100], vec![node("a", "h", 1, "master", "online")], true),
+                shard(
+                    &[100, 200],
+                    vec![node("b", "h", 2, "master", "online")],
+                    true,
+                ),
+            ]),
+            |e| *e == TopologyError::OverlappingSlots { slot: 100 },
+        ),
+        (
             Frame::Array(vec![shard(
                 &[10, 5],
                 vec![node("a", "h", 1, "master", "online")],

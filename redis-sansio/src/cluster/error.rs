@@ -55,6 +55,12 @@ pub enum TopologyError {
     /// The reply covers no slot at all: the cluster is not set up (yet).
     #[error("the reply assigns no slot to any node")]
     NoSlots,
+    /// Two ranges claim the same slot.
+    #[error("slot {slot} is assigned twice")]
+    OverlappingSlots {
+        /// The first slot claimed twice.
+        slot: u16,
+    },
 }
 
 /// Why a request to a cluster failed as a whole (as opposed to the server's own

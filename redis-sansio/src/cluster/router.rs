@@ -510,11 +510,16 @@ impl ClusterRouter {
             if shard.slots.is_empty() {
                 continue;
             }
-            // At most one shard per slot has slots, so the index fits below NO_SHARD.
-            let index = shards.len() as u16;
+            // Parsed topologies assign each slot once, so at most 16384 shards have
+            // slots and the index stays below NO_SHARD.
+            let Ok(index) = u16::try_from(shards.len()) else {
+                break;
+            };
             for range in &shard.slots {
                 for slot in range.start..=range.end {
-                    self.slots[usize::from(slot)] = index;
+                    if let Some(entry) = self.slots.get_mut(usize::from(slot)) {
+                        *entry = index;
+                    }
                 }
             }
             shards.push(ShardEntry { primary, replicas });

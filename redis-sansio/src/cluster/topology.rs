@@ -142,7 +142,8 @@ impl Topology {
     /// host of the node that sent it, used for endpoints given as `""` or `"?"`.
     ///
     /// A shard with slots but no primary, a slot out of range, a missing port or an
-    /// error reply is a [`TopologyError`]; so is a reply that covers no slot.
+    /// error reply is a [`TopologyError`]; so is a reply that covers no slot, or one
+    /// slot twice.
     pub fn from_shards(reply: &Frame, answered_host: &str) -> Result<Topology, TopologyError> {
         let mut shards = Vec::new();
         for entry in list(reply, "the CLUSTER SHARDS reply")? {
@@ -189,12 +190,28 @@ impl Topology {
         Topology::covering(shards)
     }
 
+    /// Checks that the shards serve some slot, and none twice.
     fn covering(shards: Vec<Shard>) -> Result<Topology, TopologyError> {
-        let topology = Topology { shards };
-        if topology.covered_slots() == 0 {
+        let mut seen = vec![false; usize::from(SLOT_COUNT)];
+        let mut any = false;
+        for range in shards.iter().flat_map(|s| &s.slots) {
+            for slot in range.start..=range.end {
+                let claimed =
+                    seen.get_mut(usize::from(slot))
+                        .ok_or(TopologyError::InvalidSlotRange {
+                            start: range.start.into(),
+                            end: range.end.into(),
+                        })?;
+                if std::mem::replace(claimed, true) {
+                    return Err(TopologyError::OverlappingSlots { slot });
+                }
+                any = true;
+            }
+        }
+        if !any {
             return Err(TopologyError::NoSlots);
         }
-        Ok(topology)
+        Ok(Topology { shards })
     }
 }
 

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use redis_client::Error;
-use redis_client::cluster::{ClusterClient, ClusterError};
+use redis_client::cluster::{ClusterClient, ClusterError, ReadFrom, RouterConfig};
 use redis_client::prelude::*;
 use redis_io_async::Runtime;
 use redis_io_async_std::smol::Smol;
@@ -324,6 +324,35 @@ fn smol_pipelines_and_transactions() {
     on_smol(async {
         let client = open::<Smol>(&cluster).await;
         support::cluster_batches!(cluster, "smol", &client, .await);
+    });
+}
+
+#[test]
+fn tokio_reads_go_to_replicas_when_asked() {
+    let cluster = support::cluster();
+    let configs = cluster
+        .seed_urls()
+        .iter()
+        .map(|u| u.parse().unwrap())
+        .collect();
+    let replicas = support::replicas(&cluster);
+    let keys: Vec<String> = (0..30).map(|i| format!("replica-read:tokio:{i}")).collect();
+    on_tokio(async {
+        let config = RouterConfig::default().with_read_from(ReadFrom::PreferReplica);
+        let client = ClusterClient::<Tokio>::connect(configs, config)
+            .await
+            .unwrap();
+        for key in &keys {
+            client.set(key.as_str(), "r").await.unwrap();
+        }
+        for key in &keys {
+            support::wait_replicated(&cluster, key, "r");
+        }
+        let before = support::calls(&replicas, "get");
+        for key in &keys {
+            assert_eq!(get(&client, key).await.as_deref(), Some("r"));
+        }
+        assert_eq!(support::calls(&replicas, "get"), before + 30);
     });
 }
 

@@ -5,7 +5,7 @@
 mod cluster_common;
 
 use redis_client::Error;
-use redis_client::cluster::{ClusterConnection, ClusterError, NodeAddr, RouterConfig};
+use redis_client::cluster::{ClusterConnection, ClusterError, NodeAddr, ReadFrom, RouterConfig};
 use redis_client::prelude::*;
 use redis_sansio::ServerErrorKind;
 use redis_sansio::cluster::key_slot;
@@ -366,4 +366,32 @@ fn the_redirect_limit_applies_to_real_redirects() {
         .execute(redis_client::cmd::get(key).returning())
         .unwrap();
     assert_eq!(value.as_deref(), Some("v"));
+}
+
+#[test]
+fn reads_go_to_replicas_when_asked() {
+    let cluster = support::cluster();
+    let config = RouterConfig::default().with_read_from(ReadFrom::PreferReplica);
+    let mut conn = ClusterConnection::connect(configs(&cluster), config).unwrap();
+    let replicas = support::replicas(&cluster);
+    assert_eq!(replicas.len(), 3);
+    let keys: Vec<String> = (0..30)
+        .map(|i| format!("replica-read:blocking:{i}"))
+        .collect();
+    for key in &keys {
+        conn.set(key.as_str(), "r").unwrap();
+    }
+    for key in &keys {
+        support::wait_replicated(&cluster, key, "r");
+    }
+    let before = support::calls(&replicas, "get");
+    for key in &keys {
+        let value: Option<String> = conn
+            .execute(redis_client::cmd::get(key.as_str()).returning())
+            .unwrap();
+        assert_eq!(value.as_deref(), Some("r"));
+    }
+    // The wait above read from replicas too, so count from after it: 30 more GETs
+    // on replicas, all of this connection's.
+    assert_eq!(support::calls(&replicas, "get"), before + 30);
 }

@@ -16,7 +16,7 @@ use redis_sansio::resp::Frame;
 
 use super::batch;
 use super::fanout::{self, Combine, Fanout};
-use super::route::{after_asking, asking, command_slot};
+use super::route::{after_asking, asking, command_slot, read_from, readonly};
 use super::seeds::Seeds;
 use crate::Error;
 
@@ -42,6 +42,11 @@ use crate::Error;
 /// `LOADING` are retried after the router's backoff; a node whose connection fails
 /// is reported, the topology is refreshed (rate-limited), and the request is retried
 /// once. Limits are the [`RouterConfig`]'s.
+///
+/// With [`RouterConfig::read_from`] set to [`ReadFrom::PreferReplica`], commands the
+/// specification flags `readonly` go to a replica of their slot's shard (each
+/// connection sends `READONLY` first); writes, pipelines, transactions and keyless
+/// commands stay on primaries.
 ///
 /// ```no_run
 /// use redis_client::prelude::*;
@@ -118,6 +123,7 @@ impl ClusterConnection {
                 return self.fan_out(cmd, nodes, how);
             }
         }
+        let reads = read_from(cmd, self.router.config().read_from);
         let mut attempt = 0;
         let mut reconnected = false;
         let mut target = None;
@@ -126,7 +132,7 @@ impl ClusterConnection {
             let _ = self.drive();
             let (node, with_asking) = match target.take() {
                 Some(target) => target,
-                None => (self.route(slot)?, false),
+                None => (self.route_for(slot, reads)?, false),
             };
             let error = match self.send_to(node, cmd, with_asking) {
                 Ok(frame) => return Ok(frame),
@@ -258,8 +264,12 @@ impl ClusterConnection {
     }
 
     fn route(&self, slot: Option<u16>) -> Result<NodeId, Error> {
+        self.route_for(slot, ReadFrom::Primary)
+    }
+
+    fn route_for(&self, slot: Option<u16>, reads: ReadFrom) -> Result<NodeId, Error> {
         let node = match slot {
-            Some(slot) => self.router.route(slot, ReadFrom::Primary),
+            Some(slot) => self.router.route(slot, reads),
             None => self.router.route_keyless(),
         };
         node.ok_or(Error::Cluster(ClusterError::NoNodeForSlot {
@@ -290,7 +300,10 @@ impl ClusterConnection {
                 .addrs
                 .get(&node)
                 .ok_or(Error::Cluster(ClusterError::NodeGone { node }))?;
-            let conn = Connection::connect(self.seeds.config_for(addr))?;
+            let mut conn = Connection::connect(self.seeds.config_for(addr))?;
+            if self.router.config().read_from != ReadFrom::Primary {
+                conn.request(&readonly())?;
+            }
             self.conns.insert(node, conn);
         }
         self.conns

@@ -18,7 +18,7 @@ use redis_sansio::resp::Frame;
 use super::batch;
 use super::fanout::{self, Combine, Fanout};
 use super::request::ClusterRequest;
-use super::route::{after_asking, asking, command_slot};
+use super::route::{after_asking, asking, command_slot, read_from, readonly};
 use super::seeds::Seeds;
 use crate::Error;
 
@@ -33,7 +33,8 @@ use crate::Error;
 /// (combined as the specification says) and other keyless commands to the primary
 /// serving slot 0, keys in different slots refused with [`ClusterError::CrossSlot`]
 /// before anything is sent. Redirects, busy errors and failed connections are
-/// handled the same way too.
+/// handled the same way too, and so are reads from replicas
+/// ([`RouterConfig::read_from`]).
 ///
 /// Each call returns a [`ClusterRequest`], a named future. When the node's connection
 /// is open, the command is queued at once and the future is the node client's own
@@ -100,9 +101,9 @@ impl<R: Runtime> State<R> {
         None
     }
 
-    fn route(&self, slot: Option<u16>) -> Option<NodeId> {
+    fn route(&self, slot: Option<u16>, reads: ReadFrom) -> Option<NodeId> {
         match slot {
-            Some(slot) => self.router.route(slot, ReadFrom::Primary),
+            Some(slot) => self.router.route(slot, reads),
             None => self.router.route_keyless(),
         }
     }
@@ -182,7 +183,8 @@ impl<R: Runtime> ClusterClient<R> {
                 .router
                 .poll_timeout()
                 .is_some_and(|t| t <= Instant::now());
-            let node = state.route(slot).filter(|_| !refresh_due);
+            let reads = read_from(cmd, state.router.config().read_from);
+            let node = state.route(slot, reads).filter(|_| !refresh_due);
             node.and_then(|node| Some((node, state.client(node)?.request(cmd))))
         };
         match sent {
@@ -295,6 +297,7 @@ impl<R: Runtime> ClusterClient<R> {
         slot: Option<u16>,
         mut failed: Option<(NodeId, Error)>,
     ) -> Result<Frame, Error> {
+        let reads = read_from(&cmd, self.lock().router.config().read_from);
         let mut attempt = 0;
         let mut reconnected = false;
         let mut target = None;
@@ -325,7 +328,7 @@ impl<R: Runtime> ClusterClient<R> {
             let _ = self.drive().await;
             let (node, with_asking) = match target.take() {
                 Some(target) => target,
-                None => (self.route(slot)?, false),
+                None => (self.route_for(slot, reads)?, false),
             };
             match self.send_to(node, &cmd, with_asking).await {
                 Ok(frame) => return Ok(frame),
@@ -366,10 +369,15 @@ impl<R: Runtime> ClusterClient<R> {
         fanout::combine(how, replies)
     }
 
-    /// The node for `slot` (`None`: a keyless command) as the table says now.
+    /// The node for `slot` (`None`: a keyless command) as the table says now: a
+    /// primary, or where `reads` says for a read-only command.
     fn route(&self, slot: Option<u16>) -> Result<NodeId, Error> {
+        self.route_for(slot, ReadFrom::Primary)
+    }
+
+    fn route_for(&self, slot: Option<u16>, reads: ReadFrom) -> Result<NodeId, Error> {
         self.lock()
-            .route(slot)
+            .route(slot, reads)
             .ok_or(Error::Cluster(ClusterError::NoNodeForSlot {
                 slot: slot.unwrap_or(0),
             }))
@@ -396,6 +404,10 @@ impl<R: Runtime> ClusterClient<R> {
         };
         let addr = addr.ok_or(Error::Cluster(ClusterError::NodeGone { node }))?;
         let client = Client::<R>::connect(self.shared.seeds.config_for(&addr)).await?;
+        let replica_reads = self.lock().router.config().read_from != ReadFrom::Primary;
+        if replica_reads {
+            client.request(&readonly()).await?;
+        }
         let mut state = self.lock();
         if !state.addrs.contains_key(&node) {
             // The node left the topology meanwhile: use it once, keep nothing.

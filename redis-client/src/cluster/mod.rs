@@ -12,8 +12,11 @@
 //! combined as its response policy says. Scripts ([`Invoke`](crate::Invoke)) load on
 //! every node when one lacks them.
 //!
-//! Not supported yet: pub/sub, the [`watch`](crate::watch) helpers, reads from
-//! replicas (`READONLY`), `SCAN` over every node, and fan-out inside pipelines.
+//! With [`RouterConfig::read_from`] set to [`ReadFrom::PreferReplica`], read-only
+//! commands go to replicas (after `READONLY`).
+//!
+//! Not supported yet: pub/sub, the [`watch`](crate::watch) helpers, `SCAN` over every
+//! node, and fan-out inside pipelines.
 
 mod batch;
 #[cfg(feature = "sync")]
@@ -27,6 +30,6 @@ mod seeds;
 #[cfg(feature = "sync")]
 pub use blocking::ClusterConnection;
 pub use client::ClusterClient;
-pub use redis_sansio::cluster::{ClusterError, NodeAddr, RouterConfig};
+pub use redis_sansio::cluster::{ClusterError, NodeAddr, ReadFrom, RouterConfig};
 pub use request::ClusterRequest;
 pub use route::command_slot;

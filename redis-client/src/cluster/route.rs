@@ -4,8 +4,10 @@ use redis_sansio::Cmd;
 use redis_sansio::cluster::{ClusterError, key_slot};
 use redis_sansio::resp::Frame;
 
+use redis_sansio::cluster::ReadFrom;
+
 use crate::Error;
-use crate::keys::key_positions;
+use crate::keys::{command_info_of, key_positions};
 
 /// The slot every key of `cmd` hashes to, `None` for a command without keys, or
 /// [`ClusterError::CrossSlot`] when its keys are in different slots.
@@ -37,6 +39,22 @@ pub fn command_slot(cmd: &Cmd) -> Result<Option<u16>, ClusterError> {
         }
     }
     Ok(slot)
+}
+
+/// Where `cmd` may go: `preferred` for a command the specification flags
+/// `readonly`, the primary for every other.
+pub(crate) fn read_from(cmd: &Cmd, preferred: ReadFrom) -> ReadFrom {
+    let read_only = command_info_of(cmd).is_some_and(|info| info.flags.contains(&"readonly"));
+    if read_only {
+        preferred
+    } else {
+        ReadFrom::Primary
+    }
+}
+
+/// `READONLY`, sent on each new node connection when reads may go to replicas.
+pub(crate) fn readonly() -> Cmd {
+    Cmd::new("READONLY")
 }
 
 /// `ASKING`, sent right before a command that an `ASK` redirect sent elsewhere.

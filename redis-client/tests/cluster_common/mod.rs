@@ -313,3 +313,38 @@ macro_rules! cluster_batches {
 }
 #[allow(unused_imports)]
 pub(crate) use cluster_batches;
+
+/// The nodes that are not primaries (as `seed` sees them), as `host:port`.
+pub(crate) fn replicas(cluster: &RedisCluster) -> Vec<String> {
+    let primaries = primaries(&cluster.addrs()[0].to_string());
+    cluster
+        .addrs()
+        .iter()
+        .map(ToString::to_string)
+        .filter(|a| !primaries.contains(a))
+        .collect()
+}
+
+/// Waits (bounded, 5 s) until a replica of `key`'s shard has its value `expected`.
+pub(crate) fn wait_replicated(cluster: &RedisCluster, key: &str, expected: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let replicas = replicas(cluster);
+    loop {
+        let found = replicas.iter().any(|r| {
+            let mut conn = direct(r);
+            let _ = conn.request(&Cmd::new("READONLY"));
+            conn.request(&Cmd::new("GET").arg(key))
+                .ok()
+                .and_then(|f| f.as_bytes().map(|b| b == expected.as_bytes()))
+                .unwrap_or(false)
+        });
+        if found {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{key} never reached a replica"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

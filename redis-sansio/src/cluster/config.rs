@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use super::event::ReadFrom;
+
 /// How many `MOVED`/`ASK` redirects one request may follow, by default.
 pub const DEFAULT_MAX_REDIRECTS: u32 = 5;
 /// How many times one request is retried after `TRYAGAIN`, `CLUSTERDOWN` or `LOADING`,
@@ -37,6 +39,10 @@ pub struct RouterConfig {
     /// How long a refresh may wait for its node's answer before the next node is
     /// asked (a lost answer cannot stall refreshes for ever).
     pub refresh_timeout: Duration,
+    /// Where the clients send read-only commands: the primary (the default), or a
+    /// replica (the clients then send `READONLY` on every node connection). The router
+    /// itself routes by the [`ReadFrom`] each call passes.
+    pub read_from: ReadFrom,
 }
 
 impl Default for RouterConfig {
@@ -48,6 +54,7 @@ impl Default for RouterConfig {
             retry_max: DEFAULT_RETRY_MAX,
             refresh_interval: DEFAULT_REFRESH_INTERVAL,
             refresh_timeout: DEFAULT_REFRESH_TIMEOUT,
+            read_from: ReadFrom::Primary,
         }
     }
 }
@@ -81,6 +88,12 @@ impl RouterConfig {
     /// Sets [`refresh_timeout`](Self::refresh_timeout).
     pub fn with_refresh_timeout(mut self, timeout: Duration) -> Self {
         self.refresh_timeout = timeout;
+        self
+    }
+
+    /// Sets [`read_from`](Self::read_from).
+    pub fn with_read_from(mut self, read_from: ReadFrom) -> Self {
+        self.read_from = read_from;
         self
     }
 

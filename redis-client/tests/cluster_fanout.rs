@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use bytes::Bytes;
 use redis_client::cluster::{ClusterClient, ClusterConnection};
 use redis_client::prelude::*;
-use redis_client::{Cmd, Script};
+use redis_client::{Cmd, Scan, Script};
 use redis_io_async::Runtime;
 use redis_io_async_std::smol::Smol;
 use redis_io_tokio::Tokio;
@@ -46,6 +46,28 @@ fn blocking(cluster: &RedisCluster) {
     }
     let found: BTreeSet<Bytes> = conn.keys("fan:*").unwrap().into_iter().collect();
     assert_eq!(found, keys().into_iter().map(Bytes::from).collect());
+    // SCAN walks every primary under one cursor; small pages make it take many.
+    let scanned: Vec<Bytes> = Scan::keys()
+        .pattern("fan:*")
+        .count(7)
+        .iter_cluster(&mut conn)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(scanned.iter().cloned().collect::<BTreeSet<_>>(), found);
+    assert_eq!(scanned.len(), 100, "each key once");
+    // HSCAN goes to its key's node.
+    conn.hset("fan:hash", (0..50).map(|i| (format!("f{i}"), i)))
+        .unwrap();
+    let fields: Vec<(String, i64)> = Scan::hash("fan:hash")
+        .count(5)
+        .returning()
+        .iter_cluster(&mut conn)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(fields.len(), 50);
+    conn.del(["fan:hash"]).unwrap();
+    let error = conn.request(&Cmd::new("SCAN").arg("9:0")).unwrap_err();
+    assert!(error.to_string().contains("invalid cursor"), "{error}");
     let pong: String = conn.execute(redis_client::cmd::ping().returning()).unwrap();
     assert_eq!(pong, "PONG");
 
@@ -87,6 +109,13 @@ async fn client<R: Runtime>(cluster: &RedisCluster) {
     assert_eq!(client.dbsize().await.unwrap(), 100);
     assert_eq!(client.keys("fan:*").await.unwrap().len(), 100);
 
+    let mut stream = Scan::keys().pattern("fan:*").count(9).stream(&client);
+    let mut scanned = BTreeSet::new();
+    while let Some(key) = next(&mut stream).await {
+        assert!(scanned.insert(key.unwrap()), "each key once");
+    }
+    assert_eq!(scanned.len(), 100);
+
     let script = Script::new(INCRBY);
     client
         .request(&Cmd::new("SCRIPT").arg("FLUSH"))
@@ -103,6 +132,11 @@ async fn client<R: Runtime>(cluster: &RedisCluster) {
     }
     client.flushall().await.unwrap();
     assert_eq!(client.dbsize().await.unwrap(), 0);
+}
+
+/// The next item of a stream.
+async fn next<S: futures_core::Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
+    std::future::poll_fn(|cx| std::pin::Pin::new(&mut *stream).poll_next(cx)).await
 }
 
 #[test]

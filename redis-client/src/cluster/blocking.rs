@@ -17,6 +17,7 @@ use redis_sansio::resp::Frame;
 use super::batch;
 use super::fanout::{self, Combine, Fanout};
 use super::route::{after_asking, asking, command_slot, read_from, readonly};
+use super::scan as cluster_scan;
 use super::seeds::Seeds;
 use crate::Error;
 
@@ -34,7 +35,9 @@ use crate::Error;
 ///   `CONFIG SET`...): all of them, one after another, their replies combined as its
 ///   `response_policy` says (`DBSIZE` sums, `KEYS` concatenates, `FLUSHALL` fails if
 ///   any node failed);
-/// - other keyless commands (`ECHO`, `INFO`, `RANDOMKEY`, `SCAN`, whose merging is
+/// - `SCAN`: every primary in turn, under one cursor (see
+///   [`Scan::iter_cluster`](crate::Scan::iter_cluster));
+/// - other keyless commands (`ECHO`, `INFO`, `RANDOMKEY`, whose merging is
 ///   command-specific): the primary serving slot 0.
 ///
 /// `MOVED` updates the slot table and retries on the new owner; `ASK` sends `ASKING`
@@ -112,6 +115,9 @@ impl ClusterConnection {
     /// following redirects and retrying as the type's documentation says.
     pub fn request(&mut self, cmd: &Cmd) -> Result<Frame, Error> {
         let slot = command_slot(cmd)?;
+        if cluster_scan::is_scan(cmd) {
+            return self.scan(cmd);
+        }
         if slot.is_none() {
             let _ = self.drive();
             let nodes = match fanout::fanout_of(cmd) {
@@ -250,6 +256,22 @@ impl ClusterConnection {
             replies.push(reply);
         }
         fanout::combine(how, replies)
+    }
+
+    /// One page of a `SCAN` over every primary (see [`Scan::iter_cluster`](crate::Scan::iter_cluster)
+    /// for the cursor).
+    fn scan(&mut self, cmd: &Cmd) -> Result<Frame, Error> {
+        let _ = self.drive();
+        let mut nodes = self.router.primaries();
+        nodes.sort_by_key(|node| self.router.node_addr(*node).map(ToString::to_string));
+        let (index, cursor) = cluster_scan::split_cursor(cmd, nodes.len())?;
+        let node = nodes[index];
+        let page = self.send_to(node, &cluster_scan::node_cmd(cmd, &cursor), false);
+        if page.as_ref().is_err_and(Error::is_connection_failure) {
+            self.conns.remove(&node);
+            self.router.handle_node_failure(node, Instant::now());
+        }
+        cluster_scan::cluster_page(page?, index, nodes.len())
     }
 
     /// The router: the slot table, the nodes, the settings.

@@ -19,6 +19,7 @@ use super::batch;
 use super::fanout::{self, Combine, Fanout};
 use super::request::ClusterRequest;
 use super::route::{after_asking, asking, command_slot, read_from, readonly};
+use super::scan as cluster_scan;
 use super::seeds::Seeds;
 use crate::Error;
 
@@ -171,6 +172,9 @@ impl<R: Runtime> ClusterClient<R> {
             Ok(slot) => slot,
             Err(error) => return ClusterRequest::failed(Error::Cluster(error)),
         };
+        if cluster_scan::is_scan(cmd) {
+            return ClusterRequest::retrying(Box::pin(self.clone().scan(cmd.clone())));
+        }
         if slot.is_none() {
             if let Fanout::Primaries(how) | Fanout::AllNodes(how) = fanout::fanout_of(cmd) {
                 let rest = self.clone().fan_out(cmd.clone(), how);
@@ -367,6 +371,26 @@ impl<R: Runtime> ClusterClient<R> {
             replies.push(reply);
         }
         fanout::combine(how, replies)
+    }
+
+    /// One page of a `SCAN` over every primary, as on the blocking connection.
+    async fn scan(self, cmd: Cmd) -> Result<Frame, Error> {
+        let _ = self.drive().await;
+        let nodes = {
+            let state = self.lock();
+            let mut nodes = state.router.primaries();
+            nodes.sort_by_key(|node| state.router.node_addr(*node).map(ToString::to_string));
+            nodes
+        };
+        let (index, cursor) = cluster_scan::split_cursor(&cmd, nodes.len())?;
+        let node = nodes[index];
+        let page = self
+            .send_to(node, &cluster_scan::node_cmd(&cmd, &cursor), false)
+            .await;
+        if page.as_ref().is_err_and(Error::is_connection_failure) {
+            self.forget(node, Instant::now());
+        }
+        cluster_scan::cluster_page(page?, index, nodes.len())
     }
 
     /// The node for `slot` (`None`: a keyless command) as the table says now: a

@@ -15,8 +15,11 @@
 //! With [`RouterConfig::read_from`] set to [`ReadFrom::PreferReplica`], read-only
 //! commands go to replicas (after `READONLY`).
 //!
-//! Not supported yet: pub/sub, the [`watch`](crate::watch) helpers, `SCAN` over every
-//! node, and fan-out inside pipelines.
+//! `SCAN` walks every primary in turn under one cursor (`Scan::keys().iter_cluster(&mut
+//! cluster)`, `Scan::keys().stream(&client)`).
+//!
+//! Not supported yet: pub/sub, the [`watch`](crate::watch) helpers, and fan-out
+//! inside pipelines.
 
 mod batch;
 #[cfg(feature = "sync")]
@@ -25,6 +28,7 @@ mod client;
 mod fanout;
 mod request;
 mod route;
+mod scan;
 mod seeds;
 
 #[cfg(feature = "sync")]
@@ -33,3 +37,6 @@ pub use client::ClusterClient;
 pub use redis_sansio::cluster::{ClusterError, NodeAddr, ReadFrom, RouterConfig};
 pub use request::ClusterRequest;
 pub use route::command_slot;
+pub use scan::ClusterFetch;
+#[cfg(feature = "sync")]
+pub use scan::ClusterScanIter;

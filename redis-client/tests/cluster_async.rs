@@ -357,6 +357,35 @@ fn tokio_reads_go_to_replicas_when_asked() {
 }
 
 #[test]
+fn tokio_watch_retries_after_a_conflict() {
+    let cluster = support::cluster();
+    let seed = cluster.addrs()[0].to_string();
+    on_tokio(async {
+        let client = open::<Tokio>(&cluster).await;
+        let key = "{watch-tokio}:n";
+        client.set(key, 10).await.unwrap();
+        let owner = support::owner(&seed, key_slot(key.as_bytes()));
+        let mut rounds = 0;
+        client
+            .watch(&[key], async |conn, tx| {
+                rounds += 1;
+                let n: Option<i64> = conn
+                    .execute(redis_client::cmd::get(key).returning())
+                    .await?;
+                if rounds == 1 {
+                    support::run(&owner, &["INCRBY", key, "100"]);
+                }
+                tx.set(key, n.unwrap_or(0) + 1);
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(rounds, 2);
+        assert_eq!(get(&client, key).await.as_deref(), Some("111"));
+    });
+}
+
+#[test]
 fn the_client_and_its_futures_are_send_and_static() {
     fn assert_send_static<T: Send + Sync + 'static>() {}
     fn assert_future_send<T: Future + Send + 'static>() {}

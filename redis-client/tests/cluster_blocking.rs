@@ -395,3 +395,39 @@ fn reads_go_to_replicas_when_asked() {
     // on replicas, all of this connection's.
     assert_eq!(support::calls(&replicas, "get"), before + 30);
 }
+
+#[test]
+fn watch_retries_after_a_conflict_on_the_keys_node() {
+    let cluster = support::cluster();
+    let seed = cluster.addrs()[0].to_string();
+    let mut conn = open(&cluster);
+    let key = "{watch-blocking}:n";
+    conn.set(key, 10).unwrap();
+    let owner = support::owner(&seed, key_slot(key.as_bytes()));
+    let mut rounds = 0;
+    let replies = conn
+        .watch(&[key], |node, tx| {
+            rounds += 1;
+            let n: i64 = node
+                .execute(redis_client::cmd::get(key).returning::<Option<i64>>())?
+                .unwrap_or(0);
+            if rounds == 1 {
+                // Another client changes the watched key: this round's EXEC aborts.
+                support::run(&owner, &["INCRBY", key, "100"]);
+            }
+            tx.set(key, n + 1);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(rounds, 2);
+    assert_eq!(replies.len(), 1);
+    let value: Option<i64> = conn
+        .execute(redis_client::cmd::get(key).returning())
+        .unwrap();
+    assert_eq!(value, Some(111));
+    let refused = conn.watch(&["a", "b"], |_, _| Ok(())).unwrap_err();
+    assert!(
+        matches!(refused, Error::Cluster(ClusterError::CrossSlot { .. })),
+        "{refused:?}"
+    );
+}

@@ -106,3 +106,14 @@ pub(crate) fn probe(cmds: &[Cmd]) -> Option<Cmd> {
         .find_map(|cmd| keys(cmd).first().map(|k| k.to_vec()))?;
     Some(Cmd::new("EXISTS").arg(key))
 }
+
+/// The one slot of a `WATCH` on `keys` (`None` for no keys).
+pub(crate) fn watch_slot<K: redis_sansio::resp::ToArg>(
+    keys: &[K],
+) -> Result<Option<u16>, ClusterError> {
+    let mut watch = Cmd::new("WATCH");
+    for key in keys {
+        watch.push_arg(key);
+    }
+    command_slot(&watch)
+}

@@ -19,7 +19,8 @@ use super::fanout::{self, Combine, Fanout};
 use super::route::{after_asking, asking, command_slot, read_from, readonly};
 use super::scan as cluster_scan;
 use super::seeds::Seeds;
-use crate::Error;
+use crate::{Error, Replies, Transaction};
+use redis_sansio::resp::ToArg;
 
 /// A blocking client for a Redis Cluster.
 ///
@@ -272,6 +273,25 @@ impl ClusterConnection {
             self.router.handle_node_failure(node, Instant::now());
         }
         cluster_scan::cluster_page(page?, index, nodes.len())
+    }
+
+    /// Runs a check-and-set transaction ([`watch::blocking`](crate::watch::blocking))
+    /// on the connection to the primary serving `keys`' slot: `WATCH`, `build` (which
+    /// reads through that node's connection and queues on the transaction), `EXEC`,
+    /// again while a watched key changed meanwhile.
+    ///
+    /// The keys must share a slot ([`ClusterError::CrossSlot`] otherwise, nothing
+    /// sent), and so must whatever `build` reads and queues. Redirects are not
+    /// followed inside it: a slot moving meanwhile fails the call with `MOVED`.
+    pub fn watch<K: ToArg>(
+        &mut self,
+        keys: &[K],
+        build: impl FnMut(&mut Connection, &mut Transaction) -> Result<(), Error>,
+    ) -> Result<Replies, Error> {
+        let slot = batch::watch_slot(keys)?;
+        let _ = self.drive();
+        let node = self.route(slot)?;
+        crate::watch::blocking(self.conn(node)?, keys, build)
     }
 
     /// The router: the slot table, the nodes, the settings.

@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use redis_io_async::{Client, Outcome, Runtime};
+use redis_io_async::{Client, Connection, Outcome, Runtime};
 use redis_sansio::Cmd;
 use redis_sansio::cluster::{
     ClusterError, ClusterEvent, ClusterRouter, Decision, NodeAddr, NodeId, ReadFrom, RouterConfig,
@@ -14,6 +14,7 @@ use redis_sansio::cluster::{
 };
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::resp::Frame;
+use redis_sansio::resp::ToArg;
 
 use super::batch;
 use super::fanout::{self, Combine, Fanout};
@@ -21,7 +22,7 @@ use super::request::ClusterRequest;
 use super::route::{after_asking, asking, command_slot, read_from, readonly};
 use super::scan as cluster_scan;
 use super::seeds::Seeds;
-use crate::Error;
+use crate::{Error, Replies, Transaction};
 
 /// An async client for a Redis Cluster, generic over the runtime: cloneable, `Send`,
 /// usable from many tasks at once.
@@ -283,6 +284,30 @@ impl<R: Runtime> ClusterClient<R> {
             return result;
         }
         self.client(owner).await?.transaction(cmds).await
+    }
+
+    /// Runs a check-and-set transaction ([`watch::exclusive`](crate::watch::exclusive))
+    /// on a dedicated connection to the primary serving `keys`' slot, opened for the
+    /// call and closed after it: `WATCH` belongs to a connection, which a shared one
+    /// cannot keep to one caller.
+    ///
+    /// The keys must share a slot ([`ClusterError::CrossSlot`] otherwise, nothing
+    /// sent), and so must whatever `build` reads and queues. Redirects are not
+    /// followed inside it: a slot moving meanwhile fails the call with `MOVED`.
+    pub async fn watch<K: ToArg>(
+        &self,
+        keys: &[K],
+        build: impl AsyncFnMut(&mut Connection<R>, &mut Transaction) -> Result<(), Error>,
+    ) -> Result<Replies, Error> {
+        let slot = batch::watch_slot(keys)?;
+        let _ = self.drive().await;
+        let node = self.route(slot)?;
+        let addr = self.lock().addrs.get(&node).cloned();
+        let addr = addr.ok_or(Error::Cluster(ClusterError::NodeGone { node }))?;
+        let mut conn = Connection::<R>::connect(self.shared.seeds.config_for(&addr)).await?;
+        let result = crate::watch::exclusive(&mut conn, keys, build).await;
+        conn.close();
+        result
     }
 
     /// The address of the primary that serves `slot`, as far as this client knows.

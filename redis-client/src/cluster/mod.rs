@@ -18,8 +18,9 @@
 //! `SCAN` walks every primary in turn under one cursor (`Scan::keys().iter_cluster(&mut
 //! cluster)`, `Scan::keys().stream(&client)`).
 //!
-//! Not supported yet: pub/sub, the [`watch`](crate::watch) helpers, and fan-out
-//! inside pipelines.
+//! `cluster.watch(&keys, build)` runs a check-and-set transaction on the keys' primary.
+//!
+//! Not supported yet: pub/sub, and fan-out inside pipelines.
 
 mod batch;
 #[cfg(feature = "sync")]

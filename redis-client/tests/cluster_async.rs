@@ -386,6 +386,31 @@ fn tokio_watch_retries_after_a_conflict() {
 }
 
 #[test]
+fn smol_sharded_pubsub_on_a_dedicated_connection() {
+    let cluster = support::cluster();
+    on_smol(async {
+        let client = open::<Smol>(&cluster).await;
+        let channel = "news:smol";
+        let mut subscriber = client.dedicated(channel).await.unwrap();
+        subscriber
+            .request(&redis_sansio::Cmd::new("SSUBSCRIBE").arg(channel))
+            .await
+            .unwrap();
+        assert_eq!(client.spublish(channel, "hi").await.unwrap(), 1);
+        match subscriber
+            .next_event(Some(Duration::from_secs(5)))
+            .await
+            .unwrap()
+        {
+            Some(redis_sansio::conn::Event::Message(message)) => {
+                assert_eq!(message.payload, "hi".as_bytes());
+            }
+            other => panic!("{other:?}"),
+        }
+    });
+}
+
+#[test]
 fn the_client_and_its_futures_are_send_and_static() {
     fn assert_send_static<T: Send + Sync + 'static>() {}
     fn assert_future_send<T: Future + Send + 'static>() {}

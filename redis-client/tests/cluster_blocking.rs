@@ -431,3 +431,26 @@ fn watch_retries_after_a_conflict_on_the_keys_node() {
         "{refused:?}"
     );
 }
+
+#[test]
+fn sharded_pubsub_on_a_dedicated_connection_to_the_channels_node() {
+    let cluster = support::cluster();
+    let mut conn = open(&cluster);
+    let channel = "news:blocking";
+    let mut subscriber = conn.dedicated(channel).unwrap();
+    subscriber
+        .request(&redis_sansio::Cmd::new("SSUBSCRIBE").arg(channel))
+        .unwrap();
+    // SPUBLISH is routed by its shard channel, to the same node.
+    assert_eq!(conn.spublish(channel, "hello").unwrap(), 1);
+    match subscriber
+        .next_event(Some(std::time::Duration::from_secs(5)))
+        .unwrap()
+    {
+        Some(redis_sansio::conn::Event::Message(message)) => {
+            assert_eq!(message.channel, channel.as_bytes());
+            assert_eq!(message.payload, "hello".as_bytes());
+        }
+        other => panic!("{other:?}"),
+    }
+}

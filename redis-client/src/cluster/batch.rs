@@ -107,7 +107,7 @@ pub(crate) fn probe(cmds: &[Cmd]) -> Option<Cmd> {
     Some(Cmd::new("EXISTS").arg(key))
 }
 
-/// The one slot of a `WATCH` on `keys` (`None` for no keys).
+/// The one slot of `keys` (as a `WATCH` of them finds it; `None` for no keys).
 pub(crate) fn watch_slot<K: redis_sansio::resp::ToArg>(
     keys: &[K],
 ) -> Result<Option<u16>, ClusterError> {

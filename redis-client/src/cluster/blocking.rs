@@ -294,6 +294,22 @@ impl ClusterConnection {
         crate::watch::blocking(self.conn(node)?, keys, build)
     }
 
+    /// A new connection of its own to the primary serving `key`'s slot, with the
+    /// seed's settings: for what must not share this client's connections or follows
+    /// its own protocol, such as sharded pub/sub (`SSUBSCRIBE` with the shard channel
+    /// as `key`), `SUBSCRIBE` (any key), `MONITOR` or long blocking commands. It does
+    /// not follow redirects.
+    pub fn dedicated(&mut self, key: impl ToArg) -> Result<Connection, Error> {
+        let slot = batch::watch_slot(&[key])?;
+        let _ = self.drive();
+        let node = self.route(slot)?;
+        let addr = self
+            .addrs
+            .get(&node)
+            .ok_or(Error::Cluster(ClusterError::NodeGone { node }))?;
+        Connection::connect(self.seeds.config_for(addr))
+    }
+
     /// The router: the slot table, the nodes, the settings.
     pub fn router(&self) -> &ClusterRouter {
         &self.router

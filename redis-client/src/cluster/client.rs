@@ -310,6 +310,19 @@ impl<R: Runtime> ClusterClient<R> {
         result
     }
 
+    /// A new exclusive connection to the primary serving `key`'s slot, with the seed's
+    /// settings: for sharded pub/sub (`SSUBSCRIBE` with the shard channel as `key`),
+    /// `SUBSCRIBE` (any key), `MONITOR` or long blocking commands, which a shared
+    /// connection refuses or would be held up by. It does not follow redirects.
+    pub async fn dedicated(&self, key: impl ToArg) -> Result<Connection<R>, Error> {
+        let slot = batch::watch_slot(&[key])?;
+        let _ = self.drive().await;
+        let node = self.route(slot)?;
+        let addr = self.lock().addrs.get(&node).cloned();
+        let addr = addr.ok_or(Error::Cluster(ClusterError::NodeGone { node }))?;
+        Connection::<R>::connect(self.shared.seeds.config_for(&addr)).await
+    }
+
     /// The address of the primary that serves `slot`, as far as this client knows.
     pub fn node_for_slot(&self, slot: u16) -> Option<NodeAddr> {
         let state = self.lock();

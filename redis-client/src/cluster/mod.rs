@@ -20,7 +20,11 @@
 //!
 //! `cluster.watch(&keys, build)` runs a check-and-set transaction on the keys' primary.
 //!
-//! Not supported yet: pub/sub, and fan-out inside pipelines.
+//! `cluster.dedicated(key)` opens a connection of its own to the key's primary, for
+//! (sharded) pub/sub, `MONITOR` or long blocking commands.
+//!
+//! Not supported yet: pub/sub managed by the cluster client (resubscribing when a
+//! slot moves), and fan-out inside pipelines.
 
 mod batch;
 #[cfg(feature = "sync")]

@@ -46,6 +46,7 @@ mod event;
 mod refresh;
 mod router;
 mod slot;
+mod slot_table;
 mod topology;
 
 pub use config::{

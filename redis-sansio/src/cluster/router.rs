@@ -11,11 +11,8 @@ use super::config::RouterConfig;
 use super::error::{ClusterError, TopologyError};
 use super::event::{ClusterEvent, Decision, NodeId, ReadFrom, TopologyCommand};
 use super::refresh::Refresh;
-use super::slot::SLOT_COUNT;
+use super::slot_table::{ShardEntry, SlotTable};
 use super::topology::{Health, NodeAddr, NodeInfo, Role, Topology};
-
-/// A slot-table entry for a slot no shard serves.
-const NO_SHARD: u16 = u16::MAX;
 
 /// One node the router knows of.
 #[derive(Debug, Clone)]
@@ -39,13 +36,6 @@ impl Node {
     fn usable(&self) -> bool {
         !self.failed && self.health.is_usable()
     }
-}
-
-/// A shard as the slot table points at it.
-#[derive(Debug, Clone)]
-struct ShardEntry {
-    primary: NodeId,
-    replicas: Vec<NodeId>,
 }
 
 /// A Redis Cluster router as a pure state machine: the slot table, the nodes (by
@@ -81,9 +71,7 @@ pub struct ClusterRouter {
     config: RouterConfig,
     nodes: Vec<Node>,
     next_node: u32,
-    shards: Vec<ShardEntry>,
-    /// For each slot, an index into `shards`, or [`NO_SHARD`].
-    slots: Box<[u16]>,
+    table: SlotTable,
     refresh: Refresh,
     /// Where the next refresh round starts looking for a node to ask, so that rounds
     /// spread over the nodes.
@@ -100,8 +88,7 @@ impl ClusterRouter {
             config,
             nodes: Vec::new(),
             next_node: 0,
-            shards: Vec::new(),
-            slots: vec![NO_SHARD; usize::from(SLOT_COUNT)].into_boxed_slice(),
+            table: SlotTable::default(),
             refresh: Refresh::default(),
             refresh_cursor: 0,
             events: VecDeque::new(),
@@ -133,8 +120,7 @@ impl ClusterRouter {
     /// (`slot % count`), so reads spread without randomness; with no usable replica,
     /// the primary.
     pub fn route(&self, slot: u16, read_from: ReadFrom) -> Option<NodeId> {
-        let index = *self.slots.get(usize::from(slot))?;
-        let shard = self.shards.get(usize::from(index))?;
+        let shard = self.table.shard(slot)?;
         if read_from == ReadFrom::PreferReplica {
             let usable = |id: &&NodeId| self.node(**id).is_some_and(Node::usable);
             let count = shard.replicas.iter().filter(usable).count();
@@ -155,7 +141,7 @@ impl ClusterRouter {
     /// node.
     pub fn route_keyless(&self) -> Option<NodeId> {
         self.route(0, ReadFrom::Primary)
-            .or_else(|| self.shards.first().map(|s| s.primary))
+            .or_else(|| self.table.shards().first().map(|s| s.primary))
             .or_else(|| self.nodes.iter().find(|n| n.usable()).map(|n| n.id))
     }
 
@@ -182,7 +168,7 @@ impl ClusterRouter {
     /// The primaries that serve slots, each once.
     pub fn primaries(&self) -> Vec<NodeId> {
         let mut primaries: Vec<NodeId> = Vec::new();
-        for shard in &self.shards {
+        for shard in self.table.shards() {
             if !primaries.contains(&shard.primary) {
                 primaries.push(shard.primary);
             }
@@ -194,7 +180,7 @@ impl ClusterRouter {
     /// meant for every node goes.
     pub fn shard_nodes(&self) -> Vec<NodeId> {
         let mut nodes: Vec<NodeId> = Vec::new();
-        for shard in &self.shards {
+        for shard in self.table.shards() {
             for node in std::iter::once(&shard.primary).chain(&shard.replicas) {
                 if !nodes.contains(node) {
                     nodes.push(*node);
@@ -355,7 +341,7 @@ impl ClusterRouter {
                 let asking = matches!(error.kind(), ServerErrorKind::Ask(_));
                 if !asking {
                     // True whatever becomes of this request: learn it.
-                    self.assign_slot(redirect.slot, node);
+                    self.table.assign(redirect.slot, node);
                     self.request_refresh(now);
                 }
                 if attempt >= self.config.max_redirects {
@@ -501,30 +487,16 @@ impl ClusterRouter {
     fn apply(&mut self, topology: &Topology) {
         let mut listed: Vec<NodeId> = Vec::new();
         let mut shards = Vec::new();
-        self.slots.fill(NO_SHARD);
         for shard in &topology.shards {
             let primary = self.learn(&shard.primary);
             let replicas: Vec<NodeId> = shard.replicas.iter().map(|r| self.learn(r)).collect();
             listed.push(primary);
             listed.extend(&replicas);
-            if shard.slots.is_empty() {
-                continue;
+            if !shard.slots.is_empty() {
+                shards.push((ShardEntry { primary, replicas }, &shard.slots[..]));
             }
-            // Parsed topologies assign each slot once, so at most 16384 shards have
-            // slots and the index stays below NO_SHARD.
-            let Ok(index) = u16::try_from(shards.len()) else {
-                break;
-            };
-            for range in &shard.slots {
-                for slot in range.start..=range.end {
-                    if let Some(entry) = self.slots.get_mut(usize::from(slot)) {
-                        *entry = index;
-                    }
-                }
-            }
-            shards.push(ShardEntry { primary, replicas });
         }
-        self.shards = shards;
+        self.table.replace(shards);
         let mut gone = Vec::new();
         self.nodes.retain(|n| {
             let keep = n.seed || listed.contains(&n.id);
@@ -554,25 +526,6 @@ impl ClusterRouter {
             }
         }
         id
-    }
-
-    /// Routes `slot` to the shard whose primary is `node` (a new shard entry if none).
-    fn assign_slot(&mut self, slot: u16, node: NodeId) {
-        let index = match self.shards.iter().position(|s| s.primary == node) {
-            Some(index) => index,
-            None if self.shards.len() < usize::from(NO_SHARD) => {
-                self.shards.push(ShardEntry {
-                    primary: node,
-                    replicas: Vec::new(),
-                });
-                self.shards.len() - 1
-            }
-            None => return,
-        };
-        if let Some(entry) = self.slots.get_mut(usize::from(slot)) {
-            // Below NO_SHARD: checked when the entry was pushed.
-            *entry = index as u16;
-        }
     }
 }
 

@@ -11,7 +11,7 @@ use redis_sansio::ServerError;
 use redis_sansio::cluster::{
     ClusterError, ClusterEvent, ClusterRouter, DEFAULT_MAX_REDIRECTS, DEFAULT_MAX_RETRIES,
     DEFAULT_REFRESH_INTERVAL, DEFAULT_REFRESH_TIMEOUT, DEFAULT_RETRY_BASE, DEFAULT_RETRY_MAX,
-    Decision, NodeAddr, NodeId, ReadFrom, RouterConfig, TopologyCommand, key_slot,
+    Decision, NodeAddr, NodeId, ReadFrom, Role, RouterConfig, TopologyCommand, key_slot,
 };
 use redis_sansio::resp::Frame;
 
@@ -162,6 +162,8 @@ fn seeds_then_topology_connect_every_node_and_route_every_slot() {
     assert_eq!(router.primaries().len(), 3);
     assert_eq!(router.shard_nodes().len(), 6);
     assert_eq!(router.node_cluster_id(seed), Some("id7000"));
+    assert_eq!(router.node_role(seed), Some(Role::Primary));
+    assert_eq!(router.node_role(node(&router, 7003)), Some(Role::Replica));
 }
 
 #[test]

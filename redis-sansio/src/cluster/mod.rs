@@ -43,10 +43,14 @@
 mod config;
 mod error;
 mod event;
+mod nodes;
 mod refresh;
+mod reply_fields;
 mod router;
+mod shards_reply;
 mod slot;
 mod slot_table;
+mod slots_reply;
 mod topology;
 
 pub use config::{

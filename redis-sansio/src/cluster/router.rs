@@ -10,33 +10,10 @@ use crate::{ServerError, ServerErrorKind};
 use super::config::RouterConfig;
 use super::error::{ClusterError, TopologyError};
 use super::event::{ClusterEvent, Decision, NodeId, ReadFrom, TopologyCommand};
+use super::nodes::{Node, NodeTable};
 use super::refresh::Refresh;
 use super::slot_table::{ShardEntry, SlotTable};
-use super::topology::{Health, NodeAddr, NodeInfo, Role, Topology};
-
-/// One node the router knows of.
-#[derive(Debug, Clone)]
-struct Node {
-    id: NodeId,
-    addr: NodeAddr,
-    /// Given by the application: kept even when the topology does not list it, as a
-    /// place to ask for the topology.
-    seed: bool,
-    /// The adapter reported that its connection failed; cleared when a topology says
-    /// the node is healthy.
-    failed: bool,
-    /// Its cluster id, once a topology said.
-    cluster_id: Option<String>,
-    /// Its role, once a topology said.
-    role: Option<Role>,
-    health: Health,
-}
-
-impl Node {
-    fn usable(&self) -> bool {
-        !self.failed && self.health.is_usable()
-    }
-}
+use super::topology::{NodeAddr, NodeInfo, Role, Topology};
 
 /// A Redis Cluster router as a pure state machine: the slot table, the nodes (by
 /// integer [`NodeId`] handles), redirects, retries and topology refreshes. It owns
@@ -46,7 +23,8 @@ impl Node {
 ///
 /// - **Getters** (`&self`): [`route`](Self::route), [`route_keyless`](Self::route_keyless),
 ///   [`node_addr`](Self::node_addr), [`node_by_addr`](Self::node_by_addr),
-///   [`node_cluster_id`](Self::node_cluster_id), [`nodes`](Self::nodes),
+///   [`node_cluster_id`](Self::node_cluster_id), [`node_role`](Self::node_role),
+///   [`nodes`](Self::nodes),
 ///   [`primaries`](Self::primaries), [`shard_nodes`](Self::shard_nodes), [`has_topology`](Self::has_topology),
 ///   [`is_refreshing`](Self::is_refreshing), [`config`](Self::config).
 /// - **Inputs**: [`handle_topology`](Self::handle_topology) with a topology reply,
@@ -69,8 +47,7 @@ impl Node {
 #[derive(Debug, Clone)]
 pub struct ClusterRouter {
     config: RouterConfig,
-    nodes: Vec<Node>,
-    next_node: u32,
+    nodes: NodeTable,
     table: SlotTable,
     refresh: Refresh,
     /// Where the next refresh round starts looking for a node to ask, so that rounds
@@ -86,8 +63,7 @@ impl ClusterRouter {
     pub fn new(config: RouterConfig) -> Self {
         ClusterRouter {
             config,
-            nodes: Vec::new(),
-            next_node: 0,
+            nodes: NodeTable::default(),
             table: SlotTable::default(),
             refresh: Refresh::default(),
             refresh_cursor: 0,
@@ -152,7 +128,12 @@ impl ClusterRouter {
 
     /// The node at `addr`, if the router knows one there.
     pub fn node_by_addr(&self, addr: &NodeAddr) -> Option<NodeId> {
-        self.nodes.iter().find(|n| n.addr == *addr).map(|n| n.id)
+        self.nodes.by_addr(addr)
+    }
+
+    /// `node`'s role, once a topology gave it.
+    pub fn node_role(&self, node: NodeId) -> Option<Role> {
+        self.node(node)?.role
     }
 
     /// `node`'s cluster id, once a topology gave it.
@@ -283,9 +264,11 @@ impl ClusterRouter {
     /// topology does not list them). Emits [`ClusterEvent::Connect`] for a new
     /// address; an address already known returns its handle.
     pub fn add_seed(&mut self, addr: NodeAddr) -> NodeId {
-        if let Some(node) = self.nodes.iter_mut().find(|n| n.addr == addr) {
-            node.seed = true;
-            return node.id;
+        if let Some(id) = self.nodes.by_addr(&addr) {
+            if let Some(node) = self.nodes.get_mut(id) {
+                node.seed = true;
+            }
+            return id;
         }
         self.insert_node(addr, true)
     }
@@ -395,29 +378,18 @@ impl ClusterRouter {
     // Internals.
 
     fn node(&self, id: NodeId) -> Option<&Node> {
-        self.nodes.iter().find(|n| n.id == id)
+        self.nodes.get(id)
     }
 
     fn node_mut(&mut self, id: NodeId) -> Option<&mut Node> {
-        self.nodes.iter_mut().find(|n| n.id == id)
+        self.nodes.get_mut(id)
     }
 
+    /// A new node, announced with [`ClusterEvent::Connect`].
     fn insert_node(&mut self, addr: NodeAddr, seed: bool) -> NodeId {
-        let id = NodeId(self.next_node);
-        self.next_node = self.next_node.wrapping_add(1);
-        self.events.push_back(ClusterEvent::Connect {
-            node: id,
-            addr: addr.clone(),
-        });
-        self.nodes.push(Node {
-            id,
-            addr,
-            seed,
-            failed: false,
-            cluster_id: None,
-            role: None,
-            health: Health::Unknown,
-        });
+        let id = self.nodes.insert(addr.clone(), seed);
+        self.events
+            .push_back(ClusterEvent::Connect { node: id, addr });
         id
     }
 
@@ -434,13 +406,14 @@ impl ClusterRouter {
             (0..count)
                 .map(|k| (self.refresh_cursor + k) % count)
                 .find(|&i| {
-                    let node = &self.nodes[i];
-                    node.failed == failed && !self.refresh.tried.contains(&node.id)
+                    self.nodes.at(i).is_some_and(|node| {
+                        node.failed == failed && !self.refresh.tried.contains(&node.id)
+                    })
                 })
         };
-        match pick(false).or_else(|| pick(true)) {
-            Some(index) => {
-                let node = self.nodes[index].id;
+        let picked = pick(false).or_else(|| pick(true));
+        match picked.and_then(|index| Some((index, self.nodes.at(index)?.id))) {
+            Some((index, node)) => {
                 self.refresh_cursor = index + 1;
                 let command = self.refresh.command;
                 self.refresh
@@ -497,35 +470,24 @@ impl ClusterRouter {
             }
         }
         self.table.replace(shards);
-        let mut gone = Vec::new();
-        self.nodes.retain(|n| {
-            let keep = n.seed || listed.contains(&n.id);
-            if !keep {
-                gone.push(n.id);
-            }
-            keep
-        });
+        let gone = self.nodes.retain(|n| n.seed || listed.contains(&n.id));
         for node in gone {
             self.events.push_back(ClusterEvent::Disconnect { node });
         }
         self.has_topology = true;
     }
 
-    /// The handle for a node a topology lists, its details updated.
+    /// The handle for a node a topology lists, its details updated (a new node is
+    /// announced).
     fn learn(&mut self, info: &NodeInfo) -> NodeId {
-        let id = match self.node_by_addr(&info.addr) {
+        match self.nodes.learn(info) {
             Some(id) => id,
-            None => self.insert_node(info.addr.clone(), false),
-        };
-        if let Some(node) = self.node_mut(id) {
-            node.cluster_id.clone_from(&info.id);
-            node.role = Some(info.role);
-            node.health = info.health;
-            if info.health.is_usable() {
-                node.failed = false;
+            None => {
+                let id = self.insert_node(info.addr.clone(), false);
+                self.nodes.learn(info);
+                id
             }
         }
-        id
     }
 }
 

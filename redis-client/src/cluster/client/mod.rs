@@ -1,12 +1,15 @@
 //! The async cluster client: one multiplexed [`Client`] per node, shared by every
 //! clone, driven by the core's [`ClusterRouter`].
 
+mod batches;
+mod many_nodes;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use redis_io_async::{Client, Connection, Outcome, Runtime};
+use redis_io_async::{Client, Connection, Runtime};
 use redis_sansio::Cmd;
 use redis_sansio::cluster::{
     ClusterError, ClusterEvent, ClusterRouter, Decision, NodeAddr, NodeId, ReadFrom, RouterConfig,
@@ -17,12 +20,12 @@ use redis_sansio::resp::Frame;
 use redis_sansio::resp::ToArg;
 
 use super::batch;
-use super::fanout::{self, Combine, Fanout};
+use super::fanout::{self, Fanout};
 use super::request::ClusterRequest;
 use super::route::{after_asking, asking, command_slot, read_from, readonly};
 use super::scan as cluster_scan;
 use super::seeds::Seeds;
-use crate::{Error, Replies, Transaction};
+use crate::Error;
 
 /// An async client for a Redis Cluster, generic over the runtime: cloneable, `Send`,
 /// usable from many tasks at once.
@@ -200,116 +203,6 @@ impl<R: Runtime> ClusterClient<R> {
         }
     }
 
-    /// Runs the commands as one pipeline per node, all nodes at once, and resolves to
-    /// each one's outcome in the commands' order. Each command's keys must share a
-    /// slot (otherwise [`ClusterError::CrossSlot`] and nothing is sent).
-    ///
-    /// Commands answered with `MOVED`, `ASK`, `TRYAGAIN`, `CLUSTERDOWN` or `LOADING`,
-    /// and the commands of a node whose connection failed, are then run again one by
-    /// one as [`request`](Self::request) runs them, so they may execute after
-    /// commands that came later in the pipeline. A cluster-level failure of such a
-    /// retry fails the whole call.
-    pub async fn pipeline(&self, cmds: &[Cmd]) -> Result<Vec<Outcome>, Error> {
-        let slots = batch::slots(cmds)?;
-        let _ = self.drive().await;
-        let groups = batch::group_by_node(&slots, |slot| self.route(slot))?;
-        let mut outcomes: Vec<Option<Outcome>> = vec![None; cmds.len()];
-        let mut again = Vec::new();
-        // Queue every node's share before awaiting any, so the nodes work at once.
-        let mut sent = Vec::new();
-        for (node, indices) in groups {
-            match self.client(node).await {
-                Ok(client) => {
-                    let group: Vec<Cmd> = indices.iter().map(|&i| cmds[i].clone()).collect();
-                    sent.push((node, indices, client.pipeline(&group)));
-                }
-                Err(error) if error.is_connection_failure() => {
-                    self.forget(node, Instant::now());
-                    again.extend(indices);
-                }
-                Err(error) => return Err(error),
-            }
-        }
-        for (node, indices, pipeline) in sent {
-            match pipeline.await {
-                Ok(results) => {
-                    for (index, outcome) in indices.into_iter().zip(results) {
-                        match batch::redirected(&outcome) {
-                            Some(error) => {
-                                if matches!(error.kind(), redis_sansio::ServerErrorKind::Moved(_)) {
-                                    // Learn the new owner now, so the retry goes there.
-                                    let now = Instant::now();
-                                    let _ = self.lock().router.handle_error(error, node, 0, now);
-                                }
-                                again.push(index);
-                            }
-                            None => outcomes[index] = Some(outcome),
-                        }
-                    }
-                }
-                Err(error) if error.is_connection_failure() => {
-                    self.forget(node, Instant::now());
-                    again.extend(indices);
-                }
-                Err(error) => return Err(error),
-            }
-        }
-        again.sort_unstable();
-        for index in again {
-            outcomes[index] = Some(batch::as_outcome(self.request(&cmds[index]).await)?);
-        }
-        Ok(batch::collect(outcomes))
-    }
-
-    /// Runs `cmds` in `MULTI`/`EXEC` on the node serving their slot and resolves to
-    /// `EXEC`'s array, as [`ClusterConnection::transaction`](super::ClusterConnection)
-    /// does: one slot for every key (or [`ClusterError::CrossSlot`], nothing sent),
-    /// one more run on the slot's new owner when a moved slot explains the failure,
-    /// no retry after a connection failure.
-    pub async fn transaction(&self, cmds: &[Cmd]) -> Result<Frame, Error> {
-        let slot = batch::transaction_slot(cmds)?;
-        let _ = self.drive().await;
-        let node = self.route(slot)?;
-        let result = match self.client(node).await {
-            Ok(client) => client.transaction(cmds).await,
-            Err(error) => Err(error),
-        };
-        let probe = match (&result, batch::probe(cmds)) {
-            (Err(error), Some(probe)) if batch::maybe_moved(error) => probe,
-            _ => return result,
-        };
-        self.request(&probe).await?;
-        let owner = self.route(slot)?;
-        if owner == node {
-            return result;
-        }
-        self.client(owner).await?.transaction(cmds).await
-    }
-
-    /// Runs a check-and-set transaction ([`watch::exclusive`](crate::watch::exclusive))
-    /// on a dedicated connection to the primary serving `keys`' slot, opened for the
-    /// call and closed after it: `WATCH` belongs to a connection, which a shared one
-    /// cannot keep to one caller.
-    ///
-    /// The keys must share a slot ([`ClusterError::CrossSlot`] otherwise, nothing
-    /// sent), and so must whatever `build` reads and queues. Redirects are not
-    /// followed inside it: a slot moving meanwhile fails the call with `MOVED`.
-    pub async fn watch<K: ToArg>(
-        &self,
-        keys: &[K],
-        build: impl AsyncFnMut(&mut Connection<R>, &mut Transaction) -> Result<(), Error>,
-    ) -> Result<Replies, Error> {
-        let slot = batch::watch_slot(keys)?;
-        let _ = self.drive().await;
-        let node = self.route(slot)?;
-        let addr = self.lock().addrs.get(&node).cloned();
-        let addr = addr.ok_or(Error::Cluster(ClusterError::NodeGone { node }))?;
-        let mut conn = Connection::<R>::connect(self.shared.seeds.config_for(&addr)).await?;
-        let result = crate::watch::exclusive(&mut conn, keys, build).await;
-        conn.close();
-        result
-    }
-
     /// A new exclusive connection to the primary serving `key`'s slot, with the seed's
     /// settings: for sharded pub/sub (`SSUBSCRIBE` with the shard channel as `key`),
     /// `SUBSCRIBE` (any key), `MONITOR` or long blocking commands, which a shared
@@ -377,58 +270,6 @@ impl<R: Runtime> ClusterClient<R> {
                 Err(error) => failed = Some((node, error)),
             }
         }
-    }
-
-    /// Sends `cmd` to every primary (or every node, as its request policy says) at
-    /// once and combines the replies; without a topology, to the one keyless node.
-    async fn fan_out(self, cmd: Cmd, how: Combine) -> Result<Frame, Error> {
-        let _ = self.drive().await;
-        let nodes = {
-            let state = self.lock();
-            match fanout::fanout_of(&cmd) {
-                Fanout::AllNodes(_) => state.router.shard_nodes(),
-                _ => state.router.primaries(),
-            }
-        };
-        if nodes.is_empty() {
-            return self.run(cmd, None, None).await;
-        }
-        let mut sent = Vec::with_capacity(nodes.len());
-        for node in nodes {
-            sent.push((node, self.client(node).await.map(|c| c.request(&cmd))));
-        }
-        let mut replies = Vec::with_capacity(sent.len());
-        for (node, request) in sent {
-            let reply = match request {
-                Ok(request) => request.await,
-                Err(error) => Err(error),
-            };
-            if reply.as_ref().is_err_and(Error::is_connection_failure) {
-                self.forget(node, Instant::now());
-            }
-            replies.push(reply);
-        }
-        fanout::combine(how, replies)
-    }
-
-    /// One page of a `SCAN` over every primary, as on the blocking connection.
-    async fn scan(self, cmd: Cmd) -> Result<Frame, Error> {
-        let _ = self.drive().await;
-        let nodes = {
-            let state = self.lock();
-            let mut nodes = state.router.primaries();
-            nodes.sort_by_key(|node| state.router.node_addr(*node).map(ToString::to_string));
-            nodes
-        };
-        let (index, cursor) = cluster_scan::split_cursor(&cmd, nodes.len())?;
-        let node = nodes[index];
-        let page = self
-            .send_to(node, &cluster_scan::node_cmd(&cmd, &cursor), false)
-            .await;
-        if page.as_ref().is_err_and(Error::is_connection_failure) {
-            self.forget(node, Instant::now());
-        }
-        cluster_scan::cluster_page(page?, index, nodes.len())
     }
 
     /// The node for `slot` (`None`: a keyless command) as the table says now: a

@@ -9,7 +9,9 @@ use crate::cluster::ClusterClient;
 
 use super::{Pipeline, Replies, Transaction};
 use crate::Error;
-use crate::body_ops::{AsyncBody, now};
+use crate::body_ops::AsyncBody;
+#[cfg(feature = "sync")]
+use crate::body_ops::now;
 
 /// A body that runs pipelines and transactions: every connection and client.
 ///

@@ -17,8 +17,8 @@ use redis_sansio::{Cmd, RequestError, ServerError};
 
 use super::ClusterClient;
 use super::request::ClusterRequest;
-use crate::scan::{ScanBody, ScanState};
-use crate::{Error, FromReply, Scan};
+use crate::Error;
+use crate::scan::ScanBody;
 
 /// Whether `cmd` is `SCAN` (the keyspace scan, not `HSCAN` and the like).
 pub(crate) fn is_scan(cmd: &Cmd) -> bool {
@@ -84,8 +84,9 @@ fn unexpected_page() -> Error {
 
 #[cfg(feature = "sync")]
 mod blocking {
-    use super::super::ClusterConnection;
-    use super::{Error, FromReply, Scan, ScanState};
+    use crate::cluster::ClusterConnection;
+    use crate::scan::ScanState;
+    use crate::{Error, FromReply, Scan};
 
     /// The blocking [`Scan`] iterator over a cluster, from [`Scan::iter_cluster`].
     #[derive(Debug)]

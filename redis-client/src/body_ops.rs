@@ -65,6 +65,41 @@ impl<Rt: Runtime> AsyncBody for &Client<Rt> {
     }
 }
 
+impl<Rt: Runtime> AsyncBody for &crate::cluster::ClusterClient<Rt> {
+    fn request(&mut self, cmd: &Cmd) -> impl Future<Output = Result<Frame, Error>> + Send {
+        crate::cluster::ClusterClient::request(self, cmd)
+    }
+
+    fn pipeline(
+        &mut self,
+        cmds: &[Cmd],
+    ) -> impl Future<Output = Result<Vec<Outcome>, Error>> + Send {
+        crate::cluster::ClusterClient::pipeline(self, cmds)
+    }
+
+    fn transaction(&mut self, cmds: &[Cmd]) -> impl Future<Output = Result<Frame, Error>> + Send {
+        crate::cluster::ClusterClient::transaction(self, cmds)
+    }
+}
+
+#[cfg(feature = "sync")]
+impl AsyncBody for &mut crate::cluster::ClusterConnection {
+    fn request(&mut self, cmd: &Cmd) -> impl Future<Output = Result<Frame, Error>> + Send {
+        ready(crate::cluster::ClusterConnection::request(self, cmd))
+    }
+
+    fn pipeline(
+        &mut self,
+        cmds: &[Cmd],
+    ) -> impl Future<Output = Result<Vec<Outcome>, Error>> + Send {
+        ready(crate::cluster::ClusterConnection::pipeline(self, cmds))
+    }
+
+    fn transaction(&mut self, cmds: &[Cmd]) -> impl Future<Output = Result<Frame, Error>> + Send {
+        ready(crate::cluster::ClusterConnection::transaction(self, cmds))
+    }
+}
+
 #[cfg(feature = "sync")]
 impl AsyncBody for &mut redis_io_sync::Connection {
     fn request(&mut self, cmd: &Cmd) -> impl Future<Output = Result<Frame, Error>> + Send {

@@ -4,7 +4,7 @@
 //! generated from a facts-only copy of the specification (`spec/commands.json`), and
 //! works on every body that implements [`Executor`]: the blocking connection, the async
 //! exclusive connection and multiplexed client on any runtime, pipelines and
-//! transactions.
+//! transactions, and the [`cluster`] clients.
 //!
 //! [`sentinel`] finds a Sentinel-monitored master or replica on every body, and keeps
 //! following the master through failovers.
@@ -16,6 +16,7 @@
 mod batch;
 mod bodies;
 mod body_ops;
+pub mod cluster;
 mod executor;
 mod generated;
 pub mod keys;

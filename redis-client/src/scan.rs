@@ -135,15 +135,15 @@ impl<T: FromReply> Scan<T> {
 
 /// Where a scan is: the cursor, the page being handed out, whether it is over.
 #[derive(Debug)]
-struct ScanState<T> {
+pub(crate) struct ScanState<T> {
     scan: Scan<T>,
     cursor: Bytes,
-    items: VecDeque<T>,
+    pub(crate) items: VecDeque<T>,
     finished: bool,
 }
 
 impl<T: FromReply> ScanState<T> {
-    fn new(scan: Scan<T>) -> Self {
+    pub(crate) fn new(scan: Scan<T>) -> Self {
         ScanState {
             scan,
             cursor: Bytes::from_static(b"0"),
@@ -153,7 +153,7 @@ impl<T: FromReply> ScanState<T> {
     }
 
     /// The command for the next page, unless the scan is over.
-    fn next_cmd(&self) -> Option<Cmd> {
+    pub(crate) fn next_cmd(&self) -> Option<Cmd> {
         if self.finished {
             return None;
         }
@@ -164,7 +164,7 @@ impl<T: FromReply> ScanState<T> {
     }
 
     /// Files a page (`[next cursor, [elements...]]`); cursor `0` ends the scan.
-    fn handle_page(&mut self, page: Result<Frame, Error>) -> Result<(), Error> {
+    pub(crate) fn handle_page(&mut self, page: Result<Frame, Error>) -> Result<(), Error> {
         let (cursor, items) = page
             .and_then(<(Bytes, Vec<T>)>::from_reply)
             .inspect_err(|_| {

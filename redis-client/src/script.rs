@@ -181,3 +181,47 @@ impl<'a, Rt: Runtime> Invoke<'a> for &'a Client<Rt> {
         Box::pin(invoke_on(self, call.evalsha(), call.script.load_cmd()))
     }
 }
+
+/// `EVALSHA` on the node of its keys; on `NOSCRIPT`, `SCRIPT LOAD` on every node (its
+/// request policy), then `EVALSHA` again: a round trip more than on one server, since
+/// the load and the call go to different nodes.
+async fn invoke_on_cluster<B: AsyncBody, T: FromReply>(
+    mut body: B,
+    evalsha: Cmd,
+    load: Cmd,
+) -> Result<T, Error> {
+    match body.request(&evalsha).await {
+        Err(Error::Request(RequestError::Server(error)))
+            if *error.kind() == ServerErrorKind::NoScript =>
+        {
+            body.request(&load).await?;
+            body.request(&evalsha).await.and_then(T::from_reply)
+        }
+        reply => reply.and_then(T::from_reply),
+    }
+}
+
+#[cfg(feature = "sync")]
+impl<'a> Invoke<'a> for &'a mut crate::cluster::ClusterConnection {
+    type Output<T: FromReply + 'a> = Result<T, Error>;
+
+    fn invoke<T: FromReply + 'a>(self, call: &ScriptCall<'_>) -> Result<T, Error> {
+        crate::body_ops::now(invoke_on_cluster(
+            self,
+            call.evalsha(),
+            call.script.load_cmd(),
+        ))
+    }
+}
+
+impl<'a, Rt: Runtime> Invoke<'a> for &'a crate::cluster::ClusterClient<Rt> {
+    type Output<T: FromReply + 'a> = InvokeFuture<'a, T>;
+
+    fn invoke<T: FromReply + 'a>(self, call: &ScriptCall<'_>) -> InvokeFuture<'a, T> {
+        Box::pin(invoke_on_cluster(
+            self,
+            call.evalsha(),
+            call.script.load_cmd(),
+        ))
+    }
+}

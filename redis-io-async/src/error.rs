@@ -3,6 +3,7 @@
 use std::io;
 use std::time::Duration;
 
+use redis_sansio::cluster::ClusterError;
 use redis_sansio::config::UrlError;
 use redis_sansio::sentinel::SentinelError;
 use redis_sansio::{CloseReason, RequestError, SendError, ServerError};
@@ -70,6 +71,12 @@ pub enum Error {
     /// [`Error::Connect`].)
     #[error(transparent)]
     Pool(#[from] PoolError),
+    /// A cluster client could not run the request as a whole: its keys are in
+    /// different slots (nothing was sent), redirects or retries went past their limits,
+    /// no node serves the slot, or no node answered a topology request. The server's
+    /// own errors still come as [`Error::Request`].
+    #[error("cluster: {0}")]
+    Cluster(#[from] ClusterError),
 }
 
 /// Why a connection pool handed out no connection.
@@ -137,6 +144,29 @@ impl Error {
             Error::Sentinel(error) => Some(error),
             _ => None,
         }
+    }
+
+    /// The cluster-level reason, if this is a cluster client's own error.
+    pub fn cluster_error(&self) -> Option<&ClusterError> {
+        match self {
+            Error::Cluster(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Whether this error means the connection (or the attempt to open one) failed,
+    /// as opposed to the server answering with an error or the call being refused:
+    /// connect and name errors, IO errors, and closes (including a request that
+    /// failed because the connection closed while it was pending).
+    pub fn is_connection_failure(&self) -> bool {
+        matches!(
+            self,
+            Error::UnknownHost { .. }
+                | Error::Connect { .. }
+                | Error::Io(_)
+                | Error::Closed(_)
+                | Error::Request(RequestError::Closed(_))
+        )
     }
 
     /// Why the connection closed, if this error says so: [`Error::Closed`], or a

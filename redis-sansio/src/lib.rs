@@ -10,6 +10,8 @@
 //!   while it is short.
 //! - [`conn`]: one connection as a state machine: handshake, request/reply matching,
 //!   pub/sub and MONITOR modes, deadlines.
+//! - [`cluster`]: Redis Cluster routing: hash slots, topology parsing, and a router
+//!   that follows redirects and paces retries and refreshes.
 //! - [`sentinel`]: finding a Sentinel-monitored master or replica, step by step.
 //! - [`pool`]: a connection pool's books as a state machine: connections by handle,
 //!   waiters in order, timeouts; the adapters keep the connections.
@@ -20,6 +22,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod cluster;
 mod cmd;
 pub mod config;
 pub mod conn;

@@ -5,6 +5,8 @@ use std::pin::Pin;
 
 use redis_io_async::{Client, Connection, Runtime};
 
+use crate::cluster::ClusterClient;
+
 use super::{Pipeline, Replies, Transaction};
 use crate::Error;
 use crate::body_ops::AsyncBody;
@@ -85,6 +87,34 @@ impl<'a, Rt: Runtime> Batches<'a> for &'a mut Connection<Rt> {
 }
 
 impl<'a, Rt: Runtime> Batches<'a> for &'a Client<Rt> {
+    type Output = BatchFuture<'a>;
+
+    fn run_pipeline(self, p: &'a Pipeline) -> Self::Output {
+        Box::pin(run_pipeline(self, p))
+    }
+
+    fn run_transaction(self, t: &'a Transaction) -> Self::Output {
+        Box::pin(run_transaction(self, t))
+    }
+}
+
+/// A pipeline's commands go to their nodes, one pipeline per node; a transaction's
+/// keys must share one slot.
+#[cfg(feature = "sync")]
+impl<'a> Batches<'a> for &'a mut crate::cluster::ClusterConnection {
+    type Output = Result<Replies, Error>;
+
+    fn run_pipeline(self, p: &'a Pipeline) -> Self::Output {
+        now(run_pipeline(self, p))
+    }
+
+    fn run_transaction(self, t: &'a Transaction) -> Self::Output {
+        now(run_transaction(self, t))
+    }
+}
+
+/// As on the blocking cluster connection, with every node's pipeline at once.
+impl<'a, Rt: Runtime> Batches<'a> for &'a ClusterClient<Rt> {
     type Output = BatchFuture<'a>;
 
     fn run_pipeline(self, p: &'a Pipeline) -> Self::Output {

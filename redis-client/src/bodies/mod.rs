@@ -2,6 +2,7 @@
 
 #[cfg(feature = "sync")]
 mod blocking;
+mod cluster;
 mod exclusive;
 mod multiplexed;
 mod pooled;

@@ -1,0 +1,119 @@
+//! What cluster pipelines and transactions share: grouping commands by node, which
+//! outcomes to run again, and the slot of a transaction.
+
+use redis_io_async::Outcome;
+use redis_sansio::cluster::{ClusterError, NodeId};
+use redis_sansio::{CloseReason, Cmd, RequestError, ServerError, ServerErrorKind};
+
+use super::route::command_slot;
+use crate::Error;
+use crate::keys::keys;
+
+/// Each command's slot (`None` for a keyless one); the first command whose keys
+/// span slots fails the whole batch before anything is sent.
+pub(crate) fn slots(cmds: &[Cmd]) -> Result<Vec<Option<u16>>, ClusterError> {
+    cmds.iter().map(command_slot).collect()
+}
+
+/// The commands' indices grouped by the node `route` picks, in first-seen order; the
+/// order within a group is the pipeline's.
+pub(crate) fn group_by_node(
+    slots: &[Option<u16>],
+    mut route: impl FnMut(Option<u16>) -> Result<NodeId, Error>,
+) -> Result<Vec<(NodeId, Vec<usize>)>, Error> {
+    let mut groups: Vec<(NodeId, Vec<usize>)> = Vec::new();
+    for (index, slot) in slots.iter().enumerate() {
+        let node = route(*slot)?;
+        match groups.iter_mut().find(|(n, _)| *n == node) {
+            Some((_, indices)) => indices.push(index),
+            None => groups.push((node, vec![index])),
+        }
+    }
+    Ok(groups)
+}
+
+/// The server error of an outcome the cluster machinery should take over: a redirect
+/// or a busy error.
+pub(crate) fn redirected(outcome: &Outcome) -> Option<&ServerError> {
+    use ServerErrorKind::{Ask, ClusterDown, Loading, Moved, TryAgain};
+    match outcome {
+        Err(RequestError::Server(error))
+            if matches!(
+                error.kind(),
+                Moved(_) | Ask(_) | TryAgain | ClusterDown | Loading
+            ) =>
+        {
+            Some(error)
+        }
+        _ => None,
+    }
+}
+
+/// A single command's result as a pipeline outcome; an error that is not the
+/// command's own (cluster, connection) fails the whole run.
+pub(crate) fn as_outcome(
+    result: Result<redis_sansio::resp::Frame, Error>,
+) -> Result<Outcome, Error> {
+    match result {
+        Ok(frame) => Ok(Ok(frame)),
+        Err(Error::Request(error)) => Ok(Err(error)),
+        Err(error) => Err(error),
+    }
+}
+
+/// The filled outcomes, in order (a gap, which cannot happen, reads as a local close).
+pub(crate) fn collect(outcomes: Vec<Option<Outcome>>) -> Vec<Outcome> {
+    outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or(Err(RequestError::Closed(CloseReason::Local))))
+        .collect()
+}
+
+/// The one slot every key of every command is in (`None` when no command has keys).
+pub(crate) fn transaction_slot(cmds: &[Cmd]) -> Result<Option<u16>, ClusterError> {
+    let mut slot = None;
+    for this in slots(cmds)?.into_iter().flatten() {
+        match slot {
+            None => slot = Some(this),
+            Some(first) if first != this => {
+                return Err(ClusterError::CrossSlot {
+                    first,
+                    second: this,
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(slot)
+}
+
+/// Whether a transaction's failure may come from its slot having moved: `EXECABORT`
+/// (a queued command was refused, `MOVED` among the possible reasons) or a redirect.
+pub(crate) fn maybe_moved(error: &Error) -> bool {
+    error.server_error().is_some_and(|e| {
+        matches!(
+            e.kind(),
+            ServerErrorKind::ExecAbort | ServerErrorKind::Moved(_)
+        )
+    })
+}
+
+/// `EXISTS` on the transaction's first key: a cheap read whose `MOVED` (followed by
+/// the usual request path) teaches the router where the slot is now.
+pub(crate) fn probe(cmds: &[Cmd]) -> Option<Cmd> {
+    let key = cmds
+        .iter()
+        .find_map(|cmd| keys(cmd).first().map(|k| k.to_vec()))?;
+    Some(Cmd::new("EXISTS").arg(key))
+}
+
+/// The one slot of `keys` (as a `WATCH` of them finds it; `None` for no keys).
+pub(crate) fn watch_slot<K: redis_sansio::resp::ToArg>(
+    keys: &[K],
+) -> Result<Option<u16>, ClusterError> {
+    let mut watch = Cmd::new("WATCH");
+    for key in keys {
+        watch.push_arg(key);
+    }
+    command_slot(&watch)
+}

@@ -1,0 +1,124 @@
+//! Pipelines, transactions and check-and-set on the async cluster client.
+
+use std::time::Instant;
+
+use redis_io_async::{Connection, Outcome, Runtime};
+use redis_sansio::Cmd;
+use redis_sansio::cluster::ClusterError;
+use redis_sansio::resp::{Frame, ToArg};
+
+use super::ClusterClient;
+use crate::cluster::batch;
+use crate::{Error, Replies, Transaction};
+
+impl<R: Runtime> ClusterClient<R> {
+    /// Runs the commands as one pipeline per node, all nodes at once, and resolves to
+    /// each one's outcome in the commands' order. Each command's keys must share a
+    /// slot (otherwise [`ClusterError::CrossSlot`] and nothing is sent).
+    ///
+    /// Commands answered with `MOVED`, `ASK`, `TRYAGAIN`, `CLUSTERDOWN` or `LOADING`,
+    /// and the commands of a node whose connection failed, are then run again one by
+    /// one as [`request`](Self::request) runs them, so they may execute after
+    /// commands that came later in the pipeline. A cluster-level failure of such a
+    /// retry fails the whole call.
+    pub async fn pipeline(&self, cmds: &[Cmd]) -> Result<Vec<Outcome>, Error> {
+        let slots = batch::slots(cmds)?;
+        let _ = self.drive().await;
+        let groups = batch::group_by_node(&slots, |slot| self.route(slot))?;
+        let mut outcomes: Vec<Option<Outcome>> = vec![None; cmds.len()];
+        let mut again = Vec::new();
+        // Queue every node's share before awaiting any, so the nodes work at once.
+        let mut sent = Vec::new();
+        for (node, indices) in groups {
+            match self.client(node).await {
+                Ok(client) => {
+                    let group: Vec<Cmd> = indices.iter().map(|&i| cmds[i].clone()).collect();
+                    sent.push((node, indices, client.pipeline(&group)));
+                }
+                Err(error) if error.is_connection_failure() => {
+                    self.forget(node, Instant::now());
+                    again.extend(indices);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        for (node, indices, pipeline) in sent {
+            match pipeline.await {
+                Ok(results) => {
+                    for (index, outcome) in indices.into_iter().zip(results) {
+                        match batch::redirected(&outcome) {
+                            Some(error) => {
+                                if matches!(error.kind(), redis_sansio::ServerErrorKind::Moved(_)) {
+                                    // Learn the new owner now, so the retry goes there.
+                                    let now = Instant::now();
+                                    let _ = self.lock().router.handle_error(error, node, 0, now);
+                                }
+                                again.push(index);
+                            }
+                            None => outcomes[index] = Some(outcome),
+                        }
+                    }
+                }
+                Err(error) if error.is_connection_failure() => {
+                    self.forget(node, Instant::now());
+                    again.extend(indices);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        again.sort_unstable();
+        for index in again {
+            outcomes[index] = Some(batch::as_outcome(self.request(&cmds[index]).await)?);
+        }
+        Ok(batch::collect(outcomes))
+    }
+
+    /// Runs `cmds` in `MULTI`/`EXEC` on the node serving their slot and resolves to
+    /// `EXEC`'s array, as [`ClusterConnection::transaction`](crate::cluster::ClusterConnection::transaction)
+    /// does: one slot for every key (or [`ClusterError::CrossSlot`], nothing sent),
+    /// one more run on the slot's new owner when a moved slot explains the failure,
+    /// no retry after a connection failure.
+    pub async fn transaction(&self, cmds: &[Cmd]) -> Result<Frame, Error> {
+        let slot = batch::transaction_slot(cmds)?;
+        let _ = self.drive().await;
+        let node = self.route(slot)?;
+        let result = match self.client(node).await {
+            Ok(client) => client.transaction(cmds).await,
+            Err(error) => Err(error),
+        };
+        let probe = match (&result, batch::probe(cmds)) {
+            (Err(error), Some(probe)) if batch::maybe_moved(error) => probe,
+            _ => return result,
+        };
+        self.request(&probe).await?;
+        let owner = self.route(slot)?;
+        if owner == node {
+            return result;
+        }
+        self.client(owner).await?.transaction(cmds).await
+    }
+
+    /// Runs a check-and-set transaction ([`watch::exclusive`](crate::watch::exclusive))
+    /// on a dedicated connection to the primary serving `keys`' slot, opened for the
+    /// call and closed after it: `WATCH` belongs to a connection, which a shared one
+    /// cannot keep to one caller.
+    ///
+    /// The keys must share a slot ([`ClusterError::CrossSlot`] otherwise, nothing
+    /// sent), and so must whatever `build` reads and queues. Redirects are not
+    /// followed inside it: a slot moving meanwhile fails the call with `MOVED`.
+    pub async fn watch<K: ToArg>(
+        &self,
+        keys: &[K],
+        build: impl AsyncFnMut(&mut Connection<R>, &mut Transaction) -> Result<(), Error>,
+    ) -> Result<Replies, Error> {
+        let slot = batch::watch_slot(keys)?;
+        let _ = self.drive().await;
+        let node = self.route(slot)?;
+        let addr = self.lock().addrs.get(&node).cloned();
+        let addr = addr.ok_or(Error::Cluster(ClusterError::NodeGone { node }))?;
+        let mut conn = Connection::<R>::connect(self.shared.seeds.config_for(&addr)).await?;
+        let result = crate::watch::exclusive(&mut conn, keys, build).await;
+        conn.close();
+        result
+    }
+}

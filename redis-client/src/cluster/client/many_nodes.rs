@@ -1,0 +1,67 @@
+//! Commands for many nodes on the async cluster client: fan-out by the
+//! specification's policies, and `SCAN` across the primaries.
+
+use std::time::Instant;
+
+use redis_io_async::Runtime;
+use redis_sansio::Cmd;
+use redis_sansio::resp::Frame;
+
+use super::ClusterClient;
+use crate::Error;
+use crate::cluster::fanout::{self, Combine, Fanout};
+use crate::cluster::scan as cluster_scan;
+
+impl<R: Runtime> ClusterClient<R> {
+    /// Sends `cmd` to every primary (or every node, as its request policy says) at
+    /// once and combines the replies; without a topology, to the one keyless node.
+    pub(super) async fn fan_out(self, cmd: Cmd, how: Combine) -> Result<Frame, Error> {
+        let _ = self.drive().await;
+        let nodes = {
+            let state = self.lock();
+            match fanout::fanout_of(&cmd) {
+                Fanout::AllNodes(_) => state.router.shard_nodes(),
+                _ => state.router.primaries(),
+            }
+        };
+        if nodes.is_empty() {
+            return self.run(cmd, None, None).await;
+        }
+        let mut sent = Vec::with_capacity(nodes.len());
+        for node in nodes {
+            sent.push((node, self.client(node).await.map(|c| c.request(&cmd))));
+        }
+        let mut replies = Vec::with_capacity(sent.len());
+        for (node, request) in sent {
+            let reply = match request {
+                Ok(request) => request.await,
+                Err(error) => Err(error),
+            };
+            if reply.as_ref().is_err_and(Error::is_connection_failure) {
+                self.forget(node, Instant::now());
+            }
+            replies.push(reply);
+        }
+        fanout::combine(how, replies)
+    }
+
+    /// One page of a `SCAN` over every primary, as on the blocking connection.
+    pub(super) async fn scan(self, cmd: Cmd) -> Result<Frame, Error> {
+        let _ = self.drive().await;
+        let nodes = {
+            let state = self.lock();
+            let mut nodes = state.router.primaries();
+            nodes.sort_by_key(|node| state.router.node_addr(*node).map(ToString::to_string));
+            nodes
+        };
+        let (index, cursor) = cluster_scan::split_cursor(&cmd, nodes.len())?;
+        let node = nodes[index];
+        let page = self
+            .send_to(node, &cluster_scan::node_cmd(&cmd, &cursor), false)
+            .await;
+        if page.as_ref().is_err_and(Error::is_connection_failure) {
+            self.forget(node, Instant::now());
+        }
+        cluster_scan::cluster_page(page?, index, nodes.len())
+    }
+}

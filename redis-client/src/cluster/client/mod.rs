@@ -1,0 +1,404 @@
+//! The async cluster client: one multiplexed [`Client`] per node, shared by every
+//! clone, driven by the core's [`ClusterRouter`].
+
+mod batches;
+mod many_nodes;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use redis_io_async::{Client, Connection, Runtime};
+use redis_sansio::Cmd;
+use redis_sansio::cluster::{
+    ClusterError, ClusterEvent, ClusterRouter, Decision, NodeAddr, NodeId, ReadFrom, RouterConfig,
+    TopologyCommand,
+};
+use redis_sansio::config::ConnectionConfig;
+use redis_sansio::resp::Frame;
+use redis_sansio::resp::ToArg;
+
+use super::batch;
+use super::fanout::{self, Fanout};
+use super::request::ClusterRequest;
+use super::route::{after_asking, asking, command_slot, read_from, readonly};
+use super::scan as cluster_scan;
+use super::seeds::Seeds;
+use crate::Error;
+
+/// An async client for a Redis Cluster, generic over the runtime: cloneable, `Send`,
+/// usable from many tasks at once.
+///
+/// It keeps one multiplexed [`Client`] per node, opened the first time a request is
+/// routed there, with the settings of the first seed URL. Every generated command
+/// works on it (`cluster.get("k").await?`), routed as on
+/// [`ClusterConnection`](super::ClusterConnection): by the slot of its keys to that
+/// slot's primary, keyless commands meant for every node to all of them at once
+/// (combined as the specification says) and other keyless commands to the primary
+/// serving slot 0, keys in different slots refused with [`ClusterError::CrossSlot`]
+/// before anything is sent. Redirects, busy errors and failed connections are
+/// handled the same way too, and so are reads from replicas
+/// ([`RouterConfig::read_from`]).
+///
+/// Each call returns a [`ClusterRequest`], a named future. When the node's connection
+/// is open, the command is queued at once and the future is the node client's own
+/// [`Request`](redis_io_async::Request), unboxed; a call that must be retried
+/// (redirect, busy error, failed or not yet opened connection, topology refresh due)
+/// or goes to several nodes continues in a boxed future, since it awaits connects,
+/// sleeps and several replies.
+///
+/// ```no_run
+/// # async fn example() -> Result<(), redis_client::Error> {
+/// use redis_client::prelude::*;
+/// use redis_client::cluster::ClusterClient;
+/// use redis_io_tokio::Tokio;
+///
+/// let cluster = ClusterClient::<Tokio>::open(&["redis://127.0.0.1:7000"]).await?;
+/// cluster.set("greeting", "hello").await?;
+/// let greeting = cluster.get("greeting").await?;
+/// # Ok(()) }
+/// ```
+pub struct ClusterClient<R: Runtime> {
+    shared: Arc<Shared<R>>,
+}
+
+struct Shared<R: Runtime> {
+    seeds: Seeds,
+    state: Mutex<State<R>>,
+}
+
+/// Everything the clones share, behind one mutex never held across an `.await`.
+struct State<R: Runtime> {
+    router: ClusterRouter,
+    addrs: HashMap<NodeId, NodeAddr>,
+    clients: HashMap<NodeId, Client<R>>,
+    last_refresh_error: Option<String>,
+}
+
+/// What the router wants done that needs awaiting.
+enum Job {
+    Ask(NodeId, TopologyCommand),
+    Failed(usize),
+}
+
+impl<R: Runtime> State<R> {
+    /// Starts a deferred refresh whose time has come, applies node events, and
+    /// returns the first that needs IO.
+    fn next_job(&mut self, now: Instant) -> Option<Job> {
+        if self.router.poll_timeout().is_some_and(|t| t <= now) {
+            self.router.handle_timeout(now);
+        }
+        while let Some(event) = self.router.poll_event() {
+            match event {
+                ClusterEvent::Connect { node, addr } => {
+                    self.addrs.insert(node, addr);
+                }
+                ClusterEvent::Disconnect { node } => {
+                    self.addrs.remove(&node);
+                    self.clients.remove(&node);
+                }
+                ClusterEvent::Refresh { node, command } => return Some(Job::Ask(node, command)),
+                ClusterEvent::RefreshFailed { tried } => return Some(Job::Failed(tried)),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn route(&self, slot: Option<u16>, reads: ReadFrom) -> Option<NodeId> {
+        match slot {
+            Some(slot) => self.router.route(slot, reads),
+            None => self.router.route_keyless(),
+        }
+    }
+
+    /// The open client for `node`, if there is one.
+    fn client(&self, node: NodeId) -> Option<&Client<R>> {
+        self.clients.get(&node).filter(|c| !c.is_closed())
+    }
+}
+
+impl<R: Runtime> ClusterClient<R> {
+    /// Connects to the cluster through the seed URLs (tried in order until one
+    /// answers `CLUSTER SHARDS`) with the default router settings.
+    pub async fn open(urls: &[&str]) -> Result<Self, Error> {
+        Self::with_seeds(Seeds::from_urls(urls)?, RouterConfig::default()).await
+    }
+
+    /// Connects through seed configurations: the first one's settings apply to every
+    /// node. Fails with [`ClusterError::TopologyRefreshFailed`] when no seed answers.
+    pub async fn connect(
+        seeds: Vec<ConnectionConfig>,
+        router: RouterConfig,
+    ) -> Result<Self, Error> {
+        Self::with_seeds(Seeds::from_configs(seeds)?, router).await
+    }
+
+    async fn with_seeds(seeds: Seeds, config: RouterConfig) -> Result<Self, Error> {
+        let mut router = ClusterRouter::new(config);
+        for addr in &seeds.addrs {
+            router.add_seed(addr.clone());
+        }
+        let cluster = ClusterClient {
+            shared: Arc::new(Shared {
+                seeds,
+                state: Mutex::new(State {
+                    router,
+                    addrs: HashMap::new(),
+                    clients: HashMap::new(),
+                    last_refresh_error: None,
+                }),
+            }),
+        };
+        cluster.refresh().await?;
+        Ok(cluster)
+    }
+
+    /// Asks the cluster for its topology now (unless a refresh is in progress or
+    /// started less than the router's refresh interval ago) and waits for the answer.
+    pub async fn refresh(&self) -> Result<(), Error> {
+        self.lock().router.request_refresh(Instant::now());
+        self.drive().await?;
+        if self.lock().router.has_topology() {
+            Ok(())
+        } else {
+            let tried = self.lock().addrs.len();
+            Err(self.refresh_failed(tried))
+        }
+    }
+
+    /// Sends `cmd` to the node that serves its keys and resolves to its reply,
+    /// following redirects and retrying as the type's documentation says. The command
+    /// is queued at once when that node's connection is open.
+    pub fn request(&self, cmd: &Cmd) -> ClusterRequest<R> {
+        let slot = match command_slot(cmd) {
+            Ok(slot) => slot,
+            Err(error) => return ClusterRequest::failed(Error::Cluster(error)),
+        };
+        if cluster_scan::is_scan(cmd) {
+            return ClusterRequest::retrying(Box::pin(self.clone().scan(cmd.clone())));
+        }
+        if slot.is_none() {
+            if let Fanout::Primaries(how) | Fanout::AllNodes(how) = fanout::fanout_of(cmd) {
+                let rest = self.clone().fan_out(cmd.clone(), how);
+                return ClusterRequest::retrying(Box::pin(rest));
+            }
+        }
+        let sent = {
+            let state = self.lock();
+            let refresh_due = state
+                .router
+                .poll_timeout()
+                .is_some_and(|t| t <= Instant::now());
+            let reads = read_from(cmd, state.router.config().read_from);
+            let node = state.route(slot, reads).filter(|_| !refresh_due);
+            node.and_then(|node| Some((node, state.client(node)?.request(cmd))))
+        };
+        match sent {
+            Some((node, request)) => {
+                ClusterRequest::sent(request, node, cmd.clone(), slot, self.clone())
+            }
+            None => ClusterRequest::retrying(Box::pin(self.clone().run(cmd.clone(), slot, None))),
+        }
+    }
+
+    /// A new exclusive connection to the primary serving `key`'s slot, with the seed's
+    /// settings: for sharded pub/sub (`SSUBSCRIBE` with the shard channel as `key`),
+    /// `SUBSCRIBE` (any key), `MONITOR` or long blocking commands, which a shared
+    /// connection refuses or would be held up by. It does not follow redirects.
+    pub async fn dedicated(&self, key: impl ToArg) -> Result<Connection<R>, Error> {
+        let slot = batch::watch_slot(&[key])?;
+        let _ = self.drive().await;
+        let node = self.route(slot)?;
+        let addr = self.lock().addrs.get(&node).cloned();
+        let addr = addr.ok_or(Error::Cluster(ClusterError::NodeGone { node }))?;
+        Connection::<R>::connect(self.shared.seeds.config_for(&addr)).await
+    }
+
+    /// The address of the primary that serves `slot`, as far as this client knows.
+    pub fn node_for_slot(&self, slot: u16) -> Option<NodeAddr> {
+        let state = self.lock();
+        let node = state.router.route(slot, ReadFrom::Primary)?;
+        state.router.node_addr(node).cloned()
+    }
+
+    /// The rest of a request after its first attempt failed with `failed` (or could
+    /// not be sent at once): decide, wait, refresh, reconnect and resend, within the
+    /// router's limits.
+    pub(super) async fn run(
+        self,
+        cmd: Cmd,
+        slot: Option<u16>,
+        mut failed: Option<(NodeId, Error)>,
+    ) -> Result<Frame, Error> {
+        let reads = read_from(&cmd, self.lock().router.config().read_from);
+        let mut attempt = 0;
+        let mut reconnected = false;
+        let mut target = None;
+        loop {
+            if let Some((node, error)) = failed.take() {
+                let now = Instant::now();
+                if let Some(server_error) = error.server_error() {
+                    let decision =
+                        self.lock()
+                            .router
+                            .handle_error(server_error, node, attempt, now);
+                    match decision {
+                        Decision::Retry { node } => target = Some((node, false)),
+                        Decision::RetryAsking { node } => target = Some((node, true)),
+                        Decision::RetryAfter { deadline } => R::sleep_until(deadline).await,
+                        Decision::Fail(reason) => return Err(Error::Cluster(reason)),
+                        _ => return Err(error),
+                    }
+                    attempt += 1;
+                } else if error.is_connection_failure() && !reconnected {
+                    reconnected = true;
+                    self.forget(node, now);
+                } else {
+                    return Err(error);
+                }
+            }
+            // A failed background refresh leaves the old table, which may still work.
+            let _ = self.drive().await;
+            let (node, with_asking) = match target.take() {
+                Some(target) => target,
+                None => (self.route_for(slot, reads)?, false),
+            };
+            match self.send_to(node, &cmd, with_asking).await {
+                Ok(frame) => return Ok(frame),
+                Err(error) => failed = Some((node, error)),
+            }
+        }
+    }
+
+    /// The node for `slot` (`None`: a keyless command) as the table says now: a
+    /// primary, or where `reads` says for a read-only command.
+    fn route(&self, slot: Option<u16>) -> Result<NodeId, Error> {
+        self.route_for(slot, ReadFrom::Primary)
+    }
+
+    fn route_for(&self, slot: Option<u16>, reads: ReadFrom) -> Result<NodeId, Error> {
+        self.lock()
+            .route(slot, reads)
+            .ok_or(Error::Cluster(ClusterError::NoNodeForSlot {
+                slot: slot.unwrap_or(0),
+            }))
+    }
+
+    async fn send_to(&self, node: NodeId, cmd: &Cmd, with_asking: bool) -> Result<Frame, Error> {
+        let client = self.client(node).await?;
+        if with_asking {
+            after_asking(client.pipeline(&[asking(), cmd.clone()]).await?)
+        } else {
+            client.request(cmd).await
+        }
+    }
+
+    /// `node`'s client, connected now if there is none or the last one closed. Two
+    /// tasks may connect at once; the first to finish is kept.
+    async fn client(&self, node: NodeId) -> Result<Client<R>, Error> {
+        let addr = {
+            let state = self.lock();
+            if let Some(client) = state.client(node) {
+                return Ok(client.clone());
+            }
+            state.addrs.get(&node).cloned()
+        };
+        let addr = addr.ok_or(Error::Cluster(ClusterError::NodeGone { node }))?;
+        let client = Client::<R>::connect(self.shared.seeds.config_for(&addr)).await?;
+        let replica_reads = self.lock().router.config().read_from != ReadFrom::Primary;
+        if replica_reads {
+            client.request(&readonly()).await?;
+        }
+        let mut state = self.lock();
+        if !state.addrs.contains_key(&node) {
+            // The node left the topology meanwhile: use it once, keep nothing.
+            return Ok(client);
+        }
+        if let Some(open) = state.client(node) {
+            return Ok(open.clone());
+        }
+        state.clients.insert(node, client.clone());
+        Ok(client)
+    }
+
+    /// Drops `node`'s client and tells the router its connection failed.
+    fn forget(&self, node: NodeId, now: Instant) {
+        let mut state = self.lock();
+        state.clients.remove(&node);
+        state.router.handle_node_failure(node, now);
+    }
+
+    /// Carries the router's events out until none is left: node events under the
+    /// lock, topology requests by asking the node.
+    async fn drive(&self) -> Result<(), Error> {
+        loop {
+            let job = self.lock().next_job(Instant::now());
+            match job {
+                None => return Ok(()),
+                Some(Job::Failed(tried)) => return Err(self.refresh_failed(tried)),
+                Some(Job::Ask(node, command)) => self.ask_topology(node, command).await,
+            }
+        }
+    }
+
+    async fn ask_topology(&self, node: NodeId, command: TopologyCommand) {
+        let reply = match self.client(node).await {
+            Ok(client) => client.request(&command.cmd()).await,
+            Err(error) => Err(error),
+        };
+        let now = Instant::now();
+        let mut state = self.lock();
+        match reply {
+            Ok(frame) => {
+                if let Err(error) = state.router.handle_topology(&frame, node, now) {
+                    state.last_refresh_error = Some(error.to_string());
+                }
+            }
+            Err(error) => {
+                state.last_refresh_error = Some(error.to_string());
+                if error.is_connection_failure() {
+                    state.clients.remove(&node);
+                    state.router.handle_node_failure(node, now);
+                } else {
+                    state
+                        .router
+                        .handle_refresh_failure(node, error.server_error(), now);
+                }
+            }
+        }
+    }
+
+    fn refresh_failed(&self, tried: usize) -> Error {
+        Error::Cluster(ClusterError::TopologyRefreshFailed {
+            tried,
+            last_error: self.lock().last_refresh_error.clone(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<R>> {
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<R: Runtime> Clone for ClusterClient<R> {
+    fn clone(&self) -> Self {
+        ClusterClient {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<R: Runtime> fmt::Debug for ClusterClient<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.lock();
+        f.debug_struct("ClusterClient")
+            .field("nodes", &state.addrs.len())
+            .field("connected", &state.clients.len())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,47 @@
+//! Redis Cluster clients over the core's [`ClusterRouter`](redis_sansio::cluster::ClusterRouter):
+//! [`ClusterConnection`] (blocking, `sync` feature) and [`ClusterClient`] (async, any
+//! runtime). Both take seed URLs, route each command by the slot of its keys, and
+//! follow `MOVED`/`ASK`, retry `TRYAGAIN`/`CLUSTERDOWN`/`LOADING`, and refresh the
+//! topology when a node fails.
+//!
+//! Pipelines run as one pipeline per node (`pipe.run(&mut cluster)`), transactions
+//! on the node of their one slot (`tx.run(&cluster)`).
+//!
+//! Keyless commands the specification marks for every primary or every node
+//! (`DBSIZE`, `FLUSHALL`, `KEYS`, `SCRIPT LOAD`...) go to all of them, their replies
+//! combined as its response policy says. Scripts ([`Invoke`](crate::Invoke)) load on
+//! every node when one lacks them.
+//!
+//! With [`RouterConfig::read_from`] set to [`ReadFrom::PreferReplica`], read-only
+//! commands go to replicas (after `READONLY`).
+//!
+//! `SCAN` walks every primary in turn under one cursor (`Scan::keys().iter_cluster(&mut
+//! cluster)`, `Scan::keys().stream(&client)`).
+//!
+//! `cluster.watch(&keys, build)` runs a check-and-set transaction on the keys' primary.
+//!
+//! `cluster.dedicated(key)` opens a connection of its own to the key's primary, for
+//! (sharded) pub/sub, `MONITOR` or long blocking commands.
+//!
+//! Not supported yet: pub/sub managed by the cluster client (resubscribing when a
+//! slot moves), and fan-out inside pipelines.
+
+mod batch;
+#[cfg(feature = "sync")]
+mod blocking;
+mod client;
+mod fanout;
+mod request;
+mod route;
+mod scan;
+mod seeds;
+
+#[cfg(feature = "sync")]
+pub use blocking::ClusterConnection;
+pub use client::ClusterClient;
+pub use redis_sansio::cluster::{ClusterError, NodeAddr, ReadFrom, RouterConfig};
+pub use request::ClusterRequest;
+pub use route::command_slot;
+pub use scan::ClusterFetch;
+#[cfg(feature = "sync")]
+pub use scan::ClusterScanIter;

@@ -1,0 +1,48 @@
+//! Seed URLs: where to start, and the settings every node's connection takes.
+
+use redis_sansio::cluster::{ClusterError, NodeAddr};
+use redis_sansio::config::{ConnectionConfig, ServerAddr};
+
+use crate::Error;
+
+/// The settings shared by every node's connection (those of the first seed: user,
+/// password, protocol, client name, timeouts), and the seeds' addresses.
+#[derive(Debug, Clone)]
+pub(crate) struct Seeds {
+    pub(crate) base: ConnectionConfig,
+    pub(crate) addrs: Vec<NodeAddr>,
+}
+
+impl Seeds {
+    /// Parses every URL; Unix-socket seeds are skipped (cluster nodes talk TCP).
+    pub(crate) fn from_urls(urls: &[&str]) -> Result<Seeds, Error> {
+        let configs = urls
+            .iter()
+            .map(|url| url.parse::<ConnectionConfig>())
+            .collect::<Result<Vec<_>, _>>()?;
+        Seeds::from_configs(configs)
+    }
+
+    /// The first configuration's settings, every configuration's TCP address.
+    pub(crate) fn from_configs(configs: Vec<ConnectionConfig>) -> Result<Seeds, Error> {
+        let addrs: Vec<NodeAddr> = configs
+            .iter()
+            .filter_map(|config| match &config.addr {
+                ServerAddr::Tcp { host, port } => Some(NodeAddr::new(host.clone(), *port)),
+                ServerAddr::Unix { .. } => None,
+            })
+            .collect();
+        let base = configs.into_iter().next();
+        match base {
+            Some(base) if !addrs.is_empty() => Ok(Seeds { base, addrs }),
+            _ => Err(Error::Cluster(ClusterError::NoSeeds)),
+        }
+    }
+
+    /// The configuration for the node at `addr`.
+    pub(crate) fn config_for(&self, addr: &NodeAddr) -> ConnectionConfig {
+        self.base
+            .clone()
+            .with_addr(ServerAddr::tcp(addr.host.clone(), addr.port))
+    }
+}

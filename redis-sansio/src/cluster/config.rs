@@ -1,0 +1,109 @@
+//! The router's limits and timings, with their defaults.
+
+use std::time::Duration;
+
+use super::event::ReadFrom;
+
+/// How many `MOVED`/`ASK` redirects one request may follow, by default.
+pub const DEFAULT_MAX_REDIRECTS: u32 = 5;
+/// How many times one request is retried after `TRYAGAIN`, `CLUSTERDOWN` or `LOADING`,
+/// by default.
+pub const DEFAULT_MAX_RETRIES: u32 = 5;
+/// The first retry delay; each later one doubles, by default.
+pub const DEFAULT_RETRY_BASE: Duration = Duration::from_millis(50);
+/// The longest retry delay, by default.
+pub const DEFAULT_RETRY_MAX: Duration = Duration::from_secs(2);
+/// The least time between the starts of two topology refreshes, by default.
+pub const DEFAULT_REFRESH_INTERVAL: Duration = Duration::from_millis(500);
+/// How long a node asked for the topology may take before the next one is asked, by
+/// default.
+pub const DEFAULT_REFRESH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The router's limits and timings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RouterConfig {
+    /// How many `MOVED`/`ASK` redirects one request may follow before it fails with
+    /// [`ClusterError::TooManyRedirects`](super::ClusterError::TooManyRedirects).
+    pub max_redirects: u32,
+    /// How many retries after `TRYAGAIN`, `CLUSTERDOWN` or `LOADING` before
+    /// [`ClusterError::TooManyRetries`](super::ClusterError::TooManyRetries).
+    pub max_retries: u32,
+    /// The first retry delay; the `n`th retry waits `retry_base * 2^n`.
+    pub retry_base: Duration,
+    /// The cap on a retry delay.
+    pub retry_max: Duration,
+    /// The least time between the starts of two topology refreshes: requests for a
+    /// refresh within it are merged into one at its end.
+    pub refresh_interval: Duration,
+    /// How long a refresh may wait for its node's answer before the next node is
+    /// asked (a lost answer cannot stall refreshes for ever).
+    pub refresh_timeout: Duration,
+    /// Where the clients send read-only commands: the primary (the default), or a
+    /// replica (the clients then send `READONLY` on every node connection). The router
+    /// itself routes by the [`ReadFrom`] each call passes.
+    pub read_from: ReadFrom,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        RouterConfig {
+            max_redirects: DEFAULT_MAX_REDIRECTS,
+            max_retries: DEFAULT_MAX_RETRIES,
+            retry_base: DEFAULT_RETRY_BASE,
+            retry_max: DEFAULT_RETRY_MAX,
+            refresh_interval: DEFAULT_REFRESH_INTERVAL,
+            refresh_timeout: DEFAULT_REFRESH_TIMEOUT,
+            read_from: ReadFrom::Primary,
+        }
+    }
+}
+
+impl RouterConfig {
+    /// Sets [`max_redirects`](Self::max_redirects).
+    pub fn with_max_redirects(mut self, limit: u32) -> Self {
+        self.max_redirects = limit;
+        self
+    }
+
+    /// Sets [`max_retries`](Self::max_retries).
+    pub fn with_max_retries(mut self, limit: u32) -> Self {
+        self.max_retries = limit;
+        self
+    }
+
+    /// Sets [`retry_base`](Self::retry_base) and [`retry_max`](Self::retry_max).
+    pub fn with_retry_delays(mut self, base: Duration, max: Duration) -> Self {
+        self.retry_base = base;
+        self.retry_max = max;
+        self
+    }
+
+    /// Sets [`refresh_interval`](Self::refresh_interval).
+    pub fn with_refresh_interval(mut self, interval: Duration) -> Self {
+        self.refresh_interval = interval;
+        self
+    }
+
+    /// Sets [`refresh_timeout`](Self::refresh_timeout).
+    pub fn with_refresh_timeout(mut self, timeout: Duration) -> Self {
+        self.refresh_timeout = timeout;
+        self
+    }
+
+    /// Sets [`read_from`](Self::read_from).
+    pub fn with_read_from(mut self, read_from: ReadFrom) -> Self {
+        self.read_from = read_from;
+        self
+    }
+
+    /// The delay before retry number `attempt` (0 for the first): `retry_base *
+    /// 2^attempt`, at most `retry_max`.
+    pub fn retry_delay(&self, attempt: u32) -> Duration {
+        let factor = 1u32.checked_shl(attempt.min(31)).unwrap_or(u32::MAX);
+        self.retry_base
+            .checked_mul(factor)
+            .unwrap_or(self.retry_max)
+            .min(self.retry_max)
+    }
+}

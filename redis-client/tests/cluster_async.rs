@@ -367,7 +367,7 @@ fn tokio_watch_retries_after_a_conflict() {
         let owner = support::owner(&seed, key_slot(key.as_bytes()));
         let mut rounds = 0;
         client
-            .watch(&[key], async |conn, tx| {
+            .watch_transaction(&[key], async |conn, tx| {
                 rounds += 1;
                 let n: Option<i64> = conn
                     .execute(redis_client::cmd::get(key).returning())

@@ -406,7 +406,7 @@ fn watch_retries_after_a_conflict_on_the_keys_node() {
     let owner = support::owner(&seed, key_slot(key.as_bytes()));
     let mut rounds = 0;
     let replies = conn
-        .watch(&[key], |node, tx| {
+        .watch_transaction(&[key], |node, tx| {
             rounds += 1;
             let n: i64 = node
                 .execute(redis_client::cmd::get(key).returning::<Option<i64>>())?
@@ -425,7 +425,9 @@ fn watch_retries_after_a_conflict_on_the_keys_node() {
         .execute(redis_client::cmd::get(key).returning())
         .unwrap();
     assert_eq!(value, Some(111));
-    let refused = conn.watch(&["a", "b"], |_, _| Ok(())).unwrap_err();
+    let refused = conn
+        .watch_transaction(&["a", "b"], |_, _| Ok(()))
+        .unwrap_err();
     assert!(
         matches!(refused, Error::Cluster(ClusterError::CrossSlot { .. })),
         "{refused:?}"

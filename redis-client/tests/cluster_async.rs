@@ -106,7 +106,9 @@ fn check_owners(cluster: &RedisCluster, keys: &[(usize, String)]) {
 }
 
 async fn hash_tags_and_cross_slot<R: Runtime>(cluster: &RedisCluster, tag: &str) {
-    let client = open::<R>(cluster).await;
+    let urls = support::named_seeds(cluster, tag);
+    let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let client = ClusterClient::<R>::open(&urls).await.unwrap();
     let (a, b) = (format!("{{{tag}}}:a"), format!("{{{tag}}}:b"));
     client
         .mset([(a.as_str(), "1"), (b.as_str(), "2")])
@@ -117,11 +119,22 @@ async fn hash_tags_and_cross_slot<R: Runtime>(cluster: &RedisCluster, tag: &str)
         .await
         .unwrap();
     assert_eq!(values, [Some("1".into()), Some("2".into())]);
+    // PING goes to every primary, so each has a connection of ours.
+    let pong: String = client
+        .execute(redis_client::cmd::ping().returning())
+        .await
+        .unwrap();
+    assert_eq!(pong, "PONG");
     let refused = client.mget([a.as_str(), "elsewhere"]).await.unwrap_err();
     assert!(
         matches!(refused, Error::Cluster(ClusterError::CrossSlot { .. })),
         "{refused:?}"
     );
+    // Nothing was sent: every connection of ours last ran the PING.
+    let primaries = support::primaries(&cluster.addrs()[0].to_string());
+    let last = support::last_commands(&primaries, tag);
+    assert_eq!(last.len(), 3, "{last:?}");
+    assert!(last.iter().all(|cmd| cmd == "ping"), "{last:?}");
 }
 
 async fn moved<R: Runtime>(cluster: &RedisCluster, key: &str) {

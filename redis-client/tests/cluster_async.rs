@@ -424,6 +424,52 @@ fn smol_sharded_pubsub_on_a_dedicated_connection() {
 }
 
 #[test]
+fn tokio_tryagain_backs_off_then_fails_typed() {
+    let cluster = support::cluster();
+    let seed = cluster.addrs()[0].to_string();
+    let (moved, staying) = ("{tryagain-tokio}:moved", "{tryagain-tokio}:staying");
+    let slot = key_slot(moved.as_bytes());
+    let configs: Vec<_> = cluster
+        .seed_urls()
+        .iter()
+        .map(|u| u.parse().unwrap())
+        .collect();
+    on_tokio(async {
+        let ms = Duration::from_millis;
+        let config = RouterConfig::default()
+            .with_max_retries(2)
+            .with_retry_delays(ms(20), ms(20));
+        let client = ClusterClient::<Tokio>::connect(configs, config)
+            .await
+            .unwrap();
+        client.mset([(moved, "m"), (staying, "s")]).await.unwrap();
+        let from = support::owner(&seed, slot);
+        let primaries = support::primaries(&seed);
+        let to = primaries.iter().find(|p| **p != from).unwrap().clone();
+        support::begin_migration(slot, &from, &to);
+        support::migrate_keys(&from, &to, &[moved]);
+
+        let started = std::time::Instant::now();
+        let error = client.mget([moved, staying]).await.unwrap_err();
+        match &error {
+            Error::Cluster(ClusterError::TooManyRetries { limit: 2, last }) => {
+                assert_eq!(*last.kind(), redis_sansio::ServerErrorKind::TryAgain);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(started.elapsed() >= ms(40), "slept between attempts");
+
+        support::migrate_keys(&from, &to, &[staying]);
+        support::finish_migration(slot, &from, &to, &primaries);
+        let values: Vec<Option<String>> = client
+            .execute(redis_client::cmd::mget([moved, staying]).returning())
+            .await
+            .unwrap();
+        assert_eq!(values, [Some("m".into()), Some("s".into())]);
+    });
+}
+
+#[test]
 fn the_client_and_its_futures_are_send_and_static() {
     fn assert_send_static<T: Send + Sync + 'static>() {}
     fn assert_future_send<T: Future + Send + 'static>() {}

@@ -28,6 +28,7 @@ pub(crate) const MIGRATED_TAGS: &[&str] = &[
     "{moved-pipe-smol}",
     "{moved-tx-smol}",
     "{tryagain-blocking}",
+    "{tryagain-tokio}",
     "{limit-blocking}",
 ];
 

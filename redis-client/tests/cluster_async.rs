@@ -106,7 +106,9 @@ fn check_owners(cluster: &RedisCluster, keys: &[(usize, String)]) {
 }
 
 async fn hash_tags_and_cross_slot<R: Runtime>(cluster: &RedisCluster, tag: &str) {
-    let client = open::<R>(cluster).await;
+    let urls = support::named_seeds(cluster, tag);
+    let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let client = ClusterClient::<R>::open(&urls).await.unwrap();
     let (a, b) = (format!("{{{tag}}}:a"), format!("{{{tag}}}:b"));
     client
         .mset([(a.as_str(), "1"), (b.as_str(), "2")])
@@ -117,11 +119,22 @@ async fn hash_tags_and_cross_slot<R: Runtime>(cluster: &RedisCluster, tag: &str)
         .await
         .unwrap();
     assert_eq!(values, [Some("1".into()), Some("2".into())]);
+    // PING goes to every primary, so each has a connection of ours.
+    let pong: String = client
+        .execute(redis_client::cmd::ping().returning())
+        .await
+        .unwrap();
+    assert_eq!(pong, "PONG");
     let refused = client.mget([a.as_str(), "elsewhere"]).await.unwrap_err();
     assert!(
         matches!(refused, Error::Cluster(ClusterError::CrossSlot { .. })),
         "{refused:?}"
     );
+    // Nothing was sent: every connection of ours last ran the PING.
+    let primaries = support::primaries(&cluster.addrs()[0].to_string());
+    let last = support::last_commands(&primaries, tag);
+    assert_eq!(last.len(), 3, "{last:?}");
+    assert!(last.iter().all(|cmd| cmd == "ping"), "{last:?}");
 }
 
 async fn moved<R: Runtime>(cluster: &RedisCluster, key: &str) {
@@ -367,7 +380,7 @@ fn tokio_watch_retries_after_a_conflict() {
         let owner = support::owner(&seed, key_slot(key.as_bytes()));
         let mut rounds = 0;
         client
-            .watch(&[key], async |conn, tx| {
+            .watch_transaction(&[key], async |conn, tx| {
                 rounds += 1;
                 let n: Option<i64> = conn
                     .execute(redis_client::cmd::get(key).returning())
@@ -407,6 +420,52 @@ fn smol_sharded_pubsub_on_a_dedicated_connection() {
             }
             other => panic!("{other:?}"),
         }
+    });
+}
+
+#[test]
+fn tokio_tryagain_backs_off_then_fails_typed() {
+    let cluster = support::cluster();
+    let seed = cluster.addrs()[0].to_string();
+    let (moved, staying) = ("{tryagain-tokio}:moved", "{tryagain-tokio}:staying");
+    let slot = key_slot(moved.as_bytes());
+    let configs: Vec<_> = cluster
+        .seed_urls()
+        .iter()
+        .map(|u| u.parse().unwrap())
+        .collect();
+    on_tokio(async {
+        let ms = Duration::from_millis;
+        let config = RouterConfig::default()
+            .with_max_retries(2)
+            .with_retry_delays(ms(20), ms(20));
+        let client = ClusterClient::<Tokio>::connect(configs, config)
+            .await
+            .unwrap();
+        client.mset([(moved, "m"), (staying, "s")]).await.unwrap();
+        let from = support::owner(&seed, slot);
+        let primaries = support::primaries(&seed);
+        let to = primaries.iter().find(|p| **p != from).unwrap().clone();
+        support::begin_migration(slot, &from, &to);
+        support::migrate_keys(&from, &to, &[moved]);
+
+        let started = std::time::Instant::now();
+        let error = client.mget([moved, staying]).await.unwrap_err();
+        match &error {
+            Error::Cluster(ClusterError::TooManyRetries { limit: 2, last }) => {
+                assert_eq!(*last.kind(), redis_sansio::ServerErrorKind::TryAgain);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(started.elapsed() >= ms(40), "slept between attempts");
+
+        support::migrate_keys(&from, &to, &[staying]);
+        support::finish_migration(slot, &from, &to, &primaries);
+        let values: Vec<Option<String>> = client
+            .execute(redis_client::cmd::mget([moved, staying]).returning())
+            .await
+            .unwrap();
+        assert_eq!(values, [Some("m".into()), Some("s".into())]);
     });
 }
 

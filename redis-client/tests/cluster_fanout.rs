@@ -66,7 +66,27 @@ fn blocking(cluster: &RedisCluster) {
         .unwrap();
     assert_eq!(fields.len(), 50);
     conn.del(["fan:hash"]).unwrap();
-    let error = conn.request(&Cmd::new("SCAN").arg("9:0")).unwrap_err();
+    // The generated method takes the cluster's numeric cursor too.
+    let mut cursor = 0;
+    let mut by_hand = BTreeSet::new();
+    for _ in 0..1000 {
+        let (next, page) = conn
+            .scan_with(
+                cursor,
+                redis_client::options::ScanOptions::new()
+                    .match_("fan:*")
+                    .count(10),
+            )
+            .unwrap();
+        by_hand.extend(page);
+        cursor = std::str::from_utf8(&next).unwrap().parse().unwrap();
+        if cursor == 0 {
+            break;
+        }
+    }
+    assert_eq!(cursor, 0, "the scan ended");
+    assert_eq!(by_hand, found);
+    let error = conn.request(&Cmd::new("SCAN").arg("9")).unwrap_err();
     assert!(error.to_string().contains("invalid cursor"), "{error}");
     let pong: String = conn.execute(redis_client::cmd::ping().returning()).unwrap();
     assert_eq!(pong, "PONG");

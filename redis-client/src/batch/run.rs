@@ -5,13 +5,12 @@ use std::pin::Pin;
 
 use redis_io_async::{Client, Connection, Runtime};
 
-use crate::cluster::ClusterClient;
-
 use super::{Pipeline, Replies, Transaction};
 use crate::Error;
 use crate::body_ops::AsyncBody;
 #[cfg(feature = "sync")]
 use crate::body_ops::now;
+use crate::cluster::ClusterClient;
 
 /// A body that runs pipelines and transactions: every connection and client.
 ///

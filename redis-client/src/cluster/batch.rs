@@ -117,3 +117,93 @@ pub(crate) fn watch_slot<K: redis_sansio::resp::ToArg>(
     }
     command_slot(&watch)
 }
+
+#[cfg(test)]
+mod tests {
+    use redis_sansio::cluster::key_slot;
+
+    use super::*;
+    use crate::cmd;
+
+    #[test]
+    fn commands_group_by_node_in_first_seen_order() {
+        let slots = [Some(1), None, Some(2), Some(1), Some(3)];
+        // Slots 1 and 3 on one node, 2 and keyless on another.
+        let groups = group_by_node(&slots, |slot| {
+            Ok(match slot {
+                Some(1) | Some(3) => node(0),
+                _ => node(1),
+            })
+        })
+        .unwrap();
+        assert_eq!(groups, [(node(0), vec![0, 3, 4]), (node(1), vec![1, 2])]);
+    }
+
+    fn node(n: usize) -> NodeId {
+        // Handles come from a router; make two by seeding one.
+        let mut router = redis_sansio::cluster::ClusterRouter::new(Default::default());
+        let mut last = None;
+        for port in 0..=n {
+            last =
+                Some(router.add_seed(redis_sansio::cluster::NodeAddr::new("h", port as u16 + 1)));
+        }
+        last.unwrap()
+    }
+
+    #[test]
+    fn a_transaction_needs_one_slot() {
+        let cmds = [
+            cmd::set("{t}a", 1).into_cmd(),
+            cmd::incr("{t}b").into_cmd(),
+            Cmd::new("PING"),
+        ];
+        assert_eq!(transaction_slot(&cmds), Ok(Some(key_slot(b"t"))));
+        let cmds = [cmd::set("a", 1).into_cmd(), cmd::incr("b").into_cmd()];
+        assert!(matches!(
+            transaction_slot(&cmds),
+            Err(ClusterError::CrossSlot { .. })
+        ));
+        assert_eq!(transaction_slot(&[Cmd::new("PING")]), Ok(None));
+    }
+
+    #[test]
+    fn the_probe_reads_the_first_key() {
+        let cmds = [Cmd::new("PING"), cmd::incr("{t}b").into_cmd()];
+        let exists = probe(&cmds).unwrap();
+        let args: Vec<&[u8]> = exists.args().collect();
+        assert_eq!(args, [&b"EXISTS"[..], b"{t}b"]);
+        assert!(probe(&[Cmd::new("PING")]).is_none());
+    }
+
+    #[test]
+    fn only_redirects_and_busy_errors_are_taken_over() {
+        let error = |text: &str| -> Outcome {
+            Err(RequestError::Server(ServerError::new(
+                text.to_owned().into(),
+            )))
+        };
+        for text in [
+            "MOVED 1 h:1",
+            "ASK 1 h:1",
+            "TRYAGAIN x",
+            "CLUSTERDOWN x",
+            "LOADING x",
+        ] {
+            assert!(redirected(&error(text)).is_some(), "{text}");
+        }
+        for text in ["ERR x", "WRONGTYPE x", "NOSCRIPT x"] {
+            assert!(redirected(&error(text)).is_none(), "{text}");
+        }
+        assert!(redirected(&Ok(redis_sansio::resp::Frame::Null)).is_none());
+        assert!(maybe_moved(&Error::Request(RequestError::Server(
+            ServerError::new("EXECABORT Transaction discarded".into())
+        ))));
+    }
+
+    #[test]
+    fn watch_keys_must_share_a_slot() {
+        assert_eq!(watch_slot(&["{u}1", "{u}2"]), Ok(Some(key_slot(b"u"))));
+        assert!(watch_slot(&["a", "b"]).is_err());
+        assert_eq!(watch_slot::<&str>(&[]), Ok(None));
+    }
+}

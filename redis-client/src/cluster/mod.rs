@@ -18,7 +18,7 @@
 //! `SCAN` walks every primary in turn under one cursor (`Scan::keys().iter_cluster(&mut
 //! cluster)`, `Scan::keys().stream(&client)`).
 //!
-//! `cluster.watch(&keys, build)` runs a check-and-set transaction on the keys' primary.
+//! `cluster.watch_transaction(&keys, build)` runs a check-and-set transaction on the keys' primary.
 //!
 //! `cluster.dedicated(key)` opens a connection of its own to the key's primary, for
 //! (sharded) pub/sub, `MONITOR` or long blocking commands.

@@ -1,10 +1,11 @@
 //! `SCAN` over every primary: one cursor that walks the primaries in turn, and the
 //! [`Scan`] iterator and stream on the cluster bodies.
 //!
-//! The cursor the clients hand out is `0` at the start and the end, and
-//! `<primary index>:<that primary's cursor>` in between, the primaries ordered by
-//! address. Redis's guarantee (each key present from start to end comes at least
-//! once) holds while the cluster's primaries do not change during the scan.
+//! The cursor the clients hand out is a number, so the generated `scan(cursor)`
+//! method works too: `primary cursor * 4096 + primary index`, the primaries ordered
+//! by address, `0` at the start and the end. Redis's guarantee (each key present
+//! from start to end comes at least once) holds while the cluster's primaries do not
+//! change during the scan.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -27,19 +28,21 @@ pub(crate) fn is_scan(cmd: &Cmd) -> bool {
         .is_some_and(|name| name.eq_ignore_ascii_case(b"SCAN"))
 }
 
+/// How many primaries a cluster cursor can tell apart.
+const PRIMARY_SLOTS: u64 = 4096;
+
 /// Which of `count` primaries the cursor of `cmd` (`SCAN cursor ...`) points at, and
 /// that primary's own cursor.
 pub(crate) fn split_cursor(cmd: &Cmd, count: usize) -> Result<(usize, Bytes), Error> {
     let cursor = cmd.args().nth(1).unwrap_or(b"0");
-    if cursor == b"0" {
-        return Ok((0, Bytes::from_static(b"0")));
-    }
-    let parsed = std::str::from_utf8(cursor).ok().and_then(|text| {
-        let (index, rest) = text.split_once(':')?;
-        let index: usize = index.parse().ok()?;
-        rest.parse::<u64>().ok()?;
-        (index < count).then(|| (index, Bytes::copy_from_slice(rest.as_bytes())))
-    });
+    let parsed = std::str::from_utf8(cursor)
+        .ok()
+        .and_then(|text| text.parse::<u64>().ok())
+        .and_then(|value| {
+            let index = usize::try_from(value % PRIMARY_SLOTS).ok()?;
+            (index < count.max(1))
+                .then(|| (index, Bytes::from((value / PRIMARY_SLOTS).to_string())))
+        });
     parsed.ok_or_else(invalid_cursor)
 }
 
@@ -52,7 +55,8 @@ pub(crate) fn node_cmd(cmd: &Cmd, cursor: &[u8]) -> Cmd {
 }
 
 /// The primary's page (`[cursor, [keys...]]`) with the cluster's cursor: on to the
-/// next primary when this one is done, `0` after the last.
+/// next primary when this one is done, `0` after the last. A primary cursor too large
+/// to combine (beyond 2^51) is an error.
 pub(crate) fn cluster_page(page: Frame, index: usize, count: usize) -> Result<Frame, Error> {
     let Frame::Array(mut parts) = page else {
         return Err(unexpected_page());
@@ -60,15 +64,24 @@ pub(crate) fn cluster_page(page: Frame, index: usize, count: usize) -> Result<Fr
     if parts.len() != 2 {
         return Err(unexpected_page());
     }
-    let cursor = parts[0].as_bytes().ok_or_else(unexpected_page)?;
-    let next = if &cursor[..] != b"0" {
-        format!("{index}:{}", String::from_utf8_lossy(cursor))
-    } else if index + 1 < count {
-        format!("{}:0", index + 1)
+    let cursor = parts[0]
+        .as_bytes()
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .and_then(|text| text.parse::<u64>().ok())
+        .ok_or_else(unexpected_page)?;
+    let index = index as u64;
+    let next = if cursor != 0 {
+        cursor
+            .checked_mul(PRIMARY_SLOTS)
+            .and_then(|c| c.checked_add(index))
+            .filter(|&c| i64::try_from(c).is_ok())
+            .ok_or_else(unexpected_page)?
+    } else if index + 1 < count as u64 {
+        index + 1
     } else {
-        "0".to_owned()
+        0
     };
-    parts[0] = Frame::bulk(next);
+    parts[0] = Frame::bulk(next.to_string());
     Ok(Frame::Array(parts))
 }
 
@@ -171,11 +184,13 @@ mod tests {
     #[test]
     fn cursors_walk_the_primaries_in_turn() {
         assert_eq!(split_cursor(&scan("0"), 3).unwrap(), (0, Bytes::from("0")));
+        assert_eq!(split_cursor(&scan("2"), 3).unwrap(), (2, Bytes::from("0")));
+        let cursor = (17 * 4096 + 1).to_string();
         assert_eq!(
-            split_cursor(&scan("1:17"), 3).unwrap(),
+            split_cursor(&scan(&cursor), 3).unwrap(),
             (1, Bytes::from("17"))
         );
-        for bad in ["3:0", "x:1", "1:x", "12", ""] {
+        for bad in ["3", "4099", "x", "-1", ""] {
             assert!(split_cursor(&scan(bad), 3).is_err(), "{bad}");
         }
         let page =
@@ -184,11 +199,15 @@ mod tests {
             Frame::Array(parts) => parts[0].as_bytes().unwrap().clone(),
             _ => panic!(),
         };
-        assert_eq!(cursor_of(cluster_page(page("42"), 1, 3).unwrap()), "1:42");
-        assert_eq!(cursor_of(cluster_page(page("0"), 1, 3).unwrap()), "2:0");
+        assert_eq!(
+            cursor_of(cluster_page(page("42"), 1, 3).unwrap()),
+            (42 * 4096 + 1).to_string()
+        );
+        assert_eq!(cursor_of(cluster_page(page("0"), 1, 3).unwrap()), "2");
         assert_eq!(cursor_of(cluster_page(page("0"), 2, 3).unwrap()), "0");
+        assert!(cluster_page(page(&(1u64 << 60).to_string()), 0, 3).is_err());
         assert!(cluster_page(Frame::Integer(1), 0, 3).is_err());
-        let args: Vec<Vec<u8>> = node_cmd(&scan("1:17"), b"17")
+        let args: Vec<Vec<u8>> = node_cmd(&scan("69633"), b"17")
             .args()
             .map(<[u8]>::to_vec)
             .collect();

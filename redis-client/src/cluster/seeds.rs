@@ -46,3 +46,47 @@ impl Seeds {
             .with_addr(ServerAddr::tcp(addr.host.clone(), addr.port))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use redis_sansio::config::ProtocolVersion;
+
+    use super::*;
+
+    #[test]
+    fn the_first_seed_sets_everything_but_the_address() {
+        let seeds = Seeds::from_urls(&[
+            "redis://:secret@10.0.0.1:7000?protocol=2&client_name=app",
+            "redis://10.0.0.2:7001",
+        ])
+        .unwrap();
+        assert_eq!(
+            seeds.addrs,
+            [
+                NodeAddr::new("10.0.0.1", 7000),
+                NodeAddr::new("10.0.0.2", 7001)
+            ]
+        );
+        let node = seeds.config_for(&NodeAddr::new("10.0.0.3", 7002));
+        assert_eq!(node.addr, ServerAddr::tcp("10.0.0.3", 7002));
+        assert_eq!(node.password.as_ref().map(|p| p.expose()), Some("secret"));
+        assert_eq!(node.protocol, ProtocolVersion::Resp2);
+        assert_eq!(node.client_name.as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn no_tcp_seed_is_an_error() {
+        assert!(matches!(
+            Seeds::from_urls(&[]),
+            Err(Error::Cluster(ClusterError::NoSeeds))
+        ));
+        assert!(matches!(
+            Seeds::from_urls(&["unix:///tmp/redis.sock"]),
+            Err(Error::Cluster(ClusterError::NoSeeds))
+        ));
+        assert!(matches!(
+            Seeds::from_urls(&["nonsense://x"]),
+            Err(Error::Url(_))
+        ));
+    }
+}

@@ -28,6 +28,7 @@ pub(crate) const MIGRATED_TAGS: &[&str] = &[
     "{moved-pipe-smol}",
     "{moved-tx-smol}",
     "{tryagain-blocking}",
+    "{tryagain-tokio}",
     "{limit-blocking}",
 ];
 
@@ -347,4 +348,22 @@ pub(crate) fn wait_replicated(cluster: &RedisCluster, key: &str, expected: &str)
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+}
+
+/// The last command (`cmd=` in `CLIENT LIST`) of every connection named `name` on
+/// each of `nodes`.
+pub(crate) fn last_commands(nodes: &[String], name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for node in nodes {
+        let list = text(&run(node, &["CLIENT", "LIST"]));
+        for line in list.lines() {
+            let mut fields = line.split(' ');
+            if fields.clone().any(|f| f == format!("name={name}")) {
+                if let Some(cmd) = fields.find_map(|f| f.strip_prefix("cmd=")) {
+                    out.push(cmd.to_owned());
+                }
+            }
+        }
+    }
+    out
 }

@@ -96,7 +96,7 @@ impl ClusterConnection {
     /// The keys must share a slot ([`ClusterError::CrossSlot`](redis_sansio::cluster::ClusterError::CrossSlot) otherwise, nothing
     /// sent), and so must whatever `build` reads and queues. Redirects are not
     /// followed inside it: a slot moving meanwhile fails the call with `MOVED`.
-    pub fn watch<K: ToArg>(
+    pub fn watch_transaction<K: ToArg>(
         &mut self,
         keys: &[K],
         build: impl FnMut(&mut Connection, &mut Transaction) -> Result<(), Error>,

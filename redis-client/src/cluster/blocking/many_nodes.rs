@@ -36,7 +36,7 @@ impl ClusterConnection {
 
     /// One page of a `SCAN` over every primary (see [`Scan::iter_cluster`](crate::Scan::iter_cluster)
     /// for the cursor).
-    pub(super) fn scan(&mut self, cmd: &Cmd) -> Result<Frame, Error> {
+    pub(super) fn scan_page(&mut self, cmd: &Cmd) -> Result<Frame, Error> {
         let _ = self.drive();
         let mut nodes = self.router.primaries();
         nodes.sort_by_key(|node| self.router.node_addr(*node).map(ToString::to_string));

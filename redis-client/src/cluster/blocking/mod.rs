@@ -119,7 +119,7 @@ impl ClusterConnection {
     pub fn request(&mut self, cmd: &Cmd) -> Result<Frame, Error> {
         let slot = command_slot(cmd)?;
         if cluster_scan::is_scan(cmd) {
-            return self.scan(cmd);
+            return self.scan_page(cmd);
         }
         if slot.is_none() {
             let _ = self.drive();

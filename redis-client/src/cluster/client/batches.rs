@@ -106,7 +106,7 @@ impl<R: Runtime> ClusterClient<R> {
     /// The keys must share a slot ([`ClusterError::CrossSlot`] otherwise, nothing
     /// sent), and so must whatever `build` reads and queues. Redirects are not
     /// followed inside it: a slot moving meanwhile fails the call with `MOVED`.
-    pub async fn watch<K: ToArg>(
+    pub async fn watch_transaction<K: ToArg>(
         &self,
         keys: &[K],
         build: impl AsyncFnMut(&mut Connection<R>, &mut Transaction) -> Result<(), Error>,

@@ -46,7 +46,7 @@ impl<R: Runtime> ClusterClient<R> {
     }
 
     /// One page of a `SCAN` over every primary, as on the blocking connection.
-    pub(super) async fn scan(self, cmd: Cmd) -> Result<Frame, Error> {
+    pub(super) async fn scan_page(self, cmd: Cmd) -> Result<Frame, Error> {
         let _ = self.drive().await;
         let nodes = {
             let state = self.lock();

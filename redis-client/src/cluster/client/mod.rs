@@ -177,7 +177,7 @@ impl<R: Runtime> ClusterClient<R> {
             Err(error) => return ClusterRequest::failed(Error::Cluster(error)),
         };
         if cluster_scan::is_scan(cmd) {
-            return ClusterRequest::retrying(Box::pin(self.clone().scan(cmd.clone())));
+            return ClusterRequest::retrying(Box::pin(self.clone().scan_page(cmd.clone())));
         }
         if slot.is_none() {
             if let Fanout::Primaries(how) | Fanout::AllNodes(how) = fanout::fanout_of(cmd) {

@@ -4,10 +4,12 @@
 //! Each part is in a file of its own: [`handshake`] (what the connection does before
 //! the first command, and a wrong password), the `redis-client` examples (the typed
 //! API on the blocking connection and on tokio's multiplexed client, run as they are
-//! in `redis-client/examples/`), [`pubsub`], [`reconnect`], [`pool`] and [`sentinel`]
-//! (which starts a master, a replica and three sentinels of its own).
+//! in `redis-client/examples/`), [`pubsub`], [`reconnect`], [`pool`], [`sentinel`]
+//! (which starts a master, a replica and three sentinels of its own) and [`cluster`]
+//! (which starts six cluster nodes).
 #![allow(clippy::print_stdout)]
 
+mod cluster;
 mod handshake;
 mod pool;
 mod pubsub;
@@ -60,6 +62,9 @@ fn main() -> Result<(), Error> {
 
     section("Sentinel: finding the master");
     sentinel::run()?;
+
+    section("Cluster: routing by hash slot");
+    cluster::run()?;
 
     drop(server);
     println!("\nstopped the server; bye");

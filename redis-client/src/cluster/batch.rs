@@ -5,7 +5,7 @@ use redis_io_async::Outcome;
 use redis_sansio::cluster::{ClusterError, NodeId};
 use redis_sansio::{CloseReason, Cmd, RequestError, ServerError, ServerErrorKind};
 
-use super::route::command_slot;
+use super::route::{command_slot, same_slot};
 use crate::Error;
 use crate::keys::keys;
 
@@ -73,16 +73,7 @@ pub(crate) fn collect(outcomes: Vec<Option<Outcome>>) -> Vec<Outcome> {
 pub(crate) fn transaction_slot(cmds: &[Cmd]) -> Result<Option<u16>, ClusterError> {
     let mut slot = None;
     for this in slots(cmds)?.into_iter().flatten() {
-        match slot {
-            None => slot = Some(this),
-            Some(first) if first != this => {
-                return Err(ClusterError::CrossSlot {
-                    first,
-                    second: this,
-                });
-            }
-            Some(_) => {}
-        }
+        same_slot(&mut slot, this)?;
     }
     Ok(slot)
 }

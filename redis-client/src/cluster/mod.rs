@@ -35,6 +35,7 @@ mod request;
 mod route;
 mod scan;
 mod seeds;
+mod topology_reply;
 
 #[cfg(feature = "sync")]
 pub use blocking::ClusterConnection;

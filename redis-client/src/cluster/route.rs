@@ -26,19 +26,25 @@ pub fn command_slot(cmd: &Cmd) -> Result<Option<u16>, ClusterError> {
         let Some(key) = args.get(position.index) else {
             continue;
         };
-        let this = key_slot(key);
-        match slot {
-            None => slot = Some(this),
-            Some(first) if first != this => {
-                return Err(ClusterError::CrossSlot {
-                    first,
-                    second: this,
-                });
-            }
-            Some(_) => {}
-        }
+        same_slot(&mut slot, key_slot(key))?;
     }
     Ok(slot)
+}
+
+/// Adds `this` to the slot seen so far: the first sets it, a different one is
+/// [`ClusterError::CrossSlot`].
+pub(crate) fn same_slot(slot: &mut Option<u16>, this: u16) -> Result<(), ClusterError> {
+    match *slot {
+        None => *slot = Some(this),
+        Some(first) if first != this => {
+            return Err(ClusterError::CrossSlot {
+                first,
+                second: this,
+            });
+        }
+        Some(_) => {}
+    }
+    Ok(())
 }
 
 /// Where `cmd` may go: `preferred` for a command the specification flags

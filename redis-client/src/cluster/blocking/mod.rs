@@ -21,6 +21,7 @@ use super::fanout::{self, Fanout};
 use super::route::{after_asking, asking, command_slot, read_from, readonly};
 use super::scan as cluster_scan;
 use super::seeds::Seeds;
+use super::topology_reply::file_topology_reply;
 use crate::Error;
 use redis_sansio::resp::ToArg;
 
@@ -275,22 +276,15 @@ impl ClusterConnection {
             .conn(node)
             .and_then(|conn| conn.request(&command.cmd()));
         let now = Instant::now();
-        match reply {
-            Ok(frame) => {
-                if let Err(error) = self.router.handle_topology(&frame, node, now) {
-                    self.last_refresh_error = Some(error.to_string());
-                }
-            }
-            Err(error) => {
-                self.last_refresh_error = Some(error.to_string());
-                if error.is_connection_failure() {
-                    self.conns.remove(&node);
-                    self.router.handle_node_failure(node, now);
-                } else {
-                    self.router
-                        .handle_refresh_failure(node, error.server_error(), now);
-                }
-            }
+        let failed = file_topology_reply(
+            &mut self.router,
+            &mut self.last_refresh_error,
+            node,
+            reply,
+            now,
+        );
+        if failed {
+            self.conns.remove(&node);
         }
     }
 

@@ -25,6 +25,7 @@ use super::request::ClusterRequest;
 use super::route::{after_asking, asking, command_slot, read_from, readonly};
 use super::scan as cluster_scan;
 use super::seeds::Seeds;
+use super::topology_reply::file_topology_reply;
 use crate::Error;
 
 /// An async client for a Redis Cluster, generic over the runtime: cloneable, `Send`,
@@ -349,24 +350,17 @@ impl<R: Runtime> ClusterClient<R> {
             Err(error) => Err(error),
         };
         let now = Instant::now();
-        let mut state = self.lock();
-        match reply {
-            Ok(frame) => {
-                if let Err(error) = state.router.handle_topology(&frame, node, now) {
-                    state.last_refresh_error = Some(error.to_string());
-                }
-            }
-            Err(error) => {
-                state.last_refresh_error = Some(error.to_string());
-                if error.is_connection_failure() {
-                    state.clients.remove(&node);
-                    state.router.handle_node_failure(node, now);
-                } else {
-                    state
-                        .router
-                        .handle_refresh_failure(node, error.server_error(), now);
-                }
-            }
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let failed = file_topology_reply(
+            &mut state.router,
+            &mut state.last_refresh_error,
+            node,
+            reply,
+            now,
+        );
+        if failed {
+            state.clients.remove(&node);
         }
     }
 

@@ -7,7 +7,8 @@ use redis_sansio::Cmd;
 use redis_sansio::resp::ToArg;
 
 use super::{
-    Message, Subscriptions, leave_all, message_of, subscription_cmd, subscription_methods,
+    Message, Subscriptions, deadline, leave_all, message_of, remaining, subscription_cmd,
+    subscription_methods,
 };
 use crate::Error;
 
@@ -47,8 +48,9 @@ impl Subscriber {
     /// `Ok(None)` when the time ran out; `Err(Error::Closed(..))` once the connection
     /// has closed.
     pub fn next_message(&mut self, timeout: Option<Duration>) -> Result<Option<Message>, Error> {
+        let deadline = deadline(timeout);
         loop {
-            match self.conn.next_event(timeout)? {
+            match self.conn.next_event(remaining(deadline))? {
                 None => return Ok(None),
                 Some(event) => {
                     if let Some(message) = message_of(event) {

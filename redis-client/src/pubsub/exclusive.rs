@@ -10,7 +10,8 @@ use redis_sansio::Cmd;
 use redis_sansio::resp::ToArg;
 
 use super::{
-    Message, Subscriptions, leave_all, message_of, subscription_cmd, subscription_methods,
+    Message, Subscriptions, deadline, leave_all, message_of, remaining, subscription_cmd,
+    subscription_methods,
 };
 use crate::Error;
 
@@ -64,8 +65,9 @@ impl<R: Runtime> AsyncSubscriber<R> {
         &mut self,
         timeout: Option<Duration>,
     ) -> Result<Option<Message>, Error> {
+        let deadline = deadline(timeout);
         loop {
-            match self.conn.next_event(timeout).await? {
+            match self.conn.next_event(remaining(deadline)).await? {
                 None => return Ok(None),
                 Some(event) => {
                     if let Some(message) = message_of(event) {

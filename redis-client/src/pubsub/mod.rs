@@ -18,6 +18,8 @@ mod blocking;
 mod exclusive;
 
 use redis_sansio::Cmd;
+use std::time::{Duration, Instant};
+
 use redis_sansio::conn::Event;
 use redis_sansio::resp::ToArg;
 
@@ -52,6 +54,17 @@ fn leave_all(subscriptions: &Subscriptions) -> Vec<Cmd> {
         cmds.push(Cmd::new("SUNSUBSCRIBE"));
     }
     cmds
+}
+
+/// When a wait of `timeout` (`None`: unbounded) that starts now ends.
+fn deadline(timeout: Option<Duration>) -> Option<Instant> {
+    timeout.map(|timeout| Instant::now() + timeout)
+}
+
+/// What is left until `deadline`: the timeout for the next wait, so that events that
+/// are not messages do not extend a `next_message` past its timeout.
+fn remaining(deadline: Option<Instant>) -> Option<Duration> {
+    deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()))
 }
 
 /// The message an event carries, if it is one.

@@ -36,6 +36,10 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+mod tls;
+
+pub use tls::{ClientIdentity, TlsOptions};
+
 /// The RESP version a connection asks for in its `HELLO`.
 ///
 /// This is the encoder's [`crate::resp::Version`] under a second name, so the
@@ -162,8 +166,8 @@ impl fmt::Display for Password {
 ///
 /// Build it from a URL ([`ConnectionConfig::from_url`], or `str::parse`), or from
 /// [`ConnectionConfig::default`] and the `with_*` methods. The fields are public;
-/// the struct is `#[non_exhaustive]` so that settings can be added (TLS options, for
-/// one) without breaking callers, which is why other crates build it through
+/// the struct is `#[non_exhaustive]` so that settings can be added without breaking
+/// callers, which is why other crates build it through
 /// `default()` and the builders rather than a struct literal.
 ///
 /// `Debug` and `Display` never show the password: `Display` writes the URL with
@@ -176,8 +180,13 @@ pub struct ConnectionConfig {
     pub addr: ServerAddr,
     /// Whether to speak TLS (`rediss://`). Default: `false`. URLs cannot express TLS
     /// over a Unix socket, so [`ConnectionConfig::to_url_with_password`] leaves it out
-    /// for one.
+    /// for one (a Unix socket needs [`TlsOptions::server_name`] for TLS anyway).
     pub tls: bool,
+    /// How TLS verifies the server and authenticates the client, when [`tls`](Self::tls)
+    /// is on. Default: [`TlsOptions::default`] (the system's root certificates, the
+    /// host's name, no client certificate). URLs cannot express these, so
+    /// [`ConnectionConfig::to_url_with_password`] and `Display` leave them out.
+    pub tls_options: TlsOptions,
     /// The ACL user to authenticate as. Default: `None` (the `default` user).
     pub username: Option<String>,
     /// The password to authenticate with. Default: `None` (no `AUTH`).
@@ -206,6 +215,7 @@ impl Default for ConnectionConfig {
         ConnectionConfig {
             addr: ServerAddr::default(),
             tls: false,
+            tls_options: TlsOptions::default(),
             username: None,
             password: None,
             db: 0,
@@ -239,6 +249,50 @@ impl ConnectionConfig {
     #[must_use]
     pub fn with_tls(mut self, tls: bool) -> Self {
         self.tls = tls;
+        self
+    }
+
+    /// Sets [`tls_options`](Self::tls_options) and turns [`tls`](Self::tls) on.
+    #[must_use]
+    pub fn with_tls_options(mut self, options: TlsOptions) -> Self {
+        self.tls_options = options;
+        self.tls = true;
+        self
+    }
+
+    /// Adds certificate authorities to trust (PEM text, one or more certificates) to
+    /// [`TlsOptions::ca_certs`] and turns [`tls`](Self::tls) on.
+    #[must_use]
+    pub fn with_tls_ca_pem(mut self, pem: impl Into<bytes::Bytes>) -> Self {
+        self.tls_options.ca_certs.push(pem.into());
+        self.tls = true;
+        self
+    }
+
+    /// Sets [`TlsOptions::system_roots`] (whether the system's root certificates are
+    /// trusted) and turns [`tls`](Self::tls) on.
+    #[must_use]
+    pub fn with_tls_system_roots(mut self, trusted: bool) -> Self {
+        self.tls_options.system_roots = trusted;
+        self.tls = true;
+        self
+    }
+
+    /// Sets [`TlsOptions::client_identity`] (the certificate presented to servers with
+    /// `tls-auth-clients yes`) and turns [`tls`](Self::tls) on.
+    #[must_use]
+    pub fn with_tls_client_identity(mut self, identity: ClientIdentity) -> Self {
+        self.tls_options.client_identity = Some(identity);
+        self.tls = true;
+        self
+    }
+
+    /// Sets [`TlsOptions::server_name`] (the name the server's certificate is verified
+    /// against, instead of the host) and turns [`tls`](Self::tls) on.
+    #[must_use]
+    pub fn with_tls_server_name(mut self, name: impl Into<String>) -> Self {
+        self.tls_options.server_name = Some(name.into());
+        self.tls = true;
         self
     }
 

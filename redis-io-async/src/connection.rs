@@ -56,10 +56,14 @@ impl<R: Runtime> Connection<R> {
 
     /// Connects as `config` says and completes the handshake.
     ///
+    /// With [`ConnectionConfig::tls`] on (`rediss://`), the TLS handshake runs after
+    /// the socket opens, bounded by the connect timeout (see [`crate::tls`]).
+    ///
     /// Fails with [`Error::UnknownHost`] or [`Error::Connect`] (refused, timed out,
-    /// missing Unix socket) when no socket opens, with [`Error::TlsUnsupported`] for
-    /// `rediss://`, and with [`Error::Closed`] when the handshake fails
-    /// ([`CloseReason::Auth`] for wrong credentials) or times out.
+    /// missing Unix socket) when no socket opens, with [`Error::Tls`] when TLS fails
+    /// (or [`Error::TlsUnsupported`] in a build without the `tls` feature), and with
+    /// [`Error::Closed`] when the handshake fails ([`CloseReason::Auth`] for wrong
+    /// credentials) or times out.
     pub async fn connect(config: ConnectionConfig) -> Result<Self, Error> {
         let stream = transport::connect::<R>(&config).await?;
         let mut conn = Connection {
@@ -242,7 +246,7 @@ impl<R: Runtime> Connection<R> {
                     // caller gets the IO error itself.
                     self.io.core.handle_eof(Instant::now());
                     self.take_events();
-                    return Poll::Ready(Err(Error::Io(error)));
+                    return Poll::Ready(Err(Error::from(error)));
                 }
                 Poll::Pending => return Poll::Pending,
             }

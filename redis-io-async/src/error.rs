@@ -8,6 +8,8 @@ use redis_sansio::config::UrlError;
 use redis_sansio::sentinel::SentinelError;
 use redis_sansio::{CloseReason, RequestError, SendError, ServerError};
 
+use crate::tls::TlsError;
+
 /// An error from any adapter: the async connection and client here, and the blocking
 /// connection and fan-out of `redis-io-sync`, which re-exports this type.
 ///
@@ -38,12 +40,19 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    /// `rediss://` asks for TLS, which the adapters do not provide yet.
-    #[error("TLS (rediss://) is not supported by this adapter yet")]
+    /// The configuration asks for TLS (`rediss://`), but this build has no TLS: enable
+    /// the `tls` feature (of the adapter crate, or `redis-client`).
+    #[error("TLS (rediss://) needs the `tls` feature, which this build does not have")]
     TlsUnsupported,
+    /// TLS failed: bad settings (PEM, server name), the server's certificate rejected,
+    /// the server refusing the session (a client certificate required), or a
+    /// handshake that did not complete. [`TlsError::kind`] says which; its source is
+    /// the underlying error (a `rustls::Error` where rustls failed).
+    #[error(transparent)]
+    Tls(TlsError),
     /// Reading or writing the socket failed; the connection is closed.
     #[error("IO error: {0}")]
-    Io(#[from] io::Error),
+    Io(io::Error),
     /// The connection is closed, and why: the server closed it, the handshake failed
     /// (wrong password: [`CloseReason::Auth`]) or timed out, or a protocol error.
     #[error("connection closed: {0}")]
@@ -77,6 +86,23 @@ pub enum Error {
     /// own errors still come as [`Error::Request`].
     #[error("cluster: {0}")]
     Cluster(#[from] ClusterError),
+}
+
+impl From<io::Error> for Error {
+    /// [`Error::Tls`] when the IO error carries a [`TlsError`] (the TLS layer reports
+    /// its failures through `Read`/`Write` that way), else [`Error::Io`].
+    fn from(error: io::Error) -> Self {
+        match TlsError::take_from(error) {
+            Ok(tls) => Error::Tls(tls),
+            Err(error) => Error::Io(error),
+        }
+    }
+}
+
+impl From<TlsError> for Error {
+    fn from(error: TlsError) -> Self {
+        Error::Tls(error)
+    }
 }
 
 /// Why a connection pool handed out no connection.
@@ -146,6 +172,14 @@ impl Error {
         }
     }
 
+    /// The TLS failure, if this is one.
+    pub fn tls_error(&self) -> Option<&TlsError> {
+        match self {
+            Error::Tls(error) => Some(error),
+            _ => None,
+        }
+    }
+
     /// The cluster-level reason, if this is a cluster client's own error.
     pub fn cluster_error(&self) -> Option<&ClusterError> {
         match self {
@@ -156,13 +190,14 @@ impl Error {
 
     /// Whether this error means the connection (or the attempt to open one) failed,
     /// as opposed to the server answering with an error or the call being refused:
-    /// connect and name errors, IO errors, and closes (including a request that
+    /// connect and name errors, TLS and IO errors, and closes (including a request that
     /// failed because the connection closed while it was pending).
     pub fn is_connection_failure(&self) -> bool {
         matches!(
             self,
             Error::UnknownHost { .. }
                 | Error::Connect { .. }
+                | Error::Tls(_)
                 | Error::Io(_)
                 | Error::Closed(_)
                 | Error::Request(RequestError::Closed(_))

@@ -15,6 +15,8 @@
 //!   `'static` and cancellation-safe. The driver is spawned with [`Runtime::spawn`],
 //!   or handed to you as a [`ClientDriver`] to poll on the callers' own thread.
 //! - [`Error`]: one error type for both, the same shape as the blocking adapter's.
+//! - [`tls`]: TLS (`rediss://`) for every adapter, written once over rustls's sans-IO
+//!   session (feature `tls`); the async driver runs it over any runtime's [`Socket`].
 //!
 //! There is no protocol logic here: handshake, reply matching, deadlines and modes
 //! are all [`redis_sansio::conn::Connection`]'s. Synchronisation is `std` only
@@ -43,12 +45,14 @@ mod client;
 mod connection;
 mod error;
 mod runtime;
+pub mod tls;
 mod transport;
 
 pub use client::{Client, ClientDriver, Pipeline, Reconnect, Request};
 pub use connection::{Connection, ExclusivePipeline, ExclusiveRequest};
 pub use error::{ConversionError, Error, PoolError};
 pub use runtime::{Runtime, Socket, Unsupported};
+pub use tls::{TLS_SUPPORTED, TlsError, TlsErrorKind};
 
 /// The outcome of one command in a pipeline: its reply, or why it has none.
 pub type Outcome = Result<redis_sansio::resp::Frame, redis_sansio::RequestError>;

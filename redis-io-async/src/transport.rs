@@ -1,4 +1,4 @@
-//! Opening the socket, and the IO step both the connection and the client's driver
+//! Opening the socket (and TLS on it), and the IO step both the connection and the client's driver
 //! repeat: write what the core has to send, read into its buffer, fire its timer.
 
 use std::future::{Future, poll_fn};
@@ -13,18 +13,22 @@ use redis_sansio::{Cmd, SendError};
 
 use crate::Error;
 use crate::runtime::{Runtime, Socket};
+use crate::tls::{TlsSession, TlsStream};
 
-/// A connected socket of either kind.
+/// A connected socket: TCP, Unix, or TLS over one of them.
 pub(crate) enum Stream<R: Runtime> {
     Tcp(R::Tcp),
     Unix(R::Unix),
+    /// Boxed: the session is large, and only TLS connections pay for it.
+    Tls(Box<TlsStream<Stream<R>>>),
 }
 
-impl<R: Runtime> Stream<R> {
+impl<R: Runtime> Socket for Stream<R> {
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         match self {
             Stream::Tcp(socket) => socket.poll_read(cx, buf),
             Stream::Unix(socket) => socket.poll_read(cx, buf),
+            Stream::Tls(socket) => socket.poll_read(cx, buf),
         }
     }
 
@@ -32,16 +36,33 @@ impl<R: Runtime> Stream<R> {
         match self {
             Stream::Tcp(socket) => socket.poll_write(cx, buf),
             Stream::Unix(socket) => socket.poll_write(cx, buf),
+            Stream::Tls(socket) => socket.poll_write(cx, buf),
+        }
+    }
+}
+
+/// Opens a socket to `config.addr`, and with `config.tls` runs the TLS handshake on it.
+///
+/// The TLS settings are checked first ([`TlsSession::new`]), so bad settings (or a
+/// build without TLS) fail before any connection is attempted.
+pub(crate) async fn connect<R: Runtime>(config: &ConnectionConfig) -> Result<Stream<R>, Error> {
+    let session = match config.tls {
+        true => Some(TlsSession::new(config)?),
+        false => None,
+    };
+    let stream = connect_socket::<R>(config).await?;
+    match session {
+        None => Ok(stream),
+        Some(session) => {
+            let tls = TlsStream::handshake::<R>(stream, session, config).await?;
+            Ok(Stream::Tls(Box::new(tls)))
         }
     }
 }
 
 /// Opens a socket to `config.addr`: resolves the host, tries each address in turn,
 /// each attempt bounded by `config.connect_timeout`.
-pub(crate) async fn connect<R: Runtime>(config: &ConnectionConfig) -> Result<Stream<R>, Error> {
-    if config.tls {
-        return Err(Error::TlsUnsupported);
-    }
+async fn connect_socket<R: Runtime>(config: &ConnectionConfig) -> Result<Stream<R>, Error> {
     let timeout = config.connect_timeout;
     match &config.addr {
         ServerAddr::Tcp { host, port } => {
@@ -74,7 +95,7 @@ pub(crate) async fn connect<R: Runtime>(config: &ConnectionConfig) -> Result<Str
 }
 
 /// `future`, failed with `TimedOut` if it takes longer than `timeout`.
-async fn with_timeout<R: Runtime, T>(
+pub(crate) async fn with_timeout<R: Runtime, T>(
     timeout: Option<Duration>,
     future: impl Future<Output = io::Result<T>>,
 ) -> io::Result<T> {

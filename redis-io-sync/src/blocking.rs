@@ -16,7 +16,8 @@ use crate::transport::{self, Stream};
 /// How many reads [`Connection::probe`] makes at most.
 const PROBE_READS: usize = 16;
 
-/// A blocking connection to one Redis server, over TCP or a Unix socket.
+/// A blocking connection to one Redis server, over TCP or a Unix socket, with or
+/// without TLS.
 ///
 /// Each call writes what the core has to send, then reads until the outcome it waits
 /// for has arrived, arming the socket's read timeout from the core's deadlines. There
@@ -80,11 +81,15 @@ impl Connection {
         Self::connect(url.parse()?)
     }
 
-    /// Connects as `config` says and completes the handshake.
+    /// Connects as `config` says and completes the handshake. With
+    /// [`ConnectionConfig::tls`] on (`rediss://`), the TLS handshake runs first,
+    /// bounded by the connect timeout.
     ///
     /// Fails with [`Error::UnknownHost`] or [`Error::Connect`] (refused, timed out,
-    /// missing Unix socket) when no socket opens, and with [`Error::Closed`] when the
-    /// handshake fails ([`CloseReason::Auth`] for wrong credentials) or times out.
+    /// missing Unix socket) when no socket opens, with [`Error::Tls`] when TLS fails
+    /// ([`Error::TlsUnsupported`] without the `tls` feature), and with
+    /// [`Error::Closed`] when the handshake fails ([`CloseReason::Auth`] for wrong
+    /// credentials) or times out.
     pub fn connect(config: ConnectionConfig) -> Result<Self, Error> {
         let stream = transport::connect(&config)?;
         let mut conn = Connection {
@@ -369,12 +374,13 @@ impl Connection {
         Ok(())
     }
 
-    /// The socket broke: the server is as good as gone, so pending requests fail as
-    /// on EOF, and the caller gets the IO error itself.
+    /// The socket (or its TLS session) broke: the server is as good as gone, so
+    /// pending requests fail as on EOF, and the caller gets the error itself.
     fn io_failure(&mut self, error: std::io::Error) -> Error {
         self.core.handle_eof(Instant::now());
         self.take_events();
-        Error::Io(error)
+        // A TLS failure carried in the IO error comes out as `Error::Tls`.
+        Error::from(error)
     }
 
     fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<(), Error> {

@@ -11,7 +11,7 @@ use redis_sansio::{CloseReason, Cmd, RequestError};
 
 use crate::Error;
 use crate::outcomes::{Outcome, Outcomes};
-use crate::transport::{self, Stream};
+use crate::transport::{self, Nonblocking, Stream, TlsStream};
 
 /// A connection of a [`Fanout`], as returned by [`Fanout::add`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,7 +27,12 @@ pub struct ConnId(usize);
 ///
 /// A connection that fails (refused handshake, EOF, an IO error, a protocol error)
 /// fails its own requests with [`RequestError::Closed`] and leaves the others
-/// running; [`close_reason`](Self::close_reason) says why. Pub/sub messages, pushes
+/// running; [`close_reason`](Self::close_reason) says why, and
+/// [`failure`](Self::failure) gives the socket or TLS error behind an EOF.
+///
+/// TLS (`rediss://`, feature `tls`) works here too: [`add`](Self::add) runs the TLS
+/// handshake (blocking, bounded by the connect timeout) and the loop then drives the
+/// same `TlsSession` as the blocking connection over the mio socket. Pub/sub messages, pushes
 /// and MONITOR lines are dropped: use a blocking [`Connection`](crate::Connection)
 /// for those. As everywhere in this crate, the protocol is the core's
 /// ([`redis_sansio::conn::Connection`]); this owns only sockets, readiness and timers.
@@ -66,6 +71,8 @@ struct Conn {
     /// Requests sent whose outcome has not arrived yet.
     waiting: usize,
     closed: Option<CloseReason>,
+    /// The socket or TLS error that ended the connection (seen by the core as EOF).
+    failure: Option<Error>,
 }
 
 #[derive(Debug)]
@@ -73,6 +80,7 @@ enum Socket {
     Tcp(mio::net::TcpStream),
     #[cfg(unix)]
     Unix(mio::net::UnixStream),
+    Tls(Box<TlsStream<Socket>>),
 }
 
 impl Fanout {
@@ -85,11 +93,17 @@ impl Fanout {
         })
     }
 
-    /// Opens a connection as `config` says. The socket connects here (blocking, bounded
-    /// by the connect timeout); the handshake runs during the next [`run`](Self::run),
-    /// and its failure shows as the connection's [`close_reason`](Self::close_reason).
+    /// Opens a connection as `config` says. The socket connects here, and with TLS
+    /// the TLS handshake runs here too (blocking, each bounded by the connect timeout;
+    /// a TLS failure is [`Error::Tls`]); the Redis handshake runs during the next
+    /// [`run`](Self::run), and its failure shows as the connection's
+    /// [`close_reason`](Self::close_reason).
     pub fn add(&mut self, config: ConnectionConfig) -> Result<ConnId, Error> {
-        let mut socket = Socket::new(transport::connect(&config)?)?;
+        let (stream, session) = transport::connect_parts(&config)?;
+        let mut socket = Socket::new(stream)?;
+        if let Some(session) = session {
+            socket = Socket::Tls(Box::new(TlsStream::new(socket, session)));
+        }
         let id = ConnId(self.conns.len());
         let interest = Interest::READABLE | Interest::WRITABLE;
         self.poll
@@ -101,6 +115,7 @@ impl Fanout {
             outcomes: Outcomes::default(),
             waiting: 0,
             closed: None,
+            failure: None,
         });
         Ok(id)
     }
@@ -192,6 +207,14 @@ impl Fanout {
         self.conns[conn.0].closed.as_ref()
     }
 
+    /// The socket or TLS error that ended `conn`, if one did: its
+    /// [`close_reason`](Self::close_reason) then says EOF, and this says why (for
+    /// example [`Error::Tls`] when a TLS 1.3 server refuses the client's certificate
+    /// after the TLS handshake).
+    pub fn failure(&self, conn: ConnId) -> Option<&Error> {
+        self.conns[conn.0].failure.as_ref()
+    }
+
     /// The state machine of `conn`, for its getters (state, protocol, ...).
     pub fn core(&self, conn: ConnId) -> &conn::Connection {
         &self.conns[conn.0].core
@@ -206,11 +229,11 @@ impl Conn {
         };
         while self.core.wants_write() {
             match socket.write(self.core.transmit()) {
-                Ok(0) => return self.core.handle_eof(Instant::now()),
+                Ok(0) => return self.fail(ErrorKind::WriteZero.into()),
                 Ok(n) => self.core.advance_transmit(n),
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(_) => return self.core.handle_eof(Instant::now()),
+                Err(e) => return self.fail(e),
             }
         }
     }
@@ -228,9 +251,15 @@ impl Conn {
                 Ok(n) => self.core.handle_read(n, now),
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(_) => return self.core.handle_eof(now),
+                Err(e) => return self.fail(e),
             }
         }
+    }
+
+    /// The socket broke: its error is kept, and the core sees EOF.
+    fn fail(&mut self, error: io::Error) {
+        self.failure = Some(Error::from(error));
+        self.core.handle_eof(Instant::now());
     }
 
     /// Files the core's events: outcomes by id; on close, drops the socket.
@@ -260,6 +289,13 @@ impl Socket {
             Stream::Tcp(s) => Socket::Tcp(mio::net::TcpStream::from_std(s)),
             #[cfg(unix)]
             Stream::Unix(s) => Socket::Unix(mio::net::UnixStream::from_std(s)),
+            // `transport::connect_parts` hands out the plain socket; TLS goes on top here.
+            Stream::Tls(_) => {
+                return Err(io::Error::new(
+                    ErrorKind::InvalidInput,
+                    "expected a plain socket to put under TLS",
+                ));
+            }
         })
     }
 
@@ -268,23 +304,41 @@ impl Socket {
             Socket::Tcp(s) => s,
             #[cfg(unix)]
             Socket::Unix(s) => s,
+            Socket::Tls(s) => s.socket_mut().source(),
         }
     }
+}
 
+impl Read for Socket {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Socket::Tcp(s) => s.read(buf),
             #[cfg(unix)]
             Socket::Unix(s) => s.read(buf),
+            Socket::Tls(s) => s.read(buf),
         }
     }
+}
 
+impl Write for Socket {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Socket::Tcp(s) => s.write(buf),
             #[cfg(unix)]
             Socket::Unix(s) => s.write(buf),
+            Socket::Tls(s) => s.write(buf),
         }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// mio sockets are always non-blocking.
+impl Nonblocking for Socket {
+    fn set_nonblocking(&self, _nonblocking: bool) -> io::Result<()> {
+        Ok(())
     }
 }
 

@@ -6,7 +6,14 @@
 //! - [`Fanout`]: many connections to many servers driven by one `mio` loop on one
 //!   thread; one [`Fanout::run`] does the IO of every queued request at once.
 //! - [`transport`]: opening the socket (TCP with `TCP_NODELAY`, or Unix), with the
-//!   configured connect timeout.
+//!   configured connect timeout, and TLS on it for `rediss://` (feature `tls`).
+//!
+//! **TLS** is `redis-io-async`'s one implementation ([`redis_io_async::tls`]): its
+//! `TlsSession` driven over the std socket (and over the mio socket in [`Fanout`]),
+//! the handshake inside `connect` bounded by the connect timeout. Turn it on with the
+//! `tls` feature and a `rediss://` URL or the `ConnectionConfig::with_tls_*` settings;
+//! failures are [`Error::Tls`]. Without the feature, TLS configurations fail with
+//! [`Error::TlsUnsupported`].
 //!
 //! The adapter owns the socket and the timer (the socket's read timeout) and nothing
 //! else: every protocol decision is the core's.
@@ -16,6 +23,7 @@
 mod blocking;
 mod fanout;
 mod outcomes;
+mod tls;
 pub mod transport;
 
 pub use blocking::Connection;
@@ -23,4 +31,4 @@ pub use fanout::{ConnId, Fanout};
 pub use outcomes::Outcome;
 /// The error type every adapter shares, defined once in `redis-io-async` (which has no
 /// runtime dependency).
-pub use redis_io_async::{ConversionError, Error};
+pub use redis_io_async::{ConversionError, Error, TLS_SUPPORTED, TlsError, TlsErrorKind};

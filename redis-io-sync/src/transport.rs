@@ -1,4 +1,5 @@
-//! Opening sockets: TCP (with `TCP_NODELAY`) or Unix, with a connect timeout.
+//! Opening sockets: TCP (with `TCP_NODELAY`) or Unix, with a connect timeout, and TLS
+//! on them for `rediss://` (see [`redis_io_async::tls`]).
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -6,9 +7,11 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
+use redis_io_async::tls::TlsSession;
 use redis_sansio::config::{ConnectionConfig, ServerAddr};
 
 use crate::Error;
+pub use crate::tls::{Nonblocking, TlsStream};
 
 /// A connected blocking socket.
 #[derive(Debug)]
@@ -18,14 +21,45 @@ pub enum Stream {
     /// A Unix-domain socket connection.
     #[cfg(unix)]
     Unix(UnixStream),
+    /// TLS over a TCP (or Unix) connection, its handshake done. Boxed: the session is
+    /// large, and only TLS connections pay for it.
+    Tls(Box<TlsStream<Stream>>),
 }
 
 /// Opens a blocking socket to `config.addr`, trying each resolved address in turn,
-/// each bounded by `config.connect_timeout`.
+/// each bounded by `config.connect_timeout`; with `config.tls`, runs the TLS handshake
+/// on it, bounded by `config.connect_timeout` too.
+///
+/// Fails with [`Error::UnknownHost`] or [`Error::Connect`] when no socket opens, and
+/// with [`Error::Tls`] when TLS does not come up ([`Error::TlsUnsupported`] without
+/// the `tls` feature, before any socket opens).
 pub fn connect(config: &ConnectionConfig) -> Result<Stream, Error> {
-    if config.tls {
-        return Err(Error::TlsUnsupported);
+    let (socket, session) = connect_parts(config)?;
+    Ok(match session {
+        None => socket,
+        Some(session) => Stream::Tls(Box::new(TlsStream::new(socket, session))),
+    })
+}
+
+/// [`connect`], but the socket and the TLS session (its handshake done) come apart,
+/// for a caller that puts the socket into its own wrapper (the fan-out's mio sockets).
+/// The TLS settings are checked before any socket opens.
+pub(crate) fn connect_parts(
+    config: &ConnectionConfig,
+) -> Result<(Stream, Option<TlsSession>), Error> {
+    let mut session = match config.tls {
+        true => Some(TlsSession::new(config)?),
+        false => None,
+    };
+    let mut socket = connect_socket(config)?;
+    if let Some(session) = &mut session {
+        crate::tls::handshake(&mut socket, session, config.connect_timeout)?;
     }
+    Ok((socket, session))
+}
+
+/// Opens the socket, TCP or Unix.
+fn connect_socket(config: &ConnectionConfig) -> Result<Stream, Error> {
     match &config.addr {
         ServerAddr::Tcp { host, port } => {
             let addrs: Vec<_> = (host.as_str(), *port)
@@ -78,6 +112,7 @@ impl Stream {
             Stream::Tcp(s) => s.set_read_timeout(timeout),
             #[cfg(unix)]
             Stream::Unix(s) => s.set_read_timeout(timeout),
+            Stream::Tls(s) => s.socket().set_read_timeout(timeout),
         }
     }
 
@@ -87,6 +122,7 @@ impl Stream {
             Stream::Tcp(s) => s.set_write_timeout(timeout),
             #[cfg(unix)]
             Stream::Unix(s) => s.set_write_timeout(timeout),
+            Stream::Tls(s) => s.socket().set_write_timeout(timeout),
         }
     }
 
@@ -96,6 +132,7 @@ impl Stream {
             Stream::Tcp(s) => s.set_nonblocking(nonblocking),
             #[cfg(unix)]
             Stream::Unix(s) => s.set_nonblocking(nonblocking),
+            Stream::Tls(s) => s.socket().set_nonblocking(nonblocking),
         }
     }
 }
@@ -106,6 +143,7 @@ impl Read for Stream {
             Stream::Tcp(s) => s.read(buf),
             #[cfg(unix)]
             Stream::Unix(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
         }
     }
 }
@@ -116,10 +154,17 @@ impl Write for Stream {
             Stream::Tcp(s) => s.write(buf),
             #[cfg(unix)]
             Stream::Unix(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+impl Nonblocking for Stream {
+    fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
+        Stream::set_nonblocking(self, nonblocking)
     }
 }

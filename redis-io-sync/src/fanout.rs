@@ -28,7 +28,7 @@ pub struct ConnId(usize);
 /// A connection that fails (refused handshake, EOF, an IO error, a protocol error)
 /// fails its own requests with [`RequestError::Closed`] and leaves the others
 /// running; [`close_reason`](Self::close_reason) says why, and
-/// [`failure`](Self::failure) gives the socket or TLS error behind an EOF.
+/// [`take_failure`](Self::take_failure) gives the socket or TLS error behind an EOF.
 ///
 /// TLS (`rediss://`, feature `tls`) works here too: [`add`](Self::add) runs the TLS
 /// handshake (blocking, bounded by the connect timeout) and the loop then drives the
@@ -207,12 +207,12 @@ impl Fanout {
         self.conns[conn.0].closed.as_ref()
     }
 
-    /// The socket or TLS error that ended `conn`, if one did: its
+    /// Takes the socket or TLS error that ended `conn`, if one did: its
     /// [`close_reason`](Self::close_reason) then says EOF, and this says why (for
     /// example [`Error::Tls`] when a TLS 1.3 server refuses the client's certificate
     /// after the TLS handshake).
-    pub fn failure(&self, conn: ConnId) -> Option<&Error> {
-        self.conns[conn.0].failure.as_ref()
+    pub fn take_failure(&mut self, conn: ConnId) -> Option<Error> {
+        self.conns[conn.0].failure.take()
     }
 
     /// The state machine of `conn`, for its getters (state, protocol, ...).

@@ -125,7 +125,11 @@ impl Body for OneOfFanout {
         let mut body = OneOfFanout { fanout, conn };
         body.run();
         match body.close_reason() {
-            Some(reason) => Err(Error::Closed(reason)),
+            // The socket or TLS error behind an EOF, if there was one.
+            Some(reason) => Err(body
+                .fanout
+                .take_failure(conn)
+                .unwrap_or(Error::Closed(reason))),
             None => Ok(body),
         }
     }

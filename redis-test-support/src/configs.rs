@@ -4,11 +4,23 @@
 use redis_sansio::Cmd;
 use redis_sansio::config::{ConnectionConfig, ProtocolVersion, ServerAddr};
 
-use crate::RedisServer;
+use crate::{RedisServer, TestCerts};
 
 /// Settings for `server` over TCP on the loopback address, RESP3.
 pub fn tcp_config(server: &RedisServer) -> ConnectionConfig {
     ConnectionConfig::default().with_addr(ServerAddr::tcp("127.0.0.1", server.port()))
+}
+
+/// Settings for `server`'s TLS port on the loopback address, RESP3, trusting the test
+/// CA ([`TestCerts::shared`]) and nothing else.
+///
+/// # Panics
+///
+/// When the server was started without TLS.
+pub fn tls_config(server: &RedisServer) -> ConnectionConfig {
+    let port = server.tls_port().expect("the server has no TLS port");
+    let config = ConnectionConfig::default().with_addr(ServerAddr::tcp("127.0.0.1", port));
+    TestCerts::shared().trusted_by(config)
 }
 
 /// Settings for `server` over its Unix socket, RESP3.

@@ -7,12 +7,14 @@
 //! dropped, even when the test panics.
 //!
 //! * [`RedisServer`]: one standalone server, configurable through
-//!   [`RedisServer::builder`] (password, ACL users, extra directives).
+//!   [`RedisServer::builder`] (password, ACL users, extra directives, a TLS port).
+//! * [`TestCerts`]: a throw-away CA with server and client certificates (rcgen), made
+//!   once per test process, for the TLS servers and the clients that trust them.
 //! * [`RedisCluster`]: six nodes (three masters, three replicas) joined with
 //!   `redis-cli --cluster create`.
 //! * [`RedisSentinel`]: a master, one replica and three sentinels monitoring
 //!   them as `mymaster`.
-//! * [`tcp_config`], [`unix_config`], [`all_configs`] and [`cmd`]: how the adapters'
+//! * [`tcp_config`], [`unix_config`], [`tls_config`], [`all_configs`] and [`cmd`]: how the adapters'
 //!   tests reach a server and spell commands.
 //! * [`echo_task`]: one of many concurrent callers of a multiplexed client, checking
 //!   that every reply is its own.
@@ -43,12 +45,14 @@ mod raw;
 pub mod reconnect;
 mod sentinel;
 mod server;
+mod tls;
 mod wait;
 
 pub use binaries::{redis_cli_path, redis_server_path, redis_version};
 pub use client_tasks::echo_task;
 pub use cluster::RedisCluster;
-pub use configs::{all_configs, cmd, tcp_config, unix_config};
+pub use configs::{all_configs, cmd, tcp_config, tls_config, unix_config};
 pub use raw::{RawConnection, command, command_unix, try_command};
 pub use sentinel::RedisSentinel;
 pub use server::{RedisServer, RedisServerBuilder};
+pub use tls::{SERVER_NAMES, TestCerts};

@@ -15,6 +15,7 @@ use tempfile::TempDir;
 
 use crate::binaries::{redis_server_path, redis_version};
 use crate::raw;
+use crate::tls::TestCerts;
 
 /// How long a server may take to answer after being spawned.
 const READY_DEADLINE: Duration = Duration::from_secs(10);
@@ -47,6 +48,16 @@ pub(crate) enum Mode {
     Sentinel,
 }
 
+/// Whether and how a server listens for TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tls {
+    /// A TLS port, clients not asked for a certificate (`tls-auth-clients no`).
+    On,
+    /// A TLS port that requires a client certificate signed by the test CA
+    /// (`tls-auth-clients yes`).
+    ClientAuth,
+}
+
 /// Builder for a [`RedisServer`]; obtained from [`RedisServer::builder`].
 #[derive(Debug, Clone)]
 pub struct RedisServerBuilder {
@@ -55,6 +66,7 @@ pub struct RedisServerBuilder {
     acl_users: Vec<(String, String)>,
     args: Vec<String>,
     mode: Mode,
+    tls: Option<Tls>,
 }
 
 impl Default for RedisServerBuilder {
@@ -65,6 +77,7 @@ impl Default for RedisServerBuilder {
             acl_users: Vec::new(),
             args: Vec::new(),
             mode: Mode::Standalone,
+            tls: None,
         }
     }
 }
@@ -97,6 +110,23 @@ impl RedisServerBuilder {
         self
     }
 
+    /// Also listens for TLS on a second free loopback port
+    /// ([`RedisServer::tls_port`]), with the certificates of [`TestCerts::shared`]
+    /// (a server certificate for `127.0.0.1`, `::1` and `localhost`), not asking
+    /// clients for a certificate. The plain-text port and Unix socket stay, for the
+    /// harness's readiness checks and out-of-band commands.
+    pub fn tls(mut self) -> Self {
+        self.tls = Some(Tls::On);
+        self
+    }
+
+    /// As [`tls`](Self::tls), but the TLS port requires a client certificate signed by
+    /// the shared test CA (`tls-auth-clients yes`): see [`TestCerts::client_identity`].
+    pub fn tls_client_auth(mut self) -> Self {
+        self.tls = Some(Tls::ClientAuth);
+        self
+    }
+
     /// Cluster node: `cluster-enabled yes`, `nodes.conf` in the node's dir,
     /// `cluster-node-timeout 5000`, and a port whose bus port (+10000) is free.
     pub(crate) fn cluster(mut self) -> Self {
@@ -120,17 +150,25 @@ impl RedisServerBuilder {
     pub fn start(self) -> RedisServer {
         let dir = make_temp_dir();
         let files = Files::new(dir.path(), self.unix_socket);
+        if self.tls.is_some() {
+            let certs = TestCerts::shared();
+            write_file(&files.tls_ca, certs.ca_pem());
+            write_file(&files.tls_cert, certs.server_cert_pem());
+            write_file(&files.tls_key, certs.server_key_pem());
+        }
         let mut failures = Vec::new();
         for _ in 0..START_ATTEMPTS {
             let port = reserve_port(self.mode == Mode::Cluster);
+            let tls_port = self.tls.map(|_| reserve_port(false));
             // A failed attempt may have left a cluster config naming the old port.
             let _ = fs::remove_file(&files.nodes_conf);
-            write_file(&files.conf, &self.config(&files, port));
+            write_file(&files.conf, &self.config(&files, port, tls_port));
             match launch(&files, self.mode, port) {
                 Ok(child) => {
                     return RedisServer {
                         child: Mutex::new(Some(child)),
                         port,
+                        tls_port,
                         mode: self.mode,
                         files,
                         dir,
@@ -146,7 +184,7 @@ impl RedisServerBuilder {
         );
     }
 
-    fn config(&self, files: &Files, port: u16) -> String {
+    fn config(&self, files: &Files, port: u16, tls_port: Option<u16>) -> String {
         let mut lines = vec![
             format!("port {port}"),
             "bind 127.0.0.1".to_owned(),
@@ -178,6 +216,18 @@ impl RedisServerBuilder {
             // PING to replicas (10 s by default).
             lines.push("repl-ping-replica-period 1".to_owned());
         }
+        if let (Some(tls), Some(tls_port)) = (self.tls, tls_port) {
+            lines.push(format!("tls-port {tls_port}"));
+            for (directive, path) in [
+                ("tls-cert-file", &files.tls_cert),
+                ("tls-key-file", &files.tls_key),
+                ("tls-ca-cert-file", &files.tls_ca),
+            ] {
+                lines.push(format!("{directive} {}", quote(&path.to_string_lossy())));
+            }
+            let auth = if tls == Tls::ClientAuth { "yes" } else { "no" };
+            lines.push(format!("tls-auth-clients {auth}"));
+        }
         if let Some(password) = &self.requirepass {
             lines.push(format!("requirepass {}", quote(password)));
         }
@@ -204,6 +254,9 @@ struct Files {
     stderr: PathBuf,
     nodes_conf: PathBuf,
     socket: Option<PathBuf>,
+    tls_ca: PathBuf,
+    tls_cert: PathBuf,
+    tls_key: PathBuf,
 }
 
 impl Files {
@@ -215,6 +268,9 @@ impl Files {
             stderr: dir.join("stderr.log"),
             nodes_conf: dir.join("nodes.conf"),
             socket: unix_socket.then(|| dir.join("redis.sock")),
+            tls_ca: dir.join("tls-ca.crt"),
+            tls_cert: dir.join("tls-server.crt"),
+            tls_key: dir.join("tls-server.key"),
         }
     }
 }
@@ -233,6 +289,7 @@ impl Files {
 pub struct RedisServer {
     child: Mutex<Option<Child>>,
     port: u16,
+    tls_port: Option<u16>,
     mode: Mode,
     files: Files,
     // Declared last: removed after the process is gone.
@@ -257,6 +314,13 @@ impl RedisServer {
     /// The TCP port (on `127.0.0.1`).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The TLS port (on `127.0.0.1`), for a server built with
+    /// [`tls`](RedisServerBuilder::tls) or
+    /// [`tls_client_auth`](RedisServerBuilder::tls_client_auth).
+    pub fn tls_port(&self) -> Option<u16> {
+        self.tls_port
     }
 
     /// `127.0.0.1:<port>`.

@@ -9,7 +9,7 @@ use redis_sansio::config::{ConnectionConfig, ProtocolVersion};
 use redis_sansio::resp::Frame;
 
 use super::Body;
-use crate::{RedisServer, tcp_config, unix_config};
+use crate::{RedisServer, tcp_config, tls_config, unix_config};
 
 /// The response timeout every configuration of the suite carries unless a check sets
 /// its own: a lost reply fails the check after this long instead of hanging it.
@@ -57,6 +57,26 @@ static AUTH: Shared = Shared {
     },
 };
 
+static TLS: Shared = Shared {
+    server: Mutex::new(Weak::new()),
+    start: || RedisServer::builder().tls().start(),
+};
+
+static TLS_CLIENT_AUTH: Shared = Shared {
+    server: Mutex::new(Weak::new()),
+    start: || RedisServer::builder().tls_client_auth().start(),
+};
+
+/// The shared server with a TLS port (and its plain-text port and Unix socket).
+pub(crate) fn shared_tls_server() -> Arc<RedisServer> {
+    TLS.get()
+}
+
+/// The shared server whose TLS port requires a client certificate.
+pub(crate) fn shared_client_auth_server() -> Arc<RedisServer> {
+    TLS_CLIENT_AUTH.get()
+}
+
 /// The shared server without a password, for checks that leave it usable.
 pub(crate) fn shared_server() -> Arc<RedisServer> {
     PLAIN.get()
@@ -95,15 +115,33 @@ pub(crate) fn targets(server: &RedisServer) -> Vec<Target> {
                 (_, ProtocolVersion::Resp3) => "unix/resp3",
                 _ => "unix/resp2",
             };
-            let config = base
-                .clone()
-                .with_protocol(protocol)
-                .with_response_timeout(SAFETY_TIMEOUT)
-                .with_connect_timeout(SAFETY_CONNECT_TIMEOUT);
+            let config = with_safety(base.clone().with_protocol(protocol));
             targets.push(Target { config, label });
         }
     }
     targets
+}
+
+/// The server's TLS port in RESP3 and RESP2, trusting the test CA only, with the
+/// safety timeouts. (Redis serves TLS on TCP only.)
+pub(crate) fn tls_targets(server: &RedisServer) -> Vec<Target> {
+    [
+        (ProtocolVersion::Resp3, "tls/resp3"),
+        (ProtocolVersion::Resp2, "tls/resp2"),
+    ]
+    .into_iter()
+    .map(|(protocol, label)| Target {
+        config: with_safety(tls_config(server).with_protocol(protocol)),
+        label,
+    })
+    .collect()
+}
+
+/// `config` with the suite's safety timeouts.
+fn with_safety(config: ConnectionConfig) -> ConnectionConfig {
+    config
+        .with_response_timeout(SAFETY_TIMEOUT)
+        .with_connect_timeout(SAFETY_CONNECT_TIMEOUT)
 }
 
 /// One check on one body and target: names its keys and its failure messages.

@@ -174,7 +174,10 @@ pub fn needs(check: &str) -> &'static [Capability] {
         | "client_kill"
         | "close_reason_with_failure"
         | "connect_failures"
-        | "handshake_timeout" => &[],
+        | "handshake_timeout"
+        | "tls_requests"
+        | "tls_verification"
+        | "tls_client_certificates" => &[],
         "transactions" => &[Capability::Transactions],
         "watch" => &[Capability::Transactions, Capability::ConnectionState],
         "pubsub" | "events_see_close" | "tracking_pushes" | "tracking_redirect" => {
@@ -318,6 +321,9 @@ macro_rules! conformance_tests {
         __conformance_check!(close_reason_with_failure);
         __conformance_check!(connect_failures);
         __conformance_check!(handshake_timeout);
+        __conformance_check!(tls_requests);
+        __conformance_check!(tls_verification);
+        __conformance_check!(tls_client_certificates);
         __conformance_check!(concurrent_tasks);
     };
 }

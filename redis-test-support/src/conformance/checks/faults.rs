@@ -17,7 +17,7 @@ const SHORT_TIMEOUT: Duration = Duration::from_millis(150);
 
 /// Whether `error` says the connection is gone because the server went away: the
 /// close reason `Eof`, or the socket error that revealed it.
-fn is_gone(error: &Error) -> bool {
+pub(crate) fn is_gone(error: &Error) -> bool {
     matches!(error, Error::Io(_)) || error.close_reason() == Some(&CloseReason::Eof)
 }
 
@@ -184,7 +184,7 @@ pub fn close_reason_with_failure<B: Body>() {
 }
 
 /// Kills the body's connection with `CLIENT KILL ID` from a raw connection.
-fn kill_client<B: Body>(case: &Case, server: &RedisServer, conn: &mut B) {
+pub(crate) fn kill_client<B: Body>(case: &Case, server: &RedisServer, conn: &mut B) {
     let id = match case.ok("CLIENT ID", conn.request(&cmd(&["CLIENT", "ID"]))) {
         Frame::Integer(id) => id.to_string(),
         other => panic!("{case}: CLIENT ID gave {other:?}"),

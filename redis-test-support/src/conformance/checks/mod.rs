@@ -6,7 +6,9 @@
 //! `concurrent_tasks` share one server per test process, and `auth` one with a
 //! password and an ACL user; `response_timeout` and `handshake_timeout` each start
 //! their own (`DEBUG SLEEP` stops every client of a server), and
-//! `server_killed_mid_pipeline` one per target (it kills it).
+//! `server_killed_mid_pipeline` one per target (it kills it). The TLS checks
+//! (`tls_requests`, `tls_verification`, `tls_client_certificates`) share a TLS
+//! server, or one requiring client certificates, and run over its TLS port only.
 
 mod auth;
 mod concurrency;
@@ -14,6 +16,7 @@ mod events;
 mod failures;
 mod faults;
 mod requests;
+mod tls;
 
 pub use auth::auth;
 pub use concurrency::concurrent_tasks;
@@ -24,3 +27,4 @@ pub use faults::{
     server_killed_mid_pipeline,
 };
 pub use requests::{binary_values, handshake, pipeline, select, transactions, watch};
+pub use tls::{tls_client_certificates, tls_requests, tls_verification};

@@ -10,6 +10,14 @@
 //! following the master through failovers.
 //! [`pool`] shares a bounded set of connections between threads ([`pool::blocking::Pool`])
 //! or tasks ([`pool::exclusive::Pool`]); the commands work on their guards too.
+//!
+//! **TLS** (`rediss://`): with the `tls` feature (forwarded to the adapters), every
+//! body speaks TLS when its [`ConnectionConfig`](redis_sansio::config::ConnectionConfig)
+//! says so: a `rediss://` URL trusts the system's root certificates; the
+//! `with_tls_*` settings add a private CA, a client certificate or a server name. The
+//! settings travel inside the configuration, so pools, cluster and sentinel clients
+//! need nothing more. Failures are [`Error::Tls`] ([`TlsError::kind`] says which);
+//! without the feature, [`Error::TlsUnsupported`]. See [`redis_io_async::tls`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -38,7 +46,7 @@ pub use batch::{BatchFuture, Batches, Pipeline, Replies, Slot, Transaction};
 pub use bodies::ReplyFuture;
 pub use executor::Executor;
 pub use generated::{Commands, cmd, options};
-pub use redis_io_async::{ConversionError, Error, PoolError};
+pub use redis_io_async::{ConversionError, Error, PoolError, TlsError, TlsErrorKind};
 pub use redis_sansio::Cmd;
 pub use redis_sansio::resp;
 pub use redis_sansio::resp::{ArgBuf, ToArg};

@@ -12,7 +12,8 @@
 //! Both features are on by default, so that a plain `cargo test` exercises both
 //! runtimes. To compile only one, depend with `default-features = false` and
 //! `features = ["smol"]` (pulls in no async-std and no tokio) or
-//! `features = ["async-std"]` (no tokio).
+//! `features = ["async-std"]` (no tokio). The `tls` feature adds `rediss://` for both:
+//! [`redis_io_async::tls`]'s one implementation over their sockets, no futures-rustls.
 //!
 //! Each module has a [`Connection`](redis_io_async::Connection) (exclusive, `&mut self`
 //! calls, no background task) and a [`Client`](redis_io_async::Client) (cloneable,

@@ -9,6 +9,9 @@
 //!   pipelining; its driver runs on `tokio::spawn`, so create it inside a runtime,
 //!   or, as a [`ClientDriver`], wherever you poll it.
 //!
+//! TLS (`rediss://`, feature `tls`) is [`redis_io_async::tls`]'s, run over tokio's
+//! sockets like any other runtime's: no tokio-rustls.
+//!
 //! ```no_run
 //! use redis_io_tokio::{Client, Connection, Error};
 //! use redis_sansio::Cmd;

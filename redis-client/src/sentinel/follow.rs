@@ -15,7 +15,8 @@ pub(crate) fn is_demoted(target: Target, error: &Error) -> bool {
             .is_some_and(|error| *error.kind() == ServerErrorKind::ReadOnly)
 }
 
-/// True when `error` leaves the connection unusable: it closed, or its socket broke.
+/// True when `error` leaves the connection unusable: it closed, or its socket (or the
+/// TLS session on it) broke.
 pub(crate) fn is_broken(error: &Error) -> bool {
-    error.close_reason().is_some() || matches!(error, Error::Io(_))
+    error.close_reason().is_some() || matches!(error, Error::Io(_) | Error::Tls(_))
 }

@@ -5,8 +5,9 @@
 //! the first command, and a wrong password), the `redis-client` examples (the typed
 //! API on the blocking connection and on tokio's multiplexed client, run as they are
 //! in `redis-client/examples/`), [`pubsub`], [`reconnect`], [`pool`], [`sentinel`]
-//! (which starts a master, a replica and three sentinels of its own) and [`cluster`]
-//! (which starts six cluster nodes).
+//! (which starts a master, a replica and three sentinels of its own), [`cluster`]
+//! (which starts six cluster nodes) and [`tls`] (a server of its own with a TLS port
+//! and a throw-away certificate authority).
 #![allow(clippy::print_stdout)]
 
 mod cluster;
@@ -15,6 +16,7 @@ mod pool;
 mod pubsub;
 mod reconnect;
 mod sentinel;
+mod tls;
 
 #[path = "../../redis-client/examples/blocking.rs"]
 mod blocking_example;
@@ -65,6 +67,9 @@ fn main() -> Result<(), Error> {
 
     section("Cluster: routing by hash slot");
     cluster::run()?;
+
+    section("TLS: rediss:// with a private CA and a client certificate");
+    tls::run()?;
 
     drop(server);
     println!("\nstopped the server; bye");

@@ -21,7 +21,10 @@ fn blocking_connection_commands_pipelines_and_transactions() {
     let server = server();
     let mut conn = redis_io_sync::Connection::connect(tls_config(&server)).expect("connect");
     conn.set("greeting", "hello").expect("SET");
-    assert_eq!(conn.get("greeting").expect("GET").as_deref(), Some(&b"hello"[..]));
+    assert_eq!(
+        conn.get("greeting").expect("GET").as_deref(),
+        Some(&b"hello"[..])
+    );
     let mut pipe = Pipeline::new();
     let visits = pipe.incr("visits");
     let tags = pipe.sadd("tags", ["rust", "redis"]);
@@ -86,7 +89,10 @@ fn pools_open_tls_connections() {
         for _ in 0..4 {
             scope.spawn(|| {
                 for _ in 0..25 {
-                    pool.get().expect("checkout").incr("blocking").expect("INCR");
+                    pool.get()
+                        .expect("checkout")
+                        .incr("blocking")
+                        .expect("INCR");
                 }
             });
         }

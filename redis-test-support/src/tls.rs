@@ -114,7 +114,9 @@ fn leaf(
 ) -> (String, String) {
     let key = KeyPair::generate().expect("leaf key");
     let mut params = CertificateParams::new(names).expect("leaf parameters");
-    params.distinguished_name.push(DnType::CommonName, common_name);
+    params
+        .distinguished_name
+        .push(DnType::CommonName, common_name);
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![usage];
     let cert = params

@@ -199,7 +199,9 @@ mod tests {
         assert!(matches!(server_name(&host), Ok(ServerName::DnsName(_))));
         let named = ip.with_tls_server_name("redis.internal");
         assert_eq!(
-            server_name(&named).ok().map(|name| name.to_str().into_owned()),
+            server_name(&named)
+                .ok()
+                .map(|name| name.to_str().into_owned()),
             Some("redis.internal".to_owned())
         );
         let unix = ConnectionConfig::from_url("unix:///tmp/redis.sock")

@@ -48,9 +48,8 @@ impl TlsSession {
     pub fn new(config: &ConnectionConfig) -> Result<Self, Error> {
         let name = server_name(config)?;
         let client = client_config(&config.tls_options)?;
-        let conn = ClientConnection::new(client, name).map_err(|error| {
-            Error::Tls(TlsError::new(TlsErrorKind::Config, error))
-        })?;
+        let conn = ClientConnection::new(client, name)
+            .map_err(|error| Error::Tls(TlsError::new(TlsErrorKind::Config, error)))?;
         Ok(TlsSession { conn })
     }
 

@@ -8,9 +8,9 @@ use std::task::{Context, Poll, Waker};
 use redis_sansio::config::ConnectionConfig;
 
 use super::{TlsError, TlsSession};
+use crate::Error;
 use crate::runtime::{Runtime, Socket};
 use crate::transport::with_timeout;
-use crate::Error;
 
 /// A socket with a TLS session on top; itself a [`Socket`] carrying plain text.
 ///

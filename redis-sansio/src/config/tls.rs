@@ -100,7 +100,10 @@ impl ClientIdentity {
 impl fmt::Debug for ClientIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientIdentity")
-            .field("cert_chain", &format_args!("{} bytes of PEM", self.cert_chain.len()))
+            .field(
+                "cert_chain",
+                &format_args!("{} bytes of PEM", self.cert_chain.len()),
+            )
             .field("private_key", &format_args!("***"))
             .finish()
     }

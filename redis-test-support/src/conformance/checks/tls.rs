@@ -74,13 +74,20 @@ pub fn tls_requests<B: Body>() {
         }
         let replies = case.ok("requests", conn.requests(&cmds[count..count + 10]));
         for (i, reply) in replies.into_iter().enumerate() {
-            assert_eq!(case.ok("request", reply), Frame::bulk(i.to_string()), "{case}");
+            assert_eq!(
+                case.ok("request", reply),
+                Frame::bulk(i.to_string()),
+                "{case}"
+            );
         }
 
         let named = target.config.clone().with_tls_server_name("localhost");
         let mut by_name = case.connect::<B>(named);
         let ping = by_name.request(&cmd(&["PING"]));
-        assert_eq!(case.ok("PING (server name localhost)", ping), Frame::simple("PONG"));
+        assert_eq!(
+            case.ok("PING (server name localhost)", ping),
+            Frame::simple("PONG")
+        );
 
         kill_client(&case, &server, &mut conn);
         let error = case.err("PING after CLIENT KILL", conn.request(&cmd(&["PING"])));
@@ -90,8 +97,16 @@ pub fn tls_requests<B: Body>() {
     let target = &tls_targets(&server)[0];
     let case = Case::new::<B>("tls_requests", target);
     let port = server.tls_port().expect("a TLS server");
-    let kind = tls_failure(&case, "open(rediss://)", B::open(&format!("rediss://127.0.0.1:{port}")));
-    assert_eq!(kind, TlsErrorKind::Certificate, "{case}: the system does not trust the test CA");
+    let kind = tls_failure(
+        &case,
+        "open(rediss://)",
+        B::open(&format!("rediss://127.0.0.1:{port}")),
+    );
+    assert_eq!(
+        kind,
+        TlsErrorKind::Certificate,
+        "{case}: the system does not trust the test CA"
+    );
 }
 
 /// The server's certificate is verified, and every way that fails is its own typed
@@ -166,21 +181,36 @@ pub fn tls_client_certificates<B: Body>() {
         let mut conn = case.connect::<B>(with_cert);
         let key = case.key("k");
         let set = conn.request(&cmd(&["SET", &key, "v"]));
-        assert_eq!(case.ok("SET with a client certificate", set), Frame::simple("OK"));
+        assert_eq!(
+            case.ok("SET with a client certificate", set),
+            Frame::simple("OK")
+        );
         assert_eq!(
             case.ok("GET", conn.request(&cmd(&["GET", &key]))),
             Frame::bulk("v"),
             "{case}"
         );
 
-        let kind = tls_failure(&case, "no client certificate", B::connect(target.config.clone()));
+        let kind = tls_failure(
+            &case,
+            "no client certificate",
+            B::connect(target.config.clone()),
+        );
         assert_eq!(kind, TlsErrorKind::Alert, "{case}: no client certificate");
         let stranger = target
             .config
             .clone()
             .with_tls_client_identity(other_ca.client_identity());
-        let kind = tls_failure(&case, "a client certificate of another CA", B::connect(stranger));
-        assert_eq!(kind, TlsErrorKind::Alert, "{case}: a client certificate of another CA");
+        let kind = tls_failure(
+            &case,
+            "a client certificate of another CA",
+            B::connect(stranger),
+        );
+        assert_eq!(
+            kind,
+            TlsErrorKind::Alert,
+            "{case}: a client certificate of another CA"
+        );
     }
 }
 

@@ -70,15 +70,14 @@ impl<T: Read + Write + Nonblocking> Drop for TlsStream<T> {
     }
 }
 
-/// Runs `session`'s handshake over the blocking `socket`, all of it within `timeout`
-/// (`None`: no limit), then leaves the socket blocking with no timeouts. Fails with
-/// [`Error::Tls`].
+/// Runs `session`'s handshake over the blocking `socket`, all of it within `timeout`,
+/// then leaves the socket blocking with no timeouts. Fails with [`Error::Tls`].
 pub(crate) fn handshake(
     socket: &mut Stream,
     session: &mut TlsSession,
-    timeout: Option<Duration>,
+    timeout: Duration,
 ) -> Result<(), Error> {
-    let deadline = timeout.map(|timeout| Instant::now() + timeout);
+    let deadline = Instant::now() + timeout;
     let result = session.handshake(&mut Bounded { socket, deadline });
     socket.set_read_timeout(None)?;
     socket.set_write_timeout(None)?;
@@ -88,16 +87,13 @@ pub(crate) fn handshake(
 /// A blocking socket whose every read and write must end by `deadline`.
 struct Bounded<'a> {
     socket: &'a mut Stream,
-    deadline: Option<Instant>,
+    deadline: Instant,
 }
 
 impl Bounded<'_> {
     /// What is left until the deadline, or `TimedOut` once it has passed.
     fn left(&self) -> io::Result<Option<Duration>> {
-        let Some(deadline) = self.deadline else {
-            return Ok(None);
-        };
-        match deadline.checked_duration_since(Instant::now()) {
+        match self.deadline.checked_duration_since(Instant::now()) {
             Some(left) if !left.is_zero() => Ok(Some(left)),
             _ => Err(io::Error::new(
                 ErrorKind::TimedOut,

@@ -7,7 +7,7 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-use redis_io_async::tls::TlsSession;
+use redis_io_async::tls::{TlsSession, handshake_timeout};
 use redis_sansio::config::{ConnectionConfig, ServerAddr};
 
 use crate::Error;
@@ -28,7 +28,8 @@ pub enum Stream {
 
 /// Opens a blocking socket to `config.addr`, trying each resolved address in turn,
 /// each bounded by `config.connect_timeout`; with `config.tls`, runs the TLS handshake
-/// on it, bounded by `config.connect_timeout` too.
+/// on it, bounded by the connect timeout too (10 s without one:
+/// [`handshake_timeout`]).
 ///
 /// Fails with [`Error::UnknownHost`] or [`Error::Connect`] when no socket opens, and
 /// with [`Error::Tls`] when TLS does not come up ([`Error::TlsUnsupported`] without
@@ -53,7 +54,7 @@ pub(crate) fn connect_parts(
     };
     let mut socket = connect_socket(config)?;
     if let Some(session) = &mut session {
-        crate::tls::handshake(&mut socket, session, config.connect_timeout)?;
+        crate::tls::handshake(&mut socket, session, handshake_timeout(config))?;
     }
     Ok((socket, session))
 }

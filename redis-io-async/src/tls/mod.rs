@@ -26,10 +26,10 @@
 //!
 //! **Connecting**: the TLS handshake runs inside `connect`/`open`, after the socket
 //! opens and before the Redis handshake, bounded by
-//! [`ConnectionConfig::connect_timeout`]. The end of the stream is the server's
-//! `close_notify` or the socket's EOF (Redis replies are self-delimiting, so a missing
-//! `close_notify` cannot make a reply look complete); closing sends `close_notify` as
-//! far as the socket takes it at once.
+//! [`ConnectionConfig::connect_timeout`] (10 s without one: [`handshake_timeout`]).
+//! The end of the stream is the server's `close_notify` or the socket's EOF (Redis
+//! replies are self-delimiting, so a missing `close_notify` cannot make a reply look
+//! complete); closing sends `close_notify` as far as the socket takes it at once.
 //!
 //! Without the `tls` feature, [`TlsSession`] is a type with no values whose `new`
 //! fails with [`Error::TlsUnsupported`](crate::Error::TlsUnsupported), so `rediss://`
@@ -39,6 +39,10 @@
 //! [`ConnectionConfig::tls`]: redis_sansio::config::ConnectionConfig::tls
 //! [`ConnectionConfig::tls_options`]: redis_sansio::config::ConnectionConfig::tls_options
 //! [`ConnectionConfig::connect_timeout`]: redis_sansio::config::ConnectionConfig::connect_timeout
+
+use std::time::Duration;
+
+use redis_sansio::config::ConnectionConfig;
 
 #[cfg(feature = "tls")]
 mod client_config;
@@ -55,6 +59,16 @@ pub use error::{TlsError, TlsErrorKind};
 #[cfg(feature = "tls")]
 pub use session::TlsSession;
 pub(crate) use stream::TlsStream;
+
+/// How long a TLS handshake may take: the connect timeout, or without one, as for the
+/// Redis handshake that follows,
+/// [`DEFAULT_HANDSHAKE_TIMEOUT`](redis_sansio::conn::DEFAULT_HANDSHAKE_TIMEOUT) (10 s), so
+/// that a server that never answers cannot hold `connect` forever.
+pub fn handshake_timeout(config: &ConnectionConfig) -> Duration {
+    config
+        .connect_timeout
+        .unwrap_or(redis_sansio::conn::DEFAULT_HANDSHAKE_TIMEOUT)
+}
 
 /// Whether this build speaks TLS: `true` with the `tls` feature. Without it, a TLS
 /// configuration fails to connect with

@@ -7,7 +7,7 @@ use std::task::{Context, Poll, Waker};
 
 use redis_sansio::config::ConnectionConfig;
 
-use super::{TlsError, TlsSession};
+use super::{TlsError, TlsSession, handshake_timeout};
 use crate::Error;
 use crate::runtime::{Runtime, Socket};
 use crate::transport::with_timeout;
@@ -22,7 +22,7 @@ pub(crate) struct TlsStream<S: Socket> {
 }
 
 impl<S: Socket> TlsStream<S> {
-    /// Runs `session`'s handshake over `socket`, bounded by `config.connect_timeout`.
+    /// Runs `session`'s handshake over `socket`, bounded by [`handshake_timeout`].
     /// Fails with [`Error::Tls`]: the server's refusal or certificate as rustls saw
     /// it, or [`TlsErrorKind::Handshake`](super::TlsErrorKind::Handshake) for a
     /// timeout or a connection lost during the handshake.
@@ -36,7 +36,7 @@ impl<S: Socket> TlsStream<S> {
             let TlsStream { socket, session } = &mut stream;
             pending_on_block(session.handshake(&mut Polled { socket, cx }))
         });
-        match with_timeout::<R, _>(config.connect_timeout, handshake).await {
+        match with_timeout::<R, _>(Some(handshake_timeout(config)), handshake).await {
             Ok(()) => Ok(stream),
             Err(error) => Err(Error::Tls(TlsError::from_handshake(error))),
         }

@@ -1,4 +1,6 @@
 //! Pipelines and transactions with mixed reply types, on every body.
+// Needs the blocking adapter (the default `sync` feature).
+#![cfg(feature = "sync")]
 
 mod common;
 

@@ -1,6 +1,8 @@
 //! The async `ClusterClient` against a real six-node cluster, on tokio and smol:
 //! keys from many tasks spread over every primary, hash tags, cross-slot refusal,
 //! `MOVED` and `ASK` during a slot migration done by hand, and seed failures.
+// Needs the blocking adapter (the default `sync` feature).
+#![cfg(feature = "sync")]
 
 mod cluster_common;
 

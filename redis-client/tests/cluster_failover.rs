@@ -3,6 +3,8 @@
 //! promoted replica, found by topology refreshes from the surviving nodes.
 //!
 //! Its own cluster, since killing a primary would disturb other tests.
+// Needs the blocking adapter (the default `sync` feature).
+#![cfg(feature = "sync")]
 
 mod cluster_common;
 

@@ -1,6 +1,8 @@
 //! Keyless commands meant for every node (`FLUSHALL`, `DBSIZE`, `KEYS`, `PING`,
 //! `SCRIPT LOAD`/`EXISTS`/`FLUSH`) on the cluster clients, and script calls whose
 //! keys live on different nodes. Its own cluster: `FLUSHALL` would disturb others.
+// Needs the blocking adapter (the default `sync` feature).
+#![cfg(feature = "sync")]
 
 mod cluster_common;
 

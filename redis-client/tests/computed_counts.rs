@@ -2,6 +2,8 @@
 //! count comes before the list it counts (the 18 of the 7.2 specification) writes the
 //! length of the list it was given; then EVAL, SINTERCARD, LMPOP and ZUNIONSTORE run
 //! through the generated methods on every body against a real server.
+// Needs the blocking adapter (the default `sync` feature).
+#![cfg(feature = "sync")]
 
 mod common;
 

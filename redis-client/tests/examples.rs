@@ -1,5 +1,7 @@
 //! The examples in `examples/`, each run against a real server, and the README's
 //! copies of them checked to be the same text.
+// Needs the blocking adapter (the default `sync` feature).
+#![cfg(feature = "sync")]
 
 mod common;
 

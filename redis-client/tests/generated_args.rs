@@ -1,5 +1,7 @@
 //! The generated constructors write exactly the arguments the specification's syntax
 //! describes, in its order.
+// Needs the blocking adapter (the default `sync` feature).
+#![cfg(feature = "sync")]
 
 mod common;
 

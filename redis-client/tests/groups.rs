@@ -1,5 +1,7 @@
 //! A representative command of every group, through the generated methods, on every
 //! body: the same calls, no type annotations for the common ones.
+// Needs the blocking adapter (the default `sync` feature).
+#![cfg(feature = "sync")]
 
 mod common;
 

@@ -1,6 +1,8 @@
 //! The async pool against real servers, on tokio and on smol: many tasks on a few
 //! connections, dropped `get()` futures, the checkout timeout, connections killed by
 //! the server, the server down.
+// Needs the blocking adapter (the default `sync` feature).
+#![cfg(feature = "sync")]
 // Tests may read the clock and sleep; the core may not.
 #![allow(clippy::disallowed_methods)]
 

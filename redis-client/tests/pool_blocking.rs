@@ -1,5 +1,7 @@
 //! The blocking pool against real servers: many threads on a few connections, the
 //! checkout timeout, connections killed by the server, the server down and back.
+// Needs the blocking adapter (the default `sync` feature).
+#![cfg(feature = "sync")]
 // Tests may read the clock and sleep; the core may not.
 #![allow(clippy::disallowed_methods)]
 

@@ -2,6 +2,8 @@
 //! publish order, leaving, the connection given back, and the end after a close; on
 //! the blocking subscriber (RESP3 over TCP, RESP2 over a Unix socket) and the async
 //! one on tokio and smol.
+// Needs the blocking adapter (the default `sync` feature).
+#![cfg(feature = "sync")]
 
 mod common;
 

@@ -1,5 +1,7 @@
 //! Cursor scans over 10,000 keys and over large sets, hashes and sorted sets: every
 //! element exactly once, as an Iterator (blocking) and a Stream (async).
+// Needs the blocking adapter (the default `sync` feature).
+#![cfg(feature = "sync")]
 
 mod common;
 

@@ -1,5 +1,7 @@
 //! Scripts by SHA1: loaded on NOSCRIPT and retried, alone, in pipelines and in
 //! transactions, after `SCRIPT FLUSH`, on every body.
+// Needs the blocking adapter (the default `sync` feature).
+#![cfg(feature = "sync")]
 
 mod common;
 

@@ -1,5 +1,7 @@
 //! Sentinel discovery and the failover-following client, blocking, against a real
 //! topology: one master, one replica, three sentinels.
+// Needs the blocking adapter (the default `sync` feature).
+#![cfg(feature = "sync")]
 
 mod sentinel_support;
 

@@ -3,21 +3,20 @@
 //! both pools, and TLS failures as `redis_client::Error::Tls`. (Each adapter's TLS
 //! itself is checked by the conformance suite.)
 
-use std::thread;
-
-use redis_client::pool::PoolConfig;
+use redis_client::cmd;
 use redis_client::prelude::*;
-use redis_client::{Error, Pipeline, TlsErrorKind, Transaction, cmd};
 use redis_io_async::Reconnect;
-use redis_test_support::{RedisServer, TestCerts, tls_config};
+use redis_test_support::{RedisServer, tls_config};
 
 /// A server with a TLS port, and the settings that reach it (trusting the test CA).
 fn server() -> RedisServer {
     RedisServer::builder().tls().start()
 }
 
+#[cfg(feature = "sync")]
 #[test]
 fn blocking_connection_commands_pipelines_and_transactions() {
+    use redis_client::{Pipeline, Transaction};
     let server = server();
     let mut conn = redis_io_sync::Connection::connect(tls_config(&server)).expect("connect");
     conn.set("greeting", "hello").expect("SET");
@@ -78,14 +77,16 @@ fn smol_exclusive_connection() {
     });
 }
 
+#[cfg(feature = "sync")]
 #[test]
 fn pools_open_tls_connections() {
+    use redis_client::pool::PoolConfig;
     let server = server();
     let pool = redis_client::pool::blocking::Pool::new(
         tls_config(&server),
         PoolConfig::default().with_max_size(2),
     );
-    thread::scope(|scope| {
+    std::thread::scope(|scope| {
         for _ in 0..4 {
             scope.spawn(|| {
                 for _ in 0..25 {
@@ -115,8 +116,11 @@ fn pools_open_tls_connections() {
     });
 }
 
+#[cfg(feature = "sync")]
 #[test]
 fn tls_failures_are_typed_errors() {
+    use redis_client::{Error, TlsErrorKind};
+    use redis_test_support::TestCerts;
     let server = server();
     let other_ca = TestCerts::generate();
     let config = tls_config(&server);

@@ -1,5 +1,7 @@
 //! The WATCH helper: retries when another client changes a watched key between the
 //! read and EXEC, and runs on a dedicated connection for multiplexed clients.
+// Needs the blocking adapter (the default `sync` feature).
+#![cfg(feature = "sync")]
 
 mod common;
 

@@ -50,6 +50,7 @@ pub use redis_io_async::{ConversionError, Error, PoolError, TlsError, TlsErrorKi
 pub use redis_sansio::Cmd;
 pub use redis_sansio::resp;
 pub use redis_sansio::resp::{ArgBuf, ToArg};
+pub use redis_sansio::retry::Reconnect;
 pub use reply::FromReply;
 #[cfg(feature = "sync")]
 pub use scan::ScanIter;

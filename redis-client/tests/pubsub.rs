@@ -1,7 +1,9 @@
 //! The subscribers: subscribing to channels, patterns and shard channels, messages in
 //! publish order, leaving, the connection given back, and the end after a close; on
 //! the blocking subscriber (RESP3 over TCP, RESP2 over a Unix socket) and the async
-//! one on tokio and smol.
+//! one on tokio and smol. With a reconnect policy: carrying the subscriptions over
+//! to a new connection after `CLIENT KILL` and after the server went down and came
+//! back, by calls and by the stream, and the loss's error once the policy gives up.
 // Needs the blocking adapter (the default `sync` feature).
 #![cfg(feature = "sync")]
 
@@ -11,7 +13,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use redis_client::pubsub::{AsyncSubscriber, Message, Subscriber, SubscriptionKind};
-use redis_client::{Error, prelude::*};
+use redis_client::{Error, Reconnect, prelude::*};
 use redis_sansio::CloseReason;
 use redis_test_support::RedisServer;
 
@@ -162,6 +164,180 @@ fn the_stream_ends_after_the_close() {
             message(SubscriptionKind::Channel, "c", None, "before")
         );
         kill_subscribers(&server);
+        let end = common::next(&mut subscriber).await;
+        assert!(
+            matches!(end, Some(Err(Error::Closed(CloseReason::Eof)))),
+            "{end:?}"
+        );
+        assert!(common::next(&mut subscriber).await.is_none());
+    });
+}
+
+/// Quick attempts, enough to ride out a server restart (about 10 s).
+fn patient() -> Reconnect {
+    Reconnect::default()
+        .max_attempts(60)
+        .delays(Duration::from_millis(20), Duration::from_millis(200))
+}
+
+/// Publishes until a subscriber receives it: at most this many rounds.
+const ROUNDS: usize = 200;
+
+/// A subscriber with [`patient`] reconnects, killed and then cut off by a restart;
+/// `$($await)*` finishes each call.
+macro_rules! reconnect_scenario {
+    ($server:expr, $subscriber:expr, $($await:tt)*) => {{
+        let server: &RedisServer = $server;
+        let mut subscriber = $subscriber;
+        use SubscriptionKind::{Channel, Pattern, Shard};
+
+        subscriber.subscribe(["news"]) $($await)* .unwrap();
+        subscriber.psubscribe(["alerts.*"]) $($await)* .unwrap();
+        subscriber.ssubscribe(["shard"]) $($await)* .unwrap();
+        let before = subscriber.subscriptions().clone();
+
+        // Killed: the next wait notices, opens a new connection and subscribes it.
+        kill_subscribers(server);
+        assert_eq!(subscriber.next_message(SHORT) $($await)* .unwrap(), None);
+        assert_eq!(subscriber.reconnects(), 1);
+        assert_eq!(subscriber.subscriptions(), &before);
+        publish(server, "PUBLISH", "news", "one");
+        publish(server, "PUBLISH", "alerts.fire", "two");
+        publish(server, "SPUBLISH", "shard", "three");
+        let expected = [
+            message(Channel, "news", None, "one"),
+            message(Pattern, "alerts.fire", Some("alerts.*"), "two"),
+            message(Shard, "shard", None, "three"),
+        ];
+        for want in expected {
+            assert_eq!(subscriber.next_message(LONG) $($await)* .unwrap(), Some(want));
+        }
+
+        // Down: attempts fail, and waits end at their timeout meanwhile. Back: the
+        // subscriptions are restored on the restarted server.
+        server.kill();
+        assert_eq!(subscriber.next_message(SHORT) $($await)* .unwrap(), None);
+        assert_eq!(subscriber.reconnects(), 1);
+        server.restart();
+        let mut delivered = None;
+        for _ in 0..ROUNDS {
+            if server.command(&["PUBLISH", "news", "back"]) == ":1" {
+                delivered = subscriber.next_message(LONG) $($await)* .unwrap();
+                break;
+            }
+            assert_eq!(subscriber.next_message(SHORT) $($await)* .unwrap(), None);
+        }
+        assert_eq!(delivered, Some(message(Channel, "news", None, "back")));
+        assert_eq!(subscriber.reconnects(), 2);
+        assert_eq!(subscriber.subscriptions(), &before);
+
+        // A subscription made afterwards lands on the new connection.
+        subscriber.subscribe(["later"]) $($await)* .unwrap();
+        publish(server, "PUBLISH", "later", "four");
+        assert_eq!(
+            subscriber.next_message(LONG) $($await)* .unwrap(),
+            Some(message(Channel, "later", None, "four"))
+        );
+    }};
+}
+
+#[test]
+fn blocking_reconnects_in_resp2() {
+    let server = common::server();
+    let subscriber = Subscriber::new(common::blocking(common::resp2(&server)));
+    reconnect_scenario!(&server, subscriber.with_reconnect(patient()),);
+}
+
+#[test]
+fn tokio_reconnects() {
+    let server = common::server();
+    common::tokio_runtime().block_on(async {
+        let conn = redis_io_tokio::Connection::connect(common::resp3(&server))
+            .await
+            .unwrap();
+        let subscriber = AsyncSubscriber::new(conn).with_reconnect(patient());
+        reconnect_scenario!(&server, subscriber, .await);
+    });
+}
+
+#[test]
+fn smol_reconnects_in_resp2() {
+    let server = common::server();
+    smol::block_on(async {
+        let conn = redis_io_async_std::smol::Connection::connect(common::resp2(&server))
+            .await
+            .unwrap();
+        let subscriber = AsyncSubscriber::new(conn).with_reconnect(patient());
+        reconnect_scenario!(&server, subscriber, .await);
+    });
+}
+
+#[test]
+fn the_stream_goes_on_after_a_reconnect() {
+    let server = common::server();
+    common::tokio_runtime().block_on(async {
+        let mut subscriber = AsyncSubscriber::<redis_io_tokio::Tokio>::open(&server.url())
+            .await
+            .unwrap()
+            .with_reconnect(patient());
+        subscriber.subscribe(["c"]).await.unwrap();
+        kill_subscribers(&server);
+        // The stream notices the loss and resubscribes while this publishes until
+        // someone receives.
+        let publisher = async {
+            for _ in 0..ROUNDS {
+                if server.command(&["PUBLISH", "c", "after"]) == ":1" {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            false
+        };
+        let both = async { tokio::join!(publisher, common::next(&mut subscriber)) };
+        let (published, item) = tokio::time::timeout(LONG.unwrap(), both)
+            .await
+            .expect("the stream did not deliver");
+        assert!(published, "no subscriber came back");
+        assert_eq!(
+            item.unwrap().unwrap(),
+            message(SubscriptionKind::Channel, "c", None, "after")
+        );
+        assert_eq!(subscriber.reconnects(), 1);
+    });
+}
+
+#[test]
+fn a_policy_that_gives_up_ends_in_the_loss() {
+    let server = common::server();
+    let policy = Reconnect::default()
+        .max_attempts(2)
+        .delays(Duration::from_millis(10), Duration::from_millis(10));
+    let mut subscriber = Subscriber::open(&server.url())
+        .unwrap()
+        .with_reconnect(policy.clone());
+    subscriber.subscribe(["c"]).unwrap();
+    server.kill();
+    let lost = subscriber.next_message(LONG);
+    assert!(
+        matches!(lost, Err(Error::Closed(CloseReason::Eof))),
+        "{lost:?}"
+    );
+    // The loss is final: no new attempts, even with the server back.
+    server.restart();
+    let again = subscriber.next_message(SHORT);
+    assert!(
+        matches!(again, Err(Error::Closed(CloseReason::Eof))),
+        "{again:?}"
+    );
+    assert_eq!(subscriber.reconnects(), 0);
+
+    common::tokio_runtime().block_on(async {
+        let mut subscriber = AsyncSubscriber::<redis_io_tokio::Tokio>::open(&server.url())
+            .await
+            .unwrap()
+            .with_reconnect(policy);
+        subscriber.subscribe(["c"]).await.unwrap();
+        server.kill();
         let end = common::next(&mut subscriber).await;
         assert!(
             matches!(end, Some(Err(Error::Closed(CloseReason::Eof)))),

@@ -184,3 +184,50 @@ fn the_multiplexed_client_follows_a_failover_on_tokio() {
         assert_eq!(before.as_deref(), Some(&b"1"[..]));
     });
 }
+
+#[test]
+fn the_multiplexed_clients_watch_moves_it_to_the_new_master_on_tokio() {
+    use redis_client::sentinel::SentinelMultiplexed;
+    use redis_test_support::command;
+    use std::time::{Duration, Instant};
+
+    let topology = RedisSentinel::start();
+    let new_master = topology.replica_addr();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(async {
+        let client = SentinelMultiplexed::<Tokio>::connect(config(&topology))
+            .await
+            .expect("connect");
+        client.set("before", "1").await.expect("write before");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while command(new_master, &["GET", "before"]) != "1" {
+            assert!(Instant::now() < deadline, "replication of the first write");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let sentinel = topology.sentinel_addrs()[0];
+        assert_eq!(
+            command(sentinel, &["SENTINEL", "FAILOVER", topology.master_name()]),
+            "+OK"
+        );
+        // The watch moves it when the sentinels announce the new master: before the
+        // old one is demoted (seconds later), which is when the client would notice
+        // without the watch (its connection closed), and no call fails meanwhile.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while client.node() != addr(new_master) {
+            assert!(Instant::now() < deadline, "no switch to {new_master} seen");
+            client
+                .ping()
+                .await
+                .expect("no call fails during the failover");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let role = command(topology.master_addr(), &["ROLE"]);
+        assert!(role.starts_with("[master"), "already demoted: {role}");
+        assert_eq!(client.discoveries(), 2);
+        client.set("after", "2").await.expect("write after");
+        assert_eq!(command(new_master, &["GET", "after"]), "2");
+    });
+}

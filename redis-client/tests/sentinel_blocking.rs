@@ -155,21 +155,7 @@ fn the_client_follows_a_failover() {
     client
         .set("before", "1")
         .expect("write before the failover");
-    // The replica has it before the failover starts.
-    wait_for(
-        "replication of the first write",
-        Duration::from_secs(10),
-        || match command(new_master, &["GET", "before"]).as_str() {
-            "1" => Ok(()),
-            other => Err(other.to_owned()),
-        },
-    );
-
-    let sentinel = topology.sentinel_addrs()[0];
-    assert_eq!(
-        command(sentinel, &["SENTINEL", "FAILOVER", topology.master_name()]),
-        "+OK"
-    );
+    let sentinel = start_failover(&topology);
     let limit = Duration::from_secs(30);
     wait_for("the sentinel to name the new master", limit, || {
         let reply = command(
@@ -218,4 +204,48 @@ fn the_client_follows_a_failover() {
         client.get("before").expect("get").as_deref(),
         Some(&b"1"[..])
     );
+}
+
+#[test]
+fn the_watch_moves_to_the_new_master_before_the_old_one_is_demoted() {
+    let topology = RedisSentinel::start();
+    let new_master = topology.replica_addr();
+    let mut client = SentinelClient::connect(config(&topology)).expect("connect");
+    client
+        .set("before", "1")
+        .expect("write before the failover");
+    start_failover(&topology);
+    // Commands go on through the failover and none fails: the client leaves the old
+    // master when the sentinels announce the new one, before the old master is
+    // demoted and its clients' connections are closed (without the watch, the first
+    // command after that fails).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.node() != Some(&addr(new_master)) {
+        assert!(Instant::now() < deadline, "no switch to {new_master} seen");
+        client.ping().expect("no command fails during the failover");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(client.discoveries(), 2);
+    client.set("after", "2").expect("write after the failover");
+    assert_eq!(command(new_master, &["GET", "after"]), "2");
+}
+
+/// Once the replica has `before` (written by the test), asks the first sentinel for a
+/// failover; returns that sentinel.
+fn start_failover(topology: &RedisSentinel) -> std::net::SocketAddr {
+    let new_master = topology.replica_addr();
+    wait_for(
+        "replication of the first write",
+        Duration::from_secs(10),
+        || match command(new_master, &["GET", "before"]).as_str() {
+            "1" => Ok(()),
+            other => Err(other.to_owned()),
+        },
+    );
+    let sentinel = topology.sentinel_addrs()[0];
+    assert_eq!(
+        command(sentinel, &["SENTINEL", "FAILOVER", topology.master_name()]),
+        "+OK"
+    );
+    sentinel
 }

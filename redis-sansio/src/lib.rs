@@ -15,6 +15,7 @@
 //! - [`sentinel`]: finding a Sentinel-monitored master or replica, step by step.
 //! - [`pool`]: a connection pool's books as a state machine: connections by handle,
 //!   waiters in order, timeouts; the adapters keep the connections.
+//! - [`retry`]: backoff, and the policy for replacing a lost connection.
 //! - [`config`]: connection settings, from `redis://`, `rediss://` and `unix://` URLs.
 //! - Errors: [`ProtocolError`] (bad bytes; fatal), [`ServerError`] (an error reply,
 //!   with its kind parsed), [`SendError`] (a refused call; harmless),
@@ -29,6 +30,7 @@ pub mod conn;
 mod error;
 pub mod pool;
 pub mod resp;
+pub mod retry;
 pub mod sentinel;
 
 pub use cmd::Cmd;

@@ -1,13 +1,16 @@
 //! The blocking subscriber.
 
-use std::time::Duration;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use redis_io_sync::Connection;
-use redis_sansio::Cmd;
+use redis_sansio::config::ConnectionConfig;
 use redis_sansio::resp::ToArg;
+use redis_sansio::retry::{Outage, Reconnect};
+use redis_sansio::{CloseReason, Cmd};
 
 use super::{
-    Message, Subscriptions, deadline, leave_all, message_of, remaining, subscription_cmd,
+    Message, Subscriptions, deadline, message_of, outage, remaining, subscription_cmd,
     subscription_methods,
 };
 use crate::Error;
@@ -29,6 +32,21 @@ use crate::Error;
 #[derive(Debug)]
 pub struct Subscriber {
     conn: Connection,
+    /// How to replace a lost connection; `None`: a loss is final.
+    reconnect: Option<Reconnect>,
+    /// Set from the loss of the connection until it is replaced.
+    lost: Option<Lost>,
+    reconnects: u64,
+}
+
+/// A lost connection being replaced.
+#[derive(Debug)]
+struct Lost {
+    outage: Outage,
+    /// Why it was lost: the error if the policy gives up.
+    reason: CloseReason,
+    /// When the next attempt is due; `None` until it is counted.
+    due: Option<Instant>,
 }
 
 impl Subscriber {
@@ -39,7 +57,12 @@ impl Subscriber {
 
     /// Uses `conn` for subscribing.
     pub fn new(conn: Connection) -> Self {
-        Subscriber { conn }
+        Subscriber {
+            conn,
+            reconnect: None,
+            lost: None,
+            reconnects: 0,
+        }
     }
 
     subscription_methods!(,);
@@ -50,13 +73,17 @@ impl Subscriber {
     pub fn next_message(&mut self, timeout: Option<Duration>) -> Result<Option<Message>, Error> {
         let deadline = deadline(timeout);
         loop {
-            match self.conn.next_event(remaining(deadline))? {
-                None => return Ok(None),
-                Some(event) => {
+            if !self.restore(deadline)? {
+                return Ok(None);
+            }
+            match self.conn.next_event(remaining(deadline)) {
+                Ok(None) => return Ok(None),
+                Ok(Some(event)) => {
                     if let Some(message) = message_of(event) {
                         return Ok(Some(message));
                     }
                 }
+                Err(error) => self.lose(error)?,
             }
         }
     }
@@ -72,15 +99,81 @@ impl Subscriber {
 
     /// Leaves every subscription and gives the connection back for ordinary commands.
     pub fn into_connection(mut self) -> Result<Connection, Error> {
-        for cmd in leave_all(self.subscriptions()) {
+        for cmd in self.subscriptions().unsubscribe_cmds() {
             self.run(cmd)?;
         }
         Ok(self.conn)
     }
 
+    /// Sends a pub/sub command and waits for its confirmation. With a policy, a lost
+    /// connection is replaced (before, or after the command failed on it) and the
+    /// command sent once more on the new one.
     fn run(&mut self, cmd: Cmd) -> Result<(), Error> {
-        self.conn.request(&cmd).map(drop)
+        self.restore(None)?;
+        if let Err(error) = self.conn.request(&cmd) {
+            self.lose(error)?;
+            self.restore(None)?;
+            self.conn.request(&cmd)?;
+        }
+        Ok(())
     }
+
+    /// After `error`: starts replacing the connection if it was lost and a policy
+    /// allows; otherwise gives the error back.
+    fn lose(&mut self, error: Error) -> Result<(), Error> {
+        match outage(self.reconnect.as_ref(), self.conn.close_reason()) {
+            Some((outage, reason)) => {
+                self.lost = Some(Lost {
+                    outage,
+                    reason,
+                    due: None,
+                });
+                Ok(())
+            }
+            None => Err(error),
+        }
+    }
+
+    /// Replaces a lost connection, attempt after attempt: `Ok(true)` once the
+    /// connection is usable (at once if it was not lost), `Ok(false)` when `deadline`
+    /// came first (the next call goes on), `Err(Error::Closed(..))` with the reason it
+    /// was lost when the policy gave up, which makes the loss final.
+    fn restore(&mut self, deadline: Option<Instant>) -> Result<bool, Error> {
+        while let Some(lost) = &mut self.lost {
+            let due = match lost.due {
+                Some(due) => due,
+                None => match lost.outage.next_attempt() {
+                    Some(delay) => *lost.due.insert(Instant::now() + delay),
+                    None => {
+                        let reason = lost.reason.clone();
+                        (self.lost, self.reconnect) = (None, None);
+                        return Err(Error::Closed(reason));
+                    }
+                },
+            };
+            let until = deadline.map_or(due, |deadline| deadline.min(due));
+            thread::sleep(until.saturating_duration_since(Instant::now()));
+            if until < due {
+                return Ok(false);
+            }
+            lost.due = None;
+            let config = self.conn.core().config();
+            if let Ok(conn) = reopen(config.clone(), self.conn.core().subscriptions()) {
+                (self.conn, self.lost) = (conn, None);
+                self.reconnects += 1;
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// A new connection with `config`, subscribed to `subscriptions`.
+fn reopen(config: ConnectionConfig, subscriptions: &Subscriptions) -> Result<Connection, Error> {
+    let mut conn = Connection::connect(config)?;
+    for cmd in subscriptions.resubscribe_cmds() {
+        conn.request(&cmd)?;
+    }
+    Ok(conn)
 }
 
 /// The iterator of [`Subscriber::messages`].

@@ -1,22 +1,32 @@
 //! The async subscriber, on any runtime.
 
+use std::fmt;
+use std::future::{Future, poll_fn};
 use std::pin::Pin;
-use std::task::{Context, Poll};
-use std::time::Duration;
+use std::task::{Context, Poll, ready};
+use std::time::{Duration, Instant};
 
 use futures_core::Stream;
 use redis_io_async::{Client, Connection, Runtime};
-use redis_sansio::Cmd;
+use redis_sansio::config::ConnectionConfig;
 use redis_sansio::resp::ToArg;
+use redis_sansio::retry::{Outage, Reconnect};
+use redis_sansio::{CloseReason, Cmd};
 
 use super::{
-    Message, Subscriptions, deadline, leave_all, message_of, remaining, subscription_cmd,
+    Message, Subscriptions, deadline, message_of, outage, remaining, subscription_cmd,
     subscription_methods,
 };
 use crate::Error;
 
+/// The attempts to replace a lost connection: the new one, subscribed, or the reason
+/// the old one was lost once the policy gives up.
+type Restoring<R> = Pin<Box<dyn Future<Output = Result<Connection<R>, CloseReason>> + Send>>;
+
 /// An async connection given over to pub/sub, on any runtime; also a `Stream` of its
-/// messages, which ends after yielding the error that closed the connection.
+/// messages, which ends after yielding the error that closed the connection (with a
+/// [`Reconnect`] policy, a lost connection is replaced and the stream goes on; it ends
+/// once the policy gives up).
 ///
 /// ```no_run
 /// # async fn demo<R: redis_io_async::Runtime>(client: redis_io_async::Client<R>) -> Result<(), redis_client::Error> {
@@ -29,11 +39,15 @@ use crate::Error;
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct AsyncSubscriber<R: Runtime> {
     conn: Connection<R>,
     /// The stream yielded its error and is over.
     failed: bool,
+    /// How to replace a lost connection; `None`: a loss is final.
+    reconnect: Option<Reconnect>,
+    /// Set from the loss of the connection until it is replaced.
+    restoring: Option<Restoring<R>>,
+    reconnects: u64,
 }
 
 impl<R: Runtime> AsyncSubscriber<R> {
@@ -53,6 +67,9 @@ impl<R: Runtime> AsyncSubscriber<R> {
         AsyncSubscriber {
             conn,
             failed: false,
+            reconnect: None,
+            restoring: None,
+            reconnects: 0,
         }
     }
 
@@ -67,27 +84,143 @@ impl<R: Runtime> AsyncSubscriber<R> {
     ) -> Result<Option<Message>, Error> {
         let deadline = deadline(timeout);
         loop {
-            match self.conn.next_event(remaining(deadline)).await? {
-                None => return Ok(None),
-                Some(event) => {
+            if !self.restore(deadline).await? {
+                return Ok(None);
+            }
+            match self.conn.next_event(remaining(deadline)).await {
+                Ok(None) => return Ok(None),
+                Ok(Some(event)) => {
                     if let Some(message) = message_of(event) {
                         return Ok(Some(message));
                     }
                 }
+                Err(error) => self.lose(error)?,
             }
         }
     }
 
     /// Leaves every subscription and gives the connection back for ordinary commands.
     pub async fn into_connection(mut self) -> Result<Connection<R>, Error> {
-        for cmd in leave_all(self.subscriptions()) {
+        for cmd in self.subscriptions().unsubscribe_cmds() {
             self.run(cmd).await?;
         }
         Ok(self.conn)
     }
 
+    /// Sends a pub/sub command and waits for its confirmation. With a policy, a lost
+    /// connection is replaced (before, or after the command failed on it) and the
+    /// command sent once more on the new one.
     async fn run(&mut self, cmd: Cmd) -> Result<(), Error> {
-        self.conn.request(&cmd).await.map(drop)
+        self.restore(None).await?;
+        if let Err(error) = self.conn.request(&cmd).await {
+            self.lose(error)?;
+            self.restore(None).await?;
+            self.conn.request(&cmd).await?;
+        }
+        Ok(())
+    }
+
+    /// After `error`: starts replacing the connection if it was lost and a policy
+    /// allows; otherwise gives the error back.
+    fn lose(&mut self, error: Error) -> Result<(), Error> {
+        match outage(self.reconnect.as_ref(), self.conn.close_reason()) {
+            Some((outage, reason)) => {
+                let config = self.conn.core().config().clone();
+                let subscriptions = self.conn.core().subscriptions().clone();
+                self.restoring = Some(Box::pin(replace::<R>(
+                    config,
+                    subscriptions,
+                    outage,
+                    reason,
+                )));
+                Ok(())
+            }
+            None => Err(error),
+        }
+    }
+
+    /// Replaces a lost connection: `Ok(true)` once the connection is usable (at once
+    /// if it was not lost), `Ok(false)` when `deadline` came first (the next call goes
+    /// on), `Err(Error::Closed(..))` with the reason it was lost when the policy gave
+    /// up, which makes the loss final.
+    async fn restore(&mut self, deadline: Option<Instant>) -> Result<bool, Error> {
+        if self.restoring.is_none() {
+            return Ok(true);
+        }
+        let mut timer = deadline.map(|deadline| Box::pin(R::sleep_until(deadline)));
+        poll_fn(|cx| {
+            if let Poll::Ready(restored) = self.poll_restore(cx) {
+                return Poll::Ready(restored.map(|()| true));
+            }
+            match &mut timer {
+                Some(timer) => timer.as_mut().poll(cx).map(|()| Ok(false)),
+                None => Poll::Pending,
+            }
+        })
+        .await
+    }
+
+    /// [`restore`](Self::restore) without a deadline, for the stream.
+    fn poll_restore(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let Some(restoring) = &mut self.restoring else {
+            return Poll::Ready(Ok(()));
+        };
+        let restored = ready!(restoring.as_mut().poll(cx));
+        self.restoring = None;
+        Poll::Ready(match restored {
+            Ok(conn) => {
+                self.conn = conn;
+                self.reconnects += 1;
+                Ok(())
+            }
+            Err(reason) => {
+                self.reconnect = None;
+                Err(Error::Closed(reason))
+            }
+        })
+    }
+}
+
+/// Makes attempts to replace a connection lost for `reason`, as `outage` paces them,
+/// each opening a connection with `config` and subscribing it to `subscriptions`.
+async fn replace<R: Runtime>(
+    config: ConnectionConfig,
+    subscriptions: Subscriptions,
+    mut outage: Outage,
+    reason: CloseReason,
+) -> Result<Connection<R>, CloseReason> {
+    while let Some(delay) = outage.next_attempt() {
+        if !delay.is_zero() {
+            R::sleep_until(Instant::now() + delay).await;
+        }
+        if let Ok(conn) = reopen::<R>(config.clone(), &subscriptions).await {
+            return Ok(conn);
+        }
+    }
+    Err(reason)
+}
+
+/// A new connection with `config`, subscribed to `subscriptions`.
+async fn reopen<R: Runtime>(
+    config: ConnectionConfig,
+    subscriptions: &Subscriptions,
+) -> Result<Connection<R>, Error> {
+    let mut conn = Connection::connect(config).await?;
+    for cmd in subscriptions.resubscribe_cmds() {
+        conn.request(&cmd).await?;
+    }
+    Ok(conn)
+}
+
+impl<R: Runtime> fmt::Debug for AsyncSubscriber<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncSubscriber")
+            .field("conn", &self.conn)
+            .field("failed", &self.failed)
+            .field("reconnect", &self.reconnect)
+            .field("restoring", &self.restoring.is_some())
+            .field("reconnects", &self.reconnects)
+            .finish()
     }
 }
 
@@ -97,18 +230,21 @@ impl<R: Runtime> Stream for AsyncSubscriber<R> {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         while !this.failed {
-            match this.conn.poll_next_event(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok(event)) => {
-                    if let Some(message) = message_of(event) {
-                        return Poll::Ready(Some(Ok(message)));
-                    }
-                }
-                Poll::Ready(Err(error)) => {
-                    this.failed = true;
-                    return Poll::Ready(Some(Err(error)));
-                }
-            }
+            let failure = match ready!(this.poll_restore(cx)) {
+                Err(error) => error,
+                Ok(()) => match ready!(this.conn.poll_next_event(cx)) {
+                    Ok(event) => match message_of(event) {
+                        Some(message) => return Poll::Ready(Some(Ok(message))),
+                        None => continue,
+                    },
+                    Err(error) => match this.lose(error) {
+                        Ok(()) => continue,
+                        Err(error) => error,
+                    },
+                },
+            };
+            this.failed = true;
+            return Poll::Ready(Some(Err(failure)));
         }
         Poll::Ready(None)
     }

@@ -10,23 +10,30 @@
 //! `Stream` (an `AsyncSubscriber` is one).
 //!
 //! The connection tracks what is subscribed ([`Subscriptions`]), in RESP3 and RESP2
-//! alike. Other out-of-band data (client-side caching invalidations, a shard channel
+//! alike. With a [`Reconnect`] policy (`with_reconnect`), a subscriber whose
+//! connection is lost opens a new one and subscribes it to the same channels, patterns
+//! and shard channels, then goes on delivering messages; those published while it was
+//! disconnected are lost (pub/sub delivers at most once), and `reconnects()` counts
+//! the times it happened. Without one, or when the policy gives up, the loss is an
+//! error. Other out-of-band data (client-side caching invalidations, a shard channel
 //! the server unsubscribed after its slot moved) is not a message and is skipped.
 
 #[cfg(feature = "sync")]
 mod blocking;
 mod exclusive;
 
-use redis_sansio::Cmd;
 use std::time::{Duration, Instant};
 
 use redis_sansio::conn::Event;
 use redis_sansio::resp::ToArg;
+use redis_sansio::retry::Outage;
+use redis_sansio::{CloseReason, Cmd};
 
 #[cfg(feature = "sync")]
 pub use blocking::{Messages, Subscriber};
 pub use exclusive::AsyncSubscriber;
 pub use redis_sansio::conn::{Message, SubscriptionKind, Subscriptions};
+pub use redis_sansio::retry::Reconnect;
 
 /// `name` with each of `names` as an argument: a subscribe or unsubscribe command.
 fn subscription_cmd<I>(name: &'static str, names: I) -> Cmd
@@ -41,19 +48,18 @@ where
     cmd
 }
 
-/// The commands that leave every subscription `subscriptions` holds.
-fn leave_all(subscriptions: &Subscriptions) -> Vec<Cmd> {
-    let mut cmds = Vec::new();
-    if !subscriptions.channels.is_empty() {
-        cmds.push(Cmd::new("UNSUBSCRIBE"));
+/// The outage a subscriber rides out when its connection has closed for `closed`:
+/// none while it is open, without a `policy`, or when the close was asked for
+/// ([`CloseReason::Local`]).
+fn outage(
+    policy: Option<&Reconnect>,
+    closed: Option<&CloseReason>,
+) -> Option<(Outage, CloseReason)> {
+    let reason = closed?;
+    if *reason == CloseReason::Local {
+        return None;
     }
-    if !subscriptions.patterns.is_empty() {
-        cmds.push(Cmd::new("PUNSUBSCRIBE"));
-    }
-    if !subscriptions.shard_channels.is_empty() {
-        cmds.push(Cmd::new("SUNSUBSCRIBE"));
-    }
-    cmds
+    Some((Outage::new(policy?.clone()), reason.clone()))
 }
 
 /// When a wait of `timeout` (`None`: unbounded) that starts now ends.
@@ -139,6 +145,21 @@ macro_rules! subscription_methods {
         /// `PING`, allowed while subscribed: checks that the connection is alive.
         pub $($async)? fn ping(&mut self) -> Result<(), Error> {
             self.run(Cmd::new("PING")) $($await)*
+        }
+
+        /// Replaces the connection when it is lost, as `policy` says, subscribed to
+        /// what the old one was (see [the module docs](super)); without this, a loss
+        /// is an error (and ends the iterator or stream). The wait between attempts
+        /// counts against `next_message`'s timeout; an attempt in progress is bounded
+        /// by the connect timeout.
+        pub fn with_reconnect(mut self, policy: Reconnect) -> Self {
+            self.reconnect = Some(policy);
+            self
+        }
+
+        /// How many times the connection was lost and replaced.
+        pub fn reconnects(&self) -> u64 {
+            self.reconnects
         }
 
         /// What the connection is subscribed to, as the server confirmed it.

@@ -5,6 +5,7 @@ use redis_sansio::Cmd;
 use redis_sansio::config::ServerAddr;
 use redis_sansio::resp::Frame;
 
+use super::watch::BlockingWatch;
 use super::{Discovered, SentinelConfig, discover_blocking, follow};
 use crate::{Error, Executor, FromReply, TypedCmd};
 
@@ -22,6 +23,11 @@ use crate::{Error, Executor, FromReply, TypedCmd};
 ///   to the node found afresh.
 /// - Each discovery starts from the sentinel list the previous one ended with: the
 ///   sentinel that answered first, learned sentinels added.
+/// - Unless [`SentinelConfig::with_failover_watch`] turns it off, a client of the
+///   master also subscribes to `+switch-master` on a sentinel and looks at it before
+///   commands (a non-blocking read, at most every 100 ms): when the sentinels announce
+///   a new master, the next command discovers again (asking the announcing sentinel
+///   first) instead of going to the old master until it is demoted.
 ///
 /// ```no_run
 /// use redis_client::prelude::*;
@@ -40,6 +46,8 @@ pub struct SentinelClient {
     node: Option<ServerAddr>,
     resend_after_close: bool,
     discoveries: u64,
+    /// The `+switch-master` watch, for a client of the master that keeps it.
+    watch: Option<BlockingWatch>,
 }
 
 impl SentinelClient {
@@ -51,7 +59,13 @@ impl SentinelClient {
             node: None,
             resend_after_close: false,
             discoveries: 0,
+            watch: None,
         };
+        if client.config.watches_failovers() {
+            // Subscribed now, so that a failover from here on is seen.
+            let watch = client.watch.insert(BlockingWatch::default());
+            watch.switched(&client.config, client.node.as_ref());
+        }
         client.rediscover()?;
         Ok(client)
     }
@@ -100,6 +114,12 @@ impl SentinelClient {
     /// closed. For what the wrapper does not offer (pipelines, pub/sub); what is done
     /// on it is not retried.
     pub fn connection(&mut self) -> Result<&mut Connection, Error> {
+        if let Some(watch) = &mut self.watch {
+            if let Some(sentinel) = watch.switched(&self.config, self.node.as_ref()) {
+                self.config.prefer_sentinel(&sentinel);
+                self.connection = None;
+            }
+        }
         let usable = self
             .connection
             .as_ref()

@@ -15,6 +15,10 @@
 //! - [`SentinelMultiplexed`]: the same for a multiplexed async
 //!   [`Client`](redis_io_async::Client), on any runtime.
 //!
+//! Both failover-following clients of a master also watch a sentinel's
+//! `+switch-master` announcements and move to the new master as soon as the sentinels
+//! agree on it ([`SentinelConfig::with_failover_watch`]).
+//!
 //! Failures are [`Error::Sentinel`](crate::Error::Sentinel), a
 //! [`SentinelError`] that keeps each
 //! sentinel's failure.
@@ -28,6 +32,7 @@ mod follow;
 mod multiplexed;
 mod nonblocking;
 mod step;
+mod watch;
 
 #[cfg(feature = "sync")]
 pub use blocking::discover_blocking;

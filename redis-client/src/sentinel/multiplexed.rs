@@ -3,14 +3,17 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll, ready};
+use std::time::{Duration, Instant};
 
-use redis_io_async::{Client, Request, Runtime};
+use redis_io_async::{Client, Connection, Request, Runtime};
 use redis_sansio::Cmd;
 use redis_sansio::config::ServerAddr;
+use redis_sansio::conn::Event;
 use redis_sansio::resp::Frame;
 
+use super::watch::{REOPEN_INTERVAL, announces_switch, sentinel_to_watch, subscribe_cmd};
 use super::{SentinelConfig, discover_client, follow};
 use crate::bodies::ReplyFuture;
 use crate::{Error, Executor, FromReply, TypedCmd};
@@ -28,6 +31,12 @@ use crate::{Error, Executor, FromReply, TypedCmd};
 /// - A command whose connection closed while it was in flight fails with that error
 ///   (it may have run), unless [`resend_after_close`](Self::resend_after_close) says
 ///   to send it again; the next call discovers again.
+///
+/// Unless [`SentinelConfig::with_failover_watch`] turns it off, a client of the master
+/// also runs a task (spawned on `R`) subscribed to `+switch-master` on a sentinel: when
+/// the sentinels announce a new master, the next call discovers again (asking the
+/// announcing sentinel first) instead of going to the old master until it is demoted.
+/// The task ends within a second of the last handle being dropped.
 ///
 /// Clones share the connection and the discoveries. Calls that find the connection
 /// broken at the same time may each run a discovery; the first to finish is kept.
@@ -49,6 +58,8 @@ struct Current<R: Runtime> {
     node: ServerAddr,
     /// 1 for the first discovery, then one more for each.
     generation: u64,
+    /// The sentinels announced another master: the next call discovers again.
+    switched: bool,
 }
 
 impl<R: Runtime> SentinelMultiplexed<R> {
@@ -58,15 +69,21 @@ impl<R: Runtime> SentinelMultiplexed<R> {
         let found = discover_client::<R>(&config).await?;
         let mut config = config;
         config.set_sentinels(found.sentinels);
-        Ok(SentinelMultiplexed {
-            shared: Arc::new(Shared {
-                config: Mutex::new(config),
-                current: Mutex::new(Current {
-                    client: found.connection,
-                    node: found.node,
-                    generation: 1,
-                }),
+        let watch = config.watches_failovers();
+        let shared = Arc::new(Shared {
+            config: Mutex::new(config),
+            current: Mutex::new(Current {
+                client: found.connection,
+                node: found.node,
+                generation: 1,
+                switched: false,
             }),
+        });
+        if watch {
+            R::spawn(watch_failovers(Arc::downgrade(&shared)));
+        }
+        Ok(SentinelMultiplexed {
+            shared,
             resend_after_close: false,
         })
     }
@@ -99,11 +116,11 @@ impl<R: Runtime> SentinelMultiplexed<R> {
     /// Sends `cmd` and resolves to its reply, following a failover as the type's
     /// documentation says.
     pub fn request(&self, cmd: &Cmd) -> SentinelRequest<R> {
-        let (client, generation) = {
+        let (client, generation, switched) = {
             let current = lock(&self.shared.current);
-            (current.client.clone(), current.generation)
+            (current.client.clone(), current.generation, current.switched)
         };
-        let stage = if client.is_closed() {
+        let stage = if switched || client.is_closed() {
             Stage::Discovering(rediscover(self.shared.clone(), generation))
         } else {
             Stage::Sending {
@@ -259,8 +276,65 @@ fn rediscover<R: Runtime>(shared: Arc<Shared<R>>, seen: u64) -> Discovering<R> {
         current.client = found.connection;
         current.node = found.node;
         current.generation += 1;
+        current.switched = false;
         Ok((current.client.clone(), current.generation))
     })
+}
+
+/// How long the watch waits for an announcement before it checks that the client
+/// still has handles.
+const WATCH_WAIT: Duration = Duration::from_secs(1);
+
+/// The `+switch-master` watch of a multiplexed client, on the sentinels in turn: an
+/// announcement of another master marks the connection in use as switched, so that
+/// the next call discovers again. Ends once the client is gone.
+async fn watch_failovers<R: Runtime>(shared: Weak<Shared<R>>) {
+    let mut opened = 0;
+    loop {
+        let Some((config, sentinel)) = shared.upgrade().and_then(|shared| {
+            let config = lock(&shared.config).clone();
+            let sentinel = sentinel_to_watch(&config, opened)?;
+            Some((config, sentinel))
+        }) else {
+            return;
+        };
+        opened += 1;
+        let Some(mut conn) = open_watch::<R>(&config, &sentinel).await else {
+            R::sleep_until(Instant::now() + REOPEN_INTERVAL).await;
+            continue;
+        };
+        loop {
+            match conn.next_event(Some(WATCH_WAIT)).await {
+                Ok(Some(Event::Message(message))) => {
+                    let Some(shared) = shared.upgrade() else {
+                        return;
+                    };
+                    let mut current = lock(&shared.current);
+                    if announces_switch(&config, &message, Some(&current.node)) {
+                        current.switched = true;
+                        drop(current);
+                        lock(&shared.config).prefer_sentinel(&sentinel);
+                    }
+                }
+                Ok(_) if shared.strong_count() == 0 => return,
+                Ok(_) => {}
+                // The sentinel went away: the next one is watched.
+                Err(_) => break,
+            }
+        }
+    }
+}
+
+/// A connection to `sentinel`, subscribed to `+switch-master`.
+async fn open_watch<R: Runtime>(
+    config: &SentinelConfig,
+    sentinel: &ServerAddr,
+) -> Option<Connection<R>> {
+    let mut conn = Connection::<R>::connect(config.sentinel_connection(sentinel.clone()))
+        .await
+        .ok()?;
+    conn.request(&subscribe_cmd()).await.ok()?;
+    Some(conn)
 }
 
 /// The connection in use, if a discovery after generation `seen` made it and it is

@@ -1,98 +1,27 @@
-//! Reconnecting after the connection is lost: the policy, and the driver's state while
-//! it opens a new connection.
+//! Reconnecting after the connection is lost: the driver's state while it opens a new
+//! connection, under the core's [`Reconnect`] policy.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use redis_sansio::CloseReason;
 use redis_sansio::config::ConnectionConfig;
+use redis_sansio::retry::Outage;
+pub use redis_sansio::retry::Reconnect;
 
 use super::driver::Driver;
 use crate::{Connection, Error, Runtime};
-
-/// How a [`Client`](super::Client) reconnects when its connection is lost, set with
-/// [`Client::with_reconnect`](super::Client::with_reconnect).
-///
-/// The first attempt is made at once; each later one waits `initial_delay`, doubled
-/// per failed attempt, at most `max_delay`. After `max_attempts` failed attempts in a
-/// row the client gives up and closes for good with the reason the connection was
-/// lost.
-///
-/// ```
-/// use std::time::Duration;
-/// use redis_io_async::Reconnect;
-///
-/// let policy = Reconnect::default().max_attempts(20).delays(Duration::from_millis(50), Duration::from_secs(2));
-/// assert_eq!(policy.delay(1), Duration::ZERO);
-/// assert_eq!(policy.delay(2), Duration::from_millis(50));
-/// assert_eq!(policy.delay(3), Duration::from_millis(100));
-/// assert_eq!(policy.delay(20), Duration::from_secs(2));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reconnect {
-    max_attempts: u32,
-    initial_delay: Duration,
-    max_delay: Duration,
-}
-
-impl Default for Reconnect {
-    /// 10 attempts, waiting 0, 100 ms, 200 ms, ... up to 5 s between them: about
-    /// 20 seconds of outage are ridden out.
-    fn default() -> Self {
-        Reconnect {
-            max_attempts: 10,
-            initial_delay: Duration::from_millis(100),
-            max_delay: Duration::from_secs(5),
-        }
-    }
-}
-
-impl Reconnect {
-    /// Failed attempts in a row before giving up (at least 1).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts.max(1);
-        self
-    }
-
-    /// The wait before the second attempt, and the most any wait may grow to.
-    pub fn delays(mut self, initial: Duration, max: Duration) -> Self {
-        self.initial_delay = initial;
-        self.max_delay = max.max(initial);
-        self
-    }
-
-    /// How long to wait before attempt number `attempt` (1 for the first, which is
-    /// made at once).
-    pub fn delay(&self, attempt: u32) -> Duration {
-        match attempt {
-            0 | 1 => Duration::ZERO,
-            n => {
-                let doublings = (n - 2).min(31);
-                self.initial_delay
-                    .saturating_mul(1 << doublings)
-                    .min(self.max_delay)
-            }
-        }
-    }
-
-    /// The number of failed attempts after which the client gives up.
-    pub fn attempts(&self) -> u32 {
-        self.max_attempts
-    }
-}
 
 type Connecting<R> = Pin<Box<dyn Future<Output = Result<Connection<R>, Error>> + Send>>;
 
 /// The driver's state between losing its connection and having a new one. Calls made
 /// meanwhile wait in the queue and go out on the new connection.
 pub(super) struct Reconnecting<R: Runtime> {
-    policy: Reconnect,
+    outage: Outage,
     /// Why the connection was lost: the close reason if the client gives up.
     reason: CloseReason,
-    /// Attempts started so far in this outage.
-    attempt: u32,
     step: Step<R>,
 }
 
@@ -104,10 +33,12 @@ enum Step<R: Runtime> {
 impl<R: Runtime> Reconnecting<R> {
     /// Starts an outage: the first attempt, at once.
     pub(super) fn start(policy: Reconnect, reason: CloseReason, config: &ConnectionConfig) -> Self {
+        let mut outage = Outage::new(policy);
+        // The first attempt, made at once.
+        outage.next_attempt();
         Reconnecting {
-            policy,
+            outage,
             reason,
-            attempt: 1,
             step: Step::Connect(Box::pin(Connection::<R>::connect(config.clone()))),
         }
     }
@@ -130,14 +61,13 @@ impl<R: Runtime> Reconnecting<R> {
                 Step::Connect(connecting) => match connecting.as_mut().poll(cx) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(Ok(conn)) => return Poll::Ready(Ok(conn)),
-                    Poll::Ready(Err(_)) if self.attempt >= self.policy.max_attempts => {
-                        return Poll::Ready(Err(self.reason.clone()));
-                    }
-                    Poll::Ready(Err(_)) => {
-                        self.attempt += 1;
-                        let wake = Instant::now() + self.policy.delay(self.attempt);
-                        self.step = Step::Wait(Box::pin(R::sleep_until(wake)));
-                    }
+                    Poll::Ready(Err(_)) => match self.outage.next_attempt() {
+                        None => return Poll::Ready(Err(self.reason.clone())),
+                        Some(delay) => {
+                            let wake = Instant::now() + delay;
+                            self.step = Step::Wait(Box::pin(R::sleep_until(wake)));
+                        }
+                    },
                 },
             }
         }
@@ -210,31 +140,5 @@ impl<R: Runtime> Driver<R> {
                 Poll::Ready(None)
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn delays_double_from_the_second_attempt_up_to_the_cap() {
-        let policy = Reconnect::default();
-        let delays: Vec<u64> = (1..=9)
-            .map(|n| policy.delay(n).as_millis() as u64)
-            .collect();
-        assert_eq!(delays, [0, 100, 200, 400, 800, 1600, 3200, 5000, 5000]);
-        assert_eq!(policy.delay(u32::MAX), Duration::from_secs(5));
-        assert_eq!(policy.attempts(), 10);
-    }
-
-    #[test]
-    fn settings_are_kept_sane() {
-        let policy = Reconnect::default()
-            .max_attempts(0)
-            .delays(Duration::from_secs(2), Duration::from_secs(1));
-        assert_eq!(policy.attempts(), 1);
-        assert_eq!(policy.delay(2), Duration::from_secs(2));
-        assert_eq!(policy.delay(5), Duration::from_secs(2));
     }
 }

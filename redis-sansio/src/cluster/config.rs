@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::event::ReadFrom;
+use crate::retry::Backoff;
 
 /// How many `MOVED`/`ASK` redirects one request may follow, by default.
 pub const DEFAULT_MAX_REDIRECTS: u32 = 5;
@@ -100,10 +101,6 @@ impl RouterConfig {
     /// The delay before retry number `attempt` (0 for the first): `retry_base *
     /// 2^attempt`, at most `retry_max`.
     pub fn retry_delay(&self, attempt: u32) -> Duration {
-        let factor = 1u32.checked_shl(attempt.min(31)).unwrap_or(u32::MAX);
-        self.retry_base
-            .checked_mul(factor)
-            .unwrap_or(self.retry_max)
-            .min(self.retry_max)
+        Backoff::new(self.retry_base, self.retry_max).delay(attempt)
     }
 }

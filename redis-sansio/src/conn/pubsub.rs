@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use bytes::Bytes;
 
 use super::command::SubscriptionKind;
+use crate::Cmd;
 use crate::resp::Frame;
 
 /// A published message delivered to this connection.
@@ -47,6 +48,32 @@ impl Subscriptions {
         }
     }
 
+    /// The commands that subscribe a new connection to all of this: one `SUBSCRIBE`,
+    /// `PSUBSCRIBE` and `SSUBSCRIBE` each for the kinds that have names. Send them
+    /// after reconnecting to carry the subscriptions over (messages published in
+    /// between are lost: pub/sub delivers at most once).
+    pub fn resubscribe_cmds(&self) -> Vec<Cmd> {
+        KINDS
+            .iter()
+            .filter(|(kind, _, _)| !self.of(*kind).is_empty())
+            .map(|(kind, subscribe, _)| {
+                let mut cmd = Cmd::new(subscribe);
+                cmd.push_args(self.of(*kind));
+                cmd
+            })
+            .collect()
+    }
+
+    /// The commands that leave every subscription of this: `UNSUBSCRIBE`,
+    /// `PUNSUBSCRIBE` and `SUNSUBSCRIBE` with no names, for the kinds that have any.
+    pub fn unsubscribe_cmds(&self) -> Vec<Cmd> {
+        KINDS
+            .iter()
+            .filter(|(kind, _, _)| !self.of(*kind).is_empty())
+            .map(|(_, _, unsubscribe)| Cmd::new(unsubscribe))
+            .collect()
+    }
+
     fn of_mut(&mut self, kind: SubscriptionKind) -> &mut BTreeSet<Bytes> {
         match kind {
             SubscriptionKind::Channel => &mut self.channels,
@@ -69,6 +96,13 @@ impl Subscriptions {
         }
     }
 }
+
+/// Each kind with its subscribe and unsubscribe commands.
+const KINDS: [(SubscriptionKind, &str, &str); 3] = [
+    (SubscriptionKind::Channel, "SUBSCRIBE", "UNSUBSCRIBE"),
+    (SubscriptionKind::Pattern, "PSUBSCRIBE", "PUNSUBSCRIBE"),
+    (SubscriptionKind::Shard, "SSUBSCRIBE", "SUNSUBSCRIBE"),
+];
 
 /// A subscribe or unsubscribe confirmation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,5 +179,39 @@ pub(crate) fn recognise(items: &[Frame]) -> Option<PubSubFrame> {
         b"punsubscribe" => confirmation(Pattern, false),
         b"sunsubscribe" => confirmation(Shard, false),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(names: &[&'static str]) -> BTreeSet<Bytes> {
+        names
+            .iter()
+            .map(|name| Bytes::from_static(name.as_bytes()))
+            .collect()
+    }
+
+    #[test]
+    fn commands_replay_and_leave_each_kind_that_has_names() {
+        let subscriptions = Subscriptions {
+            channels: names(&["news", "weather"]),
+            patterns: BTreeSet::new(),
+            shard_channels: names(&["{u}:1"]),
+        };
+        assert_eq!(
+            subscriptions.resubscribe_cmds(),
+            [
+                Cmd::new("SUBSCRIBE").arg("news").arg("weather"),
+                Cmd::new("SSUBSCRIBE").arg("{u}:1"),
+            ]
+        );
+        assert_eq!(
+            subscriptions.unsubscribe_cmds(),
+            [Cmd::new("UNSUBSCRIBE"), Cmd::new("SUNSUBSCRIBE")]
+        );
+        assert!(Subscriptions::default().resubscribe_cmds().is_empty());
+        assert!(Subscriptions::default().unsubscribe_cmds().is_empty());
     }
 }

@@ -12,12 +12,15 @@
 //! - [`Discovery`]: the machine; [`Action`]: what it asks the adapter
 //!   to do next; [`Target`]: the master or a replica.
 //! - [`SentinelError`]: why it found nothing, with every [`Attempt`] kept.
+//! - [`SwitchMaster`]: the `+switch-master` announcement of a failover, for clients
+//!   that watch the sentinels' pub/sub.
 //!
 //! Timeouts are the adapter's: it applies its connect and response timeouts to each
 //! step and reports an expiry as a failure of that step.
 
 mod error;
 mod reply;
+mod switch;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -27,6 +30,7 @@ use crate::resp::Frame;
 use crate::{Cmd, ServerError};
 
 pub use error::{Attempt, Failure, MalformedReply, Role, SentinelError, SharedError};
+pub use switch::{SWITCH_MASTER_CHANNEL, SwitchMaster};
 
 use reply::Peer;
 

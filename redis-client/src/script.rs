@@ -5,7 +5,7 @@ use std::pin::Pin;
 
 use bytes::Bytes;
 use redis_io_async::{Client, Connection, Runtime};
-use redis_sansio::resp::ToArg;
+use redis_sansio::resp::{Frame, ToArg};
 use redis_sansio::{Cmd, RequestError, ServerErrorKind};
 
 use crate::body_ops::AsyncBody;
@@ -139,22 +139,28 @@ async fn invoke_on<B: AsyncBody, T: FromReply>(
     evalsha: Cmd,
     load: Cmd,
 ) -> Result<T, Error> {
-    match body.request(&evalsha).await {
-        Err(Error::Request(RequestError::Server(error)))
-            if *error.kind() == ServerErrorKind::NoScript =>
-        {
-            let mut outcomes = body.pipeline(&[load, evalsha]).await?.into_iter();
-            let loaded = outcomes.next();
-            match (loaded, outcomes.next()) {
-                (Some(Err(error)), _) => Err(Error::Request(error)),
-                (_, Some(outcome)) => outcome.map_err(Error::Request).and_then(T::from_reply),
-                _ => Err(Error::Request(RequestError::Closed(
-                    redis_sansio::CloseReason::Local,
-                ))),
-            }
-        }
-        reply => reply.and_then(T::from_reply),
+    let reply = body.request(&evalsha).await;
+    if !is_no_script(&reply) {
+        return reply.and_then(T::from_reply);
     }
+    let mut outcomes = body.pipeline(&[load, evalsha]).await?.into_iter();
+    let loaded = outcomes.next();
+    match (loaded, outcomes.next()) {
+        (Some(Err(error)), _) => Err(Error::Request(error)),
+        (_, Some(outcome)) => outcome.map_err(Error::Request).and_then(T::from_reply),
+        _ => Err(Error::Request(RequestError::Closed(
+            redis_sansio::CloseReason::Local,
+        ))),
+    }
+}
+
+/// True when `reply` is the server's `NOSCRIPT`: the script is not loaded there yet.
+fn is_no_script(reply: &Result<Frame, Error>) -> bool {
+    reply
+        .as_ref()
+        .err()
+        .and_then(Error::server_error)
+        .is_some_and(|error| *error.kind() == ServerErrorKind::NoScript)
 }
 
 #[cfg(feature = "sync")]
@@ -191,9 +197,7 @@ async fn invoke_on_cluster<B: AsyncBody, T: FromReply>(
     load: Cmd,
 ) -> Result<T, Error> {
     match body.request(&evalsha).await {
-        Err(Error::Request(RequestError::Server(error)))
-            if *error.kind() == ServerErrorKind::NoScript =>
-        {
+        reply if is_no_script(&reply) => {
             body.request(&load).await?;
             body.request(&evalsha).await.and_then(T::from_reply)
         }

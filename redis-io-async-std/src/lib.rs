@@ -125,7 +125,8 @@ pub mod smol {
 
     /// A [`Client`]'s driver, to poll yourself instead of `smol::spawn`: on a
     /// `smol::LocalExecutor` next to the tasks that use the client, or raced with
-    /// your work, so that no call crosses threads. See
+    /// your work, so that overlapping calls do not cross threads either (a call alone
+    /// on an idle connection drives it itself wherever the driver runs). See
     /// [`redis_io_async::ClientDriver`] and [`Client::from_connection_unspawned`].
     pub type ClientDriver = redis_io_async::ClientDriver<Smol>;
 

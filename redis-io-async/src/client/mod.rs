@@ -1,5 +1,11 @@
 //! A multiplexed client: many tasks share one connection through a driver task.
 //!
+//! Who drives the connection is a [`Role`] ([`driving`]): the driver task, or a call
+//! that is alone on an idle connection, which writes its commands itself and whose
+//! future reads the reply, so that a caller making one call at a time never waits on
+//! another task. The driver's state ([`Driver`]) sits in [`Shared`] behind a lock of
+//! its own, taken by whoever runs a turn.
+//!
 //! Everything the callers and the driver share sits behind one mutex ([`Inner`]): the
 //! queue of calls for the driver and a slab of [`Slot`](slots::Slot)s, one per call in progress,
 //! reused from call to call. A request costs no allocation (its command is cloned
@@ -43,7 +49,9 @@ use slots::{Filled, Slots, Waiter};
 /// when the method is called, not when the future is first polled, so calls made one
 /// after another from one task reach the server in that order. Whatever is queued
 /// when the driver wakes goes out in one write: concurrent callers are pipelined
-/// automatically.
+/// automatically. A call made while nothing else is queued or on the wire is written
+/// by the method itself, and its future reads the reply: used one call at a time, the
+/// client costs no hop to the driver task.
 ///
 /// - **Exactly one outcome per call**, matched by request id, never by position: a
 ///   reply cannot reach the wrong caller.
@@ -326,16 +334,20 @@ impl<R: Runtime> fmt::Debug for Client<R> {
 /// [`Client::from_connection_unspawned`], [`Client::connect_unspawned`] or
 /// [`Client::open_unspawned`].
 ///
-/// [`Client::connect`] spawns this future with [`Runtime::spawn`]. On an executor
-/// whose `spawn` may put it on another thread (smol's and async-std's global
-/// executors), every call then pays a wake across threads. Polling the driver on the
-/// callers' own thread avoids that: spawn it on a `smol::LocalExecutor` or a tokio
-/// `LocalSet` next to the tasks that use the client, or `join`/`race` it with your
-/// own work inside one `block_on`. It is `Send` and `'static`, so any executor will
-/// do.
+/// [`Client::connect`] spawns this future with [`Runtime::spawn`]. A call made while
+/// the connection is idle (no other call queued or on the wire) does not need the
+/// driver: it writes its commands itself and its future reads the reply. Calls that
+/// overlap are the driver's, and on an executor whose `spawn` may put it on another
+/// thread (smol's and async-std's global executors) they then pay a wake across
+/// threads. Polling the driver on the callers' own thread avoids that: spawn it on a
+/// `smol::LocalExecutor` or a tokio `LocalSet` next to the tasks that use the client,
+/// or `join`/`race` it with your own work inside one `block_on`. It is `Send` and
+/// `'static`, so any executor will do.
 ///
-/// - **Never polled**: nothing is sent. Calls queue up and their futures wait; they
-///   go out once the driver is polled.
+/// - **Never polled**: a call alone on the idle connection still goes out and is
+///   answered (see above); calls made while another is in progress queue up and
+///   wait, and go out once the driver is polled. A connection the server closes
+///   while no call is in progress goes unnoticed until the next call.
 /// - **Completes** (resolves to `()`) when the connection closes: every `Client`
 ///   handle was dropped and the last outstanding call has its outcome,
 ///   [`Client::close`] was called, or the server went away.
@@ -388,7 +400,7 @@ impl<R: Runtime> fmt::Debug for ClientDriver<R> {
 ///
 /// Dropping it abandons the reply, which the driver then discards.
 #[derive(Debug)]
-#[must_use = "futures do nothing unless polled; the request is sent regardless"]
+#[must_use = "futures do nothing unless polled; the request is queued regardless"]
 pub struct Request(Waiter);
 
 impl Future for Request {
@@ -408,7 +420,7 @@ impl Future for Request {
 ///
 /// Dropping it abandons the outcomes, which the driver then discards.
 #[derive(Debug)]
-#[must_use = "futures do nothing unless polled; the commands are sent regardless"]
+#[must_use = "futures do nothing unless polled; the commands are queued regardless"]
 pub struct Pipeline(Waiter);
 
 impl Future for Pipeline {

@@ -80,12 +80,20 @@ fn dropping_a_partly_polled_driver_fails_every_call() {
         // made while the PING is in flight, is left to the driver.
         let first = client.request(&cmd(&["PING"]));
         let sent = client.request(&cmd(&["DEBUG", "SLEEP", "0.5"]));
-        // Polled long enough to send the sleep, far from long enough to read its reply.
-        future::or(&mut driver, async {
+        // Polled until the PING's reply is in and 50 ms more: long enough to send the
+        // sleep, far from long enough to read its reply.
+        let finished = async {
+            (&mut driver).await;
+            None
+        };
+        let pong = future::or(finished, async {
+            let pong = first.await;
             smol::Timer::after(Duration::from_millis(50)).await;
+            Some(pong)
         })
         .await;
-        assert_eq!(first.await.unwrap(), Frame::simple("PONG"));
+        let pong = pong.expect("the driver finished early");
+        assert_eq!(pong.unwrap(), Frame::simple("PONG"));
         let queued = client.request(&cmd(&["PING"]));
         let queued_pipeline = client.pipeline(&[cmd(&["PING"]), cmd(&["PING"])]);
         drop(driver);

@@ -95,10 +95,17 @@ async fn dropping_a_partly_polled_driver_fails_every_call() {
         // made while the PING is in flight, is left to the driver.
         let first = client.request(&cmd(&["PING"]));
         let sent = client.request(&cmd(&["DEBUG", "SLEEP", "0.5"]));
-        // Polled long enough to send the sleep, far from long enough to read its reply.
-        let polled = tokio::time::timeout(Duration::from_millis(50), &mut driver).await;
-        assert!(polled.is_err(), "the driver finished early");
-        assert_eq!(first.await.unwrap(), Frame::simple("PONG"));
+        // Polled until the PING's reply is in and 50 ms more: long enough to send the
+        // sleep, far from long enough to read its reply.
+        let pong = tokio::select! {
+            () = &mut driver => panic!("the driver finished early"),
+            pong = async {
+                let pong = first.await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                pong
+            } => pong,
+        };
+        assert_eq!(pong.unwrap(), Frame::simple("PONG"));
         let queued = client.request(&cmd(&["PING"]));
         let queued_pipeline = client.pipeline(&[cmd(&["PING"]), cmd(&["PING"])]);
         drop(driver);

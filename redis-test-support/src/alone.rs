@@ -24,7 +24,7 @@ pub async fn a_kept_future_holds_up_only_itself<R: Runtime>(server: &RedisServer
     assert_eq!(set.unwrap(), Frame::simple("OK"));
     // Alone on the idle connection: sent now, and its reply is for its future to read.
     // Polled once, so that it is the one woken for the socket, then kept.
-    let mut kept = client.request(&cmd(&["DEBUG", "SLEEP", "0.05"]));
+    let mut kept = client.request(&cmd(&["DEBUG", "SLEEP", "0.2"]));
     let polled = poll_fn(|cx| Poll::Ready(Pin::new(&mut kept).poll(cx))).await;
     assert!(polled.is_pending(), "DEBUG SLEEP answered at once");
     let other = client.request(&cmd(&["ECHO", "other"])).await;

@@ -37,24 +37,28 @@ impl Waiter {
             let inner = &mut *guard;
             let slot = &mut inner.slots.entries[self.slot];
             if slot.pending > 0 && !matches!(slot.filled, Filled::Failed(_)) {
+                if !drove && inner.role == me {
+                    // No waker while this caller drives: a turn that completes the
+                    // call would only wake the caller running it. The call is looked
+                    // at again after the turn, and the waker left then if need be.
+                    let stale = slot.waker.take();
+                    drop(guard);
+                    drop(stale);
+                    drove = true;
+                    if shared.drive(me, Some(cx.waker()), true) == Turn::NotHere {
+                        shared.hand_over(me);
+                    }
+                    continue;
+                }
                 let stale = match &slot.waker {
                     Some(waker) if waker.will_wake(cx.waker()) => None,
                     _ => slot.waker.replace(cx.waker().clone()),
                 };
-                let drive = !drove && inner.role == me;
                 drop(guard);
                 // Wakers are dropped outside the lock: dropping one may drop a task,
                 // and with it another call's future, which takes the lock.
                 drop(stale);
-                if !drive {
-                    return Poll::Pending;
-                }
-                drove = true;
-                if shared.drive(me, Some(cx.waker()), true) == Turn::NotHere {
-                    shared.hand_over(me);
-                    return Poll::Pending;
-                }
-                continue;
+                return Poll::Pending;
             }
             let filled = mem::take(&mut slot.filled);
             slot.caller_gone = true;

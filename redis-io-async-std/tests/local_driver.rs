@@ -76,12 +76,16 @@ fn dropping_a_partly_polled_driver_fails_every_call() {
     let server = RedisServer::start();
     smol::block_on(bounded(async {
         let (client, mut driver) = Client::connect_unspawned(tcp(&server)).await.unwrap();
+        // Alone on the idle connection, the PING goes out as it is made; the sleep,
+        // made while the PING is in flight, is left to the driver.
+        let first = client.request(&cmd(&["PING"]));
         let sent = client.request(&cmd(&["DEBUG", "SLEEP", "0.5"]));
         // Polled long enough to send the sleep, far from long enough to read its reply.
         future::or(&mut driver, async {
             smol::Timer::after(Duration::from_millis(50)).await;
         })
         .await;
+        assert_eq!(first.await.unwrap(), Frame::simple("PONG"));
         let queued = client.request(&cmd(&["PING"]));
         let queued_pipeline = client.pipeline(&[cmd(&["PING"]), cmd(&["PING"])]);
         drop(driver);
@@ -106,18 +110,30 @@ fn dropping_a_partly_polled_driver_fails_every_call() {
     }));
 }
 
-/// A driver that was never polled sent nothing; dropping it fails what was queued.
+/// A driver that is never polled: a call alone on the idle connection is sent as it
+/// is made and its own future reads the reply; calls made while one is in flight wait
+/// for the driver, and dropping the driver fails them and every later call.
 #[test]
 fn dropping_an_unpolled_driver_fails_every_call() {
     let server = RedisServer::start();
     smol::block_on(bounded(async {
         let (client, driver) = Client::connect_unspawned(unix(&server)).await.unwrap();
+        assert_eq!(
+            client.request(&cmd(&["SET", "alone", "1"])).await.unwrap(),
+            Frame::simple("OK")
+        );
+        let sleeping = client.request(&cmd(&["DEBUG", "SLEEP", "0.2"]));
         let queued = client.request(&cmd(&["SET", "never-sent", "1"]));
         let other = client.clone();
         let waiting = smol::spawn(async move { other.request(&cmd(&["PING"])).await });
         // The spawned call is queued and waits for a driver nobody polls.
         smol::Timer::after(Duration::from_millis(20)).await;
+        assert!(!waiting.is_finished());
         drop(driver);
+        assert!(matches!(
+            sleeping.await,
+            Err(Error::Request(RequestError::Closed(CloseReason::Local)))
+        ));
         assert!(matches!(
             queued.await,
             Err(Error::Closed(CloseReason::Local))
@@ -130,7 +146,8 @@ fn dropping_an_unpolled_driver_fails_every_call() {
             client.pipeline(&[cmd(&["PING"])]).await,
             Err(Error::Closed(CloseReason::Local))
         ));
-        // Nothing went out: the key was never set.
+        // Only the call that was alone went out.
+        assert_eq!(server.command(&["EXISTS", "alone"]), ":1");
         assert_eq!(server.command(&["EXISTS", "never-sent"]), ":0");
     }));
 }

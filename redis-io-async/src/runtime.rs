@@ -55,6 +55,14 @@ pub trait Runtime: Send + Sync + Sized + 'static {
     fn spawn<F>(future: F)
     where
         F: Future<Output = ()> + Send + 'static;
+
+    /// Whether this runtime's sockets and timers can be polled on the current thread.
+    /// A multiplexed client's call drives the connection itself when it is alone on
+    /// it, and leaves that to the driver task where this says no. The default, yes,
+    /// suits runtimes whose reactor is global (smol, async-std).
+    fn in_context() -> bool {
+        true
+    }
 }
 
 /// A socket type that cannot exist: [`Runtime::Unix`] on platforms without Unix

@@ -103,6 +103,11 @@ impl Runtime for Tokio {
     {
         drop(tokio::spawn(future));
     }
+
+    /// Inside a tokio runtime: its timers cannot be made elsewhere.
+    fn in_context() -> bool {
+        tokio::runtime::Handle::try_current().is_ok()
+    }
 }
 
 /// A tokio stream (`TcpStream`, `UnixStream`) seen as a [`Socket`].

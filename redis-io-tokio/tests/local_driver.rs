@@ -6,6 +6,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use redis_io_tokio::{Client, ClientDriver, Error};
+use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, RequestError};
 use redis_test_support::{RedisServer, cmd, echo_task, tcp_config as tcp, unix_config as unix};
 
@@ -90,10 +91,14 @@ async fn dropping_a_partly_polled_driver_fails_every_call() {
     let server = RedisServer::start();
     bounded(async {
         let (client, mut driver) = Client::connect_unspawned(tcp(&server)).await.unwrap();
+        // Alone on the idle connection, the PING goes out as it is made; the sleep,
+        // made while the PING is in flight, is left to the driver.
+        let first = client.request(&cmd(&["PING"]));
         let sent = client.request(&cmd(&["DEBUG", "SLEEP", "0.5"]));
         // Polled long enough to send the sleep, far from long enough to read its reply.
         let polled = tokio::time::timeout(Duration::from_millis(50), &mut driver).await;
         assert!(polled.is_err(), "the driver finished early");
+        assert_eq!(first.await.unwrap(), Frame::simple("PONG"));
         let queued = client.request(&cmd(&["PING"]));
         let queued_pipeline = client.pipeline(&[cmd(&["PING"]), cmd(&["PING"])]);
         drop(driver);
@@ -118,13 +123,20 @@ async fn dropping_a_partly_polled_driver_fails_every_call() {
     .await;
 }
 
-/// A driver that was never polled sent nothing; dropping it, here from another
-/// thread, fails what waits on it.
+/// A driver that is never polled: a call alone on the idle connection is sent as it
+/// is made and its own future reads the reply; calls made while one is in flight wait
+/// for the driver, and dropping it, here from another thread, fails them and every
+/// later call.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_an_unpolled_driver_fails_every_call() {
     let server = RedisServer::start();
     bounded(async {
         let (client, driver) = Client::connect_unspawned(unix(&server)).await.unwrap();
+        assert_eq!(
+            client.request(&cmd(&["SET", "alone", "1"])).await.unwrap(),
+            Frame::simple("OK")
+        );
+        let sleeping = client.request(&cmd(&["DEBUG", "SLEEP", "0.2"]));
         let queued = client.request(&cmd(&["SET", "never-sent", "1"]));
         let other = client.clone();
         let waiting = tokio::spawn(async move { other.request(&cmd(&["PING"])).await });
@@ -134,6 +146,10 @@ async fn dropping_an_unpolled_driver_fails_every_call() {
         tokio::task::spawn_blocking(move || drop(driver))
             .await
             .unwrap();
+        assert!(matches!(
+            sleeping.await,
+            Err(Error::Request(RequestError::Closed(CloseReason::Local)))
+        ));
         assert!(matches!(
             queued.await,
             Err(Error::Closed(CloseReason::Local))
@@ -146,6 +162,8 @@ async fn dropping_an_unpolled_driver_fails_every_call() {
             client.pipeline(&[cmd(&["PING"])]).await,
             Err(Error::Closed(CloseReason::Local))
         ));
+        // Only the call that was alone went out.
+        assert_eq!(server.command(&["EXISTS", "alone"]), ":1");
         assert_eq!(server.command(&["EXISTS", "never-sent"]), ":0");
     })
     .await;

@@ -36,6 +36,7 @@
 //! assert_eq!(command(server.addr(), &["PING"]), "+PONG");
 //! ```
 
+pub mod alone;
 mod binaries;
 mod client_tasks;
 mod cluster;

@@ -3,14 +3,13 @@
 
 use std::collections::VecDeque;
 use std::mem;
-use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use redis_sansio::conn::{self, Event, RequestId};
 use redis_sansio::{CloseReason, Cmd, RequestError, SendError};
 
+use super::driving::{Engine, Role, Turn};
 use super::reconnect::Reconnecting;
 use super::slots::Target;
 use super::{Inner, Kind, Queue, Queued, Shared};
@@ -69,10 +68,10 @@ impl Waiting {
 /// had, so a single large pipeline is not cut up.
 const WAKE_BUDGET: usize = 16;
 
-/// The task that owns the socket: sends queued calls, routes outcomes by request id.
+/// The driver's state: the socket, the requests on the wire, and the turn that sends
+/// queued calls and routes outcomes by request id. Run by whoever has the [`Role`].
 pub(super) struct Driver<R: Runtime> {
     pub(super) io: Io<R>,
-    pub(super) shared: Arc<Shared>,
     pub(super) waiting: Waiting,
     /// The queue taken from [`Inner`] (swapped, so both keep their capacity).
     pub(super) batch: Queue,
@@ -82,44 +81,45 @@ pub(super) struct Driver<R: Runtime> {
     pub(super) reconnecting: Option<Reconnecting<R>>,
 }
 
-impl<R: Runtime> Future for Driver<R> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
+impl<R: Runtime> Engine for Driver<R> {
+    fn turn(
+        &mut self,
+        shared: &Shared,
+        cx: &mut Context<'_>,
+        role: Role,
+        holder: Option<&Waker>,
+        read: bool,
+    ) -> Turn {
         loop {
-            if this.reconnecting.is_some() {
-                match this.poll_reconnect(cx) {
-                    Poll::Pending => return Poll::Pending,
+            if self.reconnecting.is_some() {
+                match self.poll_reconnect(shared, cx, role, holder) {
+                    Poll::Pending => return Turn::Waits,
                     Poll::Ready(Some(reason)) => {
-                        this.finish(reason);
-                        return Poll::Ready(());
+                        self.finish(shared, reason);
+                        return Turn::Finished;
                     }
                     Poll::Ready(None) => {}
                 }
             }
             // One lock hold: hand over the outcomes, take the queue.
-            let mut stale = None;
+            let stale;
             let (closed, stop, close) = {
-                let mut guard = this.shared.lock();
+                let mut guard = shared.lock();
                 let inner = &mut *guard;
-                match &inner.waker {
-                    Some(waker) if waker.will_wake(cx.waker()) => {}
-                    _ => stale = inner.waker.replace(cx.waker().clone()),
-                }
+                stale = inner.record(role, holder);
                 let closed = deliver(
-                    &mut this.io.core,
+                    &mut self.io.core,
                     inner,
-                    &mut this.waiting,
-                    &mut this.wake,
+                    &mut self.waiting,
+                    &mut self.wake,
                     WAKE_BUDGET,
                 );
                 if closed.is_none() {
-                    mem::swap(&mut inner.queue, &mut this.batch);
+                    mem::swap(&mut inner.queue, &mut self.batch);
                     // Calls dropped before they were sent are not sent at all. Their
                     // slots are freed now; the entries stay, marked, and are passed
                     // over (removing them would shift the commands).
-                    for queued in &mut this.batch.calls {
+                    for queued in &mut self.batch.calls {
                         let slot = &mut inner.slots.entries[queued.slot];
                         if slot.caller_gone {
                             slot.pending = 0;
@@ -128,46 +128,62 @@ impl<R: Runtime> Future for Driver<R> {
                         }
                     }
                 }
+                // As of now, and so at the end of the turn if nothing was taken.
+                inner.idle =
+                    closed.is_none() && self.batch.calls.is_empty() && self.waiting.is_empty();
                 (closed, inner.handles == 0, inner.close_requested)
             };
             drop(stale);
             // Outcomes are left in the core: send what is queued, then come back for
             // them once the woken callers had their turn.
-            let yielding = this.wake.len() >= WAKE_BUDGET;
-            this.wake_callers();
+            let yielding = self.wake.len() >= WAKE_BUDGET;
+            self.wake_callers();
             if let Some(reason) = closed {
                 // Calls still queued wait for the new connection, if there is to be one.
-                if this.start_reconnect(&reason) {
+                if self.start_reconnect(shared, &reason) {
                     continue;
                 }
-                this.finish(reason);
-                return Poll::Ready(());
+                self.finish(shared, reason);
+                return Turn::Finished;
             }
-            if !this.batch.calls.is_empty() {
-                this.submit();
+            if !self.batch.calls.is_empty() {
+                self.submit(shared);
             }
-            if close || (stop && this.waiting.is_empty()) {
-                this.io.core.close(Instant::now());
-                let reason = this.deliver().unwrap_or(CloseReason::Local);
-                this.finish(reason);
-                return Poll::Ready(());
+            if close || (stop && self.waiting.is_empty()) {
+                self.shut_down(shared);
+                return Turn::Finished;
             }
-            if yielding {
+            if yielding || !read {
                 // Only the write: what is left to read is read on the next turn.
-                if this.io.write_out(cx).is_err() {
-                    this.io.core.handle_eof(Instant::now());
+                if self.io.write_out(cx).is_err() {
+                    self.io.core.handle_eof(Instant::now());
                     continue;
                 }
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
+                if yielding {
+                    cx.waker().wake_by_ref();
+                }
+                return match self.io.core.wants_write() {
+                    true if !read => Turn::Unsent,
+                    _ => Turn::Waits,
+                };
             }
-            match this.io.poll_io(cx, None) {
+            match self.io.poll_io(cx, None) {
                 Poll::Ready(Ok(_)) => {}
                 // The socket broke: pending requests fail as on EOF.
-                Poll::Ready(Err(_)) => this.io.core.handle_eof(Instant::now()),
-                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(_)) => self.io.core.handle_eof(Instant::now()),
+                Poll::Pending => return Turn::Waits,
             }
         }
+    }
+
+    fn can_drive_here(&self) -> bool {
+        R::in_context()
+    }
+
+    fn shut_down(&mut self, shared: &Shared) {
+        self.io.core.close(Instant::now());
+        let reason = self.deliver(shared).unwrap_or(CloseReason::Local);
+        self.finish(shared, reason);
     }
 }
 
@@ -265,7 +281,7 @@ impl<R: Runtime> Driver<R> {
     /// Hands the calls taken from the queue to the core, in order: each run of
     /// consecutive requests and pipelines in one `send_all`, each transaction on its
     /// own. A refused command fails its call (the rest of a pipeline is not sent).
-    pub(super) fn submit(&mut self) {
+    pub(super) fn submit(&mut self, shared: &Shared) {
         let now = Instant::now();
         let core = &mut self.io.core;
         let Queue { calls, cmds } = &mut self.batch;
@@ -303,14 +319,14 @@ impl<R: Runtime> Driver<R> {
         calls.clear();
         cmds.clear();
         if !refused.is_empty() {
-            self.refuse(refused);
+            self.refuse(shared, refused);
         }
     }
 
     /// Fails the calls the core refused.
-    pub(super) fn refuse(&mut self, refused: Vec<(usize, usize, SendError)>) {
+    pub(super) fn refuse(&mut self, shared: &Shared, refused: Vec<(usize, usize, SendError)>) {
         {
-            let mut guard = self.shared.lock();
+            let mut guard = shared.lock();
             for (slot, unsent, error) in refused {
                 guard
                     .slots
@@ -321,9 +337,9 @@ impl<R: Runtime> Driver<R> {
     }
 
     /// Routes the core's events under the lock, then wakes their callers.
-    pub(super) fn deliver(&mut self) -> Option<CloseReason> {
+    pub(super) fn deliver(&mut self, shared: &Shared) -> Option<CloseReason> {
         let closed = {
-            let mut guard = self.shared.lock();
+            let mut guard = shared.lock();
             deliver(
                 &mut self.io.core,
                 &mut guard,
@@ -342,18 +358,24 @@ impl<R: Runtime> Driver<R> {
         }
     }
 
-    /// The connection is closed: fail whatever is left and refuse later calls.
-    pub(super) fn finish(&mut self, reason: CloseReason) {
+    /// The connection is closed: fail whatever is left and refuse later calls. The
+    /// role goes back to the driver task, which is woken to finish.
+    pub(super) fn finish(&mut self, shared: &Shared, reason: CloseReason) {
         let stale = {
-            let mut guard = self.shared.lock();
+            let mut guard = shared.lock();
             let Inner {
                 queue,
                 slots,
+                role,
                 waker,
+                task_waker,
+                idle,
                 closed,
                 ..
             } = &mut *guard;
             closed.get_or_insert(reason.clone());
+            (*role, *idle) = (Role::Task, false);
+            self.wake.extend(task_waker.clone());
             for queued in queue.calls.drain(..).chain(self.batch.calls.drain(..)) {
                 if !queued.skip {
                     let unsent = slots.entries[queued.slot].pending;
@@ -370,16 +392,6 @@ impl<R: Runtime> Driver<R> {
         };
         drop(stale);
         self.wake_callers();
-    }
-}
-
-impl<R: Runtime> Drop for Driver<R> {
-    /// Also when the runtime drops the task unfinished (it shut down): no caller is
-    /// left waiting forever.
-    fn drop(&mut self) {
-        self.io.core.close(Instant::now());
-        let reason = self.deliver().unwrap_or(CloseReason::Local);
-        self.finish(reason);
     }
 }
 
@@ -434,15 +446,7 @@ mod tests {
         config.protocol = redis_sansio::config::ProtocolVersion::Resp2;
         (config.lib_name, config.lib_ver) = (None, None);
         let mut core = conn::Connection::new(config, now);
-        let mut inner = Inner {
-            queue: Queue::default(),
-            slots: super::super::slots::Slots::default(),
-            waker: None,
-            closed: None,
-            handles: 1,
-            close_requested: false,
-            reconnect: None,
-        };
+        let mut inner = Inner::new();
         let mut waiting = Waiting::default();
         // 40 waiting callers, one GET each, and one pipeline of 30 GETs.
         let calls = 40;

@@ -13,6 +13,7 @@
 //! owns, in send order, without hashing.
 
 mod driver;
+mod driving;
 mod reconnect;
 mod slots;
 
@@ -30,6 +31,7 @@ use redis_sansio::{CloseReason, Cmd};
 use crate::{Connection, Error, Outcome, Runtime};
 
 use driver::{Driver, Waiting};
+use driving::{Engine, Next, Relay, Role, Turn};
 pub use reconnect::Reconnect;
 use slots::{Filled, Slots, Waiter};
 
@@ -115,28 +117,26 @@ impl<R: Runtime> Client<R> {
     /// of spawned: the client's calls make progress only while the [`ClientDriver`] is
     /// polled, on whichever executor and thread you choose.
     pub fn from_connection_unspawned(conn: Connection<R>) -> (Self, ClientDriver<R>) {
-        let shared = Arc::new(Shared {
-            config: conn.core().config().clone(),
-            inner: Mutex::new(Inner {
-                queue: Queue::default(),
-                slots: Slots::default(),
-                waker: None,
-                closed: None,
-                handles: 1,
-                close_requested: false,
-                reconnect: None,
-            }),
-        });
+        let config = conn.core().config().clone();
         let mut io = conn.into_io();
         io.core.set_shared(true);
-        let driver = ClientDriver(Some(Driver::<R> {
+        let driver: Box<dyn Engine> = Box::new(Driver::<R> {
             io,
-            shared: shared.clone(),
             waiting: Waiting::default(),
             batch: Queue::default(),
             wake: Vec::new(),
             reconnecting: None,
-        }));
+        });
+        let shared = Arc::new_cyclic(|shared| Shared {
+            config,
+            inner: Mutex::new(Inner::new()),
+            engine: Mutex::new(Some(driver)),
+            relay: Waker::from(Arc::new(Relay(shared.clone()))),
+        });
+        let driver = ClientDriver {
+            shared: Some(shared.clone()),
+            _runtime: PhantomData,
+        };
         let client = Client {
             shared,
             _runtime: PhantomData,
@@ -179,13 +179,15 @@ impl<R: Runtime> Client<R> {
     /// Closes the connection: outstanding requests fail with [`CloseReason::Local`],
     /// and so do later ones.
     pub fn close(&self) {
-        let waker = {
+        let mut stale = None;
+        let task = {
             let mut inner = self.shared.lock();
             inner.close_requested = true;
-            inner.waker.take()
+            inner.hand_to_task(&mut stale)
         };
-        if let Some(waker) = waker {
-            waker.wake();
+        drop(stale);
+        if let Some(task) = task {
+            task.wake();
         }
     }
 
@@ -223,9 +225,10 @@ impl<R: Runtime> Client<R> {
         self.shared.lock().closed.is_some()
     }
 
-    /// Takes a slot for the call and queues its commands for the driver, waking it
-    /// if it is idle. A call made after the close fails at once; a pipeline with no
-    /// commands completes at once.
+    /// Takes a slot for the call and queues its commands, waking whoever drives (see
+    /// [`Role`]: a call alone on an idle connection drives itself once polled). A call
+    /// made after the close fails at once; a pipeline with no commands completes at
+    /// once.
     fn enqueue(&self, call: Call<'_>) -> Waiter {
         let (cmds, kind, count) = match call {
             Call::One(cmd) => (std::slice::from_ref(cmd), Kind::Commands, 1),
@@ -235,19 +238,20 @@ impl<R: Runtime> Client<R> {
         // Allocated before the lock is taken.
         let many = matches!(call, Call::Pipeline(_)).then(|| Filled::many(count));
         let shared = self.shared.clone();
-        let (slot, driver) = {
+        let mut stale = None;
+        let (slot, next) = {
             let mut guard = shared.lock();
             let inner = &mut *guard;
             let slot = inner.slots.insert();
             if let Some(many) = many {
                 inner.slots.entries[slot].filled = many;
             }
-            let driver = match &inner.closed {
-                _ if count == 0 => None,
+            let next = match &inner.closed {
+                _ if count == 0 => Next::Wake(None),
                 Some(reason) => {
                     inner.slots.entries[slot].filled =
                         Filled::Failed(Error::Closed(reason.clone()));
-                    None
+                    Next::Wake(None)
                 }
                 None => {
                     inner.slots.entries[slot].pending = count;
@@ -259,15 +263,18 @@ impl<R: Runtime> Client<R> {
                         len: cmds.len(),
                         skip: false,
                     });
-                    // Taken by the first call since the driver last looked: later ones
-                    // find it gone and do not wake it again.
-                    inner.waker.take()
+                    // The waker is taken by the first call since the driver last
+                    // looked: later ones find it gone and do not wake it again.
+                    inner.call_queued(slot, &mut stale)
                 }
             };
-            (slot, driver)
+            (slot, next)
         };
-        if let Some(waker) = driver {
-            waker.wake();
+        drop(stale);
+        match next {
+            Next::Wake(Some(waker)) => waker.wake(),
+            Next::Wake(None) => {}
+            Next::SendAlone => shared.send_alone(slot),
         }
         Waiter {
             shared: Some(shared),
@@ -288,17 +295,19 @@ impl<R: Runtime> Clone for Client<R> {
 
 impl<R: Runtime> Drop for Client<R> {
     fn drop(&mut self) {
-        let waker = {
+        let mut stale = None;
+        let task = {
             let mut inner = self.shared.lock();
             inner.handles -= 1;
             if inner.handles == 0 {
-                inner.waker.take()
+                inner.hand_to_task(&mut stale)
             } else {
                 None
             }
         };
-        if let Some(waker) = waker {
-            waker.wake();
+        drop(stale);
+        if let Some(task) = task {
+            task.wake();
         }
     }
 }
@@ -336,28 +345,41 @@ impl<R: Runtime> fmt::Debug for Client<R> {
 ///   and so does every later call, as after [`Client::close`]. No call is left
 ///   waiting.
 #[must_use = "the client's calls make no progress unless its driver is polled"]
-pub struct ClientDriver<R: Runtime>(Option<Driver<R>>);
+pub struct ClientDriver<R: Runtime> {
+    /// `None` once the connection has closed.
+    shared: Option<Arc<Shared>>,
+    _runtime: PhantomData<fn() -> R>,
+}
 
 impl<R: Runtime> Future for ClientDriver<R> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let Some(driver) = self.0.as_mut() else {
+        let Some(shared) = &self.shared else {
             return Poll::Ready(());
         };
-        let done = Pin::new(driver).poll(cx);
-        if done.is_ready() {
-            // The socket is released at once, even if the future is kept (in a `join`).
-            self.0 = None;
+        match shared.drive(Role::Task, Some(cx.waker()), true) {
+            Turn::Finished => {
+                self.shared = None;
+                Poll::Ready(())
+            }
+            Turn::Waits | Turn::Unsent | Turn::NotHere => Poll::Pending,
         }
-        done
+    }
+}
+
+impl<R: Runtime> Drop for ClientDriver<R> {
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared.take() {
+            shared.shut_down();
+        }
     }
 }
 
 impl<R: Runtime> fmt::Debug for ClientDriver<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientDriver")
-            .field("finished", &self.0.is_none())
+            .field("finished", &self.shared.is_none())
             .finish_non_exhaustive()
     }
 }
@@ -402,12 +424,24 @@ impl Future for Pipeline {
     }
 }
 
-/// What the client handles and the driver share.
-#[derive(Debug)]
+/// What the client handles, their calls and the driver task share.
 struct Shared {
     inner: Mutex<Inner>,
+    /// The driver's state, run by whoever has the [`Role`] (see [`driving`]); `None`
+    /// once the connection has closed. Locked before `inner`, never after.
+    engine: Mutex<Option<Box<dyn Engine>>>,
+    /// The waker the socket and the timer are armed with: a [`Relay`].
+    relay: Waker,
     /// The settings the connection was opened with, for [`Client::dedicated`].
     config: ConnectionConfig,
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Shared {
@@ -423,8 +457,15 @@ struct Inner {
     queue: Queue,
     /// Every call in progress.
     slots: Slots,
-    /// Wakes the driver; taken by the call that wakes it.
+    /// Who drives the connection now.
+    role: Role,
+    /// Wakes whoever has the role; taken by whoever wakes it.
     waker: Option<Waker>,
+    /// The driver task's own waker, for handing the role back to it.
+    task_waker: Option<Waker>,
+    /// Nothing queued, nothing on the wire, no reconnection under way, as of the end
+    /// of the last turn (cleared by every call): a new call may drive itself.
+    idle: bool,
     /// Set by the driver when the connection has closed; no call is queued after.
     closed: Option<CloseReason>,
     /// Live `Client` handles.
@@ -432,6 +473,23 @@ struct Inner {
     close_requested: bool,
     /// What to do when the connection is lost: reconnect, or (`None`) close.
     reconnect: Option<Reconnect>,
+}
+
+impl Inner {
+    fn new() -> Self {
+        Inner {
+            queue: Queue::default(),
+            slots: Slots::default(),
+            role: Role::Task,
+            waker: None,
+            task_waker: None,
+            idle: true,
+            closed: None,
+            handles: 1,
+            close_requested: false,
+            reconnect: None,
+        }
+    }
 }
 
 /// What a call hands to [`Client::enqueue`].

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use redis_sansio::CloseReason;
@@ -11,7 +11,9 @@ use redis_sansio::config::ConnectionConfig;
 use redis_sansio::retry::Outage;
 pub use redis_sansio::retry::Reconnect;
 
+use super::Shared;
 use super::driver::Driver;
+use super::driving::Role;
 use crate::{Connection, Error, Runtime};
 
 type Connecting<R> = Pin<Box<dyn Future<Output = Result<Connection<R>, Error>> + Send>>;
@@ -78,12 +80,12 @@ impl<R: Runtime> Driver<R> {
     /// The connection closed for `reason`: starts reconnecting if the client has a
     /// policy, the close was not asked for and someone may still call. Returns false
     /// when the client should close for good instead.
-    pub(super) fn start_reconnect(&mut self, reason: &CloseReason) -> bool {
+    pub(super) fn start_reconnect(&mut self, shared: &Shared, reason: &CloseReason) -> bool {
         if *reason == CloseReason::Local {
             return false;
         }
         let policy = {
-            let inner = self.shared.lock();
+            let inner = shared.lock();
             if inner.close_requested || inner.handles == 0 {
                 return false;
             }
@@ -95,40 +97,40 @@ impl<R: Runtime> Driver<R> {
         // The core failed every request on the wire before it closed, so none should be
         // left; the new connection numbers its requests afresh, so none may be.
         if !self.waiting.is_empty() {
-            let mut guard = self.shared.lock();
+            let mut guard = shared.lock();
             for target in self.waiting.drain() {
                 let error = Error::Closed(reason.clone());
                 guard.slots.fail(target.slot, 1, error, &mut self.wake);
             }
         }
         self.wake_callers();
-        self.reconnecting = Some(Reconnecting::start(
-            policy,
-            reason.clone(),
-            &self.shared.config,
-        ));
+        self.reconnecting = Some(Reconnecting::start(policy, reason.clone(), &shared.config));
+        shared.lock().idle = false;
         true
     }
 
     /// Drives a reconnection in progress: `Ready(None)` once the new connection is in
     /// place, `Ready(Some(reason))` when the client is to close for good (the policy
     /// gave up, [`close`](super::Client::close) was called or every handle dropped).
-    pub(super) fn poll_reconnect(&mut self, cx: &mut Context<'_>) -> Poll<Option<CloseReason>> {
+    pub(super) fn poll_reconnect(
+        &mut self,
+        shared: &Shared,
+        cx: &mut Context<'_>,
+        role: Role,
+        holder: Option<&Waker>,
+    ) -> Poll<Option<CloseReason>> {
         let Some(reconnecting) = &mut self.reconnecting else {
             return Poll::Ready(None);
         };
         let stale = {
-            let mut inner = self.shared.lock();
+            let mut inner = shared.lock();
             if inner.close_requested || inner.handles == 0 {
                 return Poll::Ready(Some(CloseReason::Local));
             }
-            match &inner.waker {
-                Some(waker) if waker.will_wake(cx.waker()) => None,
-                _ => inner.waker.replace(cx.waker().clone()),
-            }
+            inner.record(role, holder)
         };
         drop(stale);
-        let polled = reconnecting.poll(cx, &self.shared.config);
+        let polled = reconnecting.poll(cx, &shared.config);
         match polled {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Err(reason)) => Poll::Ready(Some(reason)),

@@ -8,6 +8,7 @@ use std::task::{Context, Poll, Waker};
 use redis_sansio::resp::Frame;
 
 use super::Shared;
+use super::driving::{Role, Turn};
 use crate::{Error, Outcome};
 
 /// The caller's end of a call: its slot, which it frees (or leaves to the driver to
@@ -20,37 +21,54 @@ pub(super) struct Waiter {
 }
 
 impl Waiter {
-    /// What the call has once it is complete: every outcome in, or failed.
+    /// What the call has once it is complete: every outcome in, or failed. A call
+    /// that has the [`Role`] runs a turn of the driver first (at most one per poll:
+    /// the turn returns only once it waits for the socket).
     #[inline]
     pub(super) fn poll_filled(&mut self, cx: &mut Context<'_>) -> Poll<Filled> {
         let shared = self
             .shared
             .as_ref()
             .expect("future polled after completion");
-        let (filled, stale) = {
+        let me = Role::Caller(self.slot);
+        let mut drove = false;
+        let (filled, stale, task) = loop {
             let mut guard = shared.lock();
-            let slots = &mut guard.slots;
-            let slot = &mut slots.entries[self.slot];
+            let inner = &mut *guard;
+            let slot = &mut inner.slots.entries[self.slot];
             if slot.pending > 0 && !matches!(slot.filled, Filled::Failed(_)) {
                 let stale = match &slot.waker {
                     Some(waker) if waker.will_wake(cx.waker()) => None,
                     _ => slot.waker.replace(cx.waker().clone()),
                 };
+                let drive = !drove && inner.role == me;
                 drop(guard);
                 // Wakers are dropped outside the lock: dropping one may drop a task,
                 // and with it another call's future, which takes the lock.
                 drop(stale);
-                return Poll::Pending;
+                if !drive {
+                    return Poll::Pending;
+                }
+                drove = true;
+                if shared.drive(me, Some(cx.waker()), true) == Turn::NotHere {
+                    shared.hand_over(me);
+                    return Poll::Pending;
+                }
+                continue;
             }
             let filled = mem::take(&mut slot.filled);
             slot.caller_gone = true;
-            let stale = slot.waker.take();
+            let mut stale = [slot.waker.take(), None];
             if slot.pending == 0 {
-                slots.release(self.slot);
+                inner.slots.release(self.slot);
             }
-            (filled, stale)
+            let task = inner.call_left(self.slot, &mut stale[1]);
+            break (filled, stale, task);
         };
         drop(stale);
+        if let Some(task) = task {
+            task.wake();
+        }
         self.shared = None;
         Poll::Ready(filled)
     }
@@ -61,18 +79,22 @@ impl Drop for Waiter {
         let Some(shared) = self.shared.take() else {
             return;
         };
-        let stale = {
+        let mut stale = [None, None];
+        let task = {
             let mut guard = shared.lock();
-            let slots = &mut guard.slots;
-            let slot = &mut slots.entries[self.slot];
+            let inner = &mut *guard;
+            let slot = &mut inner.slots.entries[self.slot];
             slot.caller_gone = true;
-            let stale = slot.waker.take();
+            stale[0] = slot.waker.take();
             if slot.pending == 0 {
-                slots.release(self.slot);
+                inner.slots.release(self.slot);
             }
-            stale
+            inner.call_left(self.slot, &mut stale[1])
         };
         drop(stale);
+        if let Some(task) = task {
+            task.wake();
+        }
     }
 }
 

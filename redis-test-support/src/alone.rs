@@ -1,0 +1,61 @@
+//! Checks of the multiplexed client when a call is alone on its connection and so
+//! drives it itself (the call writes its commands, its future reads the reply), run
+//! by each runtime's tests with the driver spawned as usual.
+
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use redis_io_async::{Client, Runtime};
+use redis_sansio::CloseReason;
+use redis_sansio::resp::Frame;
+
+use crate::{RedisServer, cmd};
+
+/// How long any wait in these checks may take.
+const BOUND: Duration = Duration::from_secs(20);
+
+/// A call made alone and kept, not polled, holds up only itself: a later call goes
+/// out and is answered, and the kept one still gets its own reply afterwards.
+pub async fn a_kept_future_holds_up_only_itself<R: Runtime>(server: &RedisServer) {
+    let client = Client::<R>::open(&server.url()).await.unwrap();
+    let set = client.request(&cmd(&["SET", "alone:kept", "v"])).await;
+    assert_eq!(set.unwrap(), Frame::simple("OK"));
+    // Alone on the idle connection: sent now, and its reply is for its future to read.
+    // Polled once, so that it is the one woken for the socket, then kept.
+    let mut kept = client.request(&cmd(&["DEBUG", "SLEEP", "0.05"]));
+    let polled = poll_fn(|cx| Poll::Ready(Pin::new(&mut kept).poll(cx))).await;
+    assert!(polled.is_pending(), "DEBUG SLEEP answered at once");
+    let other = client.request(&cmd(&["ECHO", "other"])).await;
+    assert_eq!(other.unwrap(), Frame::bulk("other"));
+    assert_eq!(kept.await.unwrap(), Frame::simple("OK"));
+    let get = client.request(&cmd(&["GET", "alone:kept"])).await;
+    assert_eq!(get.unwrap(), Frame::bulk("v"));
+}
+
+/// The server closes the connection while the client is idle, after calls that drove
+/// it themselves: the client notices without being called (the driver task is woken
+/// for the socket once the last call is done).
+pub async fn a_close_while_idle_is_noticed<R: Runtime>(server: &RedisServer) {
+    let client = Client::<R>::open(&server.url()).await.unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            client.request(&cmd(&["PING"])).await.unwrap(),
+            Frame::simple("PONG")
+        );
+    }
+    let Frame::Integer(id) = client.request(&cmd(&["CLIENT", "ID"])).await.unwrap() else {
+        panic!("CLIENT ID is an integer");
+    };
+    assert_eq!(
+        server.command(&["CLIENT", "KILL", "ID", &id.to_string()]),
+        ":1"
+    );
+    let started = Instant::now();
+    while !client.is_closed() {
+        assert!(started.elapsed() < BOUND, "the close was never noticed");
+        R::sleep_until(Instant::now() + Duration::from_millis(10)).await;
+    }
+    assert_eq!(client.close_reason(), Some(CloseReason::Eof));
+}

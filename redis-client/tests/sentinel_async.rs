@@ -231,3 +231,144 @@ fn the_multiplexed_clients_watch_moves_it_to_the_new_master_on_tokio() {
         assert_eq!(command(new_master, &["GET", "after"]), "2");
     });
 }
+
+#[test]
+fn the_multiplexed_clients_watch_moves_to_the_next_sentinel_when_its_sentinel_is_lost() {
+    use redis_client::sentinel::SentinelMultiplexed;
+    use redis_test_support::command;
+    use sentinel_support::{failover_on, is_master, watched_sentinel};
+    use std::time::{Duration, Instant};
+
+    let topology = RedisSentinel::start();
+    let (old_master, new_master) = (topology.master_addr(), topology.replica_addr());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(async {
+        let client = SentinelMultiplexed::<Tokio>::connect(config(&topology))
+            .await
+            .expect("connect");
+        client.set("before", "1").await.expect("write before");
+        // The runtime runs the watch task only while this test awaits.
+        let watched = async |what: &str, not: Option<usize>| {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let mut last = String::new();
+            for _ in 0..200 {
+                match watched_sentinel(&topology) {
+                    Ok(index) if Some(index) != not => return index,
+                    Ok(index) => last = format!("still on sentinel {index}"),
+                    Err(error) => last = error,
+                }
+                assert!(Instant::now() < deadline, "{what}: {last}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("{what}: {last}");
+        };
+        let lost = watched("the watch on a sentinel", None).await;
+        topology.sentinels()[lost].kill();
+        let now_watched = watched("the watch on another sentinel", Some(lost)).await;
+        failover_on(&topology, topology.sentinel_addrs()[now_watched]);
+        // Only that watch can move the client before the old master is demoted.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for _ in 0..1500 {
+            if client.node() == addr(new_master) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "no switch to {new_master} seen");
+            client
+                .ping()
+                .await
+                .expect("no call fails during the failover");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(client.node(), addr(new_master));
+        assert!(
+            is_master(old_master),
+            "the old master was demoted already: the watch did not move the client"
+        );
+        assert_eq!(client.discoveries(), 2);
+        client.set("after", "2").await.expect("write after");
+        assert_eq!(command(new_master, &["GET", "after"]), "2");
+    });
+}
+
+/// The multiplexed client's watch task ends once the last handle is gone: its
+/// subscribed connection leaves the sentinel's `CLIENT LIST`. The wait is bounded
+/// (5 s, for a task that looks every second), so a task that never ends fails it.
+#[test]
+fn the_multiplexed_clients_watch_ends_after_the_last_handle_is_dropped() {
+    use redis_client::sentinel::SentinelMultiplexed;
+    use sentinel_support::subscribers;
+    use std::time::{Duration, Instant};
+
+    const LIMIT: Duration = Duration::from_secs(5);
+    let topology = RedisSentinel::start();
+    let total = || {
+        topology
+            .sentinel_addrs()
+            .into_iter()
+            .map(subscribers)
+            .sum::<usize>()
+    };
+
+    // tokio: the wait runs on the runtime, which drives the task meanwhile.
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+        .block_on(async {
+            let client = SentinelMultiplexed::<Tokio>::connect(config(&topology))
+                .await
+                .expect("connect");
+            let clone = client.clone();
+            let pause = Duration::from_millis(50);
+            let deadline = Instant::now() + LIMIT;
+            for _ in 0..100 {
+                if total() == 1 || Instant::now() >= deadline {
+                    break;
+                }
+                tokio::time::sleep(pause).await;
+            }
+            assert_eq!(total(), 1, "one watch while the client lives");
+            drop(client);
+            // A clone still holds the client: the watch stays.
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            assert_eq!(total(), 1, "the watch ended while a clone lived");
+            clone.ping().await.expect("the clone works");
+            drop(clone);
+            let deadline = Instant::now() + LIMIT;
+            for _ in 0..100 {
+                if total() == 0 || Instant::now() >= deadline {
+                    break;
+                }
+                tokio::time::sleep(pause).await;
+            }
+            assert_eq!(total(), 0, "the watch outlived the client by {LIMIT:?}");
+        });
+
+    // smol: the same, the task on smol's global executor.
+    smol::block_on(async {
+        let client = SentinelMultiplexed::<Smol>::connect(config(&topology))
+            .await
+            .expect("connect");
+        let pause = Duration::from_millis(50);
+        let deadline = Instant::now() + LIMIT;
+        for _ in 0..100 {
+            if total() == 1 || Instant::now() >= deadline {
+                break;
+            }
+            smol::Timer::after(pause).await;
+        }
+        assert_eq!(total(), 1, "one watch while the client lives");
+        drop(client);
+        let deadline = Instant::now() + LIMIT;
+        for _ in 0..100 {
+            if total() == 0 || Instant::now() >= deadline {
+                break;
+            }
+            smol::Timer::after(pause).await;
+        }
+        assert_eq!(total(), 0, "the watch outlived the client by {LIMIT:?}");
+    });
+}

@@ -12,7 +12,9 @@ use redis_client::sentinel::{self, Failure, SentinelClient, SentinelError};
 use redis_client::{Error, cmd};
 use redis_sansio::config::ConnectionConfig;
 use redis_test_support::{RedisSentinel, command};
-use sentinel_support::{addr, closed_port, config, config_with, wait_for};
+use sentinel_support::{
+    addr, closed_port, config, config_with, failover_on, is_master, wait_for, watched_sentinel,
+};
 
 #[test]
 fn discovers_the_master_then_a_replica() {
@@ -225,6 +227,49 @@ fn the_watch_moves_to_the_new_master_before_the_old_one_is_demoted() {
         client.ping().expect("no command fails during the failover");
         std::thread::sleep(Duration::from_millis(20));
     }
+    assert_eq!(client.discoveries(), 2);
+    client.set("after", "2").expect("write after the failover");
+    assert_eq!(command(new_master, &["GET", "after"]), "2");
+}
+
+#[test]
+fn the_watch_moves_to_the_next_sentinel_when_its_sentinel_is_lost() {
+    let topology = RedisSentinel::start();
+    let (old_master, new_master) = (topology.master_addr(), topology.replica_addr());
+    let mut client = SentinelClient::connect(config(&topology)).expect("connect");
+    client
+        .set("before", "1")
+        .expect("write before the failover");
+    // The watch subscribes as the client connects; kill the sentinel it is on.
+    let limit = Duration::from_secs(10);
+    let lost = wait_for("the watch on a sentinel", limit, || {
+        watched_sentinel(&topology)
+    });
+    topology.sentinels()[lost].kill();
+    // The blocking client looks at its watch before commands: it finds the watch
+    // lost and subscribes on another sentinel (at most every 2 s).
+    let watched = wait_for("the watch on another sentinel", limit, || {
+        client.ping().map_err(|e| format!("PING failed: {e}"))?;
+        watched_sentinel(&topology)
+    });
+    assert_ne!(watched, lost);
+    failover_on(&topology, topology.sentinel_addrs()[watched]);
+    // Only that watch can move the client now, before the old master is demoted
+    // (which would fail the next command on its killed connection).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for _ in 0..1500 {
+        if client.node() == Some(&addr(new_master)) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no switch to {new_master} seen");
+        client.ping().expect("no command fails during the failover");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(client.node(), Some(&addr(new_master)));
+    assert!(
+        is_master(old_master),
+        "the old master was demoted already: the watch did not move the client"
+    );
     assert_eq!(client.discoveries(), 2);
     client.set("after", "2").expect("write after the failover");
     assert_eq!(command(new_master, &["GET", "after"]), "2");

@@ -167,6 +167,38 @@ fn seeds_then_topology_connect_every_node_and_route_every_slot() {
 }
 
 #[test]
+fn a_tls_router_connects_to_the_tls_ports_of_a_cluster_serving_both() {
+    let now = Instant::now();
+    let reply = Frame::Array(vec![Frame::Map(vec![
+        (
+            b("slots"),
+            Frame::Array(vec![Frame::Integer(0), Frame::Integer(16383)]),
+        ),
+        (
+            b("nodes"),
+            Frame::Array(vec![Frame::Map(vec![
+                (b("id"), b("id7000")),
+                (b("port"), Frame::Integer(7000)),
+                (b("tls-port"), Frame::Integer(8000)),
+                (b("endpoint"), b("127.0.0.1")),
+                (b("role"), b("master")),
+            ])]),
+        ),
+    ])]);
+    for (tls, port) in [(false, 7000), (true, 8000)] {
+        let mut router = ClusterRouter::new(RouterConfig::default().with_tls(tls));
+        assert_eq!(router.config().tls, tls);
+        let seed = router.add_seed(addr(9000));
+        router.request_refresh(now);
+        let _ = events(&mut router);
+        router.handle_topology(&reply, seed, now).unwrap();
+        let primary = router.route(0, ReadFrom::Primary).unwrap();
+        assert_eq!(router.node_addr(primary), Some(&addr(port)), "tls: {tls}");
+    }
+    assert!(!RouterConfig::default().tls);
+}
+
+#[test]
 fn prefer_replica_skips_failed_replicas() {
     let now = Instant::now();
     let mut router = ready(RouterConfig::default(), now);

@@ -126,6 +126,63 @@ fn real_shards_reply_in_both_protocols() {
     }
 }
 
+/// A node of a cluster with `tls-cluster yes`, as RESP3 map entries: its `port` (left
+/// out when `None`, as Redis 7.0 does for a TLS-only node; 0 is kept) and `tls-port`.
+fn tls_node(id: &str, port: Option<i64>, tls_port: i64, role: &str) -> Vec<(Frame, Frame)> {
+    let mut fields = vec![(b("id"), b(id))];
+    if let Some(port) = port {
+        fields.push((b("port"), int(port)));
+    }
+    fields.extend([
+        (b("tls-port"), int(tls_port)),
+        (b("ip"), b("127.0.0.1")),
+        (b("endpoint"), b("127.0.0.1")),
+        (b("role"), b(role)),
+        (b("health"), b("online")),
+    ]);
+    fields
+}
+
+/// The ports of the primary and the replica of a one-shard topology.
+fn ports(topology: &Topology) -> (u16, u16) {
+    let shard = &topology.shards[0];
+    (shard.primary.addr.port, shard.replicas[0].addr.port)
+}
+
+#[test]
+fn tls_ports_are_taken_by_the_kind_of_connection() {
+    for resp3 in [true, false] {
+        let reply = |primary_port: Option<i64>, replica_port: Option<i64>| {
+            Frame::Array(vec![shard(
+                &[0, 16383],
+                vec![
+                    tls_node("a", primary_port, 8000, "master"),
+                    tls_node("b", replica_port, 8001, "replica"),
+                ],
+                resp3,
+            )])
+        };
+        // A cluster serving both: a plain-text client takes `port`, a TLS one `tls-port`.
+        let both = reply(Some(7000), Some(7001));
+        let plain = Topology::from_shards(&both, "10.0.0.9").unwrap();
+        assert_eq!(ports(&plain), (7000, 7001), "resp3: {resp3}");
+        let tls = Topology::from_shards_tls(&both, "10.0.0.9").unwrap();
+        assert_eq!(ports(&tls), (8000, 8001), "resp3: {resp3}");
+        // TLS only: no `port` (Redis 7.0), or `port` 0; either way the TLS port.
+        for only in [reply(None, None), reply(Some(0), Some(0))] {
+            for topology in [
+                Topology::from_shards(&only, "h").unwrap(),
+                Topology::from_shards_tls(&only, "h").unwrap(),
+            ] {
+                assert_eq!(ports(&topology), (8000, 8001), "resp3: {resp3}");
+            }
+        }
+    }
+    // Plain text only: a TLS client still gets the only port there is.
+    let topology = Topology::from_shards_tls(&three_shards(true), "h").unwrap();
+    assert_eq!(topology.shards[0].primary.addr.port, 7000);
+}
+
 #[test]
 fn real_slots_reply_in_both_protocols() {
     for bytes in [SLOTS_RESP2, SLOTS_RESP3] {

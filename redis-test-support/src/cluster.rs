@@ -1,13 +1,17 @@
-//! A six-node Redis Cluster (three masters, three replicas) on loopback.
+//! A six-node Redis Cluster (three masters, three replicas) on loopback, in plain
+//! text, over TLS only, or serving both.
 
-use std::fs::File;
+use std::fs::{self, File};
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use redis_sansio::config::{ConnectionConfig, ServerAddr};
+
 use crate::binaries::redis_cli_path;
-use crate::raw::{self, Reply};
+use crate::raw::Reply;
 use crate::server::RedisServer;
+use crate::tls::TestCerts;
 use crate::wait::wait_until;
 
 /// Number of nodes: three masters with one replica each.
@@ -20,6 +24,17 @@ const CREATE_DEADLINE: Duration = Duration::from_secs(30);
 const STABLE_DEADLINE: Duration = Duration::from_secs(30);
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
+/// Which ports a cluster's nodes listen on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ports {
+    /// A plain-text port only.
+    Plain,
+    /// A TLS port only (`port 0`).
+    Tls,
+    /// Both, the cluster bus and replication over TLS.
+    Both,
+}
+
 /// A six-node Redis Cluster: three masters and three replicas, created with
 /// `redis-cli --cluster create ... --cluster-replicas 1`.
 ///
@@ -27,9 +42,13 @@ const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// and all nodes report identical `CLUSTER SLOTS` covering all 16384 slots,
 /// each range with a replica. Nodes run with `cluster-node-timeout 5000`.
 /// Dropping the handle kills every node.
+///
+/// [`start_tls`](Self::start_tls) starts one whose nodes speak TLS only, and
+/// [`start_tls_and_plain`](Self::start_tls_and_plain) one that serves both.
 #[derive(Debug)]
 pub struct RedisCluster {
     nodes: Vec<RedisServer>,
+    ports: Ports,
 }
 
 impl RedisCluster {
@@ -41,10 +60,52 @@ impl RedisCluster {
     /// Panics when a node does not start, `redis-cli --cluster create` fails,
     /// or the cluster does not settle within 30 s.
     pub fn start() -> RedisCluster {
+        RedisCluster::start_with(Ports::Plain)
+    }
+
+    /// Starts six nodes that speak TLS only: each has a TLS port and no plain-text
+    /// port (`port 0`), with `tls-cluster yes` and `tls-replication yes`, so the
+    /// cluster bus, replication and `MIGRATE` use TLS too, and the nodes announce
+    /// their TLS ports (in `CLUSTER SHARDS` as `tls-port`, in `CLUSTER SLOTS` and in
+    /// `MOVED`/`ASK`). Every node requires a client certificate signed by the test CA
+    /// (`tls-auth-clients yes`) and presents [`TestCerts::shared`]'s client
+    /// certificate to the others; the cluster is created with `redis-cli --cluster
+    /// create --tls --cacert --cert --key`. [`tls_seed_configs`](Self::tls_seed_configs)
+    /// are settings that reach it; the harness itself talks to the nodes over their
+    /// Unix sockets ([`RedisServer::command`]).
+    ///
+    /// # Panics
+    ///
+    /// As [`start`](Self::start).
+    pub fn start_tls() -> RedisCluster {
+        RedisCluster::start_with(Ports::Tls)
+    }
+
+    /// As [`start_tls`](Self::start_tls), but each node also keeps a plain-text port:
+    /// a cluster serving both. Nodes name their plain-text ports to plain-text
+    /// clients and their TLS ports to TLS clients (in `CLUSTER SLOTS` and redirects);
+    /// `CLUSTER SHARDS` names both.
+    ///
+    /// # Panics
+    ///
+    /// As [`start`](Self::start).
+    pub fn start_tls_and_plain() -> RedisCluster {
+        RedisCluster::start_with(Ports::Both)
+    }
+
+    fn start_with(ports: Ports) -> RedisCluster {
         let nodes = (0..NODES)
-            .map(|_| RedisServer::builder().cluster().start())
+            .map(|_| {
+                let builder = RedisServer::builder().cluster();
+                match ports {
+                    Ports::Plain => builder,
+                    Ports::Tls => builder.tls_client_auth().tls_only().tls_cluster(),
+                    Ports::Both => builder.tls_client_auth().tls_cluster(),
+                }
+                .start()
+            })
             .collect();
-        let cluster = RedisCluster { nodes };
+        let cluster = RedisCluster { nodes, ports };
         cluster.create();
         cluster.wait_until_stable();
         cluster
@@ -56,14 +117,59 @@ impl RedisCluster {
         &self.nodes
     }
 
-    /// The nodes' TCP addresses.
-    pub fn addrs(&self) -> Vec<SocketAddr> {
-        self.nodes.iter().map(RedisServer::addr).collect()
+    /// Whether the nodes speak TLS (started by [`start_tls`](Self::start_tls) or
+    /// [`start_tls_and_plain`](Self::start_tls_and_plain)).
+    pub fn is_tls(&self) -> bool {
+        self.ports != Ports::Plain
     }
 
-    /// `redis://127.0.0.1:PORT` for every node, usable as seed URLs.
+    /// The nodes' plain-text TCP addresses; in a TLS-only cluster, which has none,
+    /// their TLS addresses.
+    pub fn addrs(&self) -> Vec<SocketAddr> {
+        match self.ports {
+            Ports::Tls => self.tls_addrs(),
+            Ports::Plain | Ports::Both => self.nodes.iter().map(RedisServer::addr).collect(),
+        }
+    }
+
+    /// The nodes' TLS addresses (empty for a plain-text cluster).
+    pub fn tls_addrs(&self) -> Vec<SocketAddr> {
+        self.nodes
+            .iter()
+            .filter_map(RedisServer::tls_addr)
+            .collect()
+    }
+
+    /// `redis://127.0.0.1:PORT` for every node, usable as seed URLs; in a TLS-only
+    /// cluster `rediss://127.0.0.1:TLS_PORT`, which on their own trust the system's
+    /// roots and not the test CA: see [`tls_seed_configs`](Self::tls_seed_configs).
     pub fn seed_urls(&self) -> Vec<String> {
-        self.nodes.iter().map(RedisServer::url).collect()
+        match self.ports {
+            Ports::Tls => self
+                .tls_addrs()
+                .iter()
+                .map(|addr| format!("rediss://{addr}"))
+                .collect(),
+            Ports::Plain | Ports::Both => self.nodes.iter().map(RedisServer::url).collect(),
+        }
+    }
+
+    /// Seed settings for every node's TLS port: `rediss://127.0.0.1:TLS_PORT`,
+    /// trusting the test CA only and presenting its client certificate (RESP3).
+    /// Empty for a plain-text cluster.
+    pub fn tls_seed_configs(&self) -> Vec<ConnectionConfig> {
+        let certs = TestCerts::shared();
+        self.tls_addrs()
+            .iter()
+            .map(|addr| {
+                let config = ConnectionConfig::default()
+                    .with_addr(ServerAddr::tcp(addr.ip().to_string(), addr.port()))
+                    .with_tls(true);
+                certs
+                    .trusted_by(config)
+                    .with_tls_client_identity(certs.client_identity())
+            })
+            .collect()
     }
 
     fn create(&self) {
@@ -74,10 +180,30 @@ impl RedisCluster {
                 .unwrap_or_else(|err| panic!("creating {}: {err}", out_path.display()))
         };
         let (stdout, stderr) = (open(), open());
-        let mut child = Command::new(redis_cli_path())
+        let mut command = Command::new(redis_cli_path());
+        let addrs = if self.is_tls() {
+            let certs = TestCerts::shared();
+            let mut tls_args = Vec::new();
+            for (flag, file, pem) in [
+                ("--cacert", "cli-ca.crt", certs.ca_pem()),
+                ("--cert", "cli-client.crt", certs.client_cert_pem()),
+                ("--key", "cli-client.key", certs.client_key_pem()),
+            ] {
+                let path = dir.join(file);
+                fs::write(&path, pem)
+                    .unwrap_or_else(|err| panic!("writing {}: {err}", path.display()));
+                tls_args.push(flag.into());
+                tls_args.push(path.into_os_string());
+            }
+            command.arg("--tls").args(tls_args);
+            self.tls_addrs()
+        } else {
+            self.addrs()
+        };
+        let mut child = command
             .arg("--cluster")
             .arg("create")
-            .args(self.nodes.iter().map(|node| node.addr().to_string()))
+            .args(addrs.iter().map(ToString::to_string))
             .args(["--cluster-replicas", "1", "--cluster-yes"])
             .stdin(Stdio::null())
             .stdout(stdout)
@@ -116,8 +242,10 @@ impl RedisCluster {
             || {
                 let mut first: Option<Vec<SlotRange>> = None;
                 for node in &self.nodes {
-                    let addr = node.addr();
-                    let info = raw::request(addr, &["CLUSTER", "INFO"])
+                    // Over plain text: TCP, or the Unix socket of a TLS-only node.
+                    let addr = node.endpoint();
+                    let info = addr
+                        .request(&["CLUSTER", "INFO"])
                         .map_err(|err| format!("{addr}: CLUSTER INFO: {err}"))?
                         .as_text()
                         .unwrap_or_default();
@@ -130,7 +258,8 @@ impl RedisCluster {
                             return Err(format!("{addr}: no {expected} in CLUSTER INFO"));
                         }
                     }
-                    let slots = raw::request(addr, &["CLUSTER", "SLOTS"])
+                    let slots = addr
+                        .request(&["CLUSTER", "SLOTS"])
                         .map_err(|err| format!("{addr}: CLUSTER SLOTS: {err}"))?;
                     let ranges = parse_slots(&slots).ok_or_else(|| {
                         format!("{addr}: unexpected CLUSTER SLOTS {}", slots.render())

@@ -7,11 +7,14 @@
 //! dropped, even when the test panics.
 //!
 //! * [`RedisServer`]: one standalone server, configurable through
-//!   [`RedisServer::builder`] (password, ACL users, extra directives, a TLS port).
+//!   [`RedisServer::builder`] (password, ACL users, extra directives, a TLS port,
+//!   TLS only).
 //! * [`TestCerts`]: a throw-away CA with server and client certificates (rcgen), made
 //!   once per test process, for the TLS servers and the clients that trust them.
 //! * [`RedisCluster`]: six nodes (three masters, three replicas) joined with
-//!   `redis-cli --cluster create`.
+//!   `redis-cli --cluster create`: plain text ([`RedisCluster::start`]), TLS only
+//!   ([`RedisCluster::start_tls`]: `port 0`, `tls-cluster yes`), or both
+//!   ([`RedisCluster::start_tls_and_plain`]).
 //! * [`RedisSentinel`]: a master, one replica and three sentinels monitoring
 //!   them as `mymaster`.
 //! * [`tcp_config`], [`unix_config`], [`tls_config`], [`all_configs`] and [`cmd`]: how the adapters'

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::net::UnixStream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Connect timeout for TCP connections.
@@ -217,6 +217,42 @@ pub fn command_unix(path: &Path, args: &[&str]) -> String {
 /// One command to `addr`, parsed. Crate-internal.
 pub(crate) fn request(addr: SocketAddr, args: &[&str]) -> io::Result<Reply> {
     RawConnection::connect(addr)?.request(args)
+}
+
+/// Where the harness reaches a server out of band: its plain-text TCP port, or its
+/// Unix socket when it has no plain-text port (a TLS-only server).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    Tcp(SocketAddr),
+    Unix(PathBuf),
+}
+
+impl Endpoint {
+    /// One command on a fresh connection, parsed.
+    pub(crate) fn request(&self, args: &[&str]) -> io::Result<Reply> {
+        self.connect()?.request(args)
+    }
+
+    /// One command on a fresh connection, in the text form of [`command`].
+    pub(crate) fn try_command(&self, args: &[&str]) -> io::Result<String> {
+        self.request(args).map(|reply| reply.render())
+    }
+
+    fn connect(&self) -> io::Result<RawConnection> {
+        match self {
+            Endpoint::Tcp(addr) => RawConnection::connect(*addr),
+            Endpoint::Unix(path) => RawConnection::connect_unix(path),
+        }
+    }
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Endpoint::Tcp(addr) => write!(f, "{addr}"),
+            Endpoint::Unix(path) => write!(f, "{}", path.display()),
+        }
+    }
 }
 
 fn encode(args: &[&str]) -> Vec<u8> {

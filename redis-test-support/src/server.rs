@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 use crate::binaries::{redis_server_path, redis_version};
-use crate::raw;
+use crate::raw::Endpoint;
 use crate::tls::TestCerts;
 
 /// How long a server may take to answer after being spawned.
@@ -67,6 +67,8 @@ pub struct RedisServerBuilder {
     args: Vec<String>,
     mode: Mode,
     tls: Option<Tls>,
+    plain_port: bool,
+    tls_cluster: bool,
 }
 
 impl Default for RedisServerBuilder {
@@ -78,6 +80,8 @@ impl Default for RedisServerBuilder {
             args: Vec::new(),
             mode: Mode::Standalone,
             tls: None,
+            plain_port: true,
+            tls_cluster: false,
         }
     }
 }
@@ -127,6 +131,26 @@ impl RedisServerBuilder {
         self
     }
 
+    /// As [`tls`](Self::tls) (or [`tls_client_auth`](Self::tls_client_auth), whichever
+    /// is called), but with no plain-text port at all (`port 0`): clients reach the
+    /// server over TLS only, and the harness's own readiness checks and
+    /// [`RedisServer::command`] go through its Unix socket, which must stay on.
+    /// [`RedisServer::port`], [`addr`](RedisServer::addr) and [`url`](RedisServer::url)
+    /// panic on such a server; [`RedisServer::tls_addr`] is its address.
+    pub fn tls_only(mut self) -> Self {
+        self.tls = self.tls.or(Some(Tls::On));
+        self.plain_port = false;
+        self
+    }
+
+    /// Cluster node whose cluster bus and replication use TLS (`tls-cluster yes`,
+    /// `tls-replication yes`): it announces its TLS port to TLS clients, and its bus
+    /// port is the TLS port + 10000.
+    pub(crate) fn tls_cluster(mut self) -> Self {
+        self.tls_cluster = true;
+        self
+    }
+
     /// Cluster node: `cluster-enabled yes`, `nodes.conf` in the node's dir,
     /// `cluster-node-timeout 5000`, and a port whose bus port (+10000) is free.
     pub(crate) fn cluster(mut self) -> Self {
@@ -148,6 +172,14 @@ impl RedisServerBuilder {
     /// ports, or does not become ready in time; the message quotes the tail of
     /// `redis.log`.
     pub fn start(self) -> RedisServer {
+        assert!(
+            self.plain_port || self.unix_socket,
+            "a server without a plain-text port needs its Unix socket: the harness talks to it there"
+        );
+        assert!(
+            self.plain_port || self.tls.is_some(),
+            "a server without a plain-text port needs a TLS port"
+        );
         let dir = make_temp_dir();
         let files = Files::new(dir.path(), self.unix_socket);
         if self.tls.is_some() {
@@ -155,15 +187,26 @@ impl RedisServerBuilder {
             write_file(&files.tls_ca, certs.ca_pem());
             write_file(&files.tls_cert, certs.server_cert_pem());
             write_file(&files.tls_key, certs.server_key_pem());
+            write_file(&files.tls_client_cert, certs.client_cert_pem());
+            write_file(&files.tls_client_key, certs.client_key_pem());
         }
+        let cluster = self.mode == Mode::Cluster;
+        // The cluster bus listens at the announced port + 10000: the TLS port's with
+        // `tls-cluster yes`, the plain-text port's otherwise.
+        let bus_on_tls = cluster && self.tls_cluster;
         let mut failures = Vec::new();
         for _ in 0..START_ATTEMPTS {
-            let port = reserve_port(self.mode == Mode::Cluster);
-            let tls_port = self.tls.map(|_| reserve_port(false));
+            let port = if self.plain_port {
+                reserve_port(cluster && !bus_on_tls)
+            } else {
+                0
+            };
+            let tls_port = self.tls.map(|_| reserve_port(bus_on_tls));
             // A failed attempt may have left a cluster config naming the old port.
             let _ = fs::remove_file(&files.nodes_conf);
             write_file(&files.conf, &self.config(&files, port, tls_port));
-            match launch(&files, self.mode, port) {
+            let endpoint = endpoint(port, &files);
+            match launch(&files, self.mode, &endpoint) {
                 Ok(child) => {
                     return RedisServer {
                         child: Mutex::new(Some(child)),
@@ -222,11 +265,19 @@ impl RedisServerBuilder {
                 ("tls-cert-file", &files.tls_cert),
                 ("tls-key-file", &files.tls_key),
                 ("tls-ca-cert-file", &files.tls_ca),
+                // What the server presents when it connects to another server
+                // (replication, the cluster bus, MIGRATE) that asks for a certificate.
+                ("tls-client-cert-file", &files.tls_client_cert),
+                ("tls-client-key-file", &files.tls_client_key),
             ] {
                 lines.push(format!("{directive} {}", quote(&path.to_string_lossy())));
             }
             let auth = if tls == Tls::ClientAuth { "yes" } else { "no" };
             lines.push(format!("tls-auth-clients {auth}"));
+            if self.tls_cluster {
+                lines.push("tls-cluster yes".to_owned());
+                lines.push("tls-replication yes".to_owned());
+            }
         }
         if let Some(password) = &self.requirepass {
             lines.push(format!("requirepass {}", quote(password)));
@@ -257,6 +308,8 @@ struct Files {
     tls_ca: PathBuf,
     tls_cert: PathBuf,
     tls_key: PathBuf,
+    tls_client_cert: PathBuf,
+    tls_client_key: PathBuf,
 }
 
 impl Files {
@@ -271,14 +324,17 @@ impl Files {
             tls_ca: dir.join("tls-ca.crt"),
             tls_cert: dir.join("tls-server.crt"),
             tls_key: dir.join("tls-server.key"),
+            tls_client_cert: dir.join("tls-client.crt"),
+            tls_client_key: dir.join("tls-client.key"),
         }
     }
 }
 
 /// A `redis-server` process owned by a test.
 ///
-/// It listens on `127.0.0.1:<free port>` and, unless disabled, on
-/// `<tempdir>/redis.sock`. Persistence is off. Dropping the handle kills the
+/// It listens on `127.0.0.1:<free port>` (unless built
+/// [`tls_only`](RedisServerBuilder::tls_only)), on a TLS port when asked, and, unless
+/// disabled, on `<tempdir>/redis.sock`. Persistence is off. Dropping the handle kills the
 /// process with `SIGKILL`, reaps it and removes the temporary directory, so no
 /// server outlives its test, even one that panicked.
 ///
@@ -288,6 +344,7 @@ impl Files {
 #[derive(Debug)]
 pub struct RedisServer {
     child: Mutex<Option<Child>>,
+    /// The plain-text port; 0 for a TLS-only server.
     port: u16,
     tls_port: Option<u16>,
     mode: Mode,
@@ -311,9 +368,23 @@ impl RedisServer {
         RedisServerBuilder::default()
     }
 
-    /// The TCP port (on `127.0.0.1`).
+    /// The plain-text TCP port (on `127.0.0.1`).
+    ///
+    /// # Panics
+    ///
+    /// On a [`tls_only`](RedisServerBuilder::tls_only) server, which has none.
     pub fn port(&self) -> u16 {
+        assert!(
+            self.port != 0,
+            "this server is TLS-only: it has no plain-text port (see tls_port, tls_addr)"
+        );
         self.port
+    }
+
+    /// Whether the server has a plain-text TCP port (it has none when built
+    /// [`tls_only`](RedisServerBuilder::tls_only)).
+    pub fn has_plain_port(&self) -> bool {
+        self.port != 0
     }
 
     /// The TLS port (on `127.0.0.1`), for a server built with
@@ -324,8 +395,18 @@ impl RedisServer {
     }
 
     /// `127.0.0.1:<port>`.
+    ///
+    /// # Panics
+    ///
+    /// On a [`tls_only`](RedisServerBuilder::tls_only) server; see [`port`](Self::port).
     pub fn addr(&self) -> SocketAddr {
-        SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, self.port))
+        SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, self.port()))
+    }
+
+    /// `127.0.0.1:<tls port>`, for a server with a TLS port.
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.tls_port
+            .map(|port| SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port)))
     }
 
     /// The Unix socket path, when enabled.
@@ -334,8 +415,12 @@ impl RedisServer {
     }
 
     /// `redis://127.0.0.1:<port>`.
+    ///
+    /// # Panics
+    ///
+    /// On a [`tls_only`](RedisServerBuilder::tls_only) server; see [`port`](Self::port).
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        format!("redis://127.0.0.1:{}", self.port())
     }
 
     /// The server's temporary directory (config, `redis.log`, socket).
@@ -361,13 +446,24 @@ impl RedisServer {
         }
     }
 
-    /// Sends one command over a fresh TCP connection; see [`crate::command`].
+    /// Sends one command over a fresh plain-text connection (TCP, or the Unix socket
+    /// on a [`tls_only`](RedisServerBuilder::tls_only) server) and returns the reply
+    /// in the text form of [`crate::command`].
     ///
     /// # Panics
     ///
     /// Panics when the server cannot be reached.
     pub fn command(&self, args: &[&str]) -> String {
-        raw::command(self.addr(), args)
+        let endpoint = self.endpoint();
+        endpoint
+            .try_command(args)
+            .unwrap_or_else(|err| panic!("raw command {args:?} to {endpoint}: {err}"))
+    }
+
+    /// Where the harness reaches the server out of band: the plain-text port, or the
+    /// Unix socket of a TLS-only server.
+    pub(crate) fn endpoint(&self) -> Endpoint {
+        endpoint(self.port, &self.files)
     }
 
     /// Kills the process with `SIGKILL` and reaps it. Connects then fail until
@@ -394,8 +490,9 @@ impl RedisServer {
             stop(child);
         }
         let mut last = String::new();
+        let endpoint = self.endpoint();
         for _ in 0..RESTART_ATTEMPTS {
-            match launch(&self.files, self.mode, self.port) {
+            match launch(&self.files, self.mode, &endpoint) {
                 Ok(child) => {
                     *guard = Some(child);
                     return;
@@ -407,7 +504,10 @@ impl RedisServer {
                 Err(LaunchError::Fatal(detail)) => panic!("restart: {detail}"),
             }
         }
-        panic!("restart: port {} stayed in use:\n{last}", self.port);
+        panic!(
+            "restart: port {} or TLS port {:?} stayed in use:\n{last}",
+            self.port, self.tls_port
+        );
     }
 
     fn lock_child(&self) -> MutexGuard<'_, Option<Child>> {
@@ -444,8 +544,16 @@ enum LaunchError {
     Fatal(String),
 }
 
-/// Spawns `redis-server` on `files.conf` and waits until it is ready.
-fn launch(files: &Files, mode: Mode, port: u16) -> Result<Child, LaunchError> {
+/// The plain-text TCP port when there is one, else the Unix socket.
+fn endpoint(port: u16, files: &Files) -> Endpoint {
+    match (port, &files.socket) {
+        (0, Some(socket)) => Endpoint::Unix(socket.clone()),
+        _ => Endpoint::Tcp(SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))),
+    }
+}
+
+/// Spawns `redis-server` on `files.conf` and waits until it answers at `endpoint`.
+fn launch(files: &Files, mode: Mode, endpoint: &Endpoint) -> Result<Child, LaunchError> {
     let log_offset = fs::metadata(&files.log).map(|m| m.len()).unwrap_or(0);
     let stderr = File::create(&files.stderr)
         .map_err(|err| LaunchError::Fatal(format!("creating {}: {err}", files.stderr.display())))?;
@@ -469,13 +577,13 @@ fn launch(files: &Files, mode: Mode, port: u16) -> Result<Child, LaunchError> {
         Mode::Sentinel => "Sentinel ID is",
         Mode::Standalone | Mode::Cluster => "Ready to accept connections",
     };
-    let addr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port));
     let deadline = Instant::now() + READY_DEADLINE;
     loop {
         match child.try_wait() {
             Ok(Some(status)) => {
                 let log = read_from(&files.log, log_offset);
-                let detail = failure_report(files, port, &format!("exited with {status}"), &log);
+                let detail =
+                    failure_report(files, endpoint, &format!("exited with {status}"), &log);
                 return Err(if log.contains("Address already in use") {
                     LaunchError::AddrInUse(detail)
                 } else {
@@ -490,7 +598,7 @@ fn launch(files: &Files, mode: Mode, port: u16) -> Result<Child, LaunchError> {
                 )));
             }
         }
-        if read_from(&files.log, log_offset).contains(marker) && answers_ping(addr) {
+        if read_from(&files.log, log_offset).contains(marker) && answers_ping(endpoint) {
             return Ok(child);
         }
         if Instant::now() >= deadline {
@@ -498,26 +606,26 @@ fn launch(files: &Files, mode: Mode, port: u16) -> Result<Child, LaunchError> {
             let log = read_from(&files.log, log_offset);
             let reason = format!("did not answer PING within {READY_DEADLINE:?}");
             return Err(LaunchError::Fatal(failure_report(
-                files, port, &reason, &log,
+                files, endpoint, &reason, &log,
             )));
         }
         thread::sleep(POLL_INTERVAL);
     }
 }
 
-fn answers_ping(addr: SocketAddr) -> bool {
-    match raw::try_command(addr, &["PING"]) {
+fn answers_ping(endpoint: &Endpoint) -> bool {
+    match endpoint.try_command(&["PING"]) {
         Ok(reply) => reply == "+PONG" || reply.starts_with("-NOAUTH"),
         Err(_) => false,
     }
 }
 
-fn failure_report(files: &Files, port: u16, reason: &str, log: &str) -> String {
+fn failure_report(files: &Files, endpoint: &Endpoint, reason: &str, log: &str) -> String {
     let lines: Vec<&str> = log.lines().collect();
     let tail = lines[lines.len().saturating_sub(LOG_TAIL_LINES)..].join("\n");
     let stderr = fs::read_to_string(&files.stderr).unwrap_or_default();
     format!(
-        "redis-server on port {port} {reason}\n--- {} (tail) ---\n{tail}\n--- stderr ---\n{stderr}",
+        "redis-server at {endpoint} {reason}\n--- {} (tail) ---\n{tail}\n--- stderr ---\n{stderr}",
         files.log.display()
     )
 }

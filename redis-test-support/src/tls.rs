@@ -91,6 +91,17 @@ impl TestCerts {
         &self.server_key
     }
 
+    /// The client certificate, PEM (what the harness's servers present when they
+    /// connect to each other, and what `redis-cli --cluster create` presents).
+    pub fn client_cert_pem(&self) -> &str {
+        &self.client_cert
+    }
+
+    /// The client certificate's private key, PEM (PKCS#8).
+    pub fn client_key_pem(&self) -> &str {
+        &self.client_key
+    }
+
     /// The client certificate and its key, for servers with `tls-auth-clients yes`.
     pub fn client_identity(&self) -> ClientIdentity {
         ClientIdentity::from_pem(self.client_cert.clone(), self.client_key.clone())

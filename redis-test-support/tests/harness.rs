@@ -241,6 +241,79 @@ fn cluster_starts_healthy_and_routes_keys() {
     );
 }
 
+/// The ports every `[127.0.0.1, :PORT` of the text form of `CLUSTER SLOTS` names.
+fn slot_ports(text: &str) -> Vec<u16> {
+    text.match_indices("[127.0.0.1, :")
+        .map(|(index, _)| {
+            let rest = &text[index + "[127.0.0.1, :".len()..];
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().expect("port")
+        })
+        .collect()
+}
+
+#[test]
+fn tls_only_cluster_announces_its_tls_ports() {
+    let cluster = RedisCluster::start_tls();
+    assert!(cluster.is_tls());
+    let tls_ports: Vec<u16> = cluster.tls_addrs().iter().map(|a| a.port()).collect();
+    assert_eq!(tls_ports.len(), 6);
+    assert_eq!(cluster.addrs(), cluster.tls_addrs());
+    assert!(
+        cluster
+            .seed_urls()
+            .iter()
+            .all(|url| url.starts_with("rediss://127.0.0.1:")),
+        "{:?}",
+        cluster.seed_urls()
+    );
+    let configs = cluster.tls_seed_configs();
+    assert_eq!(configs.len(), 6);
+    assert!(configs.iter().all(|config| config.tls
+        && config.tls_options.client_identity.is_some()
+        && !config.tls_options.system_roots));
+
+    for node in cluster.nodes() {
+        assert!(!node.has_plain_port());
+        assert!(std::panic::catch_unwind(|| node.port()).is_err());
+        // The harness reaches it over its Unix socket; it has no plain-text port.
+        assert_eq!(node.command(&["CONFIG", "GET", "port"]), "[port, 0]");
+        assert_eq!(
+            node.command(&["CONFIG", "GET", "tls-cluster"]),
+            "[tls-cluster, yes]"
+        );
+        let info = node.command(&["CLUSTER", "INFO"]);
+        assert_eq!(info_field(&info, "cluster_state").as_deref(), Some("ok"));
+        // Every node CLUSTER SLOTS names is at one of the TLS ports.
+        let ports = slot_ports(&node.command(&["CLUSTER", "SLOTS"]));
+        assert_eq!(ports.len(), 6, "three primaries and three replicas");
+        assert!(
+            ports.iter().all(|port| tls_ports.contains(port)),
+            "{ports:?}"
+        );
+    }
+
+    // Redirects name TLS ports too.
+    let replies: Vec<String> = cluster
+        .nodes()
+        .iter()
+        .map(|node| node.command(&["SET", "harness-key", "1"]))
+        .collect();
+    let owners: Vec<_> = cluster
+        .nodes()
+        .iter()
+        .zip(&replies)
+        .filter(|(_, reply)| *reply == "+OK")
+        .map(|(node, _)| node.tls_addr().expect("a TLS port"))
+        .collect();
+    assert_eq!(owners.len(), 1, "{replies:?}");
+    let redirected = replies
+        .iter()
+        .filter(|reply| reply.starts_with("-MOVED ") && reply.ends_with(&format!(" {}", owners[0])))
+        .count();
+    assert_eq!(redirected, 5, "{replies:?}");
+}
+
 #[test]
 fn sentinel_topology_reports_the_master() {
     let topology = RedisSentinel::start();

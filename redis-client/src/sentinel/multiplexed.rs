@@ -287,7 +287,9 @@ const WATCH_WAIT: Duration = Duration::from_secs(1);
 
 /// The `+switch-master` watch of a multiplexed client, on the sentinels in turn: an
 /// announcement of another master marks the connection in use as switched, so that
-/// the next call discovers again. Ends once the client is gone.
+/// the next call discovers again. Ends once the client is gone: within [`WATCH_WAIT`]
+/// while it waits for an announcement or to try the next sentinel, or once an opening
+/// in progress is over (bounded by the sentinel timeout).
 async fn watch_failovers<R: Runtime>(shared: Weak<Shared<R>>) {
     let mut opened = 0;
     loop {
@@ -300,7 +302,15 @@ async fn watch_failovers<R: Runtime>(shared: Weak<Shared<R>>) {
         };
         opened += 1;
         let Some(mut conn) = open_watch::<R>(&config, &sentinel).await else {
-            R::sleep_until(Instant::now() + REOPEN_INTERVAL).await;
+            // Waits before the next sentinel, looking every WATCH_WAIT whether the
+            // client is gone (a bounded loop: REOPEN_INTERVAL / WATCH_WAIT turns).
+            let reopen = Instant::now() + REOPEN_INTERVAL;
+            while Instant::now() < reopen {
+                if shared.strong_count() == 0 {
+                    return;
+                }
+                R::sleep_until(reopen.min(Instant::now() + WATCH_WAIT)).await;
+            }
             continue;
         };
         loop {

@@ -1,15 +1,18 @@
 //! What the cluster integration tests share: one six-node cluster per test binary
-//! while any test uses it, direct connections to single nodes, the slot map as the
-//! servers tell it, and slot migration by hand.
+//! while any test uses it (plain text, or TLS only), direct connections to single
+//! nodes, the slot map as the servers tell it, and slot migration by hand.
 #![allow(dead_code, unused_macros)]
 
+use std::collections::BTreeMap;
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use redis_client::resp::Frame;
 use redis_io_sync::Connection;
 use redis_sansio::Cmd;
 use redis_sansio::cluster::key_slot;
+use redis_sansio::config::{ConnectionConfig, ServerAddr};
 use redis_test_support::RedisCluster;
 
 /// Hash tags of the keys the migration tests move, so the other tests can leave
@@ -30,6 +33,15 @@ pub(crate) const MIGRATED_TAGS: &[&str] = &[
     "{tryagain-blocking}",
     "{tryagain-tokio}",
     "{limit-blocking}",
+    "{moved-tls-blocking}",
+    "{ask-tls-blocking}",
+    "{refresh-tls-blocking}",
+    "{moved-tls-tokio}",
+    "{tokio-tls-refresh}",
+    "{moved-pipe-tls-blocking}",
+    "{moved-tx-tls-blocking}",
+    "{moved-pipe-tls-tokio}",
+    "{moved-tx-tls-tokio}",
 ];
 
 /// Whether a migration test may move `slot`.
@@ -52,6 +64,31 @@ pub(crate) fn cluster() -> Arc<RedisCluster> {
     cluster
 }
 
+/// The TLS-only cluster the tests of this binary share, like [`cluster`]. Its nodes
+/// have no plain-text port, so [`direct`] (and every helper built on it) reaches them
+/// over their Unix sockets, by the `host:port` of their TLS ports.
+pub(crate) fn tls_cluster() -> Arc<RedisCluster> {
+    static SHARED: Mutex<Weak<RedisCluster>> = Mutex::new(Weak::new());
+    let mut slot = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(cluster) = slot.upgrade() {
+        return cluster;
+    }
+    let cluster = Arc::new(RedisCluster::start_tls());
+    let mut sockets = unix_sockets();
+    for (node, addr) in cluster.nodes().iter().zip(cluster.tls_addrs()) {
+        let path = node.unix_path().expect("a TLS-only node has a Unix socket");
+        sockets.insert(addr.to_string(), path.to_owned());
+    }
+    *slot = Arc::downgrade(&cluster);
+    cluster
+}
+
+/// The Unix sockets of TLS-only nodes, by the `host:port` of their TLS ports.
+fn unix_sockets() -> std::sync::MutexGuard<'static, BTreeMap<String, PathBuf>> {
+    static SOCKETS: Mutex<BTreeMap<String, PathBuf>> = Mutex::new(BTreeMap::new());
+    SOCKETS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// A `redis://` URL for a port nothing listens on.
 pub(crate) fn dead_url() -> String {
     let port = TcpListener::bind("127.0.0.1:0")
@@ -61,9 +98,17 @@ pub(crate) fn dead_url() -> String {
     format!("redis://127.0.0.1:{port}")
 }
 
-/// A plain connection to one node (`host:port`).
+/// A plain-text connection to one node (`host:port`): over TCP, or, for a node of
+/// [`tls_cluster`] (which has no plain-text port), over its Unix socket.
 pub(crate) fn direct(addr: &str) -> Connection {
-    Connection::open(&format!("redis://{addr}")).expect("direct connection")
+    let socket = unix_sockets().get(addr).cloned();
+    match socket {
+        Some(path) => {
+            Connection::connect(ConnectionConfig::default().with_addr(ServerAddr::unix(path)))
+                .expect("direct connection over the Unix socket")
+        }
+        None => Connection::open(&format!("redis://{addr}")).expect("direct connection"),
+    }
 }
 
 /// Runs a command on one node; panics on an error reply.

@@ -53,3 +53,60 @@ pub(crate) fn wait_for<T>(
         }
     }
 }
+
+/// How many clients of the sentinel at `sentinel` are subscribed to a channel: the
+/// failover watches of the clients under test (sentinels subscribe only on the data
+/// nodes, never on each other). 0 when the sentinel cannot be reached.
+pub(crate) fn subscribers(sentinel: SocketAddr) -> usize {
+    let Ok(list) = redis_test_support::try_command(sentinel, &["CLIENT", "LIST"]) else {
+        return 0;
+    };
+    list.lines()
+        .filter(|line| line.split(' ').any(|field| field == "sub=1"))
+        .count()
+}
+
+/// The index (in `topology.sentinels()`) of the one sentinel with a subscribed client,
+/// or why there is none yet.
+pub(crate) fn watched_sentinel(topology: &RedisSentinel) -> Result<usize, String> {
+    let counts: Vec<usize> = topology
+        .sentinel_addrs()
+        .into_iter()
+        .map(subscribers)
+        .collect();
+    match counts.iter().position(|&n| n > 0) {
+        Some(index) if counts.iter().sum::<usize>() == 1 => Ok(index),
+        _ => Err(format!("subscribers per sentinel: {counts:?}")),
+    }
+}
+
+/// Waits (bounded) until the replica has everything the master has, then asks the
+/// sentinel at `sentinel` for a failover.
+pub(crate) fn failover_on(topology: &RedisSentinel, sentinel: SocketAddr) {
+    let (master, replica) = (topology.master_addr(), topology.replica_addr());
+    let offset = |addr| {
+        let info = redis_test_support::command(addr, &["INFO", "replication"]);
+        info.lines()
+            .find_map(|line| line.trim().strip_prefix("master_repl_offset:"))
+            .and_then(|value| value.parse::<u64>().ok())
+    };
+    wait_for(
+        "the replica to catch up",
+        Duration::from_secs(10),
+        || match (offset(master), offset(replica)) {
+            (Some(a), Some(b)) if a == b => Ok(()),
+            other => Err(format!("{other:?}")),
+        },
+    );
+    let name = topology.master_name();
+    assert_eq!(
+        redis_test_support::command(sentinel, &["SENTINEL", "FAILOVER", name]),
+        "+OK"
+    );
+}
+
+/// Whether the node at `addr` still says it is a master (the sentinels demote an old
+/// master some seconds after they switch to the new one).
+pub(crate) fn is_master(addr: SocketAddr) -> bool {
+    redis_test_support::command(addr, &["ROLE"]).starts_with("[master")
+}

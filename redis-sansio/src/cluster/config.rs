@@ -44,6 +44,13 @@ pub struct RouterConfig {
     /// replica (the clients then send `READONLY` on every node connection). The router
     /// itself routes by the [`ReadFrom`] each call passes.
     pub read_from: ReadFrom,
+    /// Whether the adapter's node connections use TLS. A node of a cluster serving
+    /// both plain text and TLS lists both ports in `CLUSTER SHARDS`; with `tls` the
+    /// router takes its `tls-port` ([`Topology::from_shards_tls`](super::Topology::from_shards_tls)),
+    /// without it the plain `port`. A TLS-only node (`port 0`) lists only its
+    /// `tls-port`, taken either way. Default: `false`; `redis-client`'s cluster clients
+    /// set it from their seeds' settings.
+    pub tls: bool,
 }
 
 impl Default for RouterConfig {
@@ -56,6 +63,7 @@ impl Default for RouterConfig {
             refresh_interval: DEFAULT_REFRESH_INTERVAL,
             refresh_timeout: DEFAULT_REFRESH_TIMEOUT,
             read_from: ReadFrom::Primary,
+            tls: false,
         }
     }
 }
@@ -95,6 +103,12 @@ impl RouterConfig {
     /// Sets [`read_from`](Self::read_from).
     pub fn with_read_from(mut self, read_from: ReadFrom) -> Self {
         self.read_from = read_from;
+        self
+    }
+
+    /// Sets [`tls`](Self::tls).
+    pub fn with_tls(mut self, tls: bool) -> Self {
+        self.tls = tls;
         self
     }
 

@@ -196,6 +196,7 @@ impl ClusterRouter {
             .map(|n| n.addr.host.clone())
             .unwrap_or_default();
         let parsed = match command {
+            TopologyCommand::Shards if self.config.tls => Topology::from_shards_tls(reply, &host),
             TopologyCommand::Shards => Topology::from_shards(reply, &host),
             TopologyCommand::Slots => Topology::from_slots(reply, &host),
         };

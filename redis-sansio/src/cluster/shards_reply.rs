@@ -9,11 +9,16 @@ use super::reply_fields::{fields, integer, known_host, list, port_number, slot_p
 use super::topology::{Health, NodeAddr, NodeInfo, Role, Shard};
 
 /// The shards of a `CLUSTER SHARDS` reply; shards with neither slots nor a primary
-/// are left out.
-pub(super) fn parse(reply: &Frame, answered_host: &str) -> Result<Vec<Shard>, TopologyError> {
+/// are left out. With `tls`, a node's `tls-port` is taken where it has one, else its
+/// `port`; without, the other way round.
+pub(super) fn parse(
+    reply: &Frame,
+    answered_host: &str,
+    tls: bool,
+) -> Result<Vec<Shard>, TopologyError> {
     let mut shards = Vec::new();
     for entry in list(reply, "the CLUSTER SHARDS reply")? {
-        if let Some(shard) = parse_shard(entry, answered_host)? {
+        if let Some(shard) = parse_shard(entry, answered_host, tls)? {
             shards.push(shard);
         }
     }
@@ -21,7 +26,11 @@ pub(super) fn parse(reply: &Frame, answered_host: &str) -> Result<Vec<Shard>, To
 }
 
 /// One shard: its slot ranges, and its nodes sorted into primary and replicas.
-fn parse_shard(entry: &Frame, answered_host: &str) -> Result<Option<Shard>, TopologyError> {
+fn parse_shard(
+    entry: &Frame,
+    answered_host: &str,
+    tls: bool,
+) -> Result<Option<Shard>, TopologyError> {
     let mut slots = None;
     let mut nodes = None;
     for (key, value) in fields(entry, "a shard")? {
@@ -36,7 +45,7 @@ fn parse_shard(entry: &Frame, answered_host: &str) -> Result<Option<Shard>, Topo
     let mut primary = None;
     let mut replicas = Vec::new();
     for node in nodes {
-        let node = shard_node(node, answered_host)?;
+        let node = shard_node(node, answered_host, tls)?;
         match node.role {
             // Two primaries in one shard (a failover seen half-way): keep the
             // healthy one.
@@ -63,9 +72,10 @@ fn parse_shard(entry: &Frame, answered_host: &str) -> Result<Option<Shard>, Topo
     }
 }
 
-/// One node of a shard: the preferred endpoint (or the answering host), port (or TLS
-/// port), role, health and id.
-fn shard_node(node: &Frame, answered_host: &str) -> Result<NodeInfo, TopologyError> {
+/// One node of a shard: the preferred endpoint (or the answering host), the port of
+/// the kind wanted (`tls-port` with `tls`, `port` without; the other when that one is
+/// absent or 0), role, health and id.
+fn shard_node(node: &Frame, answered_host: &str, tls: bool) -> Result<NodeInfo, TopologyError> {
     let mut id = None;
     let mut port = None;
     let mut tls_port = None;
@@ -98,7 +108,12 @@ fn shard_node(node: &Frame, answered_host: &str) -> Result<NodeInfo, TopologyErr
             _ => {}
         }
     }
-    let port = match (port, tls_port) {
+    let (wanted, other) = if tls {
+        (tls_port, port)
+    } else {
+        (port, tls_port)
+    };
+    let port = match (wanted, other) {
         (Some(p), _) if p != 0 => p,
         (_, Some(p)) => p,
         (Some(p), None) => p,

@@ -145,8 +145,22 @@ impl Topology {
     /// A shard with slots but no primary, a slot out of range, a missing port or an
     /// error reply is a [`TopologyError`]; so is a reply that covers no slot, or one
     /// slot twice.
+    ///
+    /// Each node's address has its `port`, or its `tls-port` when it has no `port`
+    /// (or `port` is 0: a TLS-only node). For clients that connect with TLS, see
+    /// [`from_shards_tls`](Self::from_shards_tls).
     pub fn from_shards(reply: &Frame, answered_host: &str) -> Result<Topology, TopologyError> {
-        Topology::covering(shards_reply::parse(reply, answered_host)?)
+        Topology::covering(shards_reply::parse(reply, answered_host, false)?)
+    }
+
+    /// As [`from_shards`](Self::from_shards), for clients that connect with TLS: each
+    /// node's address has its `tls-port`, or its `port` when it has no `tls-port`. A
+    /// node of a cluster serving both plain text and TLS (`tls-cluster yes` with both
+    /// `port` and `tls-port` set) lists both, and a TLS client must take the TLS one.
+    /// (`CLUSTER SLOTS` and `MOVED`/`ASK` need no such choice: the server names the
+    /// port of the asking connection's kind.)
+    pub fn from_shards_tls(reply: &Frame, answered_host: &str) -> Result<Topology, TopologyError> {
+        Topology::covering(shards_reply::parse(reply, answered_host, true)?)
     }
 
     /// Parses a `CLUSTER SLOTS` reply (the fallback for servers before 7.0): one

@@ -21,7 +21,7 @@ use super::fanout::{self, Fanout};
 use super::route::{after_asking, asking, command_slot, read_from, readonly};
 use super::scan as cluster_scan;
 use super::seeds::Seeds;
-use super::topology_reply::file_topology_reply;
+use super::topology_reply::RefreshFailures;
 use crate::Error;
 use redis_sansio::resp::ToArg;
 
@@ -70,8 +70,8 @@ pub struct ClusterConnection {
     seeds: Seeds,
     addrs: HashMap<NodeId, NodeAddr>,
     conns: HashMap<NodeId, Connection>,
-    /// What went wrong last while asking for the topology, for a clear error.
-    last_refresh_error: Option<String>,
+    /// What went wrong while asking for the topology, for a clear error.
+    refresh_failures: RefreshFailures,
 }
 
 impl ClusterConnection {
@@ -82,13 +82,19 @@ impl ClusterConnection {
     }
 
     /// Connects through seed configurations: the first one's settings apply to every
-    /// node. Fails with [`ClusterError::TopologyRefreshFailed`] when no seed answers.
+    /// node. Fails with [`ClusterError::TopologyRefreshFailed`] when no seed answers,
+    /// or with the TLS error itself ([`Error::Tls`]) when a seed's TLS failed (an
+    /// untrusted certificate, a refused client certificate): no retry mends those.
+    ///
+    /// With TLS seeds (`rediss://` with the `with_tls_*` settings), every node is
+    /// reached over TLS at the port the cluster names for TLS clients (its `tls-port`
+    /// in `CLUSTER SHARDS`, which sets [`RouterConfig::tls`] here).
     pub fn connect(seeds: Vec<ConnectionConfig>, router: RouterConfig) -> Result<Self, Error> {
         Self::with_seeds(Seeds::from_configs(seeds)?, router)
     }
 
     fn with_seeds(seeds: Seeds, config: RouterConfig) -> Result<Self, Error> {
-        let mut router = ClusterRouter::new(config);
+        let mut router = ClusterRouter::new(config.with_tls(seeds.base.tls));
         for addr in &seeds.addrs {
             router.add_seed(addr.clone());
         }
@@ -97,7 +103,7 @@ impl ClusterConnection {
             seeds,
             addrs: HashMap::new(),
             conns: HashMap::new(),
-            last_refresh_error: None,
+            refresh_failures: RefreshFailures::default(),
         };
         cluster.refresh()?;
         Ok(cluster)
@@ -276,22 +282,15 @@ impl ClusterConnection {
             .conn(node)
             .and_then(|conn| conn.request(&command.cmd()));
         let now = Instant::now();
-        let failed = file_topology_reply(
-            &mut self.router,
-            &mut self.last_refresh_error,
-            node,
-            reply,
-            now,
-        );
+        let failed = self
+            .refresh_failures
+            .file(&mut self.router, node, reply, now);
         if failed {
             self.conns.remove(&node);
         }
     }
 
-    fn refresh_failed(&self, tried: usize) -> Error {
-        Error::Cluster(ClusterError::TopologyRefreshFailed {
-            tried,
-            last_error: self.last_refresh_error.clone(),
-        })
+    fn refresh_failed(&mut self, tried: usize) -> Error {
+        self.refresh_failures.error(tried)
     }
 }

@@ -25,7 +25,7 @@ use super::request::ClusterRequest;
 use super::route::{after_asking, asking, command_slot, read_from, readonly};
 use super::scan as cluster_scan;
 use super::seeds::Seeds;
-use super::topology_reply::file_topology_reply;
+use super::topology_reply::RefreshFailures;
 use crate::Error;
 
 /// An async client for a Redis Cluster, generic over the runtime: cloneable, `Send`,
@@ -74,7 +74,7 @@ struct State<R: Runtime> {
     router: ClusterRouter,
     addrs: HashMap<NodeId, NodeAddr>,
     clients: HashMap<NodeId, Client<R>>,
-    last_refresh_error: Option<String>,
+    refresh_failures: RefreshFailures,
 }
 
 /// What the router wants done that needs awaiting.
@@ -128,7 +128,13 @@ impl<R: Runtime> ClusterClient<R> {
     }
 
     /// Connects through seed configurations: the first one's settings apply to every
-    /// node. Fails with [`ClusterError::TopologyRefreshFailed`] when no seed answers.
+    /// node. Fails with [`ClusterError::TopologyRefreshFailed`] when no seed answers,
+    /// or with the TLS error itself ([`Error::Tls`]) when a seed's TLS failed (an
+    /// untrusted certificate, a refused client certificate): no retry mends those.
+    ///
+    /// With TLS seeds (`rediss://` with the `with_tls_*` settings), every node is
+    /// reached over TLS at the port the cluster names for TLS clients (its `tls-port`
+    /// in `CLUSTER SHARDS`, which sets [`RouterConfig::tls`] here).
     pub async fn connect(
         seeds: Vec<ConnectionConfig>,
         router: RouterConfig,
@@ -137,7 +143,7 @@ impl<R: Runtime> ClusterClient<R> {
     }
 
     async fn with_seeds(seeds: Seeds, config: RouterConfig) -> Result<Self, Error> {
-        let mut router = ClusterRouter::new(config);
+        let mut router = ClusterRouter::new(config.with_tls(seeds.base.tls));
         for addr in &seeds.addrs {
             router.add_seed(addr.clone());
         }
@@ -148,7 +154,7 @@ impl<R: Runtime> ClusterClient<R> {
                     router,
                     addrs: HashMap::new(),
                     clients: HashMap::new(),
-                    last_refresh_error: None,
+                    refresh_failures: RefreshFailures::default(),
                 }),
             }),
         };
@@ -352,23 +358,16 @@ impl<R: Runtime> ClusterClient<R> {
         let now = Instant::now();
         let mut guard = self.lock();
         let state = &mut *guard;
-        let failed = file_topology_reply(
-            &mut state.router,
-            &mut state.last_refresh_error,
-            node,
-            reply,
-            now,
-        );
+        let failed = state
+            .refresh_failures
+            .file(&mut state.router, node, reply, now);
         if failed {
             state.clients.remove(&node);
         }
     }
 
     fn refresh_failed(&self, tried: usize) -> Error {
-        Error::Cluster(ClusterError::TopologyRefreshFailed {
-            tried,
-            last_error: self.lock().last_refresh_error.clone(),
-        })
+        self.lock().refresh_failures.error(tried)
     }
 
     fn lock(&self) -> MutexGuard<'_, State<R>> {

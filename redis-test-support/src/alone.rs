@@ -5,16 +5,12 @@
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::task::Poll;
-use std::time::{Duration, Instant};
 
 use redis_io_async::{Client, Runtime};
 use redis_sansio::CloseReason;
 use redis_sansio::resp::Frame;
 
 use crate::{RedisServer, cmd};
-
-/// How long any wait in these checks may take.
-const BOUND: Duration = Duration::from_secs(20);
 
 /// A call made alone and kept, not polled, holds up only itself: a later call goes
 /// out and is answered, and the kept one still gets its own reply afterwards.
@@ -45,17 +41,6 @@ pub async fn a_close_while_idle_is_noticed<R: Runtime>(server: &RedisServer) {
             Frame::simple("PONG")
         );
     }
-    let Frame::Integer(id) = client.request(&cmd(&["CLIENT", "ID"])).await.unwrap() else {
-        panic!("CLIENT ID is an integer");
-    };
-    assert_eq!(
-        server.command(&["CLIENT", "KILL", "ID", &id.to_string()]),
-        ":1"
-    );
-    let started = Instant::now();
-    while !client.is_closed() {
-        assert!(started.elapsed() < BOUND, "the close was never noticed");
-        R::sleep_until(Instant::now() + Duration::from_millis(10)).await;
-    }
+    crate::reconnect::kill_and_wait_until_closed(&client, server).await;
     assert_eq!(client.close_reason(), Some(CloseReason::Eof));
 }

@@ -145,10 +145,13 @@ pub async fn reconnect_gives_up<R: Runtime>(server: &RedisServer) {
     }
 }
 
-/// Without a policy nothing changes: the loss closes the client for good.
-pub async fn no_policy_no_reconnect<R: Runtime>(server: &RedisServer) {
-    let client = Client::<R>::open(&server.url()).await.unwrap();
-    let Frame::Integer(id) = client_id(&client).await else {
+/// Kills the client's connection (`CLIENT KILL`) and waits, bounded, until the client
+/// has noticed, without calling it meanwhile.
+pub(crate) async fn kill_and_wait_until_closed<R: Runtime>(
+    client: &Client<R>,
+    server: &RedisServer,
+) {
+    let Frame::Integer(id) = client_id(client).await else {
         panic!("CLIENT ID is an integer");
     };
     assert_eq!(
@@ -160,6 +163,12 @@ pub async fn no_policy_no_reconnect<R: Runtime>(server: &RedisServer) {
         assert!(started.elapsed() < BOUND, "the loss was never noticed");
         sleep::<R>(POLL).await;
     }
+}
+
+/// Without a policy nothing changes: the loss closes the client for good.
+pub async fn no_policy_no_reconnect<R: Runtime>(server: &RedisServer) {
+    let client = Client::<R>::open(&server.url()).await.unwrap();
+    kill_and_wait_until_closed(&client, server).await;
     match client.request(&cmd(&["PING"])).await {
         Err(Error::Closed(CloseReason::Eof)) => {}
         other => panic!("a call after the loss gave {other:?}"),

@@ -142,10 +142,25 @@ impl Inner {
     /// on an idle connection the call takes the role and sends itself
     /// ([`Shared::send_alone`]); otherwise the holder is woken, and a caller that had
     /// the role is alone no more, so the role goes to the task.
+    ///
+    /// Alone means no other call in progress, not only nothing on the wire: when many
+    /// tasks share the connection, the driver's last batch of outcomes may have left
+    /// nothing on the wire while the callers it woke are about to call again, and
+    /// their calls go out together, from the task.
+    #[inline]
     pub(super) fn call_queued(&mut self, slot: usize, stale: &mut Option<Waker>) -> Next {
+        // The usual case when calls overlap, kept small enough to inline.
+        if self.role == Role::Task && !self.idle {
+            return Next::Wake(self.waker.take());
+        }
+        self.call_queued_otherwise(slot, stale)
+    }
+
+    #[inline(never)]
+    fn call_queued_otherwise(&mut self, slot: usize, stale: &mut Option<Waker>) -> Next {
         let idle = mem::replace(&mut self.idle, false);
         match self.role {
-            Role::Task if idle => {
+            Role::Task if idle && self.slots.in_use() == 1 => {
                 self.role = Role::Caller(slot);
                 Next::SendAlone
             }
@@ -166,10 +181,17 @@ impl Inner {
     /// back to the task, which is woken if there is work left or if an event came for
     /// the caller that it did not take (its waker was taken); otherwise it is only
     /// recorded as the one to wake.
+    #[inline]
     pub(super) fn call_left(&mut self, slot: usize, stale: &mut Option<Waker>) -> Option<Waker> {
         if self.role != Role::Caller(slot) {
             return None;
         }
+        self.give_back(stale)
+    }
+
+    /// [`call_left`](Self::call_left) for the call that had the role.
+    #[inline(never)]
+    fn give_back(&mut self, stale: &mut Option<Waker>) -> Option<Waker> {
         let pass_on = !self.idle || self.waker.is_none();
         self.role = Role::Task;
         *stale = mem::replace(&mut self.waker, self.task_waker.clone());
@@ -179,6 +201,7 @@ impl Inner {
     /// Records `holder` as the waker to wake if `role` still has the role, and, for
     /// the task, as the task's own. Replaced wakers are returned, to drop once the
     /// lock is released.
+    #[inline]
     pub(super) fn record(&mut self, role: Role, holder: Option<&Waker>) -> [Option<Waker>; 2] {
         let mut stale = [None, None];
         let Some(holder) = holder else {

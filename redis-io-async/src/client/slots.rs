@@ -170,6 +170,12 @@ impl Slots {
         }
     }
 
+    /// How many slots are in use: calls in progress, including those whose caller
+    /// left while their commands are still on the wire.
+    pub(super) fn in_use(&self) -> usize {
+        self.entries.len() - self.free.len()
+    }
+
     /// Frees a slot neither end uses any more. Its waker has been taken out (wakers
     /// are not dropped under the lock).
     pub(super) fn release(&mut self, index: usize) {

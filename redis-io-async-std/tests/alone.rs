@@ -17,6 +17,14 @@ macro_rules! alone_tests {
         }
 
         #[test]
+        fn a_large_unpolled_call_goes_out_in_full() {
+            let server = RedisServer::start();
+            $block_on(bounded::<$runtime, _>(
+                alone::a_large_unpolled_call_goes_out_in_full::<$runtime>(&server),
+            ));
+        }
+
+        #[test]
         fn a_close_while_idle_is_noticed() {
             let server = RedisServer::start();
             $block_on(bounded::<$runtime, _>(

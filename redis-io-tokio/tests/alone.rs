@@ -21,6 +21,15 @@ async fn a_kept_future_holds_up_only_itself() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_unpolled_call_goes_out_in_full() {
+    let server = RedisServer::start();
+    bounded::<Tokio, _>(alone::a_large_unpolled_call_goes_out_in_full::<Tokio>(
+        &server,
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_close_while_idle_is_noticed() {
     let server = RedisServer::start();
     bounded::<Tokio, _>(alone::a_close_while_idle_is_noticed::<Tokio>(&server)).await;

@@ -5,6 +5,7 @@
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::task::Poll;
+use std::time::{Duration, Instant};
 
 use redis_io_async::{Client, Runtime};
 use redis_sansio::CloseReason;
@@ -43,4 +44,29 @@ pub async fn a_close_while_idle_is_noticed<R: Runtime>(server: &RedisServer) {
     }
     crate::reconnect::kill_and_wait_until_closed(&client, server).await;
     assert_eq!(client.close_reason(), Some(CloseReason::Eof));
+}
+
+/// A call alone on the connection that is too large for the socket to take at once
+/// (32 MiB) goes out in full while its future is kept unpolled: what the socket did
+/// not take is left to the driver task. Its future then gets every outcome.
+pub async fn a_large_unpolled_call_goes_out_in_full<R: Runtime>(server: &RedisServer) {
+    const KEYS: usize = 128;
+    let client = Client::<R>::open(&server.url()).await.unwrap();
+    let value = "v".repeat(256 * 1024);
+    let keys: Vec<String> = (0..KEYS).map(|n| format!("alone:large:{n}")).collect();
+    let cmds: Vec<_> = keys.iter().map(|key| cmd(&["SET", key, &value])).collect();
+    let kept = client.pipeline(&cmds);
+    let started = Instant::now();
+    while server.command(&["EXISTS", &keys[KEYS - 1]]) != ":1" {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the rest of the call was never sent"
+        );
+        R::sleep_until(Instant::now() + Duration::from_millis(10)).await;
+    }
+    let outcomes = kept.await.unwrap();
+    assert_eq!(outcomes.len(), KEYS);
+    for outcome in outcomes {
+        assert_eq!(outcome.unwrap(), Frame::simple("OK"));
+    }
 }

@@ -88,8 +88,8 @@ impl<R: Runtime> Engine for Driver<R> {
         cx: &mut Context<'_>,
         role: Role,
         holder: Option<&Waker>,
-        read: bool,
     ) -> Turn {
+        let read = holder.is_some();
         loop {
             if self.reconnecting.is_some() {
                 match self.poll_reconnect(shared, cx, role, holder) {

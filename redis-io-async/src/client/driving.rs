@@ -39,15 +39,15 @@ pub(super) trait Engine: Send {
     /// Runs the driver until it waits: sends what is queued, files the outcomes that
     /// came in (waking their callers), and arms the socket and the timer with `cx`
     /// (the [`Relay`]'s). `role` is who runs it: recorded, with its waker `holder`, as
-    /// the one to wake if it still has the role. With `read` false it only sends, and
-    /// reads nothing. [`Turn::Finished`] drops the engine.
+    /// the one to wake if it still has the role. Without a `holder` (a call sending
+    /// itself before its future was polled: no one to wake for a reply) it only sends,
+    /// and reads nothing. [`Turn::Finished`] drops the engine.
     fn turn(
         &mut self,
         shared: &Shared,
         cx: &mut Context<'_>,
         role: Role,
         holder: Option<&Waker>,
-        read: bool,
     ) -> Turn;
 
     /// Whether a caller on the current thread may run a turn: tokio's sockets and
@@ -74,8 +74,8 @@ pub(super) enum Turn {
 
 impl Shared {
     /// Runs a turn of the engine for `role`, whose waker is `holder`; only sends
-    /// unless `read`.
-    pub(super) fn drive(&self, role: Role, holder: Option<&Waker>, read: bool) -> Turn {
+    /// without one.
+    pub(super) fn drive(&self, role: Role, holder: Option<&Waker>) -> Turn {
         let mut finished = None;
         let turn = {
             let mut engine = self.engine.lock().unwrap_or_else(PoisonError::into_inner);
@@ -84,7 +84,7 @@ impl Shared {
                 Some(driver) if role != Role::Task && !driver.can_drive_here() => Turn::NotHere,
                 Some(driver) => {
                     let mut cx = Context::from_waker(&self.relay);
-                    let turn = driver.turn(self, &mut cx, role, holder, read);
+                    let turn = driver.turn(self, &mut cx, role, holder);
                     if turn == Turn::Finished {
                         finished = engine.take();
                     }
@@ -102,7 +102,7 @@ impl Shared {
     /// take all of it, the role goes to the task, which is woken to send the rest.
     pub(super) fn send_alone(&self, slot: usize) {
         let me = Role::Caller(slot);
-        if matches!(self.drive(me, None, false), Turn::NotHere | Turn::Unsent) {
+        if matches!(self.drive(me, None), Turn::NotHere | Turn::Unsent) {
             self.hand_over(me);
         }
     }

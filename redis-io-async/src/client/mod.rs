@@ -370,7 +370,7 @@ impl<R: Runtime> Future for ClientDriver<R> {
         let Some(shared) = &self.shared else {
             return Poll::Ready(());
         };
-        match shared.drive(Role::Task, Some(cx.waker()), true) {
+        match shared.drive(Role::Task, Some(cx.waker())) {
             Turn::Finished => {
                 self.shared = None;
                 Poll::Ready(())

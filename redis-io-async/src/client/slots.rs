@@ -45,7 +45,7 @@ impl Waiter {
                     drop(guard);
                     drop(stale);
                     drove = true;
-                    if shared.drive(me, Some(cx.waker()), true) == Turn::NotHere {
+                    if shared.drive(me, Some(cx.waker())) == Turn::NotHere {
                         shared.hand_over(me);
                     }
                     continue;

@@ -664,6 +664,12 @@ pub enum UrlError {
         "an `@` follows the host part: write `/`, `?` and `#` in a username or password as %2F, %3F and %23"
     )]
     MisplacedUserinfo,
+    /// A list of URLs for servers that are all reached the same way (the sentinels of
+    /// one deployment) mixes `rediss://` with `redis://` or a Unix socket.
+    #[error(
+        "the URLs mix rediss:// with redis:// or unix://: give every server of the list the same scheme"
+    )]
+    MixedTls,
 }
 
 /// RFC 3986: `scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`.

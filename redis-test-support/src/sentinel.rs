@@ -41,19 +41,42 @@ impl RedisSentinel {
     /// Panics when a process does not start or discovery does not complete
     /// within 30 s.
     pub fn start() -> RedisSentinel {
-        let master = RedisServer::start();
-        let replica = RedisServer::builder()
-            .arg(&format!("replicaof 127.0.0.1 {}", master.port()))
+        Self::start_with(false)
+    }
+
+    /// As [`start`](Self::start), but everything speaks TLS (the test CA's
+    /// certificates, [`TestCerts::shared`](crate::TestCerts::shared); no client
+    /// certificate asked for): every process also has a TLS port, the replica
+    /// replicates and the sentinels monitor over TLS (`tls-replication yes`), so the
+    /// sentinels name the data nodes' TLS ports and announce their own TLS ports to
+    /// each other. The plain-text ports stay, for the harness's own checks.
+    pub fn start_tls() -> RedisSentinel {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> RedisSentinel {
+        let node = || match tls {
+            true => RedisServer::builder().tls().arg("tls-replication yes"),
+            false => RedisServer::builder(),
+        };
+        let master = node().start();
+        // The port the others reach a node at, and the one it announces.
+        let data_port = |server: &RedisServer| match tls {
+            true => server.tls_port().expect("a TLS node has a TLS port"),
+            false => server.port(),
+        };
+        let replica = node()
+            .arg(&format!("replicaof 127.0.0.1 {}", data_port(&master)))
             .start();
         wait_for_link(&replica);
         let sentinels = (0..SENTINELS)
             .map(|_| {
-                RedisServer::builder()
+                node()
                     .sentinel()
                     .unix_socket(false)
                     .arg(&format!(
                         "sentinel monitor {MASTER_NAME} 127.0.0.1 {} {QUORUM}",
-                        master.port()
+                        data_port(&master)
                     ))
                     .arg(&format!(
                         "sentinel down-after-milliseconds {MASTER_NAME} 1000"
@@ -63,7 +86,7 @@ impl RedisSentinel {
             })
             .collect::<Vec<_>>();
         for sentinel in &sentinels {
-            wait_for_discovery(sentinel.addr(), master.port(), replica.port());
+            wait_for_discovery(sentinel.addr(), data_port(&master), data_port(&replica));
         }
         RedisSentinel {
             sentinels,
@@ -105,6 +128,19 @@ impl RedisSentinel {
     /// TCP addresses of the sentinels.
     pub fn sentinel_addrs(&self) -> Vec<SocketAddr> {
         self.sentinels.iter().map(RedisServer::addr).collect()
+    }
+
+    /// TLS addresses of the sentinels, for a topology from
+    /// [`start_tls`](Self::start_tls).
+    ///
+    /// # Panics
+    ///
+    /// On a topology started without TLS.
+    pub fn sentinel_tls_addrs(&self) -> Vec<SocketAddr> {
+        self.sentinels
+            .iter()
+            .map(|sentinel| sentinel.tls_addr().expect("the sentinels have no TLS port"))
+            .collect()
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::time::Duration;
 
-use redis_sansio::config::{ConnectionConfig, Password, ServerAddr};
+use redis_sansio::config::{ConnectionConfig, Password, ServerAddr, TlsOptions, UrlError};
 use redis_sansio::sentinel::{Discovery, Target};
 
 use crate::Error;
@@ -36,6 +36,8 @@ pub struct SentinelConfig {
     node: ConnectionConfig,
     sentinel_username: Option<String>,
     sentinel_password: Option<Password>,
+    /// `Some` when the sentinels are reached over TLS.
+    sentinel_tls: Option<TlsOptions>,
     sentinel_timeout: Duration,
     learn_sentinels: bool,
     watch_failovers: bool,
@@ -43,19 +45,33 @@ pub struct SentinelConfig {
 
 impl SentinelConfig {
     /// Discovery of the master `master_name` through the sentinels the URLs name
-    /// (`redis://host:port`; only host and port are used: give a sentinel password
-    /// with [`with_sentinel_password`](Self::with_sentinel_password)). The data node is
-    /// reached with [`ConnectionConfig::default`]'s settings until
+    /// (`redis://host:port`, or `rediss://host:port` for sentinels that take TLS; only
+    /// the scheme, host and port are used: give a sentinel password with
+    /// [`with_sentinel_password`](Self::with_sentinel_password), and TLS settings
+    /// other than the defaults with [`with_sentinel_tls`](Self::with_sentinel_tls)).
+    /// The data node is reached with [`ConnectionConfig::default`]'s settings until
     /// [`with_node`](Self::with_node) says otherwise.
+    ///
+    /// Every sentinel, those learned from the others included, is reached the same
+    /// way, so the URLs must agree: `rediss://` mixed with `redis://` or `unix://` is
+    /// refused with [`UrlError::MixedTls`].
     pub fn new<U: AsRef<str>>(
         master_name: impl Into<String>,
         sentinel_urls: impl IntoIterator<Item = U>,
     ) -> Result<Self, Error> {
-        let sentinels = sentinel_urls
+        let configs = sentinel_urls
             .into_iter()
-            .map(|url| ConnectionConfig::from_url(url.as_ref()).map(|config| config.addr))
+            .map(|url| ConnectionConfig::from_url(url.as_ref()))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self::from_addrs(master_name, sentinels))
+        let tls = configs.first().is_some_and(|config| config.tls);
+        if configs.iter().any(|config| config.tls != tls) {
+            return Err(UrlError::MixedTls.into());
+        }
+        let config = Self::from_addrs(master_name, configs.into_iter().map(|config| config.addr));
+        Ok(match tls {
+            true => config.with_sentinel_tls(TlsOptions::default()),
+            false => config,
+        })
     }
 
     /// As [`new`](Self::new), from addresses.
@@ -70,6 +86,7 @@ impl SentinelConfig {
             node: ConnectionConfig::default(),
             sentinel_username: None,
             sentinel_password: None,
+            sentinel_tls: None,
             sentinel_timeout: DEFAULT_SENTINEL_TIMEOUT,
             learn_sentinels: true,
             watch_failovers: true,
@@ -109,6 +126,17 @@ impl SentinelConfig {
     /// The ACL user for the sentinels, with [`with_sentinel_password`](Self::with_sentinel_password).
     pub fn with_sentinel_username(mut self, username: impl Into<String>) -> Self {
         self.sentinel_username = Some(username.into());
+        self
+    }
+
+    /// Reach the sentinels over TLS (sentinels with a `tls-port`), with these
+    /// settings: the certificate authorities to trust, a client certificate, a server
+    /// name (see [`TlsOptions`]). `rediss://` sentinel URLs turn TLS on with
+    /// [`TlsOptions::default`]. Every sentinel connection uses it: discovery, the
+    /// sentinels learned from the others, and the failover watch. The data node's
+    /// TLS is [`with_node`](Self::with_node)'s configuration's own.
+    pub fn with_sentinel_tls(mut self, options: TlsOptions) -> Self {
+        self.sentinel_tls = Some(options);
         self
     }
 
@@ -163,6 +191,11 @@ impl SentinelConfig {
         &self.node
     }
 
+    /// The TLS settings for the sentinels; `None` when they are reached in plain text.
+    pub fn sentinel_tls(&self) -> Option<&TlsOptions> {
+        self.sentinel_tls.as_ref()
+    }
+
     /// Replaces the sentinel list: after a discovery, with the reordered and learned
     /// list it ends with.
     pub(crate) fn set_sentinels(&mut self, sentinels: Vec<ServerAddr>) {
@@ -198,11 +231,77 @@ impl SentinelConfig {
         if let Some(password) = &self.sentinel_password {
             config = config.with_password(password.clone());
         }
+        if let Some(options) = &self.sentinel_tls {
+            config = config.with_tls_options(options.clone());
+        }
         config
     }
 
     /// How to connect to the data node at `addr`.
     pub(crate) fn node_connection(&self, addr: ServerAddr) -> ConnectionConfig {
         self.node.clone().with_addr(addr)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rediss_urls_reach_every_sentinel_over_tls() {
+        let config = SentinelConfig::new(
+            "m",
+            ["rediss://127.0.0.1:26379", "rediss://127.0.0.1:26380"],
+        )
+        .unwrap();
+        assert_eq!(config.sentinel_tls(), Some(&TlsOptions::default()));
+        let learned = ServerAddr::Tcp {
+            host: "127.0.0.1".into(),
+            port: 26381,
+        };
+        let sentinel = config.sentinel_connection(learned.clone());
+        assert!(sentinel.tls);
+        assert_eq!(sentinel.addr, learned);
+    }
+
+    #[test]
+    fn plain_urls_reach_the_sentinels_in_plain_text() {
+        let config = SentinelConfig::new("m", ["redis://127.0.0.1:26379"]).unwrap();
+        assert_eq!(config.sentinel_tls(), None);
+        assert!(
+            !config
+                .sentinel_connection(config.sentinels()[0].clone())
+                .tls
+        );
+    }
+
+    #[test]
+    fn tls_settings_go_to_the_sentinels_and_not_to_the_node() {
+        let mut options = TlsOptions::default();
+        options.system_roots = false;
+        options.server_name = Some("sentinel.internal".into());
+        let config = SentinelConfig::new("m", ["redis://127.0.0.1:26379"])
+            .unwrap()
+            .with_sentinel_tls(options.clone());
+        let sentinel = config.sentinel_connection(config.sentinels()[0].clone());
+        assert!(sentinel.tls);
+        assert_eq!(sentinel.tls_options, options);
+        let node = config.node_connection(config.sentinels()[0].clone());
+        assert!(!node.tls);
+    }
+
+    #[test]
+    fn mixing_rediss_with_plain_urls_is_refused() {
+        for urls in [
+            ["rediss://127.0.0.1:26379", "redis://127.0.0.1:26380"],
+            ["redis://127.0.0.1:26379", "rediss://127.0.0.1:26380"],
+            ["unix:///tmp/sentinel.sock", "rediss://127.0.0.1:26380"],
+        ] {
+            let error = SentinelConfig::new("m", urls).unwrap_err();
+            assert!(
+                matches!(error, Error::Url(UrlError::MixedTls)),
+                "{urls:?}: {error:?}"
+            );
+        }
     }
 }

@@ -16,7 +16,8 @@
 //!   ([`RedisCluster::start_tls`]: `port 0`, `tls-cluster yes`), or both
 //!   ([`RedisCluster::start_tls_and_plain`]).
 //! * [`RedisSentinel`]: a master, one replica and three sentinels monitoring
-//!   them as `mymaster`.
+//!   them as `mymaster`, in plain text ([`RedisSentinel::start`]) or speaking TLS
+//!   throughout ([`RedisSentinel::start_tls`]: `tls-replication yes`).
 //! * [`tcp_config`], [`unix_config`], [`tls_config`], [`all_configs`] and [`cmd`]: how the adapters'
 //!   tests reach a server and spell commands.
 //! * [`echo_task`]: one of many concurrent callers of a multiplexed client, checking

@@ -1,5 +1,6 @@
 //! A six-node cluster: keys spread over the three primaries by hash slot, hash tags
-//! keeping keys together, and a cross-slot command refused before it is sent.
+//! keeping keys together, an `MGET` across slots split per slot, and a cross-slot
+//! command that cannot be split refused before it is sent.
 
 use std::collections::BTreeMap;
 
@@ -29,9 +30,11 @@ pub(crate) fn run() -> Result<(), Error> {
     conn.mset([("{user:1}:name", "Ada"), ("{user:1}:lang", "Rust")])?;
     let values = conn.mget(["{user:1}:name", "{user:1}:lang"])?;
     println!("  MGET of two keys sharing the tag {{user:1}}: {values:?}");
-    match conn.mget(["demo:1", "demo:2"]) {
-        Err(error) => println!("  MGET across slots: {error}"),
-        Ok(values) => println!("  MGET across slots answered {values:?}"),
+    let values = conn.mget(["demo:1", "demo:2", "demo:none"])?;
+    println!("  MGET across slots, split per slot, values in the keys' order: {values:?}");
+    match conn.msetnx([("demo:1", "x"), ("demo:2", "y")]) {
+        Err(error) => println!("  MSETNX across slots (all or nothing, not split): {error}"),
+        Ok(set) => println!("  MSETNX across slots answered {set:?}"),
     }
     println!("  DBSIZE, summed over every primary: {}", conn.dbsize()?);
     Ok(())

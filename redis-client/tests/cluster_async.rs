@@ -1,5 +1,6 @@
 //! The async `ClusterClient` against a real six-node cluster, on tokio and smol:
-//! keys from many tasks spread over every primary, hash tags, cross-slot refusal,
+//! keys from many tasks spread over every primary, hash tags, cross-slot refusal (of
+//! a command that is not split per slot; see `tests/cluster_split.rs`),
 //! `MOVED` and `ASK` during a slot migration done by hand, and seed failures.
 // Needs the blocking adapter (the default `sync` feature).
 #![cfg(feature = "sync")]
@@ -20,39 +21,7 @@ use redis_sansio::cluster::key_slot;
 use redis_test_support::RedisCluster;
 
 use cluster_common as support;
-
-/// How long any one scenario may take before it fails instead of hanging.
-const SCENARIO_LIMIT: Duration = Duration::from_secs(60);
-
-fn on_tokio<F: Future<Output = ()>>(scenario: F) {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            tokio::time::timeout(SCENARIO_LIMIT, scenario)
-                .await
-                .expect("the scenario finished in time");
-        });
-}
-
-fn on_smol<F: Future<Output = ()>>(scenario: F) {
-    smol::block_on(async {
-        let timeout = async {
-            smol::Timer::after(SCENARIO_LIMIT).await;
-            panic!("the scenario did not finish in time");
-        };
-        smol::future::or(scenario, timeout).await;
-    });
-}
-
-async fn open<R: Runtime>(cluster: &RedisCluster) -> ClusterClient<R> {
-    let urls = cluster.seed_urls();
-    let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
-    ClusterClient::<R>::open(&urls)
-        .await
-        .expect("open the cluster")
-}
+use cluster_common::{on_smol, on_tokio};
 
 async fn get<R: Runtime>(client: &ClusterClient<R>, key: &str) -> Option<String> {
     client
@@ -127,7 +96,11 @@ async fn hash_tags_and_cross_slot<R: Runtime>(cluster: &RedisCluster, tag: &str)
         .await
         .unwrap();
     assert_eq!(pong, "PONG");
-    let refused = client.mget([a.as_str(), "elsewhere"]).await.unwrap_err();
+    // MSETNX is not split per slot (no `request_policy:multi_shard` tip).
+    let refused = client
+        .msetnx([(a.as_str(), "x"), ("elsewhere", "y")])
+        .await
+        .unwrap_err();
     assert!(
         matches!(refused, Error::Cluster(ClusterError::CrossSlot { .. })),
         "{refused:?}"
@@ -140,7 +113,7 @@ async fn hash_tags_and_cross_slot<R: Runtime>(cluster: &RedisCluster, tag: &str)
 }
 
 async fn moved<R: Runtime>(cluster: &RedisCluster, key: &str) {
-    let client = open::<R>(cluster).await;
+    let client = support::open_async::<R>(cluster).await;
     let seed = cluster.addrs()[0].to_string();
     let slot = key_slot(key.as_bytes());
     client.set(key, "before").await.unwrap();
@@ -163,7 +136,7 @@ async fn moved<R: Runtime>(cluster: &RedisCluster, key: &str) {
 }
 
 async fn ask<R: Runtime>(cluster: &RedisCluster, tag: &str) {
-    let client = open::<R>(cluster).await;
+    let client = support::open_async::<R>(cluster).await;
     let seed = cluster.addrs()[0].to_string();
     let (moving, new) = (format!("{tag}:moving"), format!("{tag}:new"));
     let slot = key_slot(moving.as_bytes());
@@ -219,7 +192,7 @@ fn tokio_keys_from_many_tasks_land_on_their_owners() {
     let cluster = support::cluster();
     let keys = spread_keys("tokio");
     on_tokio(async {
-        let client = open::<Tokio>(&cluster).await;
+        let client = support::open_async::<Tokio>(&cluster).await;
         let tasks: Vec<_> = keys
             .chunks(keys.len() / 8 + 1)
             .map(|chunk| tokio::spawn(write_and_read(client.clone(), chunk.to_vec())))
@@ -236,7 +209,7 @@ fn smol_keys_from_many_tasks_land_on_their_owners() {
     let cluster = support::cluster();
     let keys = spread_keys("smol");
     on_smol(async {
-        let client = open::<Smol>(&cluster).await;
+        let client = support::open_async::<Smol>(&cluster).await;
         let tasks: Vec<_> = keys
             .chunks(keys.len() / 8 + 1)
             .map(|chunk| smol::spawn(write_and_read(client.clone(), chunk.to_vec())))
@@ -328,7 +301,7 @@ fn smol_killed_connection_is_reopened() {
 fn tokio_pipelines_and_transactions() {
     let cluster = support::cluster();
     on_tokio(async {
-        let client = open::<Tokio>(&cluster).await;
+        let client = support::open_async::<Tokio>(&cluster).await;
         support::cluster_batches!(cluster, "tokio", &client, .await);
     });
 }
@@ -337,7 +310,7 @@ fn tokio_pipelines_and_transactions() {
 fn smol_pipelines_and_transactions() {
     let cluster = support::cluster();
     on_smol(async {
-        let client = open::<Smol>(&cluster).await;
+        let client = support::open_async::<Smol>(&cluster).await;
         support::cluster_batches!(cluster, "smol", &client, .await);
     });
 }
@@ -345,11 +318,7 @@ fn smol_pipelines_and_transactions() {
 #[test]
 fn tokio_reads_go_to_replicas_when_asked() {
     let cluster = support::cluster();
-    let configs = cluster
-        .seed_urls()
-        .iter()
-        .map(|u| u.parse().unwrap())
-        .collect();
+    let configs = support::seed_configs(&cluster);
     let replicas = support::replicas(&cluster);
     let keys: Vec<String> = (0..30).map(|i| format!("replica-read:tokio:{i}")).collect();
     on_tokio(async {
@@ -376,7 +345,7 @@ fn tokio_watch_retries_after_a_conflict() {
     let cluster = support::cluster();
     let seed = cluster.addrs()[0].to_string();
     on_tokio(async {
-        let client = open::<Tokio>(&cluster).await;
+        let client = support::open_async::<Tokio>(&cluster).await;
         let key = "{watch-tokio}:n";
         client.set(key, 10).await.unwrap();
         let owner = support::owner(&seed, key_slot(key.as_bytes()));
@@ -404,7 +373,7 @@ fn tokio_watch_retries_after_a_conflict() {
 fn smol_sharded_pubsub_on_a_dedicated_connection() {
     let cluster = support::cluster();
     on_smol(async {
-        let client = open::<Smol>(&cluster).await;
+        let client = support::open_async::<Smol>(&cluster).await;
         let channel = "news:smol";
         let mut subscriber = client.dedicated(channel).await.unwrap();
         subscriber
@@ -431,11 +400,7 @@ fn tokio_tryagain_backs_off_then_fails_typed() {
     let seed = cluster.addrs()[0].to_string();
     let (moved, staying) = ("{tryagain-tokio}:moved", "{tryagain-tokio}:staying");
     let slot = key_slot(moved.as_bytes());
-    let configs: Vec<_> = cluster
-        .seed_urls()
-        .iter()
-        .map(|u| u.parse().unwrap())
-        .collect();
+    let configs = support::seed_configs(&cluster);
     on_tokio(async {
         let ms = Duration::from_millis;
         let config = RouterConfig::default()

@@ -1,6 +1,7 @@
 //! The blocking `ClusterConnection` against a real six-node cluster: keys spread over
-//! every primary, hash tags, cross-slot refusal, `MOVED` and `ASK` during a slot
-//! migration done by hand, and seed failures.
+//! every primary, hash tags, cross-slot refusal (of a command that is not split per
+//! slot; `tests/cluster_split.rs` has those that are), `MOVED` and `ASK` during a
+//! slot migration done by hand, and seed failures.
 // Needs the blocking adapter (the default `sync` feature).
 #![cfg(feature = "sync")]
 
@@ -11,15 +12,8 @@ use redis_client::cluster::{ClusterConnection, ClusterError, NodeAddr, ReadFrom,
 use redis_client::prelude::*;
 use redis_sansio::ServerErrorKind;
 use redis_sansio::cluster::key_slot;
-use redis_sansio::config::ConnectionConfig;
 
 use cluster_common as support;
-
-fn open(cluster: &redis_test_support::RedisCluster) -> ClusterConnection {
-    let urls = cluster.seed_urls();
-    let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
-    ClusterConnection::open(&urls).expect("open the cluster")
-}
 
 fn addr_text(addr: &NodeAddr) -> String {
     addr.to_string()
@@ -28,7 +22,7 @@ fn addr_text(addr: &NodeAddr) -> String {
 #[test]
 fn a_thousand_keys_land_on_the_primary_that_owns_their_slot() {
     let cluster = support::cluster();
-    let mut conn = open(&cluster);
+    let mut conn = support::open_blocking(&cluster);
     let seed = cluster.addrs()[0].to_string();
     let keys: Vec<String> = (0..1000)
         .map(|i| format!("spread:blocking:{i}"))
@@ -91,7 +85,11 @@ fn hash_tags_route_multi_key_commands_and_cross_slot_is_refused() {
     // PING has no keys: it goes to every primary, so each has a connection of ours.
     let pong: String = conn.execute(redis_client::cmd::ping().returning()).unwrap();
     assert_eq!(pong, "PONG");
-    let refused = conn.mget(["{user:7}:name", "other:key"]).unwrap_err();
+    // MSETNX has no `request_policy:multi_shard` tip (it is all or nothing), so it
+    // is not split.
+    let refused = conn
+        .msetnx([("{user:7}:name", "x"), ("other:key", "y")])
+        .unwrap_err();
     match &refused {
         Error::Cluster(ClusterError::CrossSlot { first, second }) => {
             assert_eq!(*first, key_slot(b"user:7"));
@@ -123,7 +121,7 @@ fn hash_tags_route_multi_key_commands_and_cross_slot_is_refused() {
 #[test]
 fn moved_after_a_finished_migration_is_followed_and_updates_the_map() {
     let cluster = support::cluster();
-    let mut conn = open(&cluster);
+    let mut conn = support::open_blocking(&cluster);
     let seed = cluster.addrs()[0].to_string();
     let key = "{moved-blocking}:k";
     let slot = key_slot(key.as_bytes());
@@ -153,7 +151,7 @@ fn moved_after_a_finished_migration_is_followed_and_updates_the_map() {
 #[test]
 fn ask_during_a_migration_is_followed_without_changing_the_map() {
     let cluster = support::cluster();
-    let mut conn = open(&cluster);
+    let mut conn = support::open_blocking(&cluster);
     let seed = cluster.addrs()[0].to_string();
     let (moved_key, staying_key, new_key) = (
         "{ask-blocking}:moved",
@@ -284,23 +282,15 @@ fn a_killed_node_connection_is_reopened_and_the_request_retried_once() {
 #[test]
 fn pipelines_and_transactions() {
     let cluster = support::cluster();
-    let mut conn = open(&cluster);
+    let mut conn = support::open_blocking(&cluster);
     support::cluster_batches!(cluster, "blocking", &mut conn,);
-}
-
-fn configs(cluster: &redis_test_support::RedisCluster) -> Vec<ConnectionConfig> {
-    cluster
-        .seed_urls()
-        .iter()
-        .map(|url| url.parse().unwrap())
-        .collect()
 }
 
 #[test]
 fn tryagain_is_retried_with_backoff_then_fails_typed_or_succeeds() {
     let cluster = support::cluster();
     let seed = cluster.addrs()[0].to_string();
-    let mut conn = open(&cluster);
+    let mut conn = support::open_blocking(&cluster);
     let (moved, staying) = ("{tryagain-blocking}:moved", "{tryagain-blocking}:staying");
     let slot = key_slot(moved.as_bytes());
     conn.mset([(moved, "m"), (staying, "s")]).unwrap();
@@ -313,7 +303,7 @@ fn tryagain_is_retried_with_backoff_then_fails_typed_or_succeeds() {
     // One key on each side: the source answers TRYAGAIN for as long as that lasts.
     let ms = std::time::Duration::from_millis;
     let mut strict = ClusterConnection::connect(
-        configs(&cluster),
+        support::seed_configs(&cluster),
         RouterConfig::default()
             .with_max_retries(3)
             .with_retry_delays(ms(10), ms(40)),
@@ -355,7 +345,7 @@ fn the_redirect_limit_applies_to_real_redirects() {
     let seed = cluster.addrs()[0].to_string();
     let key = "{limit-blocking}:k";
     let mut strict = ClusterConnection::connect(
-        configs(&cluster),
+        support::seed_configs(&cluster),
         RouterConfig::default().with_max_redirects(0),
     )
     .unwrap();
@@ -380,7 +370,7 @@ fn the_redirect_limit_applies_to_real_redirects() {
 fn reads_go_to_replicas_when_asked() {
     let cluster = support::cluster();
     let config = RouterConfig::default().with_read_from(ReadFrom::PreferReplica);
-    let mut conn = ClusterConnection::connect(configs(&cluster), config).unwrap();
+    let mut conn = ClusterConnection::connect(support::seed_configs(&cluster), config).unwrap();
     let replicas = support::replicas(&cluster);
     assert_eq!(replicas.len(), 3);
     let keys: Vec<String> = (0..30)
@@ -408,7 +398,7 @@ fn reads_go_to_replicas_when_asked() {
 fn watch_retries_after_a_conflict_on_the_keys_node() {
     let cluster = support::cluster();
     let seed = cluster.addrs()[0].to_string();
-    let mut conn = open(&cluster);
+    let mut conn = support::open_blocking(&cluster);
     let key = "{watch-blocking}:n";
     conn.set(key, 10).unwrap();
     let owner = support::owner(&seed, key_slot(key.as_bytes()));
@@ -445,7 +435,7 @@ fn watch_retries_after_a_conflict_on_the_keys_node() {
 #[test]
 fn sharded_pubsub_on_a_dedicated_connection_to_the_channels_node() {
     let cluster = support::cluster();
-    let mut conn = open(&cluster);
+    let mut conn = support::open_blocking(&cluster);
     let channel = "news:blocking";
     let mut subscriber = conn.dedicated(channel).unwrap();
     subscriber

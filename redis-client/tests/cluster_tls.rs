@@ -11,7 +11,6 @@
 mod cluster_common;
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -24,21 +23,7 @@ use redis_sansio::config::ConnectionConfig;
 use redis_test_support::{RedisCluster, TestCerts};
 
 use cluster_common as support;
-
-/// How long any one async scenario may take before it fails instead of hanging.
-const SCENARIO_LIMIT: Duration = Duration::from_secs(30);
-
-fn on_tokio<F: Future<Output = ()>>(scenario: F) {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            tokio::time::timeout(SCENARIO_LIMIT, scenario)
-                .await
-                .expect("the scenario finished in time");
-        });
-}
+use cluster_common::on_tokio;
 
 /// Router settings whose `refresh()` always asks the cluster (no rate limit), so a
 /// test can see a refresh's result at once.

@@ -1,6 +1,9 @@
 //! What cluster pipelines and transactions share: grouping commands by node, which
 //! outcomes to run again, and the slot of a transaction.
 
+use std::collections::HashMap;
+use std::hash::Hash;
+
 use redis_io_async::Outcome;
 use redis_sansio::cluster::{ClusterError, NodeId};
 use redis_sansio::{CloseReason, Cmd, RequestError, ServerError, ServerErrorKind};
@@ -19,15 +22,28 @@ pub(crate) fn slots(cmds: &[Cmd]) -> Result<Vec<Option<u16>>, ClusterError> {
 /// order within a group is the pipeline's.
 pub(crate) fn group_by_node(
     slots: &[Option<u16>],
-    mut route: impl FnMut(Option<u16>) -> Result<NodeId, Error>,
+    route: impl FnMut(Option<u16>) -> Result<NodeId, Error>,
 ) -> Result<Vec<(NodeId, Vec<usize>)>, Error> {
-    let mut groups: Vec<(NodeId, Vec<usize>)> = Vec::new();
-    for (index, slot) in slots.iter().enumerate() {
-        let node = route(*slot)?;
-        match groups.iter_mut().find(|(n, _)| *n == node) {
-            Some((_, indices)) => indices.push(index),
-            None => groups.push((node, vec![index])),
-        }
+    group_in_order(slots.iter().copied(), route)
+}
+
+/// The items' indices grouped by the key `key_of` gives each, groups in the order
+/// their first item came, indices in the items' order. Pipelines group commands by
+/// node with it, split multi-key commands their keys by slot
+/// ([`super::split`]); the first error of `key_of` ends it.
+pub(crate) fn group_in_order<T, K: Copy + Eq + Hash, E>(
+    items: impl IntoIterator<Item = T>,
+    mut key_of: impl FnMut(T) -> Result<K, E>,
+) -> Result<Vec<(K, Vec<usize>)>, E> {
+    let mut groups: Vec<(K, Vec<usize>)> = Vec::new();
+    let mut by_key: HashMap<K, usize> = HashMap::new();
+    for (index, item) in items.into_iter().enumerate() {
+        let key = key_of(item)?;
+        let group = *by_key.entry(key).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        });
+        groups[group].1.push(index);
     }
     Ok(groups)
 }

@@ -5,7 +5,7 @@ use redis_sansio::Cmd;
 use redis_sansio::resp::Frame;
 
 use crate::Error;
-use crate::keys::command_info_of;
+use crate::keys::{CommandInfo, command_info_of};
 
 /// Which nodes a keyless command goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,16 +39,28 @@ pub(crate) enum Combine {
     Concat,
 }
 
-/// Where `cmd`, a command without keys, goes. Commands whose response policy is
-/// `special` (`INFO`, `RANDOMKEY`, `SCAN`...) need their own merging and go to one
-/// node.
-pub(crate) fn fanout_of(cmd: &Cmd) -> Fanout {
-    let Some(info) = command_info_of(cmd) else {
-        return Fanout::One;
-    };
-    let tip = |prefix: &str| info.tips.iter().find_map(|t| t.strip_prefix(prefix));
-    let combine = match tip("response_policy:") {
-        None => Combine::Concat,
+/// A command's `response_policy` tip, as far as the cluster clients act on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ResponsePolicy {
+    /// No tip: each caller has its default (concatenation for a fan-out, the keys'
+    /// order for a split multi-key command).
+    Default,
+    /// A tip that says how to combine the replies.
+    Combine(Combine),
+    /// `special`, or a tip not known here: only command-specific code could merge.
+    Special,
+}
+
+/// The value of `info`'s tip starting with `prefix` (`"request_policy:"`...), if any.
+pub(crate) fn tip(info: &CommandInfo, prefix: &str) -> Option<&'static str> {
+    info.tips.iter().find_map(|t| t.strip_prefix(prefix))
+}
+
+/// What `info`'s `response_policy` tip says; both the keyless fan-out here and the
+/// per-slot split of multi-key commands ([`super::split`]) read it through this.
+pub(crate) fn response_policy(info: &CommandInfo) -> ResponsePolicy {
+    let combine = match tip(info, "response_policy:") {
+        None => return ResponsePolicy::Default,
         Some("all_succeeded") => Combine::AllSucceeded,
         Some("one_succeeded") => Combine::OneSucceeded,
         Some("agg_sum") => Combine::Sum,
@@ -56,9 +68,24 @@ pub(crate) fn fanout_of(cmd: &Cmd) -> Fanout {
         Some("agg_max") => Combine::Max,
         Some("agg_logical_and") => Combine::And,
         Some("agg_logical_or") => Combine::Or,
-        Some(_) => return Fanout::One,
+        Some(_) => return ResponsePolicy::Special,
     };
-    match tip("request_policy:") {
+    ResponsePolicy::Combine(combine)
+}
+
+/// Where `cmd`, a command without keys, goes. Commands whose response policy is
+/// `special` (`INFO`, `RANDOMKEY`, `SCAN`...) need their own merging and go to one
+/// node.
+pub(crate) fn fanout_of(cmd: &Cmd) -> Fanout {
+    let Some(info) = command_info_of(cmd) else {
+        return Fanout::One;
+    };
+    let combine = match response_policy(info) {
+        ResponsePolicy::Default => Combine::Concat,
+        ResponsePolicy::Combine(combine) => combine,
+        ResponsePolicy::Special => return Fanout::One,
+    };
+    match tip(info, "request_policy:") {
         Some("all_shards") => Fanout::Primaries(combine),
         Some("all_nodes") => Fanout::AllNodes(combine),
         _ => Fanout::One,
@@ -98,7 +125,7 @@ pub(crate) fn combine(
     }
 }
 
-fn no_reply() -> Error {
+pub(crate) fn no_reply() -> Error {
     Error::Closed(redis_sansio::CloseReason::Local)
 }
 

@@ -7,6 +7,13 @@
 //! Pipelines run as one pipeline per node (`pipe.run(&mut cluster)`), transactions
 //! on the node of their one slot (`tx.run(&cluster)`).
 //!
+//! Multi-key commands the specification marks `request_policy:multi_shard` (`MGET`,
+//! `MSET`, `DEL`, `EXISTS`, `UNLINK`, `TOUCH`) whose keys span slots are split into
+//! one command per slot, sent as one pipeline per node, and their replies merged as
+//! its `response_policy` says; other commands whose keys span slots are refused with
+//! [`ClusterError::CrossSlot`], and so is any such command inside a pipeline or
+//! transaction.
+//!
 //! Keyless commands the specification marks for every primary or every node
 //! (`DBSIZE`, `FLUSHALL`, `KEYS`, `SCRIPT LOAD`...) go to all of them, their replies
 //! combined as its response policy says. Scripts ([`Invoke`](crate::Invoke)) load on
@@ -35,6 +42,7 @@ mod request;
 mod route;
 mod scan;
 mod seeds;
+mod split;
 mod topology_reply;
 
 #[cfg(feature = "sync")]

@@ -25,7 +25,7 @@ type Retrying = Pin<Box<dyn Future<Output = Result<Frame, Error>> + Send>>;
 /// case it must be sent again; only when that attempt must be followed
 /// up (a redirect, a busy error, a failed connection) or could not be sent at once
 /// (no open connection to the node yet, a topology refresh due, a command meant for
-/// every node) does the rest run in a boxed future, because it awaits connects,
+/// every node, a multi-key command split per slot) does the rest run in a boxed future, because it awaits connects,
 /// sleeps, refreshes and several nodes.
 ///
 /// Dropping it abandons the request like dropping a [`Request`] does.

@@ -14,7 +14,8 @@ use crate::keys::{command_info_of, key_positions};
 ///
 /// Keys are found with [`crate::keys`], the command specification's key specs; shard
 /// channels (`SPUBLISH`, `SSUBSCRIBE`) count as keys here, since they are routed the
-/// same way.
+/// same way. A command the clients split per slot (`MGET a b`) is `CrossSlot` here
+/// too: this is where one command goes, not whether the clients can run it.
 pub fn command_slot(cmd: &Cmd) -> Result<Option<u16>, ClusterError> {
     let positions = key_positions(cmd);
     if positions.is_empty() {

@@ -42,7 +42,68 @@ pub(crate) const MIGRATED_TAGS: &[&str] = &[
     "{moved-tx-tls-blocking}",
     "{moved-pipe-tls-tokio}",
     "{moved-tx-tls-tokio}",
+    "{split-moved-blocking}",
+    "{split-ask-blocking}",
+    "{split-moved-tokio}",
+    "{split-ask-tokio}",
+    "{split-moved-smol}",
+    "{split-ask-smol}",
 ];
+
+/// A blocking cluster connection through every seed of `cluster`.
+pub(crate) fn open_blocking(cluster: &RedisCluster) -> redis_client::cluster::ClusterConnection {
+    let urls = cluster.seed_urls();
+    let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
+    redis_client::cluster::ClusterConnection::open(&urls).expect("open the cluster")
+}
+
+/// An async cluster client on runtime `R` through every seed of `cluster`.
+pub(crate) async fn open_async<R: redis_io_async::Runtime>(
+    cluster: &RedisCluster,
+) -> redis_client::cluster::ClusterClient<R> {
+    let urls = cluster.seed_urls();
+    let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
+    redis_client::cluster::ClusterClient::<R>::open(&urls)
+        .await
+        .expect("open the cluster")
+}
+
+/// The seeds of `cluster` as configurations, for `connect` with router settings.
+pub(crate) fn seed_configs(cluster: &RedisCluster) -> Vec<ConnectionConfig> {
+    cluster
+        .seed_urls()
+        .iter()
+        .map(|url| url.parse().unwrap())
+        .collect()
+}
+
+/// How long any one async scenario may take before it fails instead of hanging.
+pub(crate) const SCENARIO_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs an async scenario to its end on a current-thread tokio runtime, failing it
+/// after [`SCENARIO_LIMIT`].
+pub(crate) fn on_tokio<F: std::future::Future<Output = ()>>(scenario: F) {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            tokio::time::timeout(SCENARIO_LIMIT, scenario)
+                .await
+                .expect("the scenario finished in time");
+        });
+}
+
+/// Runs an async scenario to its end on smol, failing it after [`SCENARIO_LIMIT`].
+pub(crate) fn on_smol<F: std::future::Future<Output = ()>>(scenario: F) {
+    smol::block_on(async {
+        let timeout = async {
+            smol::Timer::after(SCENARIO_LIMIT).await;
+            panic!("the scenario did not finish in time");
+        };
+        smol::future::or(scenario, timeout).await;
+    });
+}
 
 /// Whether a migration test may move `slot`.
 pub(crate) fn migrated(slot: u16) -> bool {

@@ -5,6 +5,7 @@ use std::time::Instant;
 use redis_io_async::Outcome;
 use redis_io_sync::Connection;
 use redis_sansio::Cmd;
+use redis_sansio::cluster::ReadFrom;
 use redis_sansio::resp::{Frame, ToArg};
 
 use super::ClusterConnection;
@@ -14,8 +15,9 @@ use crate::{Error, Replies, Transaction};
 impl ClusterConnection {
     /// Runs the commands as one pipeline per node and returns each one's outcome, in
     /// the commands' order. Each command's keys must share a slot (otherwise
-    /// [`ClusterError::CrossSlot`](redis_sansio::cluster::ClusterError::CrossSlot) and nothing is sent); different commands may go
-    /// to different nodes, visited one after another.
+    /// [`ClusterError::CrossSlot`](redis_sansio::cluster::ClusterError::CrossSlot) and nothing is sent), even for a command such
+    /// as `MGET` that [`request`](Self::request) would split per slot; different
+    /// commands may go to different nodes, visited one after another.
     ///
     /// Commands answered with `MOVED`, `ASK`, `TRYAGAIN`, `CLUSTERDOWN` or `LOADING`,
     /// and the commands of a node whose connection failed, are then run again one by
@@ -24,8 +26,21 @@ impl ClusterConnection {
     /// retry fails the whole call.
     pub fn pipeline(&mut self, cmds: &[Cmd]) -> Result<Vec<Outcome>, Error> {
         let slots = batch::slots(cmds)?;
+        self.pipeline_routed(cmds, &slots, ReadFrom::Primary)
+    }
+
+    /// [`pipeline`](Self::pipeline) for commands whose slots are known (`slots[i]`
+    /// for `cmds[i]`), each sent where `reads` says for its slot: the one body of
+    /// cluster pipelines and of multi-key commands split per slot
+    /// ([`Split`](crate::cluster::split::Split)).
+    pub(super) fn pipeline_routed(
+        &mut self,
+        cmds: &[Cmd],
+        slots: &[Option<u16>],
+        reads: ReadFrom,
+    ) -> Result<Vec<Outcome>, Error> {
         let _ = self.drive();
-        let groups = batch::group_by_node(&slots, |slot| self.route(slot))?;
+        let groups = batch::group_by_node(slots, |slot| self.route_for(slot, reads))?;
         let mut outcomes: Vec<Option<Outcome>> = vec![None; cmds.len()];
         let mut again = Vec::new();
         for (node, indices) in groups {

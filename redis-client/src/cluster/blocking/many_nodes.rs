@@ -1,5 +1,6 @@
 //! Commands for many nodes on the blocking cluster connection: fan-out by the
-//! specification's policies, and `SCAN` across the primaries.
+//! specification's policies, multi-key commands split per slot, and `SCAN` across
+//! the primaries.
 
 use std::time::Instant;
 
@@ -11,6 +12,7 @@ use super::ClusterConnection;
 use crate::Error;
 use crate::cluster::fanout::{self, Combine};
 use crate::cluster::scan as cluster_scan;
+use crate::cluster::split::Split;
 
 impl ClusterConnection {
     /// Sends `cmd` to each of `nodes` in turn and combines the replies. A node whose
@@ -32,6 +34,14 @@ impl ClusterConnection {
             replies.push(reply);
         }
         fanout::combine(how, replies)
+    }
+
+    /// Runs a multi-key command whose keys span slots as its per-slot parts: one
+    /// pipeline per node ([`pipeline_routed`](Self::pipeline_routed), so each part
+    /// follows redirects and retries), the outcomes merged into the command's reply.
+    pub(super) fn split(&mut self, split: &Split) -> Result<Frame, Error> {
+        let reads = split.reads(self.router.config().read_from);
+        split.merge(self.pipeline_routed(split.parts(), split.slots(), reads))
     }
 
     /// One page of a `SCAN` over every primary (see [`Scan::iter_cluster`](crate::Scan::iter_cluster)

@@ -21,6 +21,7 @@ use super::fanout::{self, Fanout};
 use super::route::{after_asking, asking, command_slot, read_from, readonly};
 use super::scan as cluster_scan;
 use super::seeds::Seeds;
+use super::split::Split;
 use super::topology_reply::RefreshFailures;
 use crate::Error;
 use redis_sansio::resp::ToArg;
@@ -33,7 +34,16 @@ use redis_sansio::resp::ToArg;
 /// (`cluster.set("k", "v")?`), routed by its keys:
 ///
 /// - keys in one slot: the primary serving that slot;
-/// - keys in different slots: [`ClusterError::CrossSlot`], and nothing is sent;
+/// - keys in different slots, for a command the specification marks
+///   `request_policy:multi_shard` (`MGET`, `MSET`, `DEL`, `EXISTS`, `UNLINK`,
+///   `TOUCH`): one command per slot (`MSET`'s values with their keys), sent as one
+///   pipeline per node, nodes one after another, each part following redirects and
+///   retries like a single command; the replies merged as its `response_policy`
+///   says (`MGET`'s values in the keys' order, the counts summed, `MSET` failing if
+///   any part failed; an error in any part is the command's error). Not atomic:
+///   the parts run on different nodes, and a failed part does not undo the others;
+/// - keys in different slots, for any other command: [`ClusterError::CrossSlot`],
+///   and nothing is sent;
 /// - no keys, and meant for every primary or every node by the specification's
 ///   `request_policy` tip (`DBSIZE`, `FLUSHALL`, `KEYS`, `PING`, `SCRIPT LOAD`,
 ///   `CONFIG SET`...): all of them, one after another, their replies combined as its
@@ -52,8 +62,9 @@ use redis_sansio::resp::ToArg;
 ///
 /// With [`RouterConfig::read_from`] set to [`ReadFrom::PreferReplica`], commands the
 /// specification flags `readonly` go to a replica of their slot's shard (each
-/// connection sends `READONLY` first); writes, pipelines, transactions and keyless
-/// commands stay on primaries.
+/// connection sends `READONLY` first), the per-slot parts of a split `MGET`,
+/// `EXISTS` or `TOUCH` too; writes, pipelines, transactions and keyless commands
+/// stay on primaries.
 ///
 /// ```no_run
 /// use redis_client::prelude::*;
@@ -122,9 +133,19 @@ impl ClusterConnection {
     }
 
     /// Sends `cmd` to the node that serves its keys and waits for its reply,
-    /// following redirects and retrying as the type's documentation says.
+    /// following redirects and retrying as the type's documentation says. A
+    /// `multi_shard` command whose keys span slots (`MGET a b`) runs as one command
+    /// per slot and returns their merged reply, or the first part's error.
     pub fn request(&mut self, cmd: &Cmd) -> Result<Frame, Error> {
-        let slot = command_slot(cmd)?;
+        let slot = match command_slot(cmd) {
+            Ok(slot) => slot,
+            Err(cross_slot) => {
+                return match Split::of(cmd) {
+                    Some(split) => self.split(&split),
+                    None => Err(Error::Cluster(cross_slot)),
+                };
+            }
+        };
         if cluster_scan::is_scan(cmd) {
             return self.scan_page(cmd);
         }

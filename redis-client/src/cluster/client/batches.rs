@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use redis_io_async::{Connection, Outcome, Runtime};
 use redis_sansio::Cmd;
-use redis_sansio::cluster::ClusterError;
+use redis_sansio::cluster::{ClusterError, ReadFrom};
 use redis_sansio::resp::{Frame, ToArg};
 
 use super::ClusterClient;
@@ -14,7 +14,8 @@ use crate::{Error, Replies, Transaction};
 impl<R: Runtime> ClusterClient<R> {
     /// Runs the commands as one pipeline per node, all nodes at once, and resolves to
     /// each one's outcome in the commands' order. Each command's keys must share a
-    /// slot (otherwise [`ClusterError::CrossSlot`] and nothing is sent).
+    /// slot (otherwise [`ClusterError::CrossSlot`] and nothing is sent), even for a
+    /// command such as `MGET` that [`request`](Self::request) would split per slot.
     ///
     /// Commands answered with `MOVED`, `ASK`, `TRYAGAIN`, `CLUSTERDOWN` or `LOADING`,
     /// and the commands of a node whose connection failed, are then run again one by
@@ -23,8 +24,21 @@ impl<R: Runtime> ClusterClient<R> {
     /// retry fails the whole call.
     pub async fn pipeline(&self, cmds: &[Cmd]) -> Result<Vec<Outcome>, Error> {
         let slots = batch::slots(cmds)?;
+        self.pipeline_routed(cmds, &slots, ReadFrom::Primary).await
+    }
+
+    /// [`pipeline`](Self::pipeline) for commands whose slots are known (`slots[i]`
+    /// for `cmds[i]`), each sent where `reads` says for its slot: the one body of
+    /// cluster pipelines and of multi-key commands split per slot
+    /// ([`Split`](crate::cluster::split::Split)).
+    pub(super) async fn pipeline_routed(
+        &self,
+        cmds: &[Cmd],
+        slots: &[Option<u16>],
+        reads: ReadFrom,
+    ) -> Result<Vec<Outcome>, Error> {
         let _ = self.drive().await;
-        let groups = batch::group_by_node(&slots, |slot| self.route(slot))?;
+        let groups = batch::group_by_node(slots, |slot| self.route_for(slot, reads))?;
         let mut outcomes: Vec<Option<Outcome>> = vec![None; cmds.len()];
         let mut again = Vec::new();
         // Queue every node's share before awaiting any, so the nodes work at once.

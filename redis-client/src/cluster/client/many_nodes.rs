@@ -1,5 +1,6 @@
 //! Commands for many nodes on the async cluster client: fan-out by the
-//! specification's policies, and `SCAN` across the primaries.
+//! specification's policies, multi-key commands split per slot, and `SCAN` across
+//! the primaries.
 
 use std::time::Instant;
 
@@ -11,6 +12,7 @@ use super::ClusterClient;
 use crate::Error;
 use crate::cluster::fanout::{self, Combine, Fanout};
 use crate::cluster::scan as cluster_scan;
+use crate::cluster::split::Split;
 
 impl<R: Runtime> ClusterClient<R> {
     /// Sends `cmd` to every primary (or every node, as its request policy says) at
@@ -43,6 +45,18 @@ impl<R: Runtime> ClusterClient<R> {
             replies.push(reply);
         }
         fanout::combine(how, replies)
+    }
+
+    /// Runs a multi-key command whose keys span slots as its per-slot parts: one
+    /// pipeline per node, every node at once
+    /// ([`pipeline_routed`](Self::pipeline_routed), so each part follows redirects
+    /// and retries), the outcomes merged into the command's reply.
+    pub(super) async fn split(self, split: Split) -> Result<Frame, Error> {
+        let reads = split.reads(self.lock().router.config().read_from);
+        let outcomes = self
+            .pipeline_routed(split.parts(), split.slots(), reads)
+            .await;
+        split.merge(outcomes)
     }
 
     /// One page of a `SCAN` over every primary, as on the blocking connection.

@@ -25,6 +25,7 @@ use super::request::ClusterRequest;
 use super::route::{after_asking, asking, command_slot, read_from, readonly};
 use super::scan as cluster_scan;
 use super::seeds::Seeds;
+use super::split::Split;
 use super::topology_reply::RefreshFailures;
 use crate::Error;
 
@@ -37,10 +38,15 @@ use crate::Error;
 /// [`ClusterConnection`](super::ClusterConnection): by the slot of its keys to that
 /// slot's primary, keyless commands meant for every node to all of them at once
 /// (combined as the specification says) and other keyless commands to the primary
-/// serving slot 0, keys in different slots refused with [`ClusterError::CrossSlot`]
-/// before anything is sent. Redirects, busy errors and failed connections are
-/// handled the same way too, and so are reads from replicas
-/// ([`RouterConfig::read_from`]).
+/// serving slot 0. Keys in different slots are split into one command per slot when
+/// the specification marks the command `request_policy:multi_shard` (`MGET`, `MSET`,
+/// `DEL`, `EXISTS`, `UNLINK`, `TOUCH`), the parts sent as one pipeline per node to
+/// every node at once and their replies merged as its `response_policy` says
+/// (`MGET`'s values in the keys' order, counts summed, `MSET` failing if a part
+/// failed; not atomic); for any other command they are refused with
+/// [`ClusterError::CrossSlot`] before anything is sent. Redirects, busy errors and
+/// failed connections are handled the same way too (for each part of a split
+/// command), and so are reads from replicas ([`RouterConfig::read_from`]).
 ///
 /// Each call returns a [`ClusterRequest`], a named future. When the node's connection
 /// is open, the command is queued at once and the future is the node client's own
@@ -177,11 +183,18 @@ impl<R: Runtime> ClusterClient<R> {
 
     /// Sends `cmd` to the node that serves its keys and resolves to its reply,
     /// following redirects and retrying as the type's documentation says. The command
-    /// is queued at once when that node's connection is open.
+    /// is queued at once when that node's connection is open. A `multi_shard` command
+    /// whose keys span slots (`MGET a b`) runs as one command per slot, in a boxed
+    /// future, and resolves to their merged reply, or to the first part's error.
     pub fn request(&self, cmd: &Cmd) -> ClusterRequest<R> {
         let slot = match command_slot(cmd) {
             Ok(slot) => slot,
-            Err(error) => return ClusterRequest::failed(Error::Cluster(error)),
+            Err(cross_slot) => {
+                return match Split::of(cmd) {
+                    Some(split) => ClusterRequest::retrying(Box::pin(self.clone().split(split))),
+                    None => ClusterRequest::failed(Error::Cluster(cross_slot)),
+                };
+            }
         };
         if cluster_scan::is_scan(cmd) {
             return ClusterRequest::retrying(Box::pin(self.clone().scan_page(cmd.clone())));

@@ -665,7 +665,8 @@ pub enum UrlError {
     )]
     MisplacedUserinfo,
     /// A list of URLs for servers that are all reached the same way (the sentinels of
-    /// one deployment) mixes `rediss://` with `redis://` or a Unix socket.
+    /// one deployment, the seeds of one cluster) mixes `rediss://` with `redis://` or
+    /// a Unix socket.
     #[error(
         "the URLs mix rediss:// with redis:// or unix://: give every server of the list the same scheme"
     )]

@@ -1,7 +1,7 @@
 //! Seed URLs: where to start, and the settings every node's connection takes.
 
 use redis_sansio::cluster::{ClusterError, NodeAddr};
-use redis_sansio::config::{ConnectionConfig, ServerAddr};
+use redis_sansio::config::{ConnectionConfig, ServerAddr, UrlError};
 
 use crate::Error;
 
@@ -23,8 +23,15 @@ impl Seeds {
         Seeds::from_configs(configs)
     }
 
-    /// The first configuration's settings, every configuration's TCP address.
+    /// The first configuration's settings, every configuration's TCP address. Seeds
+    /// that do not agree on TLS are refused with [`UrlError::MixedTls`]: every node is
+    /// reached the way the first seed says.
     pub(crate) fn from_configs(configs: Vec<ConnectionConfig>) -> Result<Seeds, Error> {
+        if let Some(first) = configs.first() {
+            if configs.iter().any(|config| config.tls != first.tls) {
+                return Err(UrlError::MixedTls.into());
+            }
+        }
         let addrs: Vec<NodeAddr> = configs
             .iter()
             .filter_map(|config| match &config.addr {
@@ -72,6 +79,22 @@ mod tests {
         assert_eq!(node.password.as_ref().map(|p| p.expose()), Some("secret"));
         assert_eq!(node.protocol, ProtocolVersion::Resp2);
         assert_eq!(node.client_name.as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn seeds_that_mix_tls_and_plain_text_are_refused() {
+        for urls in [
+            ["rediss://10.0.0.1:7000", "redis://10.0.0.2:7001"],
+            ["redis://10.0.0.1:7000", "rediss://10.0.0.2:7001"],
+        ] {
+            assert!(
+                matches!(Seeds::from_urls(&urls), Err(Error::Url(UrlError::MixedTls))),
+                "{urls:?}"
+            );
+        }
+        let tls = Seeds::from_urls(&["rediss://10.0.0.1:7000", "rediss://10.0.0.2:7001"])
+            .expect("TLS seeds");
+        assert!(tls.config_for(&NodeAddr::new("10.0.0.3", 7002)).tls);
     }
 
     #[test]

@@ -85,6 +85,7 @@ fn shard_channels_go_to_their_slots_primary_one_batch_per_slot_the_rest_to_one_n
     books.subscribe(Channel, names(&["news", "weather"]));
     books.subscribe(Pattern, names(&["alerts.*"]));
     assert!(!books.is_settled());
+    assert!(books.wants_round(now));
 
     let batches = books.poll_batches(&mut router, now);
     let tag_node = router
@@ -120,6 +121,7 @@ fn shard_channels_go_to_their_slots_primary_one_batch_per_slot_the_rest_to_one_n
     );
 
     // Nothing more while the round is out.
+    assert!(!books.wants_round(now));
     assert!(books.poll_batches(&mut router, now).is_empty());
     confirm_all(&mut books, &batches, &mut router, now);
     assert!(books.is_settled());
@@ -389,6 +391,7 @@ fn failed_rounds_back_off_as_the_policy_says_then_the_names_are_given_up() {
             break dropped;
         }
         let due = books.poll_timeout().expect("a next round");
+        assert!(books.wants_round(due) && (due == now || !books.wants_round(due - MS)));
         assert!(
             books.poll_batches(&mut router, due - MS).is_empty(),
             "not before it is due"

@@ -35,6 +35,7 @@ mod request;
 mod route;
 mod scan;
 mod seeds;
+mod subscriber;
 mod topology_reply;
 
 #[cfg(feature = "sync")]
@@ -46,3 +47,6 @@ pub use route::command_slot;
 pub use scan::ClusterFetch;
 #[cfg(feature = "sync")]
 pub use scan::ClusterScanIter;
+pub use subscriber::AsyncClusterSubscriber;
+#[cfg(feature = "sync")]
+pub use subscriber::{ClusterMessages, ClusterSubscriber};

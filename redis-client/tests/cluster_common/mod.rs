@@ -42,6 +42,9 @@ pub(crate) const MIGRATED_TAGS: &[&str] = &[
     "{moved-tx-tls-blocking}",
     "{moved-pipe-tls-tokio}",
     "{moved-tx-tls-tokio}",
+    "{moved-pubsub-blocking}",
+    "{moved-pubsub-tokio}",
+    "{moved-pubsub-smol}",
 ];
 
 /// Whether a migration test may move `slot`.

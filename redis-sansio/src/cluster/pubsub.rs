@@ -39,15 +39,16 @@ use super::slot::key_slot;
 ///
 /// - **Getters**: [`wanted`](Self::wanted), [`node_of`](Self::node_of),
 ///   [`nodes`](Self::nodes), [`is_settled`](Self::is_settled),
-///   [`resubscribed`](Self::resubscribed).
+///   [`wants_round`](Self::wants_round), [`resubscribed`](Self::resubscribed).
 /// - **Inputs**: [`handle_batch`](Self::handle_batch) with each subscribe or
 ///   unsubscribe batch's outcome, [`handle_subscriptions`](Self::handle_subscriptions)
 ///   with what a node's connection has confirmed (after a push, and after each batch),
 ///   [`handle_node_failure`](Self::handle_node_failure) when a node's connection fails,
 ///   [`handle_topology`](Self::handle_topology) after the router's events were
 ///   carried out.
-/// - **Application calls**: [`subscribe`](Self::subscribe) and
-///   [`unsubscribe`](Self::unsubscribe) (which returns the batches that leave).
+/// - **Application calls**: [`subscribe`](Self::subscribe),
+///   [`unsubscribe`](Self::unsubscribe) (which returns the batches that leave), and
+///   [`set_policy`](Self::set_policy).
 /// - **Drains**: [`poll_batches`](Self::poll_batches) (the next round of subscribe
 ///   batches, once it is due), [`poll_dropped`](Self::poll_dropped) (names given up)
 ///   and [`poll_timeout`](Self::poll_timeout) (when the next round is due).
@@ -312,6 +313,17 @@ impl ClusterSubscriptions {
         self.resubscribed
     }
 
+    /// True when a round is due at `now`: names wait, and the pacing after a failed
+    /// round (see [`poll_timeout`](Self::poll_timeout)) is over. The adapter then
+    /// carries the router's events out and takes the round from
+    /// [`poll_batches`](Self::poll_batches).
+    pub fn wants_round(&self, now: Instant) -> bool {
+        let waiting = self
+            .places()
+            .any(|place| matches!(place, Place::Waiting { .. }));
+        waiting && self.due.is_none_or(|due| due <= now)
+    }
+
     // B: inputs.
 
     /// Call with the outcome of each batch from [`poll_batches`](Self::poll_batches)
@@ -436,6 +448,11 @@ impl ClusterSubscriptions {
     }
 
     // C: application calls.
+
+    /// Paces failed rounds with `policy` from the next outage on.
+    pub fn set_policy(&mut self, policy: Reconnect) {
+        self.policy = policy;
+    }
 
     /// Wants `names` subscribed, as `kind`: they go out with the next round. Names
     /// already wanted stay as they are.

@@ -21,6 +21,7 @@ use super::fanout::{self, Fanout};
 use super::route::{after_asking, asking, command_slot, read_from, readonly};
 use super::scan as cluster_scan;
 use super::seeds::Seeds;
+use super::subscriber::ClusterSubscriber;
 use super::topology_reply::RefreshFailures;
 use crate::Error;
 use redis_sansio::resp::ToArg;
@@ -185,16 +186,41 @@ impl ClusterConnection {
         let slot = batch::watch_slot(&[key])?;
         let _ = self.drive();
         let node = self.route(slot)?;
-        let addr = self
-            .addrs
-            .get(&node)
-            .ok_or(Error::Cluster(ClusterError::NodeGone { node }))?;
-        Connection::connect(self.seeds.config_for(addr))
+        Connection::connect(self.node_config(node)?)
+    }
+
+    /// A pub/sub subscriber managed by the cluster client: shard channels on the
+    /// primaries serving their slots, followed when their slots move, ordinary
+    /// channels and patterns on one node (see [`ClusterSubscriber`]). It starts from
+    /// what this connection knows of the cluster (a copy of its router) and opens
+    /// connections of its own; it asks for the topology on its own from then on.
+    pub fn subscriber(&self) -> ClusterSubscriber {
+        ClusterSubscriber::new(ClusterConnection {
+            router: self.router.clone(),
+            seeds: self.seeds.clone(),
+            addrs: self.addrs.clone(),
+            conns: HashMap::new(),
+            refresh_failures: RefreshFailures::default(),
+        })
     }
 
     /// The router: the slot table, the nodes, the settings.
     pub fn router(&self) -> &ClusterRouter {
         &self.router
+    }
+
+    /// The router, to feed it (for the subscriber).
+    pub(in crate::cluster) fn router_mut(&mut self) -> &mut ClusterRouter {
+        &mut self.router
+    }
+
+    /// The settings of a connection to `node`: the seed's, at the node's address.
+    pub(in crate::cluster) fn node_config(&self, node: NodeId) -> Result<ConnectionConfig, Error> {
+        let addr = self
+            .addrs
+            .get(&node)
+            .ok_or(Error::Cluster(ClusterError::NodeGone { node }))?;
+        Ok(self.seeds.config_for(addr))
     }
 
     /// The address of the primary that serves `slot`, as far as this client knows.
@@ -236,11 +262,7 @@ impl ClusterConnection {
             self.conns.remove(&node);
         }
         if !self.conns.contains_key(&node) {
-            let addr = self
-                .addrs
-                .get(&node)
-                .ok_or(Error::Cluster(ClusterError::NodeGone { node }))?;
-            let mut conn = Connection::connect(self.seeds.config_for(addr))?;
+            let mut conn = Connection::connect(self.node_config(node)?)?;
             if self.router.config().read_from != ReadFrom::Primary {
                 conn.request(&readonly())?;
             }
@@ -254,7 +276,7 @@ impl ClusterConnection {
     /// Carries the router's events out: records and drops nodes, and answers refresh
     /// requests by asking nodes in turn. A deferred refresh whose time has come
     /// starts first.
-    fn drive(&mut self) -> Result<(), Error> {
+    pub(in crate::cluster) fn drive(&mut self) -> Result<(), Error> {
         let now = Instant::now();
         if self.router.poll_timeout().is_some_and(|t| t <= now) {
             self.router.handle_timeout(now);

@@ -17,6 +17,7 @@ use redis_client::pubsub::SubscriptionKind;
 use redis_io_async_std::smol::Smol;
 use redis_io_tokio::Tokio;
 use redis_sansio::cluster::key_slot;
+use redis_test_support::RedisCluster;
 
 use cluster_common as support;
 
@@ -51,8 +52,8 @@ fn on_smol<F: Future<Output = ()>>(scenario: F) {
     });
 }
 
-fn seeds(name: &str) -> Vec<String> {
-    support::named_seeds(&support::cluster(), name)
+fn seeds(cluster: &RedisCluster, name: &str) -> Vec<String> {
+    support::named_seeds(cluster, name)
 }
 
 /// One shard channel per primary, named after `name`, none in a slot a migration
@@ -134,9 +135,9 @@ macro_rules! until {
 /// Shard channels on every primary, ordinary channels and patterns: each gets its
 /// message, with its kind (and pattern).
 macro_rules! every_kind {
-    ($name:expr, $s:expr, $($aw:tt)*) => {{
+    ($cluster:expr, $name:expr, $s:expr, $($aw:tt)*) => {{
         let name: &str = $name;
-        let cluster = support::cluster();
+        let cluster: &RedisCluster = $cluster;
         let seed = cluster.addrs()[0].to_string();
         let shard = one_per_primary(&seed, name);
         let channels: Vec<&str> = shard.iter().map(|(c, _)| c.as_str()).collect();
@@ -206,9 +207,9 @@ macro_rules! every_kind {
 /// the new owner and gets a message published after the move; the one the caller
 /// left is not subscribed again.
 macro_rules! moved_slot {
-    ($tag:expr, $s:expr, $($aw:tt)*) => {{
+    ($cluster:expr, $tag:expr, $s:expr, $($aw:tt)*) => {{
         let tag: &str = $tag;
-        let cluster = support::cluster();
+        let cluster: &RedisCluster = $cluster;
         let seed = cluster.addrs()[0].to_string();
         let kept = format!("{tag}:kept");
         let left = format!("{tag}:left");
@@ -246,9 +247,9 @@ macro_rules! moved_slot {
 /// subscribed again (the ordinary ones on a node of the refreshed topology) and get
 /// messages; what the caller left stays left.
 macro_rules! killed_connection {
-    ($name:expr, $s:expr, $($aw:tt)*) => {{
+    ($cluster:expr, $name:expr, $s:expr, $($aw:tt)*) => {{
         let name: &str = $name;
-        let cluster = support::cluster();
+        let cluster: &RedisCluster = $cluster;
         let seed = cluster.addrs()[0].to_string();
         let news = format!("news-{name}");
         let left = format!("left-{name}");
@@ -286,81 +287,93 @@ macro_rules! killed_connection {
     }};
 }
 
-fn blocking(name: &str) -> ClusterSubscriber {
-    let urls = seeds(name);
+fn blocking(cluster: &RedisCluster, name: &str) -> ClusterSubscriber {
+    let urls = seeds(cluster, name);
     let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
     ClusterSubscriber::open(&urls).unwrap()
 }
 
-async fn nonblocking<R: redis_io_async::Runtime>(name: &str) -> AsyncClusterSubscriber<R> {
-    let urls = seeds(name);
+async fn nonblocking<R: redis_io_async::Runtime>(
+    cluster: &RedisCluster,
+    name: &str,
+) -> AsyncClusterSubscriber<R> {
+    let urls = seeds(cluster, name);
     let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
     AsyncClusterSubscriber::<R>::open(&urls).await.unwrap()
 }
 
 #[test]
 fn blocking_every_kind_gets_its_messages() {
-    let mut subscriber = blocking("every-blocking");
-    every_kind!("every-blocking", subscriber,);
+    let cluster = support::cluster();
+    let mut subscriber = blocking(&cluster, "every-blocking");
+    every_kind!(&cluster, "every-blocking", subscriber,);
 }
 
 #[test]
 fn tokio_every_kind_gets_its_messages() {
+    let cluster = support::cluster();
     on_tokio(async {
-        let mut subscriber = nonblocking::<Tokio>("every-tokio").await;
-        every_kind!("every-tokio", subscriber, .await);
+        let mut subscriber = nonblocking::<Tokio>(&cluster, "every-tokio").await;
+        every_kind!(&cluster, "every-tokio", subscriber, .await);
     });
 }
 
 #[test]
 fn smol_every_kind_gets_its_messages() {
+    let cluster = support::cluster();
     on_smol(async {
-        let mut subscriber = nonblocking::<Smol>("every-smol").await;
-        every_kind!("every-smol", subscriber, .await);
+        let mut subscriber = nonblocking::<Smol>(&cluster, "every-smol").await;
+        every_kind!(&cluster, "every-smol", subscriber, .await);
     });
 }
 
 #[test]
 fn blocking_follows_a_moved_slot() {
-    let mut subscriber = blocking("moved-pubsub-blocking");
-    moved_slot!("{moved-pubsub-blocking}", subscriber,);
+    let cluster = support::cluster();
+    let mut subscriber = blocking(&cluster, "moved-pubsub-blocking");
+    moved_slot!(&cluster, "{moved-pubsub-blocking}", subscriber,);
 }
 
 #[test]
 fn tokio_follows_a_moved_slot() {
+    let cluster = support::cluster();
     on_tokio(async {
-        let mut subscriber = nonblocking::<Tokio>("moved-pubsub-tokio").await;
-        moved_slot!("{moved-pubsub-tokio}", subscriber, .await);
+        let mut subscriber = nonblocking::<Tokio>(&cluster, "moved-pubsub-tokio").await;
+        moved_slot!(&cluster, "{moved-pubsub-tokio}", subscriber, .await);
     });
 }
 
 #[test]
 fn smol_follows_a_moved_slot() {
+    let cluster = support::cluster();
     on_smol(async {
-        let mut subscriber = nonblocking::<Smol>("moved-pubsub-smol").await;
-        moved_slot!("{moved-pubsub-smol}", subscriber, .await);
+        let mut subscriber = nonblocking::<Smol>(&cluster, "moved-pubsub-smol").await;
+        moved_slot!(&cluster, "{moved-pubsub-smol}", subscriber, .await);
     });
 }
 
 #[test]
 fn blocking_resubscribes_after_its_connection_is_killed() {
-    let mut subscriber = blocking("killed-pubsub-blocking");
-    killed_connection!("killed-pubsub-blocking", subscriber,);
+    let cluster = support::cluster();
+    let mut subscriber = blocking(&cluster, "killed-pubsub-blocking");
+    killed_connection!(&cluster, "killed-pubsub-blocking", subscriber,);
 }
 
 #[test]
 fn tokio_resubscribes_after_its_connection_is_killed() {
+    let cluster = support::cluster();
     on_tokio(async {
-        let mut subscriber = nonblocking::<Tokio>("killed-pubsub-tokio").await;
-        killed_connection!("killed-pubsub-tokio", subscriber, .await);
+        let mut subscriber = nonblocking::<Tokio>(&cluster, "killed-pubsub-tokio").await;
+        killed_connection!(&cluster, "killed-pubsub-tokio", subscriber, .await);
     });
 }
 
 #[test]
 fn smol_resubscribes_after_its_connection_is_killed() {
+    let cluster = support::cluster();
     on_smol(async {
-        let mut subscriber = nonblocking::<Smol>("killed-pubsub-smol").await;
-        killed_connection!("killed-pubsub-smol", subscriber, .await);
+        let mut subscriber = nonblocking::<Smol>(&cluster, "killed-pubsub-smol").await;
+        killed_connection!(&cluster, "killed-pubsub-smol", subscriber, .await);
     });
 }
 
@@ -368,11 +381,11 @@ fn smol_resubscribes_after_its_connection_is_killed() {
 fn the_async_subscriber_is_a_stream_of_every_nodes_messages() {
     use futures_core::Stream;
     use std::pin::Pin;
+    let cluster = support::cluster();
     on_tokio(async {
-        let cluster = support::cluster();
         let seed = cluster.addrs()[0].to_string();
         let client = {
-            let urls = seeds("stream-tokio");
+            let urls = seeds(&cluster, "stream-tokio");
             let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
             redis_client::cluster::ClusterClient::<Tokio>::open(&urls)
                 .await

@@ -24,28 +24,6 @@ use cluster_common as support;
 /// How long any one scenario may take before it fails instead of hanging.
 const SCENARIO_LIMIT: Duration = Duration::from_secs(60);
 
-fn on_tokio<F: Future<Output = ()>>(scenario: F) {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            tokio::time::timeout(SCENARIO_LIMIT, scenario)
-                .await
-                .expect("the scenario finished in time");
-        });
-}
-
-fn on_smol<F: Future<Output = ()>>(scenario: F) {
-    smol::block_on(async {
-        let timeout = async {
-            smol::Timer::after(SCENARIO_LIMIT).await;
-            panic!("the scenario did not finish in time");
-        };
-        smol::future::or(scenario, timeout).await;
-    });
-}
-
 async fn open<R: Runtime>(cluster: &RedisCluster) -> ClusterClient<R> {
     let urls = cluster.seed_urls();
     let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
@@ -218,7 +196,7 @@ async fn seeds<R: Runtime>(cluster: &RedisCluster, key: &str) {
 fn tokio_keys_from_many_tasks_land_on_their_owners() {
     let cluster = support::cluster();
     let keys = spread_keys("tokio");
-    on_tokio(async {
+    support::on_tokio(SCENARIO_LIMIT, async {
         let client = open::<Tokio>(&cluster).await;
         let tasks: Vec<_> = keys
             .chunks(keys.len() / 8 + 1)
@@ -235,7 +213,7 @@ fn tokio_keys_from_many_tasks_land_on_their_owners() {
 fn smol_keys_from_many_tasks_land_on_their_owners() {
     let cluster = support::cluster();
     let keys = spread_keys("smol");
-    on_smol(async {
+    support::on_smol(SCENARIO_LIMIT, async {
         let client = open::<Smol>(&cluster).await;
         let tasks: Vec<_> = keys
             .chunks(keys.len() / 8 + 1)
@@ -251,49 +229,55 @@ fn smol_keys_from_many_tasks_land_on_their_owners() {
 #[test]
 fn tokio_hash_tags_and_cross_slot() {
     let cluster = support::cluster();
-    on_tokio(hash_tags_and_cross_slot::<Tokio>(&cluster, "tags-tokio"));
+    support::on_tokio(
+        SCENARIO_LIMIT,
+        hash_tags_and_cross_slot::<Tokio>(&cluster, "tags-tokio"),
+    );
 }
 
 #[test]
 fn smol_hash_tags_and_cross_slot() {
     let cluster = support::cluster();
-    on_smol(hash_tags_and_cross_slot::<Smol>(&cluster, "tags-smol"));
+    support::on_smol(
+        SCENARIO_LIMIT,
+        hash_tags_and_cross_slot::<Smol>(&cluster, "tags-smol"),
+    );
 }
 
 #[test]
 fn tokio_moved_is_followed() {
     let cluster = support::cluster();
-    on_tokio(moved::<Tokio>(&cluster, "{moved-tokio}:k"));
+    support::on_tokio(SCENARIO_LIMIT, moved::<Tokio>(&cluster, "{moved-tokio}:k"));
 }
 
 #[test]
 fn smol_moved_is_followed() {
     let cluster = support::cluster();
-    on_smol(moved::<Smol>(&cluster, "{moved-smol}:k"));
+    support::on_smol(SCENARIO_LIMIT, moved::<Smol>(&cluster, "{moved-smol}:k"));
 }
 
 #[test]
 fn tokio_ask_is_followed() {
     let cluster = support::cluster();
-    on_tokio(ask::<Tokio>(&cluster, "{ask-tokio}"));
+    support::on_tokio(SCENARIO_LIMIT, ask::<Tokio>(&cluster, "{ask-tokio}"));
 }
 
 #[test]
 fn smol_ask_is_followed() {
     let cluster = support::cluster();
-    on_smol(ask::<Smol>(&cluster, "{ask-smol}"));
+    support::on_smol(SCENARIO_LIMIT, ask::<Smol>(&cluster, "{ask-smol}"));
 }
 
 #[test]
 fn tokio_dead_seeds() {
     let cluster = support::cluster();
-    on_tokio(seeds::<Tokio>(&cluster, "seeds:tokio"));
+    support::on_tokio(SCENARIO_LIMIT, seeds::<Tokio>(&cluster, "seeds:tokio"));
 }
 
 #[test]
 fn smol_dead_seeds() {
     let cluster = support::cluster();
-    on_smol(seeds::<Smol>(&cluster, "seeds:smol"));
+    support::on_smol(SCENARIO_LIMIT, seeds::<Smol>(&cluster, "seeds:smol"));
 }
 
 async fn killed_connection<R: Runtime>(cluster: &RedisCluster, name: &str) {
@@ -315,19 +299,25 @@ async fn killed_connection<R: Runtime>(cluster: &RedisCluster, name: &str) {
 #[test]
 fn tokio_killed_connection_is_reopened() {
     let cluster = support::cluster();
-    on_tokio(killed_connection::<Tokio>(&cluster, "victim-tokio"));
+    support::on_tokio(
+        SCENARIO_LIMIT,
+        killed_connection::<Tokio>(&cluster, "victim-tokio"),
+    );
 }
 
 #[test]
 fn smol_killed_connection_is_reopened() {
     let cluster = support::cluster();
-    on_smol(killed_connection::<Smol>(&cluster, "victim-smol"));
+    support::on_smol(
+        SCENARIO_LIMIT,
+        killed_connection::<Smol>(&cluster, "victim-smol"),
+    );
 }
 
 #[test]
 fn tokio_pipelines_and_transactions() {
     let cluster = support::cluster();
-    on_tokio(async {
+    support::on_tokio(SCENARIO_LIMIT, async {
         let client = open::<Tokio>(&cluster).await;
         support::cluster_batches!(cluster, "tokio", &client, .await);
     });
@@ -336,7 +326,7 @@ fn tokio_pipelines_and_transactions() {
 #[test]
 fn smol_pipelines_and_transactions() {
     let cluster = support::cluster();
-    on_smol(async {
+    support::on_smol(SCENARIO_LIMIT, async {
         let client = open::<Smol>(&cluster).await;
         support::cluster_batches!(cluster, "smol", &client, .await);
     });
@@ -352,7 +342,7 @@ fn tokio_reads_go_to_replicas_when_asked() {
         .collect();
     let replicas = support::replicas(&cluster);
     let keys: Vec<String> = (0..30).map(|i| format!("replica-read:tokio:{i}")).collect();
-    on_tokio(async {
+    support::on_tokio(SCENARIO_LIMIT, async {
         let config = RouterConfig::default().with_read_from(ReadFrom::PreferReplica);
         let client = ClusterClient::<Tokio>::connect(configs, config)
             .await
@@ -375,7 +365,7 @@ fn tokio_reads_go_to_replicas_when_asked() {
 fn tokio_watch_retries_after_a_conflict() {
     let cluster = support::cluster();
     let seed = cluster.addrs()[0].to_string();
-    on_tokio(async {
+    support::on_tokio(SCENARIO_LIMIT, async {
         let client = open::<Tokio>(&cluster).await;
         let key = "{watch-tokio}:n";
         client.set(key, 10).await.unwrap();
@@ -403,7 +393,7 @@ fn tokio_watch_retries_after_a_conflict() {
 #[test]
 fn smol_sharded_pubsub_on_a_dedicated_connection() {
     let cluster = support::cluster();
-    on_smol(async {
+    support::on_smol(SCENARIO_LIMIT, async {
         let client = open::<Smol>(&cluster).await;
         let channel = "news:smol";
         let mut subscriber = client.dedicated(channel).await.unwrap();
@@ -436,7 +426,7 @@ fn tokio_tryagain_backs_off_then_fails_typed() {
         .iter()
         .map(|u| u.parse().unwrap())
         .collect();
-    on_tokio(async {
+    support::on_tokio(SCENARIO_LIMIT, async {
         let ms = Duration::from_millis;
         let config = RouterConfig::default()
             .with_max_retries(2)

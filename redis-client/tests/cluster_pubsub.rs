@@ -3,13 +3,13 @@
 //! smol): shard channels on every primary, ordinary channels and patterns, a slot
 //! moved by hand (Redis unsubscribes the channel; the subscriber subscribes it again
 //! on the new owner), a subscriber connection killed (its names subscribed again),
-//! and the caller's unsubscribes never undone. Every wait is bounded.
+//! and the caller's unsubscribes never undone; RESP3, and RESP2 for one move and one
+//! kill. Every wait is bounded.
 // Needs the blocking adapter (the default `sync` feature).
 #![cfg(feature = "sync")]
 
 mod cluster_common;
 
-use std::future::Future;
 use std::time::Duration;
 
 use redis_client::cluster::{AsyncClusterSubscriber, ClusterSubscriber};
@@ -30,30 +30,17 @@ const FOLLOW_LIMIT: Duration = Duration::from_secs(15);
 /// One look for a message while waiting for the subscriber to follow.
 const LOOK: Duration = Duration::from_millis(100);
 
-fn on_tokio<F: Future<Output = ()>>(scenario: F) {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            tokio::time::timeout(SCENARIO_LIMIT, scenario)
-                .await
-                .expect("the scenario finished in time");
-        });
-}
-
-fn on_smol<F: Future<Output = ()>>(scenario: F) {
-    smol::block_on(async {
-        let timeout = async {
-            smol::Timer::after(SCENARIO_LIMIT).await;
-            panic!("the scenario did not finish in time");
-        };
-        smol::future::or(scenario, timeout).await;
-    });
-}
-
+/// Seed URLs whose connections are named `name`, and speak RESP2 when `name` ends
+/// in `resp2`.
 fn seeds(cluster: &RedisCluster, name: &str) -> Vec<String> {
-    support::named_seeds(cluster, name)
+    let seeds = support::named_seeds(cluster, name);
+    match name.ends_with("resp2") {
+        true => seeds
+            .into_iter()
+            .map(|s| format!("{s}&protocol=2"))
+            .collect(),
+        false => seeds,
+    }
 }
 
 /// One shard channel per primary, named after `name`, none in a slot a migration
@@ -312,7 +299,7 @@ fn blocking_every_kind_gets_its_messages() {
 #[test]
 fn tokio_every_kind_gets_its_messages() {
     let cluster = support::cluster();
-    on_tokio(async {
+    support::on_tokio(SCENARIO_LIMIT, async {
         let mut subscriber = nonblocking::<Tokio>(&cluster, "every-tokio").await;
         every_kind!(&cluster, "every-tokio", subscriber, .await);
     });
@@ -321,7 +308,7 @@ fn tokio_every_kind_gets_its_messages() {
 #[test]
 fn smol_every_kind_gets_its_messages() {
     let cluster = support::cluster();
-    on_smol(async {
+    support::on_smol(SCENARIO_LIMIT, async {
         let mut subscriber = nonblocking::<Smol>(&cluster, "every-smol").await;
         every_kind!(&cluster, "every-smol", subscriber, .await);
     });
@@ -337,7 +324,7 @@ fn blocking_follows_a_moved_slot() {
 #[test]
 fn tokio_follows_a_moved_slot() {
     let cluster = support::cluster();
-    on_tokio(async {
+    support::on_tokio(SCENARIO_LIMIT, async {
         let mut subscriber = nonblocking::<Tokio>(&cluster, "moved-pubsub-tokio").await;
         moved_slot!(&cluster, "{moved-pubsub-tokio}", subscriber, .await);
     });
@@ -346,10 +333,17 @@ fn tokio_follows_a_moved_slot() {
 #[test]
 fn smol_follows_a_moved_slot() {
     let cluster = support::cluster();
-    on_smol(async {
+    support::on_smol(SCENARIO_LIMIT, async {
         let mut subscriber = nonblocking::<Smol>(&cluster, "moved-pubsub-smol").await;
         moved_slot!(&cluster, "{moved-pubsub-smol}", subscriber, .await);
     });
+}
+
+#[test]
+fn blocking_follows_a_moved_slot_in_resp2() {
+    let cluster = support::cluster();
+    let mut subscriber = blocking(&cluster, "moved-pubsub-resp2");
+    moved_slot!(&cluster, "{moved-pubsub-resp2}", subscriber,);
 }
 
 #[test]
@@ -362,16 +356,25 @@ fn blocking_resubscribes_after_its_connection_is_killed() {
 #[test]
 fn tokio_resubscribes_after_its_connection_is_killed() {
     let cluster = support::cluster();
-    on_tokio(async {
+    support::on_tokio(SCENARIO_LIMIT, async {
         let mut subscriber = nonblocking::<Tokio>(&cluster, "killed-pubsub-tokio").await;
         killed_connection!(&cluster, "killed-pubsub-tokio", subscriber, .await);
     });
 }
 
 #[test]
+fn tokio_resubscribes_after_its_connection_is_killed_in_resp2() {
+    let cluster = support::cluster();
+    support::on_tokio(SCENARIO_LIMIT, async {
+        let mut subscriber = nonblocking::<Tokio>(&cluster, "killed-pubsub-resp2").await;
+        killed_connection!(&cluster, "killed-pubsub-resp2", subscriber, .await);
+    });
+}
+
+#[test]
 fn smol_resubscribes_after_its_connection_is_killed() {
     let cluster = support::cluster();
-    on_smol(async {
+    support::on_smol(SCENARIO_LIMIT, async {
         let mut subscriber = nonblocking::<Smol>(&cluster, "killed-pubsub-smol").await;
         killed_connection!(&cluster, "killed-pubsub-smol", subscriber, .await);
     });
@@ -382,7 +385,7 @@ fn the_async_subscriber_is_a_stream_of_every_nodes_messages() {
     use futures_core::Stream;
     use std::pin::Pin;
     let cluster = support::cluster();
-    on_tokio(async {
+    support::on_tokio(SCENARIO_LIMIT, async {
         let seed = cluster.addrs()[0].to_string();
         let client = {
             let urls = seeds(&cluster, "stream-tokio");

@@ -11,7 +11,6 @@
 mod cluster_common;
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -27,18 +26,6 @@ use cluster_common as support;
 
 /// How long any one async scenario may take before it fails instead of hanging.
 const SCENARIO_LIMIT: Duration = Duration::from_secs(30);
-
-fn on_tokio<F: Future<Output = ()>>(scenario: F) {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            tokio::time::timeout(SCENARIO_LIMIT, scenario)
-                .await
-                .expect("the scenario finished in time");
-        });
-}
 
 /// Router settings whose `refresh()` always asks the cluster (no rate limit), so a
 /// test can see a refresh's result at once.
@@ -267,7 +254,7 @@ fn blocking_tls_failures_are_typed_errors() {
 #[test]
 fn tokio_routes_follows_moved_and_refreshes_over_tls() {
     let cluster = support::tls_cluster();
-    on_tokio(async {
+    support::on_tokio(SCENARIO_LIMIT, async {
         let client = open_tokio(&cluster).await;
         let seed = cluster.addrs()[0].to_string();
         let keys = spread_keys("tls-tokio");
@@ -327,7 +314,7 @@ fn tokio_routes_follows_moved_and_refreshes_over_tls() {
 #[test]
 fn tokio_pipelines_and_transactions_over_tls() {
     let cluster = support::tls_cluster();
-    on_tokio(async {
+    support::on_tokio(SCENARIO_LIMIT, async {
         let client = open_tokio(&cluster).await;
         support::cluster_batches!(cluster, "tls-tokio", &client, .await);
     });
@@ -336,7 +323,7 @@ fn tokio_pipelines_and_transactions_over_tls() {
 #[test]
 fn tokio_tls_failures_are_typed_errors() {
     let cluster = support::tls_cluster();
-    on_tokio(async {
+    support::on_tokio(SCENARIO_LIMIT, async {
         let error = ClusterClient::<Tokio>::connect(wrong_ca(&cluster), RouterConfig::default())
             .await
             .expect_err("a CA the nodes' certificates do not chain to");
@@ -375,7 +362,7 @@ fn a_cluster_serving_both_is_reached_on_the_ports_of_each_kind() {
             .all(|(_, a)| tls.contains(&a.to_string()))
     );
 
-    on_tokio(async {
+    support::on_tokio(SCENARIO_LIMIT, async {
         let client = ClusterClient::<Tokio>::connect(cluster.tls_seed_configs(), eager())
             .await
             .unwrap();

@@ -73,13 +73,39 @@ fn books() -> ClusterSubscriptions {
     ClusterSubscriptions::new(Reconnect::default())
 }
 
+/// The start of most tests: the time, a router that knows the three shards, empty
+/// books.
+fn start() -> (Instant, ClusterRouter, ClusterSubscriptions) {
+    let now = Instant::now();
+    (now, ready(RouterConfig::default(), now), books())
+}
+
+/// A shard channel served by 7000.
+fn low() -> Bytes {
+    name_in("low", 0..=5460)
+}
+
+/// A shard channel served by 7002.
+fn high() -> Bytes {
+    name_in("high", 10923..=16383)
+}
+
+/// Takes the next round and confirms every batch of it.
+fn settle(
+    books: &mut ClusterSubscriptions,
+    router: &mut ClusterRouter,
+    now: Instant,
+) -> Vec<PubSubBatch> {
+    let batches = books.poll_batches(router, now);
+    confirm_all(books, &batches, router, now);
+    batches
+}
+
 #[test]
 fn shard_channels_go_to_their_slots_primary_one_batch_per_slot_the_rest_to_one_node() {
-    let now = Instant::now();
-    let mut router = ready(RouterConfig::default(), now);
-    let mut books = books();
-    let low = name_in("low", 0..=5460);
-    let high = name_in("high", 10923..=16383);
+    let (now, mut router, mut books) = start();
+    let low = low();
+    let high = high();
     books.subscribe(Shard, [low.clone(), high.clone()]);
     books.subscribe(Shard, names(&["{tag}:a", "{tag}:b"]));
     books.subscribe(Channel, names(&["news", "weather"]));
@@ -146,9 +172,7 @@ fn shard_channels_go_to_their_slots_primary_one_batch_per_slot_the_rest_to_one_n
 
 #[test]
 fn a_shard_channel_the_server_dropped_is_subscribed_on_the_new_owner_after_a_refresh() {
-    let mut now = Instant::now();
-    let mut router = ready(RouterConfig::default(), now);
-    let mut books = books();
+    let (mut now, mut router, mut books) = start();
     let moving = name_in("moving", 10923..=16383);
     let staying = name_in("staying", 10923..=16383);
     assert_ne!(key_slot(&moving), key_slot(&staying));
@@ -199,16 +223,13 @@ fn a_shard_channel_the_server_dropped_is_subscribed_on_the_new_owner_after_a_ref
 
 #[test]
 fn the_users_unsubscribes_leave_their_nodes_and_are_never_subscribed_again() {
-    let now = Instant::now();
-    let mut router = ready(RouterConfig::default(), now);
-    let mut books = books();
-    let low = name_in("low", 0..=5460);
-    let high = name_in("high", 10923..=16383);
+    let (now, mut router, mut books) = start();
+    let low = low();
+    let high = high();
     books.subscribe(Shard, [low.clone(), high.clone()]);
     books.subscribe(Shard, names(&["{t}:a", "{t}:b"]));
     books.subscribe(Channel, names(&["news", "sport"]));
-    let batches = books.poll_batches(&mut router, now);
-    confirm_all(&mut books, &batches, &mut router, now);
+    let batches = settle(&mut books, &mut router, now);
 
     // Named: one batch per node and slot, for names a node has.
     let leave = books.unsubscribe(
@@ -264,16 +285,13 @@ fn the_users_unsubscribes_leave_their_nodes_and_are_never_subscribed_again() {
 
 #[test]
 fn a_failed_node_sends_its_names_to_the_new_owners_the_ordinary_ones_to_another_node() {
-    let mut now = Instant::now();
-    let mut router = ready(RouterConfig::default(), now);
-    let mut books = books();
-    let low = name_in("low", 0..=5460);
-    let high = name_in("high", 10923..=16383);
+    let (mut now, mut router, mut books) = start();
+    let low = low();
+    let high = high();
     books.subscribe(Shard, [low.clone(), high.clone()]);
     books.subscribe(Channel, names(&["news"]));
     books.subscribe(Pattern, names(&["alerts.*"]));
-    let batches = books.poll_batches(&mut router, now);
-    confirm_all(&mut books, &batches, &mut router, now);
+    settle(&mut books, &mut router, now);
     let dead = node(&router, 7000);
     let _ = events(&mut router);
 
@@ -313,13 +331,10 @@ fn a_failed_node_sends_its_names_to_the_new_owners_the_ordinary_ones_to_another_
 
 #[test]
 fn names_on_a_node_that_left_the_topology_wait_for_the_next_round() {
-    let now = Instant::now();
-    let mut router = ready(RouterConfig::default(), now);
-    let mut books = books();
-    let high = name_in("high", 10923..=16383);
+    let (now, mut router, mut books) = start();
+    let high = high();
     books.subscribe(Shard, [high.clone()]);
-    let batches = books.poll_batches(&mut router, now);
-    confirm_all(&mut books, &batches, &mut router, now);
+    settle(&mut books, &mut router, now);
     router.request_refresh(now + Duration::from_secs(1));
     let asked = events(&mut router)
         .into_iter()
@@ -343,10 +358,8 @@ fn names_on_a_node_that_left_the_topology_wait_for_the_next_round() {
 
 #[test]
 fn moved_updates_the_table_and_the_next_round_goes_at_once_to_the_named_node() {
-    let now = Instant::now();
-    let mut router = ready(RouterConfig::default(), now);
-    let mut books = books();
-    let high = name_in("high", 10923..=16383);
+    let (now, mut router, mut books) = start();
+    let high = high();
     books.subscribe(Shard, [high.clone()]);
     let batches = books.poll_batches(&mut router, now);
     let moved = error(&format!("MOVED {} 127.0.0.1:7001", key_slot(&high)));
@@ -373,7 +386,7 @@ fn failed_rounds_back_off_as_the_policy_says_then_the_names_are_given_up() {
         .max_attempts(3)
         .delays(100 * MS, Duration::from_secs(1));
     let mut books = ClusterSubscriptions::new(policy);
-    let high = name_in("high", 10923..=16383);
+    let high = high();
     books.subscribe(Shard, [high.clone()]);
     books.subscribe(Channel, names(&["news"]));
     let mut delays = Vec::new();
@@ -418,8 +431,7 @@ fn failed_rounds_back_off_as_the_policy_says_then_the_names_are_given_up() {
     let batches = books.poll_batches(&mut router, now);
     let outcome = BatchOutcome::ConnectionFailed { error: "refused" };
     books.handle_batch(&batches[0], outcome, &mut router, now);
-    let batches = books.poll_batches(&mut router, now);
-    confirm_all(&mut books, &batches, &mut router, now);
+    settle(&mut books, &mut router, now);
     assert!(books.is_settled());
     let node = books.node_of(Channel, b"news").unwrap();
     books.handle_node_failure(node, &mut router, now);
@@ -430,9 +442,7 @@ fn failed_rounds_back_off_as_the_policy_says_then_the_names_are_given_up() {
 
 #[test]
 fn a_busy_cluster_waits_for_the_routers_backoff() {
-    let now = Instant::now();
-    let mut router = ready(RouterConfig::default(), now);
-    let mut books = books();
+    let (now, mut router, mut books) = start();
     books.subscribe(Channel, names(&["news"]));
     let batches = books.poll_batches(&mut router, now);
     books.handle_batch(
@@ -449,9 +459,7 @@ fn a_busy_cluster_waits_for_the_routers_backoff() {
 
 #[test]
 fn an_error_no_retry_mends_drops_the_names_at_once() {
-    let now = Instant::now();
-    let mut router = ready(RouterConfig::default(), now);
-    let mut books = books();
+    let (now, mut router, mut books) = start();
     books.subscribe(Channel, names(&["secret", "public"]));
     books.subscribe(Pattern, names(&["p.*"]));
     let batches = books.poll_batches(&mut router, now);
@@ -494,12 +502,9 @@ fn without_a_topology_nothing_is_sent_a_refresh_is_asked_and_the_round_counts_as
 
 #[test]
 fn a_connection_failure_on_an_unsubscribe_batch_fails_the_node() {
-    let now = Instant::now();
-    let mut router = ready(RouterConfig::default(), now);
-    let mut books = books();
+    let (now, mut router, mut books) = start();
     books.subscribe(Channel, names(&["a", "b"]));
-    let batches = books.poll_batches(&mut router, now);
-    confirm_all(&mut books, &batches, &mut router, now);
+    settle(&mut books, &mut router, now);
     let leave = books.unsubscribe(Channel, names(&["a"]));
     let outcome = BatchOutcome::ConnectionFailed { error: "reset" };
     books.handle_batch(&leave[0], outcome, &mut router, now);

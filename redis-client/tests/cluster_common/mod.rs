@@ -4,9 +4,11 @@
 #![allow(dead_code, unused_macros)]
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
 
 use redis_client::resp::Frame;
 use redis_io_sync::Connection;
@@ -45,6 +47,7 @@ pub(crate) const MIGRATED_TAGS: &[&str] = &[
     "{moved-pubsub-blocking}",
     "{moved-pubsub-tokio}",
     "{moved-pubsub-smol}",
+    "{moved-pubsub-resp2}",
 ];
 
 /// Whether a migration test may move `slot`.
@@ -52,6 +55,32 @@ pub(crate) fn migrated(slot: u16) -> bool {
     MIGRATED_TAGS
         .iter()
         .any(|tag| key_slot(tag.as_bytes()) == slot)
+}
+
+/// Runs an async scenario on a current-thread tokio runtime; it fails instead of
+/// hanging when it takes longer than `limit`.
+pub(crate) fn on_tokio<F: Future<Output = ()>>(limit: Duration, scenario: F) {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            tokio::time::timeout(limit, scenario)
+                .await
+                .expect("the scenario finished in time");
+        });
+}
+
+/// Runs an async scenario on smol; it fails instead of hanging when it takes longer
+/// than `limit`.
+pub(crate) fn on_smol<F: Future<Output = ()>>(limit: Duration, scenario: F) {
+    smol::block_on(async {
+        let timeout = async {
+            smol::Timer::after(limit).await;
+            panic!("the scenario did not finish in time");
+        };
+        smol::future::or(scenario, timeout).await;
+    });
 }
 
 /// The cluster the tests of this binary share: started by the first, stopped when

@@ -17,6 +17,7 @@ use redis_sansio::config::ConnectionConfig;
 use redis_sansio::resp::Frame;
 
 use super::batch;
+use super::drop_closed;
 use super::fanout::{self, Fanout};
 use super::route::{after_asking, asking, command_slot, read_from, readonly};
 use super::scan as cluster_scan;
@@ -181,7 +182,8 @@ impl ClusterConnection {
     /// seed's settings: for what must not share this client's connections or follows
     /// its own protocol, such as sharded pub/sub (`SSUBSCRIBE` with the shard channel
     /// as `key`), `SUBSCRIBE` (any key), `MONITOR` or long blocking commands. It does
-    /// not follow redirects.
+    /// not follow redirects: for pub/sub that follows slot moves and failed nodes,
+    /// use [`subscriber`](Self::subscriber).
     pub fn dedicated(&mut self, key: impl ToArg) -> Result<Connection, Error> {
         let slot = batch::watch_slot(&[key])?;
         let _ = self.drive();
@@ -254,13 +256,7 @@ impl ClusterConnection {
 
     /// `node`'s connection, opened now if there is none or the last one closed.
     fn conn(&mut self, node: NodeId) -> Result<&mut Connection, Error> {
-        if self
-            .conns
-            .get(&node)
-            .is_some_and(|c| c.close_reason().is_some())
-        {
-            self.conns.remove(&node);
-        }
+        drop_closed(&mut self.conns, node, |c| c.close_reason().is_some());
         if !self.conns.contains_key(&node) {
             let mut conn = Connection::connect(self.node_config(node)?)?;
             if self.router.config().read_from != ReadFrom::Primary {

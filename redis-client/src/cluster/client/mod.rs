@@ -214,7 +214,9 @@ impl<R: Runtime> ClusterClient<R> {
     /// A new exclusive connection to the primary serving `key`'s slot, with the seed's
     /// settings: for sharded pub/sub (`SSUBSCRIBE` with the shard channel as `key`),
     /// `SUBSCRIBE` (any key), `MONITOR` or long blocking commands, which a shared
-    /// connection refuses or would be held up by. It does not follow redirects.
+    /// connection refuses or would be held up by. It does not follow redirects: for
+    /// pub/sub that follows slot moves and failed nodes, use
+    /// [`subscriber`](Self::subscriber).
     pub async fn dedicated(&self, key: impl ToArg) -> Result<Connection<R>, Error> {
         let slot = batch::watch_slot(&[key])?;
         let _ = self.drive().await;

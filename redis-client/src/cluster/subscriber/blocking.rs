@@ -1,7 +1,7 @@
 //! The blocking cluster subscriber.
 
-use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -15,6 +15,8 @@ use redis_sansio::retry::Reconnect;
 use super::{Step, Steps, cluster_subscription_methods, names_of};
 use crate::Error;
 use crate::cluster::ClusterConnection;
+use crate::cluster::drop_closed;
+use crate::pubsub::next_item;
 
 /// Pub/sub over a Redis Cluster, managed by the cluster client, blocking.
 ///
@@ -58,7 +60,7 @@ pub struct ClusterSubscriber {
     /// The router and its refresh path, and the seeds' settings.
     cluster: ClusterConnection,
     steps: Steps,
-    conns: BTreeMap<NodeId, Connection>,
+    conns: HashMap<NodeId, Connection>,
 }
 
 impl ClusterSubscriber {
@@ -81,7 +83,7 @@ impl ClusterSubscriber {
         ClusterSubscriber {
             cluster,
             steps: Steps::new(),
-            conns: BTreeMap::new(),
+            conns: HashMap::new(),
         }
     }
 
@@ -98,9 +100,9 @@ impl ClusterSubscriber {
         let deadline = timeout.map(|timeout| Instant::now() + timeout);
         loop {
             self.round()?;
-            let nodes = self.steps.in_turn(self.conns.keys().copied().collect());
-            let mut conns: Vec<&mut Connection> = self.conns.values_mut().collect();
-            conns = self.steps.in_turn(conns);
+            let open = self.conns.iter_mut().map(|(node, conn)| (*node, conn));
+            let (nodes, mut conns): (Vec<NodeId>, Vec<&mut Connection>) =
+                self.steps.in_turn(open.collect()).into_iter().unzip();
             let Some(ready) = wait_any(&mut conns, self.steps.wake(deadline))? else {
                 if deadline.is_some_and(|deadline| deadline <= Instant::now()) {
                     return Ok(None);
@@ -218,13 +220,7 @@ impl ClusterSubscriber {
 
     /// `node`'s connection, opened now if there is none or the last one closed.
     fn conn(&mut self, node: NodeId) -> Result<&mut Connection, Error> {
-        if self
-            .conns
-            .get(&node)
-            .is_some_and(|c| c.close_reason().is_some())
-        {
-            self.conns.remove(&node);
-        }
+        drop_closed(&mut self.conns, node, |c| c.close_reason().is_some());
         match self.conns.entry(node) {
             Entry::Occupied(open) => Ok(open.into_mut()),
             Entry::Vacant(slot) => {
@@ -252,15 +248,7 @@ impl Iterator for ClusterMessages<'_> {
     type Item = Result<Message, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.failed {
-            return None;
-        }
-        match self.subscriber.next_message(None) {
-            Ok(message) => message.map(Ok),
-            Err(error) => {
-                self.failed = true;
-                Some(Err(error))
-            }
-        }
+        let subscriber = &mut *self.subscriber;
+        next_item(&mut self.failed, || subscriber.next_message(None))
     }
 }

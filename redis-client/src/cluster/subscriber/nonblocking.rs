@@ -1,7 +1,7 @@
 //! The async cluster subscriber, on any runtime.
 
-use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
@@ -22,6 +22,7 @@ use redis_sansio::retry::Reconnect;
 use super::{Step, Steps, cluster_subscription_methods, names_of};
 use crate::Error;
 use crate::cluster::ClusterClient;
+use crate::cluster::drop_closed;
 
 /// Work on the connections that awaits (subscribing, resubscribing, leaving): it
 /// holds them meanwhile and gives them back with its result.
@@ -72,7 +73,7 @@ pub struct AsyncClusterSubscriber<R: Runtime> {
 /// refresh path and router they use.
 struct Io<R: Runtime> {
     cluster: ClusterClient<R>,
-    conns: BTreeMap<NodeId, Connection<R>>,
+    conns: HashMap<NodeId, Connection<R>>,
 }
 
 fn lock(steps: &Mutex<Steps>) -> MutexGuard<'_, Steps> {
@@ -101,7 +102,7 @@ impl<R: Runtime> AsyncClusterSubscriber<R> {
         AsyncClusterSubscriber {
             io: Some(Box::new(Io {
                 cluster: cluster.clone(),
-                conns: BTreeMap::new(),
+                conns: HashMap::new(),
             })),
             cluster,
             steps: Arc::new(Mutex::new(Steps::new())),
@@ -310,13 +311,7 @@ impl<R: Runtime> Io<R> {
 
     /// `node`'s connection, opened now if there is none or the last one closed.
     async fn conn(&mut self, node: NodeId) -> Result<&mut Connection<R>, Error> {
-        if self
-            .conns
-            .get(&node)
-            .is_some_and(|c| c.close_reason().is_some())
-        {
-            self.conns.remove(&node);
-        }
+        drop_closed(&mut self.conns, node, |c| c.close_reason().is_some());
         match self.conns.entry(node) {
             Entry::Occupied(open) => Ok(open.into_mut()),
             Entry::Vacant(slot) => {

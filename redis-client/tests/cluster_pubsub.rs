@@ -438,3 +438,16 @@ fn a_subscriber_from_a_cluster_connection_uses_its_knowledge() {
     let message = message!(subscriber,);
     assert_eq!(message.payload, "x".as_bytes());
 }
+
+/// The async subscriber and the futures of its calls can move between threads.
+#[test]
+fn the_async_subscriber_and_its_futures_are_send() {
+    fn send<T: Send>(_: &T) {}
+    fn calls(mut subscriber: AsyncClusterSubscriber<Tokio>) {
+        send(&subscriber.ssubscribe(["a"]));
+        send(&subscriber.sunsubscribe(["a"]));
+        send(&subscriber.next_message(None));
+        send(&subscriber);
+    }
+    let _ = calls;
+}

@@ -1,6 +1,8 @@
 //! A primary killed for real: the clients' requests fail for a bounded while (the
 //! cluster needs its node timeout to promote the replica), then succeed on the
-//! promoted replica, found by topology refreshes from the surviving nodes.
+//! promoted replica, found by topology refreshes from the surviving nodes; the
+//! cluster subscribers (blocking and tokio) subscribe their shard and ordinary
+//! channels again on the promoted replica.
 //!
 //! Its own cluster, since killing a primary would disturb other tests.
 // Needs the blocking adapter (the default `sync` feature).
@@ -89,4 +91,141 @@ fn requests_recover_on_the_promoted_replica_after_a_primary_dies() {
     });
     assert_eq!(value.as_deref(), Some(&b"v"[..]));
     assert_eq!(client.node_for_slot(slot).unwrap().to_string(), promoted);
+}
+
+/// Shard channels and ordinary channels on a primary that dies: the subscribers
+/// ride the outage out (their policy paces the attempts), then subscribe the names
+/// on the promoted replica, and messages published there arrive.
+#[test]
+fn subscribers_move_to_the_promoted_replica_after_a_primary_dies() {
+    use redis_client::cluster::{AsyncClusterSubscriber, ClusterSubscriber};
+    use redis_client::pubsub::SubscriptionKind;
+    use redis_client::resp::Frame;
+
+    let cluster = RedisCluster::start();
+    let urls = cluster.seed_urls();
+    let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let seed = cluster.addrs()[0].to_string();
+    // The ordinary channels go to the primary serving slot 0: kill that one, with a
+    // shard channel of its own.
+    let victim_addr = support::owner(&seed, 0);
+    let shard = (0..10_000)
+        .map(|i| format!("{{failover-pubsub-{i}}}:events"))
+        .find(|c| support::owner(&seed, key_slot(c.as_bytes())) == victim_addr)
+        .unwrap();
+    let news = "failover-news";
+    // Attempts for about a minute: longer than the failover may take.
+    let policy = redis_client::Reconnect::default()
+        .max_attempts(60)
+        .delays(Duration::from_millis(100), Duration::from_secs(1));
+
+    let mut blocking = ClusterSubscriber::open(&urls)
+        .unwrap()
+        .with_reconnect(policy.clone());
+    blocking.ssubscribe([shard.as_str()]).unwrap();
+    blocking.subscribe([news]).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut nonblocking = runtime.block_on(async {
+        let mut subscriber = AsyncClusterSubscriber::<Tokio>::open(&urls)
+            .await
+            .unwrap()
+            .with_reconnect(policy);
+        subscriber.ssubscribe([shard.as_str()]).await.unwrap();
+        subscriber.subscribe([news]).await.unwrap();
+        subscriber
+    });
+    for kind in [SubscriptionKind::Shard, SubscriptionKind::Channel] {
+        let name = if kind == SubscriptionKind::Shard {
+            shard.as_str()
+        } else {
+            news
+        };
+        let on = blocking.node_of(kind, name).unwrap().to_string();
+        assert_eq!(on, victim_addr);
+        assert_eq!(
+            nonblocking.node_of(kind, name).unwrap().to_string(),
+            victim_addr
+        );
+    }
+
+    let victim = cluster
+        .nodes()
+        .iter()
+        .find(|n| n.addr().to_string() == victim_addr)
+        .unwrap();
+    victim.kill();
+    let survivor = cluster
+        .addrs()
+        .iter()
+        .map(ToString::to_string)
+        .find(|a| *a != victim_addr)
+        .unwrap();
+
+    // Both names elsewhere, within the bound.
+    let moved = |on: Option<redis_client::cluster::NodeAddr>| {
+        on.is_some_and(|addr| addr.to_string() != victim_addr)
+    };
+    let started = Instant::now();
+    while !(moved(blocking.node_of(SubscriptionKind::Shard, shard.as_str()))
+        && moved(blocking.node_of(SubscriptionKind::Channel, news)))
+    {
+        assert!(
+            started.elapsed() < FAILOVER_LIMIT,
+            "the blocking subscriber moved"
+        );
+        let message = blocking.next_message(Some(PAUSE)).unwrap();
+        assert!(message.is_none(), "{message:?}");
+    }
+    let promoted = blocking
+        .node_of(SubscriptionKind::Shard, shard.as_str())
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        support::owner(&survivor, key_slot(shard.as_bytes())),
+        promoted
+    );
+    assert!(blocking.resubscriptions() >= 2);
+
+    let spublish =
+        |payload: &str| match support::run(&promoted, &["SPUBLISH", shard.as_str(), payload]) {
+            Frame::Integer(n) => n,
+            other => panic!("{other:?}"),
+        };
+    assert_eq!(spublish("after the failover"), 1);
+    let message = blocking
+        .next_message(Some(Duration::from_secs(5)))
+        .unwrap()
+        .unwrap();
+    assert_eq!(message.payload, "after the failover".as_bytes());
+    support::run(&survivor, &["PUBLISH", news, "still here"]);
+    let message = blocking
+        .next_message(Some(Duration::from_secs(5)))
+        .unwrap()
+        .unwrap();
+    assert_eq!(message.channel, news.as_bytes());
+
+    // The async subscriber finds its way the same way.
+    runtime.block_on(async {
+        let started = Instant::now();
+        while !(moved(nonblocking.node_of(SubscriptionKind::Shard, shard.as_str()))
+            && moved(nonblocking.node_of(SubscriptionKind::Channel, news)))
+        {
+            assert!(
+                started.elapsed() < FAILOVER_LIMIT,
+                "the async subscriber moved"
+            );
+            let message = nonblocking.next_message(Some(PAUSE)).await.unwrap();
+            assert!(message.is_none(), "{message:?}");
+        }
+        assert_eq!(spublish("async"), 2, "both subscribers");
+        let message = nonblocking
+            .next_message(Some(Duration::from_secs(5)))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(message.payload, "async".as_bytes());
+    });
 }

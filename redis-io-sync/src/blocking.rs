@@ -48,6 +48,17 @@ pub struct Connection {
     awaited: Option<Awaited>,
 }
 
+/// What [`Connection::readiness`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Readiness {
+    /// `next_event` has an event or the close to give.
+    Ready,
+    /// Nothing yet, and the socket has nothing unread.
+    Idle,
+    /// Nothing yet, but the socket had more than one look reads: look again at once.
+    Unread,
+}
+
 /// A single request being waited for: its outcome is filed here directly when it
 /// comes, not through `outcomes`.
 #[derive(Debug)]
@@ -266,31 +277,79 @@ impl Connection {
     /// stream instead of as the next command's error. Replies that arrive are filed
     /// as usual.
     pub fn probe(&mut self) -> Option<&CloseReason> {
-        if self.closed.is_none() && self.stream.set_nonblocking(true).is_ok() {
-            // Bounded: an idle connection has little or nothing waiting.
-            for _ in 0..PROBE_READS {
-                let read = self.stream.read(self.core.read_buf());
-                let now = Instant::now();
-                match read {
-                    Ok(0) => self.core.handle_eof(now),
-                    Ok(n) => self.core.handle_read(n, now),
-                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                    Err(e) => {
-                        let _ = self.io_failure(e);
-                        break;
-                    }
-                }
-                self.take_events();
-                if self.closed.is_some() {
-                    break;
-                }
-            }
-            if self.stream.set_nonblocking(false).is_err() {
-                let _ = self.io_failure(ErrorKind::Unsupported.into());
-            }
+        if self.closed.is_none() {
+            self.read_received();
         }
         self.closed.as_ref()
+    }
+
+    /// Reads what the socket has already received, without waiting, and files what
+    /// it brings: true when nothing more can be read now (the socket would block, or
+    /// the connection closed), false when the bound on reads left some unread.
+    fn read_received(&mut self) -> bool {
+        if self.stream.set_nonblocking(true).is_err() {
+            return true;
+        }
+        let mut drained = false;
+        // Bounded: an idle connection has little or nothing waiting.
+        for _ in 0..PROBE_READS {
+            let read = self.stream.read(self.core.read_buf());
+            let now = Instant::now();
+            match read {
+                Ok(0) => self.core.handle_eof(now),
+                Ok(n) => self.core.handle_read(n, now),
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    drained = true;
+                    break;
+                }
+                Err(e) => {
+                    let _ = self.io_failure(e);
+                }
+            }
+            self.take_events();
+            if self.closed.is_some() {
+                drained = true;
+                break;
+            }
+        }
+        if self.stream.set_nonblocking(false).is_err() {
+            let _ = self.io_failure(ErrorKind::Unsupported.into());
+        }
+        drained
+    }
+
+    /// Whether [`next_event`](Self::next_event) has something to give now (an event,
+    /// or the close), after firing the core's due timers and reading what the socket
+    /// has received, without waiting: for [`wait_any`](crate::wait_any).
+    pub(crate) fn readiness(&mut self) -> Readiness {
+        let has_some = |conn: &Self| !conn.events.is_empty() || conn.closed.is_some();
+        if has_some(self) {
+            return Readiness::Ready;
+        }
+        if let Some(due) = self.core.poll_timeout() {
+            let now = Instant::now();
+            if due <= now {
+                self.core.handle_timeout(now);
+                self.take_events();
+            }
+        }
+        let drained = has_some(self) || self.read_received();
+        match (has_some(self), drained) {
+            (true, _) => Readiness::Ready,
+            (false, true) => Readiness::Idle,
+            (false, false) => Readiness::Unread,
+        }
+    }
+
+    /// When the core's next deadline (a response timeout) is due.
+    pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
+        self.core.poll_timeout()
+    }
+
+    /// The socket, to watch for readability.
+    pub(crate) fn stream(&self) -> &Stream {
+        &self.stream
     }
 
     /// Closes the connection; requests still pending fail with [`CloseReason::Local`].

@@ -5,6 +5,8 @@
 //!   pub/sub messages.
 //! - [`Fanout`]: many connections to many servers driven by one `mio` loop on one
 //!   thread; one [`Fanout::run`] does the IO of every queued request at once.
+//! - [`wait_any`]: waits on several connections at once (subscribed ones, say) and
+//!   says which has an event first.
 //! - [`transport`]: opening the socket (TCP with `TCP_NODELAY`, or Unix), with the
 //!   configured connect timeout, and TLS on it for `rediss://` (feature `tls`).
 //!
@@ -25,6 +27,7 @@ mod fanout;
 mod outcomes;
 mod tls;
 pub mod transport;
+mod wait_any;
 
 pub use blocking::Connection;
 pub use fanout::{ConnId, Fanout};
@@ -32,3 +35,4 @@ pub use outcomes::Outcome;
 /// The error type every adapter shares, defined once in `redis-io-async` (which has no
 /// runtime dependency).
 pub use redis_io_async::{ConversionError, Error, TLS_SUPPORTED, TlsError, TlsErrorKind};
+pub use wait_any::wait_any;

@@ -164,6 +164,18 @@ impl Write for Stream {
     }
 }
 
+#[cfg(unix)]
+impl std::os::fd::AsRawFd for Stream {
+    /// The socket's descriptor (under TLS, the one it runs over).
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        match self {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Unix(s) => s.as_raw_fd(),
+            Stream::Tls(s) => s.socket().as_raw_fd(),
+        }
+    }
+}
+
 impl Nonblocking for Stream {
     fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
         Stream::set_nonblocking(self, nonblocking)

@@ -27,11 +27,17 @@
 //!
 //! `cluster.watch_transaction(&keys, build)` runs a check-and-set transaction on the keys' primary.
 //!
-//! `cluster.dedicated(key)` opens a connection of its own to the key's primary, for
-//! (sharded) pub/sub, `MONITOR` or long blocking commands.
+//! `cluster.subscriber()` (or [`ClusterSubscriber::open`] /
+//! [`AsyncClusterSubscriber::open`]) gives pub/sub managed by the cluster client:
+//! shard channels (`SSUBSCRIBE`) on the primaries serving their slots, ordinary
+//! channels and patterns on one node, one stream of messages from every node, and the
+//! names subscribed again on the new owner when Redis drops them because their slot
+//! moved or when a node's connection fails.
 //!
-//! Not supported yet: pub/sub managed by the cluster client (resubscribing when a
-//! slot moves), and fan-out inside pipelines.
+//! `cluster.dedicated(key)` opens a connection of its own to the key's primary, for
+//! `MONITOR`, long blocking commands, or pub/sub handled by hand.
+//!
+//! Not supported yet: fan-out inside pipelines.
 
 mod batch;
 #[cfg(feature = "sync")]
@@ -43,7 +49,12 @@ mod route;
 mod scan;
 mod seeds;
 mod split;
+mod subscriber;
 mod topology_reply;
+
+use std::collections::HashMap;
+
+use redis_sansio::cluster::NodeId;
 
 #[cfg(feature = "sync")]
 pub use blocking::ClusterConnection;
@@ -54,3 +65,14 @@ pub use route::command_slot;
 pub use scan::ClusterFetch;
 #[cfg(feature = "sync")]
 pub use scan::ClusterScanIter;
+pub use subscriber::AsyncClusterSubscriber;
+#[cfg(feature = "sync")]
+pub use subscriber::{ClusterMessages, ClusterSubscriber};
+
+/// Forgets `node`'s connection in `conns` once `closed` says it has closed, so that
+/// the next use opens another.
+fn drop_closed<C>(conns: &mut HashMap<NodeId, C>, node: NodeId, closed: impl Fn(&C) -> bool) {
+    if conns.get(&node).is_some_and(closed) {
+        conns.remove(&node);
+    }
+}

@@ -10,7 +10,7 @@ use redis_sansio::retry::{Outage, Reconnect};
 use redis_sansio::{CloseReason, Cmd};
 
 use super::{
-    Message, Subscriptions, deadline, message_of, outage, remaining, subscription_cmd,
+    Message, Subscriptions, deadline, message_of, next_item, outage, remaining, subscription_cmd,
     subscription_methods,
 };
 use crate::Error;
@@ -187,15 +187,7 @@ impl Iterator for Messages<'_> {
     type Item = Result<Message, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.failed {
-            return None;
-        }
-        match self.subscriber.next_message(None) {
-            Ok(message) => message.map(Ok),
-            Err(error) => {
-                self.failed = true;
-                Some(Err(error))
-            }
-        }
+        let subscriber = &mut *self.subscriber;
+        next_item(&mut self.failed, || subscriber.next_message(None))
     }
 }

@@ -17,6 +17,11 @@
 //! the times it happened. Without one, or when the policy gives up, the loss is an
 //! error. Other out-of-band data (client-side caching invalidations, a shard channel
 //! the server unsubscribed after its slot moved) is not a message and is skipped.
+//!
+//! On a Redis Cluster, use the cluster client's subscribers instead
+//! ([`ClusterSubscriber`](crate::cluster::ClusterSubscriber),
+//! [`AsyncClusterSubscriber`](crate::cluster::AsyncClusterSubscriber)): they put each
+//! shard channel on its slot's primary and follow it when the slot moves.
 
 #[cfg(feature = "sync")]
 mod blocking;
@@ -71,6 +76,25 @@ fn deadline(timeout: Option<Duration>) -> Option<Instant> {
 /// are not messages do not extend a `next_message` past its timeout.
 fn remaining(deadline: Option<Instant>) -> Option<Duration> {
     deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()))
+}
+
+/// The next item of a blocking subscriber's messages iterator, which ends after its
+/// first error: `next` waits for the next message.
+#[cfg(feature = "sync")]
+pub(crate) fn next_item(
+    failed: &mut bool,
+    next: impl FnOnce() -> Result<Option<Message>, crate::Error>,
+) -> Option<Result<Message, crate::Error>> {
+    if *failed {
+        return None;
+    }
+    match next() {
+        Ok(message) => message.map(Ok),
+        Err(error) => {
+            *failed = true;
+            Some(Err(error))
+        }
+    }
 }
 
 /// The message an event carries, if it is one.

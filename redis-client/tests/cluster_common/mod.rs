@@ -48,6 +48,10 @@ pub(crate) const MIGRATED_TAGS: &[&str] = &[
     "{split-ask-tokio}",
     "{split-moved-smol}",
     "{split-ask-smol}",
+    "{moved-pubsub-blocking}",
+    "{moved-pubsub-tokio}",
+    "{moved-pubsub-smol}",
+    "{moved-pubsub-resp2}",
 ];
 
 /// A blocking cluster connection through every seed of `cluster`.
@@ -247,10 +251,12 @@ pub(crate) fn begin_migration(slot: u16, from: &str, to: &str) {
     );
 }
 
-/// Moves `keys` from `from` to `to` with `MIGRATE`.
+/// Moves `keys` from `from` to `to` with `MIGRATE`. Its timeout (which also bounds
+/// the server's connect, TLS handshake included) is generous: on a loaded two-core
+/// machine a TLS node's `MIGRATE` has been seen to take longer than 5 s.
 pub(crate) fn migrate_keys(from: &str, to: &str, keys: &[&str]) {
     let (host, port) = to.rsplit_once(':').expect("host:port");
-    let mut args = vec!["MIGRATE", host, port, "", "0", "5000", "KEYS"];
+    let mut args = vec!["MIGRATE", host, port, "", "0", "30000", "KEYS"];
     args.extend_from_slice(keys);
     run(from, &args);
 }

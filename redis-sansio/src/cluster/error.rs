@@ -123,6 +123,18 @@ pub enum ClusterError {
     /// The client was given no seed address.
     #[error("no seed address was given")]
     NoSeeds,
+    /// A cluster subscriber could not subscribe channels (again, after their slot
+    /// moved or their node's connection failed) within its reconnect policy's
+    /// attempts, and gave them up.
+    #[error("could not subscribe {channels} channel(s) after {attempts} attempts{}", last_error_suffix(.last_error))]
+    SubscribeFailed {
+        /// How many channels, patterns and shard channels were given up.
+        channels: usize,
+        /// How many rounds of attempts were made.
+        attempts: u32,
+        /// What went wrong with the last attempt.
+        last_error: Option<String>,
+    },
 }
 
 fn last_error_suffix(last_error: &Option<String>) -> String {

@@ -8,6 +8,9 @@
 //! - [`ClusterRouter`]: the slot table and node table; decides where a request goes
 //!   and what to do when it fails ([`Decision`]); says when to connect, disconnect and
 //!   ask for the topology ([`ClusterEvent`]).
+//! - [`ClusterSubscriptions`]: a cluster subscriber's books: which channel is subscribed
+//!   on which node, and what must be subscribed again where after a slot moved or a
+//!   node's connection failed.
 //!
 //! The adapter's loop, against a make-believe one-node cluster:
 //!
@@ -44,6 +47,7 @@ mod config;
 mod error;
 mod event;
 mod nodes;
+mod pubsub;
 mod refresh;
 mod reply_fields;
 mod router;
@@ -59,6 +63,7 @@ pub use config::{
 };
 pub use error::{ClusterError, TopologyError};
 pub use event::{ClusterEvent, Decision, NodeId, ReadFrom, TopologyCommand};
+pub use pubsub::{BatchOutcome, ClusterSubscriptions, DropReason, Dropped, PubSubBatch};
 pub use router::ClusterRouter;
 pub use slot::{SLOT_COUNT, crc16, hash_tag, key_slot};
 pub use topology::{Health, NodeAddr, NodeInfo, Role, Shard, SlotRange, Topology};

@@ -16,6 +16,35 @@ pub enum SubscriptionKind {
     Shard,
 }
 
+impl SubscriptionKind {
+    /// Every kind, in this order.
+    pub const ALL: [SubscriptionKind; 3] = [
+        SubscriptionKind::Channel,
+        SubscriptionKind::Pattern,
+        SubscriptionKind::Shard,
+    ];
+
+    /// The command that subscribes to names of this kind: `SUBSCRIBE`, `PSUBSCRIBE`,
+    /// `SSUBSCRIBE`.
+    pub fn subscribe_command(self) -> &'static str {
+        match self {
+            SubscriptionKind::Channel => "SUBSCRIBE",
+            SubscriptionKind::Pattern => "PSUBSCRIBE",
+            SubscriptionKind::Shard => "SSUBSCRIBE",
+        }
+    }
+
+    /// The command that leaves names of this kind: `UNSUBSCRIBE`, `PUNSUBSCRIBE`,
+    /// `SUNSUBSCRIBE`.
+    pub fn unsubscribe_command(self) -> &'static str {
+        match self {
+            SubscriptionKind::Channel => "UNSUBSCRIBE",
+            SubscriptionKind::Pattern => "PUNSUBSCRIBE",
+            SubscriptionKind::Shard => "SUNSUBSCRIBE",
+        }
+    }
+}
+
 /// The connection-relevant meaning of a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CommandClass {

@@ -53,12 +53,12 @@ impl Subscriptions {
     /// after reconnecting to carry the subscriptions over (messages published in
     /// between are lost: pub/sub delivers at most once).
     pub fn resubscribe_cmds(&self) -> Vec<Cmd> {
-        KINDS
-            .iter()
-            .filter(|(kind, _, _)| !self.of(*kind).is_empty())
-            .map(|(kind, subscribe, _)| {
-                let mut cmd = Cmd::new(subscribe);
-                cmd.push_args(self.of(*kind));
+        SubscriptionKind::ALL
+            .into_iter()
+            .filter(|kind| !self.of(*kind).is_empty())
+            .map(|kind| {
+                let mut cmd = Cmd::new(kind.subscribe_command());
+                cmd.push_args(self.of(kind));
                 cmd
             })
             .collect()
@@ -67,10 +67,10 @@ impl Subscriptions {
     /// The commands that leave every subscription of this: `UNSUBSCRIBE`,
     /// `PUNSUBSCRIBE` and `SUNSUBSCRIBE` with no names, for the kinds that have any.
     pub fn unsubscribe_cmds(&self) -> Vec<Cmd> {
-        KINDS
-            .iter()
-            .filter(|(kind, _, _)| !self.of(*kind).is_empty())
-            .map(|(_, _, unsubscribe)| Cmd::new(unsubscribe))
+        SubscriptionKind::ALL
+            .into_iter()
+            .filter(|kind| !self.of(*kind).is_empty())
+            .map(|kind| Cmd::new(kind.unsubscribe_command()))
             .collect()
     }
 
@@ -96,13 +96,6 @@ impl Subscriptions {
         }
     }
 }
-
-/// Each kind with its subscribe and unsubscribe commands.
-const KINDS: [(SubscriptionKind, &str, &str); 3] = [
-    (SubscriptionKind::Channel, "SUBSCRIBE", "UNSUBSCRIBE"),
-    (SubscriptionKind::Pattern, "PSUBSCRIBE", "PUNSUBSCRIBE"),
-    (SubscriptionKind::Shard, "SSUBSCRIBE", "SUNSUBSCRIBE"),
-];
 
 /// A subscribe or unsubscribe confirmation.
 #[derive(Debug, Clone, PartialEq, Eq)]

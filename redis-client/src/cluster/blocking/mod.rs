@@ -17,11 +17,13 @@ use redis_sansio::config::ConnectionConfig;
 use redis_sansio::resp::Frame;
 
 use super::batch;
+use super::drop_closed;
 use super::fanout::{self, Fanout};
 use super::route::{after_asking, asking, command_slot, read_from, readonly};
 use super::scan as cluster_scan;
 use super::seeds::Seeds;
 use super::split::Split;
+use super::subscriber::ClusterSubscriber;
 use super::topology_reply::RefreshFailures;
 use crate::Error;
 use redis_sansio::resp::ToArg;
@@ -201,21 +203,47 @@ impl ClusterConnection {
     /// seed's settings: for what must not share this client's connections or follows
     /// its own protocol, such as sharded pub/sub (`SSUBSCRIBE` with the shard channel
     /// as `key`), `SUBSCRIBE` (any key), `MONITOR` or long blocking commands. It does
-    /// not follow redirects.
+    /// not follow redirects: for pub/sub that follows slot moves and failed nodes,
+    /// use [`subscriber`](Self::subscriber).
     pub fn dedicated(&mut self, key: impl ToArg) -> Result<Connection, Error> {
         let slot = batch::watch_slot(&[key])?;
         let _ = self.drive();
         let node = self.route(slot)?;
-        let addr = self
-            .addrs
-            .get(&node)
-            .ok_or(Error::Cluster(ClusterError::NodeGone { node }))?;
-        Connection::connect(self.seeds.config_for(addr))
+        Connection::connect(self.node_config(node)?)
+    }
+
+    /// A pub/sub subscriber managed by the cluster client: shard channels on the
+    /// primaries serving their slots, followed when their slots move, ordinary
+    /// channels and patterns on one node (see [`ClusterSubscriber`]). It starts from
+    /// what this connection knows of the cluster (a copy of its router) and opens
+    /// connections of its own; it asks for the topology on its own from then on.
+    pub fn subscriber(&self) -> ClusterSubscriber {
+        ClusterSubscriber::new(ClusterConnection {
+            router: self.router.clone(),
+            seeds: self.seeds.clone(),
+            addrs: self.addrs.clone(),
+            conns: HashMap::new(),
+            refresh_failures: RefreshFailures::default(),
+        })
     }
 
     /// The router: the slot table, the nodes, the settings.
     pub fn router(&self) -> &ClusterRouter {
         &self.router
+    }
+
+    /// The router, to feed it (for the subscriber).
+    pub(in crate::cluster) fn router_mut(&mut self) -> &mut ClusterRouter {
+        &mut self.router
+    }
+
+    /// The settings of a connection to `node`: the seed's, at the node's address.
+    pub(in crate::cluster) fn node_config(&self, node: NodeId) -> Result<ConnectionConfig, Error> {
+        let addr = self
+            .addrs
+            .get(&node)
+            .ok_or(Error::Cluster(ClusterError::NodeGone { node }))?;
+        Ok(self.seeds.config_for(addr))
     }
 
     /// The address of the primary that serves `slot`, as far as this client knows.
@@ -249,19 +277,9 @@ impl ClusterConnection {
 
     /// `node`'s connection, opened now if there is none or the last one closed.
     fn conn(&mut self, node: NodeId) -> Result<&mut Connection, Error> {
-        if self
-            .conns
-            .get(&node)
-            .is_some_and(|c| c.close_reason().is_some())
-        {
-            self.conns.remove(&node);
-        }
+        drop_closed(&mut self.conns, node, |c| c.close_reason().is_some());
         if !self.conns.contains_key(&node) {
-            let addr = self
-                .addrs
-                .get(&node)
-                .ok_or(Error::Cluster(ClusterError::NodeGone { node }))?;
-            let mut conn = Connection::connect(self.seeds.config_for(addr))?;
+            let mut conn = Connection::connect(self.node_config(node)?)?;
             if self.router.config().read_from != ReadFrom::Primary {
                 conn.request(&readonly())?;
             }
@@ -275,7 +293,7 @@ impl ClusterConnection {
     /// Carries the router's events out: records and drops nodes, and answers refresh
     /// requests by asking nodes in turn. A deferred refresh whose time has come
     /// starts first.
-    fn drive(&mut self) -> Result<(), Error> {
+    pub(in crate::cluster) fn drive(&mut self) -> Result<(), Error> {
         let now = Instant::now();
         if self.router.poll_timeout().is_some_and(|t| t <= now) {
             self.router.handle_timeout(now);

@@ -26,6 +26,7 @@ use super::route::{after_asking, asking, command_slot, read_from, readonly};
 use super::scan as cluster_scan;
 use super::seeds::Seeds;
 use super::split::Split;
+use super::subscriber::AsyncClusterSubscriber;
 use super::topology_reply::RefreshFailures;
 use crate::Error;
 
@@ -226,14 +227,35 @@ impl<R: Runtime> ClusterClient<R> {
     /// A new exclusive connection to the primary serving `key`'s slot, with the seed's
     /// settings: for sharded pub/sub (`SSUBSCRIBE` with the shard channel as `key`),
     /// `SUBSCRIBE` (any key), `MONITOR` or long blocking commands, which a shared
-    /// connection refuses or would be held up by. It does not follow redirects.
+    /// connection refuses or would be held up by. It does not follow redirects: for
+    /// pub/sub that follows slot moves and failed nodes, use
+    /// [`subscriber`](Self::subscriber).
     pub async fn dedicated(&self, key: impl ToArg) -> Result<Connection<R>, Error> {
         let slot = batch::watch_slot(&[key])?;
         let _ = self.drive().await;
         let node = self.route(slot)?;
+        Connection::<R>::connect(self.node_config(node)?).await
+    }
+
+    /// A pub/sub subscriber managed by the cluster client: shard channels on the
+    /// primaries serving their slots, followed when their slots move, ordinary
+    /// channels and patterns on one node (see [`AsyncClusterSubscriber`]). It shares
+    /// this client's router (its refreshes are this client's) and opens exclusive
+    /// connections of its own.
+    pub fn subscriber(&self) -> AsyncClusterSubscriber<R> {
+        AsyncClusterSubscriber::new(self.clone())
+    }
+
+    /// Runs `f` on the router, under the lock (for the subscriber).
+    pub(in crate::cluster) fn with_router<T>(&self, f: impl FnOnce(&mut ClusterRouter) -> T) -> T {
+        f(&mut self.lock().router)
+    }
+
+    /// The settings of a connection to `node`: the seed's, at the node's address.
+    pub(in crate::cluster) fn node_config(&self, node: NodeId) -> Result<ConnectionConfig, Error> {
         let addr = self.lock().addrs.get(&node).cloned();
         let addr = addr.ok_or(Error::Cluster(ClusterError::NodeGone { node }))?;
-        Connection::<R>::connect(self.shared.seeds.config_for(&addr)).await
+        Ok(self.shared.seeds.config_for(&addr))
     }
 
     /// The address of the primary that serves `slot`, as far as this client knows.
@@ -318,15 +340,10 @@ impl<R: Runtime> ClusterClient<R> {
     /// `node`'s client, connected now if there is none or the last one closed. Two
     /// tasks may connect at once; the first to finish is kept.
     async fn client(&self, node: NodeId) -> Result<Client<R>, Error> {
-        let addr = {
-            let state = self.lock();
-            if let Some(client) = state.client(node) {
-                return Ok(client.clone());
-            }
-            state.addrs.get(&node).cloned()
-        };
-        let addr = addr.ok_or(Error::Cluster(ClusterError::NodeGone { node }))?;
-        let client = Client::<R>::connect(self.shared.seeds.config_for(&addr)).await?;
+        if let Some(client) = self.lock().client(node) {
+            return Ok(client.clone());
+        }
+        let client = Client::<R>::connect(self.node_config(node)?).await?;
         let replica_reads = self.lock().router.config().read_from != ReadFrom::Primary;
         if replica_reads {
             client.request(&readonly()).await?;
@@ -352,7 +369,7 @@ impl<R: Runtime> ClusterClient<R> {
 
     /// Carries the router's events out until none is left: node events under the
     /// lock, topology requests by asking the node.
-    async fn drive(&self) -> Result<(), Error> {
+    pub(in crate::cluster) async fn drive(&self) -> Result<(), Error> {
         loop {
             let job = self.lock().next_job(Instant::now());
             match job {

@@ -19,7 +19,7 @@ use redis_client::{Error, TlsErrorKind};
 use redis_io_tokio::Tokio;
 use redis_sansio::config::{ConnectionConfig, TlsOptions};
 use redis_test_support::{RedisSentinel, TestCerts, command};
-use sentinel_support::{addr, wait_for};
+use sentinel_support::{addr, failover_on};
 
 /// `rediss://` URLs for the sentinels' TLS ports, trusting only the test CA, with a
 /// data-node configuration that does the same.
@@ -132,24 +132,6 @@ fn plain_text_to_tls_sentinels_fails_and_plain_urls_do_not_mix_with_rediss() {
     );
 }
 
-/// Waits until the replica has the master's writes, asks a sentinel for a failover,
-/// and returns once the sentinels' `+switch-master` can have gone out.
-fn fail_over(topology: &RedisSentinel) {
-    wait_for(
-        "replication of the first write",
-        Duration::from_secs(10),
-        || match command(topology.replica_addr(), &["GET", "before"]).as_str() {
-            "1" => Ok(()),
-            other => Err(other.to_owned()),
-        },
-    );
-    let sentinel = topology.sentinel_addrs()[0];
-    assert_eq!(
-        command(sentinel, &["SENTINEL", "FAILOVER", topology.master_name()]),
-        "+OK"
-    );
-}
-
 #[test]
 fn the_blocking_clients_watch_follows_a_failover_over_tls() {
     let topology = RedisSentinel::start_tls();
@@ -159,7 +141,7 @@ fn the_blocking_clients_watch_follows_a_failover_over_tls() {
     client
         .set("before", "1")
         .expect("write before the failover");
-    fail_over(&topology);
+    failover_on(&topology, topology.sentinel_addrs()[0]);
     // The watch, subscribed to a sentinel over TLS, moves the client when the
     // sentinels announce the new master, with no command failing.
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -186,7 +168,7 @@ fn the_multiplexed_clients_watch_follows_a_failover_over_tls_on_tokio() {
             .expect("connect over TLS");
         assert_eq!(client.node(), addr(tls_addr(topology.master())));
         client.set("before", "1").await.expect("write before");
-        fail_over(&topology);
+        failover_on(&topology, topology.sentinel_addrs()[0]);
         let deadline = Instant::now() + Duration::from_secs(30);
         while client.node() != new_master {
             assert!(Instant::now() < deadline, "no switch to {new_master} seen");

@@ -26,7 +26,8 @@ pub fn wait_any(
     conns: &mut [&mut Connection],
     deadline: Option<Instant>,
 ) -> Result<Option<usize>, Error> {
-    let mut watch = Watch::new(conns)?;
+    // Made on the first wait only: a connection that has an event already needs none.
+    let mut watch = None;
     loop {
         let mut unread = false;
         let mut next_deadline = deadline;
@@ -47,6 +48,10 @@ pub fn wait_any(
         let timeout = match unread {
             true => Some(Duration::ZERO),
             false => next_deadline.map(|d| d.saturating_duration_since(now)),
+        };
+        let watch = match &mut watch {
+            Some(watch) => watch,
+            None => watch.insert(Watch::new(conns)?),
         };
         watch.wait(timeout)?;
     }

@@ -111,10 +111,8 @@ impl ClusterSubscriber {
             };
             let node = nodes[ready];
             let conn = &mut conns[ready];
-            let event = match conn.next_event(Some(Duration::ZERO)) {
-                Ok(None) => continue,
-                Ok(Some(event)) => Ok(event),
-                Err(error) => Err(error),
+            let Some(event) = conn.next_event(Some(Duration::ZERO)).transpose() else {
+                continue;
             };
             let confirmed = conn.core().subscriptions();
             let router = self.cluster.router_mut();

@@ -67,22 +67,22 @@ impl Steps {
         confirmed: Option<&Subscriptions>,
     ) -> bool {
         let now = Instant::now();
-        // A failure that is not the server's answer: the connection is done for.
-        let failure = match result {
-            Err(error) if error.server_error().is_none() => Some(error.to_string()),
-            _ => None,
-        };
-        let outcome = match (result, &failure) {
-            (Ok(_), _) => BatchOutcome::Confirmed,
-            (Err(error), None) => match error.server_error() {
+        let failure;
+        let outcome = match result {
+            Ok(_) => BatchOutcome::Confirmed,
+            Err(error) => match error.server_error() {
                 Some(server) => BatchOutcome::Refused(server),
-                None => BatchOutcome::ConnectionFailed { error: "" },
+                // Not the server's answer: the connection is done for.
+                None => {
+                    failure = error.to_string();
+                    BatchOutcome::ConnectionFailed { error: &failure }
+                }
             },
-            (Err(_), Some(error)) => BatchOutcome::ConnectionFailed { error },
         };
+        let failed = matches!(outcome, BatchOutcome::ConnectionFailed { .. });
         self.books.handle_batch(batch, outcome, router, now);
-        match (failure, confirmed) {
-            (None, Some(confirmed)) => {
+        match (failed, confirmed) {
+            (false, Some(confirmed)) => {
                 // The server may have dropped names on its own meanwhile.
                 self.books
                     .handle_subscriptions(batch.node(), confirmed, router, now);

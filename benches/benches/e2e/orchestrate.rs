@@ -128,7 +128,7 @@ pub(crate) fn main(args: &[String]) -> Result<(), String> {
         for &workload in &options.workloads {
             for (transport, target) in &targets {
                 for client in rotated(&options.clients, round) {
-                    if workload == Workload::Multiplexed && !subjects::is_multiplexed(client) {
+                    if !subjects::runs(client, workload) {
                         continue;
                     }
                     // Sequential latency is measured with client and server sharing
@@ -158,6 +158,9 @@ pub(crate) fn main(args: &[String]) -> Result<(), String> {
     }
     if options.costs && options.workloads.contains(&Workload::Pipelined) {
         for client in &options.clients {
+            if !subjects::runs(client, Workload::Pipelined) {
+                continue;
+            }
             eprintln!("costs: {client}");
             let cost = costs(&exe, client, &targets[1].1, &options, cpus)?;
             report.add_cost(client, "unix", cost);

@@ -2,7 +2,9 @@
 //!
 //! Commands are written into one reused buffer; replies are read into another and
 //! only scanned, never turned into values. It knows just enough RESP2 for these
-//! workloads (simple strings, errors, integers, bulk strings, arrays).
+//! workloads (simple strings, errors, integers, bulk strings, arrays). Its command
+//! encoding and reply buffer also serve the same client on async runtimes
+//! (`minimal_async.rs`).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -16,7 +18,7 @@ use super::{Subject, Target, fail};
 
 /// What one reply was, as far as the workloads care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scanned {
+pub(super) enum Scanned {
     /// A bulk string of this length.
     Bulk(usize),
     /// A null, or anything that is neither a bulk string nor an error.
@@ -27,12 +29,25 @@ enum Scanned {
     Error,
 }
 
-enum Stream {
+/// A blocking socket to the server.
+pub(super) enum Stream {
     Tcp(TcpStream),
     Unix(UnixStream),
 }
 
 impl Stream {
+    /// Connects to `target` (over TCP with Nagle off).
+    pub(super) fn connect(target: &Target) -> std::io::Result<Stream> {
+        Ok(match target {
+            Target::Tcp { host, port } => {
+                let stream = TcpStream::connect((host.as_str(), *port))?;
+                stream.set_nodelay(true)?;
+                Stream::Tcp(stream)
+            }
+            Target::Unix { path } => Stream::Unix(UnixStream::connect(path)?),
+        })
+    }
+
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         match self {
             Stream::Tcp(s) => s.read(buf),
@@ -51,43 +66,66 @@ impl Stream {
 pub(crate) struct Minimal {
     stream: Stream,
     out: Vec<u8>,
+    replies: Replies,
+}
+
+/// The bytes read and not yet scanned, in one reused buffer.
+pub(super) struct Replies {
     input: Vec<u8>,
     /// Unread replies are `input[start..end]`.
     start: usize,
     end: usize,
 }
 
-impl Minimal {
-    pub(crate) fn connect(target: &Target) -> Result<Minimal, String> {
-        let stream = match target {
-            Target::Tcp { host, port } => {
-                let stream = TcpStream::connect((host.as_str(), *port)).map_err(fail("connect"))?;
-                stream.set_nodelay(true).map_err(fail("TCP_NODELAY"))?;
-                Stream::Tcp(stream)
-            }
-            Target::Unix { path } => {
-                Stream::Unix(UnixStream::connect(path).map_err(fail("connect"))?)
-            }
-        };
-        Ok(Minimal {
-            stream,
-            out: Vec::with_capacity(64 * 1024),
+impl Replies {
+    pub(super) fn new() -> Replies {
+        Replies {
             input: vec![0; 64 * 1024],
             start: 0,
             end: 0,
+        }
+    }
+
+    /// The next whole reply in the buffer, if one is there.
+    pub(super) fn take(&mut self) -> Option<Scanned> {
+        let (scanned, used) = scan(&self.input[self.start..self.end])?;
+        self.start += used;
+        Some(scanned)
+    }
+
+    /// Room to read into, after the unread bytes (moved to the front first), grown
+    /// when full.
+    pub(super) fn spare(&mut self) -> &mut [u8] {
+        if self.start > 0 {
+            self.input.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.input.len() {
+            self.input.resize(self.input.len() * 2, 0);
+        }
+        &mut self.input[self.end..]
+    }
+
+    /// Records that `n` bytes were read into [`spare`](Self::spare).
+    pub(super) fn filled(&mut self, n: usize) {
+        assert!(n > 0, "the server closed the connection");
+        self.end += n;
+    }
+}
+
+impl Minimal {
+    pub(crate) fn connect(target: &Target) -> Result<Minimal, String> {
+        Ok(Minimal {
+            stream: Stream::connect(target).map_err(fail("connect"))?,
+            out: Vec::with_capacity(64 * 1024),
+            replies: Replies::new(),
         })
     }
 
     /// Appends a command to the output buffer.
     fn push(&mut self, args: &[&[u8]]) {
-        self.out.push(b'*');
-        push_number(&mut self.out, args.len());
-        for arg in args {
-            self.out.push(b'$');
-            push_number(&mut self.out, arg.len());
-            self.out.extend_from_slice(arg);
-            self.out.extend_from_slice(b"\r\n");
-        }
+        push_command(&mut self.out, args);
     }
 
     /// Writes the output buffer and empties it.
@@ -99,21 +137,11 @@ impl Minimal {
     /// Reads the next reply, from the socket when the buffer holds no whole one.
     fn next_reply(&mut self) -> Scanned {
         loop {
-            if let Some((scanned, used)) = scan(&self.input[self.start..self.end]) {
-                self.start += used;
+            if let Some(scanned) = self.replies.take() {
                 return scanned;
             }
-            if self.start > 0 {
-                self.input.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
-            }
-            if self.end == self.input.len() {
-                self.input.resize(self.input.len() * 2, 0);
-            }
-            let n = self.stream.read(&mut self.input[self.end..]).expect("read");
-            assert!(n > 0, "the server closed the connection");
-            self.end += n;
+            let n = self.stream.read(self.replies.spare()).expect("read");
+            self.replies.filled(n);
         }
     }
 
@@ -196,6 +224,18 @@ impl Subject for Minimal {
             }
         }
         found
+    }
+}
+
+/// Appends the command `args` to `out`.
+pub(super) fn push_command(out: &mut Vec<u8>, args: &[&[u8]]) {
+    out.push(b'*');
+    push_number(out, args.len());
+    for arg in args {
+        out.push(b'$');
+        push_number(out, arg.len());
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
     }
 }
 

@@ -3,6 +3,7 @@
 mod exec;
 mod fred;
 mod minimal;
+mod minimal_async;
 mod ours;
 mod redis_rs;
 
@@ -10,6 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+
+use crate::params::Workload;
 
 /// Where the server listens: the worker connects to one of these.
 #[derive(Debug, Clone)]
@@ -73,8 +76,10 @@ pub(crate) trait Subject {
 }
 
 /// The clients, by name, in the order tables list them.
-pub(crate) const NAMES: [&str; 10] = [
+pub(crate) const NAMES: [&str; 12] = [
     "minimal",
+    "minimal-tokio",
+    "minimal-smol",
     "ours-blocking",
     "ours-tokio",
     "ours-tokio-mux",
@@ -86,9 +91,17 @@ pub(crate) const NAMES: [&str; 10] = [
     "fred",
 ];
 
-/// Whether `name` has a multiplexed connection (runs the multiplexed workload).
-pub(crate) fn is_multiplexed(name: &str) -> bool {
-    name.ends_with("-mux") || name == "fred" || name == "minimal"
+/// Whether the client called `name` runs `workload`: the multiplexed workload needs a
+/// multiplexed connection, and the minimal client on an async runtime is there as the
+/// floor for sequential latency on that runtime only.
+pub(crate) fn runs(name: &str, workload: Workload) -> bool {
+    match (name, workload) {
+        ("minimal-tokio" | "minimal-smol", workload) => workload == Workload::Sequential,
+        (name, Workload::Multiplexed) => {
+            name.ends_with("-mux") || name == "fred" || name == "minimal"
+        }
+        _ => true,
+    }
 }
 
 /// Connects the client called `name` to `target`.
@@ -96,6 +109,14 @@ pub(crate) fn open(name: &str, target: &Target) -> Result<Box<dyn Subject>, Stri
     let url = target.url();
     let subject: Box<dyn Subject> = match name {
         "minimal" => Box::new(minimal::Minimal::connect(target)?),
+        "minimal-tokio" => Box::new(minimal_async::MinimalAsync::connect_tokio(
+            exec::Tokio::new(),
+            target,
+        )?),
+        "minimal-smol" => Box::new(minimal_async::MinimalAsync::connect_smol(
+            exec::Smol,
+            target,
+        )?),
         "ours-blocking" => Box::new(ours::Blocking::connect(&url)?),
         "ours-tokio" => Box::new(ours::Exclusive::<redis_io_tokio::Tokio, _>::connect(
             exec::Tokio::new(),

@@ -1,7 +1,8 @@
 //! The typed command API over TLS, against a real TLS server: the blocking connection,
 //! tokio's multiplexed client (reconnecting over TLS too), smol's exclusive connection,
-//! both pools, and TLS failures as `redis_client::Error::Tls`. (Each adapter's TLS
-//! itself is checked by the conformance suite.)
+//! both pools, TLS failures as `redis_client::Error::Tls`, and TLS settings as files
+//! named in a `rediss://` URL. (Each adapter's TLS itself is checked by the
+//! conformance suite.)
 
 use redis_client::cmd;
 use redis_client::prelude::*;
@@ -139,4 +140,57 @@ fn tls_failures_are_typed_errors() {
         "the rustls error is the source: {error:?}"
     );
     assert!(matches!(error, Error::Tls(_)));
+}
+
+/// A `rediss://` URL naming the CA and the client certificate as files reaches a
+/// server that requires a client certificate; the files are read at each connect,
+/// so a CA file replaced on disk is used by the next connection; a missing file is a
+/// typed configuration error naming it.
+#[cfg(feature = "sync")]
+#[test]
+fn tls_files_named_in_a_url_are_read_at_each_connect() {
+    use redis_client::TlsErrorKind;
+    use redis_test_support::TestCerts;
+    let server = RedisServer::builder().tls_client_auth().start();
+    let port = server.tls_port().expect("a TLS port");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let certs = TestCerts::shared();
+    let ca = dir.path().join("ca.pem");
+    let (cert, key) = (dir.path().join("client.pem"), dir.path().join("client.key"));
+    std::fs::write(&cert, certs.client_cert_pem()).expect("write the certificate");
+    std::fs::write(&key, certs.client_key_pem()).expect("write the key");
+    let url = format!(
+        "rediss://127.0.0.1:{port}?tls_ca_file={}&tls_cert_file={}&tls_key_file={}&tls_system_roots=false",
+        ca.display(),
+        cert.display(),
+        key.display()
+    );
+
+    // A CA that did not sign the server's certificate: refused.
+    std::fs::write(&ca, TestCerts::generate().ca_pem()).expect("write another CA");
+    let error = redis_io_sync::Connection::open(&url).expect_err("another CA");
+    assert_eq!(
+        error.tls_error().map(|tls| tls.kind()),
+        Some(TlsErrorKind::Certificate),
+        "{error:?}"
+    );
+    // The right CA written over it: the next connect reads it and gets in, with the
+    // client certificate the server requires.
+    std::fs::write(&ca, certs.ca_pem()).expect("write the CA");
+    let mut conn = redis_io_sync::Connection::open(&url).expect("connect with the files");
+    conn.set("from-files", "yes").expect("SET");
+    assert_eq!(
+        conn.get("from-files").expect("GET").as_deref(),
+        Some(&b"yes"[..])
+    );
+
+    // A file that is not there: a configuration error that names it.
+    std::fs::remove_file(&key).expect("remove the key");
+    let error = redis_io_sync::Connection::open(&url).expect_err("no key file");
+    assert_eq!(
+        error.tls_error().map(|tls| tls.kind()),
+        Some(TlsErrorKind::Config),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("client.key"), "{error}");
 }

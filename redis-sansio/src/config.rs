@@ -38,7 +38,7 @@ use thiserror::Error;
 
 mod tls;
 
-pub use tls::{ClientIdentity, TlsOptions};
+pub use tls::{ClientIdentity, Pem, TlsOptions};
 
 /// The RESP version a connection asks for in its `HELLO`.
 ///
@@ -184,8 +184,9 @@ pub struct ConnectionConfig {
     pub tls: bool,
     /// How TLS verifies the server and authenticates the client, when [`tls`](Self::tls)
     /// is on. Default: [`TlsOptions::default`] (the system's root certificates, the
-    /// host's name, no client certificate). URLs cannot express these, so
-    /// [`ConnectionConfig::to_url_with_password`] and `Display` leave them out.
+    /// host's name, no client certificate). A `rediss://` URL sets them with its
+    /// `tls_*` options, and [`ConnectionConfig::to_url_with_password`] and `Display`
+    /// write them so, except PEM held in memory, which no URL can carry.
     pub tls_options: TlsOptions,
     /// The ACL user to authenticate as. Default: `None` (the `default` user).
     pub username: Option<String>,
@@ -264,7 +265,17 @@ impl ConnectionConfig {
     /// [`TlsOptions::ca_certs`] and turns [`tls`](Self::tls) on.
     #[must_use]
     pub fn with_tls_ca_pem(mut self, pem: impl Into<bytes::Bytes>) -> Self {
-        self.tls_options.ca_certs.push(pem.into());
+        self.tls_options.ca_certs.push(Pem::text(pem));
+        self.tls = true;
+        self
+    }
+
+    /// Adds a file of certificate authorities to trust (PEM, read each time a
+    /// connection is made) to [`TlsOptions::ca_certs`] and turns [`tls`](Self::tls)
+    /// on. The URL form is the `tls_ca_file` query option.
+    #[must_use]
+    pub fn with_tls_ca_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.tls_options.ca_certs.push(Pem::file(path));
         self.tls = true;
         self
     }
@@ -418,11 +429,17 @@ impl ConnectionConfig {
     /// | `client_name`, `name` | printable ASCII without spaces |
     /// | `connect_timeout` | a positive duration |
     /// | `response_timeout`, `timeout` | a positive duration |
+    /// | `tls_ca_file` | a PEM file of CA certificates to trust (may repeat) |
+    /// | `tls_cert_file`, `tls_key_file` | a client certificate chain and its key, PEM files (both or neither) |
+    /// | `tls_server_name` | the name to verify the server's certificate against |
+    /// | `tls_system_roots` | `true` or `false`: whether the system's roots are trusted |
     ///
     /// A duration is seconds, with up to nine decimals (`0.5`, `2`, `2s`), or
-    /// milliseconds with an `ms` suffix (`500ms`, `0.25ms`). An unknown option is an
-    /// error, and so is anything set twice, counting aliases, the path's db-number
-    /// and the userinfo (the registration calls both "not well-defined").
+    /// milliseconds with an `ms` suffix (`500ms`, `0.25ms`). The `tls_` options are for
+    /// `rediss://` URLs only; the files are read when a connection is made (see
+    /// [`Pem::File`]). An unknown option is an error, and so is anything set twice,
+    /// counting aliases, the path's db-number and the userinfo (the registration
+    /// calls both "not well-defined").
     ///
     /// # Errors
     ///
@@ -475,8 +492,9 @@ impl ConnectionConfig {
     /// [`ConnectionConfig::from_url`] gives back an equal configuration.
     ///
     /// Options at their defaults are left out. What a URL cannot say is left out too:
-    /// [`lib_name`](Self::lib_name), [`lib_ver`](Self::lib_ver), and TLS over a Unix
-    /// socket. Settings no URL accepts (a negative db, a zero timeout, a host that is
+    /// [`lib_name`](Self::lib_name), [`lib_ver`](Self::lib_ver), TLS over a Unix
+    /// socket, and PEM given as text rather than a file (or a file whose path is not
+    /// UTF-8). Settings no URL accepts (a negative db, a zero timeout, a host that is
     /// no host name or address) are written as they are and will not parse back.
     ///
     /// ```
@@ -561,6 +579,37 @@ impl ConnectionConfig {
         if let Some(timeout) = self.response_timeout {
             query.push(out, "response_timeout", &format_duration(timeout))?;
         }
+        if self.tls && matches!(self.addr, ServerAddr::Tcp { .. }) {
+            self.write_tls_query(out, &mut query)?;
+        }
+        Ok(())
+    }
+
+    /// The TLS options a URL can say: files (with UTF-8 paths), the server name, and
+    /// whether the system's roots are trusted.
+    fn write_tls_query(&self, out: &mut impl fmt::Write, query: &mut Query) -> fmt::Result {
+        let options = &self.tls_options;
+        let file = |pem: &Pem| match pem {
+            Pem::File(path) => path.to_str().map(str::to_owned),
+            _ => None,
+        };
+        for path in options.ca_certs.iter().filter_map(file) {
+            query.push(out, "tls_ca_file", &path)?;
+        }
+        if let Some(identity) = &options.client_identity {
+            if let (Some(cert), Some(key)) =
+                (file(identity.cert_chain()), file(identity.private_key()))
+            {
+                query.push(out, "tls_cert_file", &cert)?;
+                query.push(out, "tls_key_file", &key)?;
+            }
+        }
+        if let Some(name) = &options.server_name {
+            query.push(out, "tls_server_name", name)?;
+        }
+        if !options.system_roots {
+            query.push(out, "tls_system_roots", "false")?;
+        }
         Ok(())
     }
 }
@@ -627,15 +676,23 @@ pub enum UrlError {
     InvalidPercentEncoding,
     /// A query option this crate does not know.
     #[error(
-        "unknown option `{0}`: expected db, password, user, protocol, client_name, name, connect_timeout, response_timeout or timeout"
+        "unknown option `{0}`: expected db, password, user, protocol, client_name, name, connect_timeout, response_timeout, timeout or (on rediss:// URLs) tls_ca_file, tls_cert_file, tls_key_file, tls_server_name, tls_system_roots"
     )]
     UnknownOption(String),
     /// An unknown or malformed query option right after `password`, which is most
     /// likely the rest of a password holding an unencoded `&`.
     #[error(
-        "unknown option after `password` (write a `&` in a password as %26); expected db, password, user, protocol, client_name, name, connect_timeout, response_timeout or timeout"
+        "unknown option after `password` (write a `&` in a password as %26); expected db, password, user, protocol, client_name, name, connect_timeout, response_timeout, timeout or (on rediss:// URLs) tls_ca_file, tls_cert_file, tls_key_file, tls_server_name, tls_system_roots"
     )]
     UnknownOptionAfterPassword,
+    /// A TLS option (`tls_ca_file`, `tls_server_name`...) in a URL that does not use
+    /// TLS: a `redis://` or Unix socket URL.
+    #[error("option `{0}` is for TLS connections: use a rediss:// URL")]
+    TlsOptionWithoutTls(String),
+    /// `tls_cert_file` without `tls_key_file`, or the other way round: a client
+    /// certificate needs both.
+    #[error("tls_cert_file and tls_key_file go together: give both, or neither")]
+    UnpairedClientIdentity,
     /// A known option with a value it does not take.
     #[error("invalid value `{value}` for option `{option}`")]
     InvalidOptionValue {
@@ -714,6 +771,11 @@ struct Seen {
     client_name: bool,
     connect_timeout: bool,
     response_timeout: bool,
+    tls_server_name: bool,
+    tls_system_roots: bool,
+    /// `tls_cert_file` and `tls_key_file`, which make one client identity together.
+    tls_cert_file: Option<PathBuf>,
+    tls_key_file: Option<PathBuf>,
 }
 
 fn mark(flag: &mut bool, name: &str) -> Result<(), UrlError> {
@@ -920,8 +982,77 @@ fn parse_query(
                 mark(&mut seen.response_timeout, "response_timeout")?;
                 config.response_timeout = Some(parse_duration(&value).ok_or_else(invalid)?);
             }
+            tls_option if TLS_OPTIONS.contains(&tls_option) => {
+                if !config.tls {
+                    return Err(UrlError::TlsOptionWithoutTls(key));
+                }
+                parse_tls_option(&key, value, config, seen)?;
+            }
             _ if was_after_password => return Err(UrlError::UnknownOptionAfterPassword),
             _ => return Err(UrlError::UnknownOption(key)),
+        }
+    }
+    match (seen.tls_cert_file.take(), seen.tls_key_file.take()) {
+        (Some(cert_chain), Some(private_key)) => {
+            config.tls_options.client_identity =
+                Some(ClientIdentity::from_files(cert_chain, private_key));
+        }
+        (None, None) => {}
+        _ => return Err(UrlError::UnpairedClientIdentity),
+    }
+    Ok(())
+}
+
+/// The query options that set [`TlsOptions`], on `rediss://` URLs only.
+const TLS_OPTIONS: [&str; 5] = [
+    "tls_ca_file",
+    "tls_cert_file",
+    "tls_key_file",
+    "tls_server_name",
+    "tls_system_roots",
+];
+
+/// Applies one of [`TLS_OPTIONS`], `key`, with its percent-decoded `value`.
+fn parse_tls_option(
+    key: &str,
+    value: String,
+    config: &mut ConnectionConfig,
+    seen: &mut Seen,
+) -> Result<(), UrlError> {
+    let invalid = |value: String| UrlError::InvalidOptionValue {
+        option: key.to_owned(),
+        value,
+    };
+    let file = |value: String| match value.is_empty() {
+        true => Err(invalid(value)),
+        false => Ok(PathBuf::from(value)),
+    };
+    match key {
+        "tls_ca_file" => config.tls_options.ca_certs.push(Pem::File(file(value)?)),
+        "tls_cert_file" | "tls_key_file" => {
+            let slot = match key {
+                "tls_cert_file" => &mut seen.tls_cert_file,
+                _ => &mut seen.tls_key_file,
+            };
+            if slot.is_some() {
+                return Err(UrlError::DuplicateOption(key.to_owned()));
+            }
+            *slot = Some(file(value)?);
+        }
+        "tls_server_name" => {
+            mark(&mut seen.tls_server_name, key)?;
+            if value.is_empty() {
+                return Err(invalid(value));
+            }
+            config.tls_options.server_name = Some(value);
+        }
+        _ => {
+            mark(&mut seen.tls_system_roots, key)?;
+            config.tls_options.system_roots = match value.as_str() {
+                "true" => true,
+                "false" => false,
+                _ => return Err(invalid(value)),
+            };
         }
     }
     Ok(())

@@ -4,11 +4,14 @@
 //! A `ClientConfig` is built once per distinct [`TlsOptions`] and shared by every
 //! connection using them (a small cache of the latest few), so a pool or a cluster
 //! parses its PEM once and its connections share one TLS session-resumption store. The
-//! system's root certificates are read from disk once per process.
+//! system's root certificates are read from disk once per process. PEM files in the
+//! options ([`Pem::File`]) are read on every connect and the cache is keyed by what
+//! they held, so a certificate rotated on disk is used from the next connection on.
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use redis_sansio::config::{ConnectionConfig, ServerAddr, TlsOptions};
+use redis_sansio::config::{ClientIdentity, ConnectionConfig, Pem, ServerAddr, TlsOptions};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, RootCertStore};
@@ -30,9 +33,12 @@ struct SystemRoots {
 
 /// The rustls configuration for `options`: from the cache, or built (and cached).
 ///
-/// Fails with [`TlsErrorKind::Config`] when a PEM does not parse, the client key does
-/// not fit its certificate, or there is no root certificate to trust.
+/// Fails with [`TlsErrorKind::Config`] when a PEM file cannot be read, a PEM does not
+/// parse, the client key does not fit its certificate, or there is no root
+/// certificate to trust.
 pub(crate) fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>, TlsError> {
+    let options = with_files_read(options)?;
+    let options = options.as_ref();
     {
         let mut cache = CONFIGS.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(at) = cache.iter().position(|(cached, _)| cached == options) {
@@ -85,8 +91,12 @@ fn build(options: &TlsOptions) -> Result<ClientConfig, TlsError> {
     let Some(identity) = &options.client_identity else {
         return Ok(builder.with_no_client_auth());
     };
-    let chain = certificates(identity.cert_chain_pem(), "the client certificate")?;
-    let key = PrivateKeyDer::from_pem_slice(identity.private_key_pem()).map_err(|error| {
+    let chain = certificates(
+        &text(identity.cert_chain(), "client certificate")?,
+        "the client certificate",
+    )?;
+    let key_pem = text(identity.private_key(), "client private key")?;
+    let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|error| {
         TlsError::new(
             TlsErrorKind::Config,
             format!("the client private key is not a PEM private key: {error}"),
@@ -106,7 +116,7 @@ fn root_store(options: &TlsOptions) -> Result<RootCertStore, TlsError> {
         roots.add_parsable_certificates(system.certs.iter().cloned());
     }
     for pem in &options.ca_certs {
-        for cert in certificates(pem, "a CA certificate")? {
+        for cert in certificates(&text(pem, "CA certificate")?, "a CA certificate")? {
             roots.add(cert).map_err(config_error)?;
         }
     }
@@ -125,6 +135,44 @@ fn root_store(options: &TlsOptions) -> Result<RootCertStore, TlsError> {
         ));
     }
     Ok(roots)
+}
+
+/// `options` with the text of every PEM file in place of its path; borrowed as they
+/// are when they name no file.
+fn with_files_read(options: &TlsOptions) -> Result<Cow<'_, TlsOptions>, TlsError> {
+    let is_file = |pem: &Pem| matches!(pem, Pem::File(_));
+    let identity_in_files = options
+        .client_identity
+        .as_ref()
+        .is_some_and(|identity| is_file(identity.cert_chain()) || is_file(identity.private_key()));
+    if !identity_in_files && !options.ca_certs.iter().any(is_file) {
+        return Ok(Cow::Borrowed(options));
+    }
+    let mut read = options.clone();
+    for pem in &mut read.ca_certs {
+        *pem = Pem::text(text(pem, "CA certificate")?.into_owned());
+    }
+    if let Some(identity) = &options.client_identity {
+        read.client_identity = Some(ClientIdentity::from_pem(
+            text(identity.cert_chain(), "client certificate")?.into_owned(),
+            text(identity.private_key(), "client private key")?.into_owned(),
+        ));
+    }
+    Ok(Cow::Owned(read))
+}
+
+/// The PEM text of `pem` (the `what` of the settings), read from its file if it is
+/// one.
+fn text<'a>(pem: &'a Pem, what: &str) -> Result<Cow<'a, [u8]>, TlsError> {
+    match pem {
+        Pem::Text(text) => Ok(Cow::Borrowed(text)),
+        Pem::File(path) => std::fs::read(path).map(Cow::Owned).map_err(|error| {
+            TlsError::new(
+                TlsErrorKind::Config,
+                format!("cannot read the {what} file {}: {error}", path.display()),
+            )
+        }),
+    }
 }
 
 /// Every certificate in `pem`: at least one, each well formed.
@@ -177,12 +225,12 @@ mod tests {
         no_roots.system_roots = false;
         assert_eq!(kind(client_config(&no_roots)), Some(TlsErrorKind::Config));
         let mut garbage = no_roots.clone();
-        garbage.ca_certs.push("not a certificate".into());
+        garbage.ca_certs.push(Pem::text("not a certificate"));
         assert_eq!(kind(client_config(&garbage)), Some(TlsErrorKind::Config));
         let mut broken = no_roots.clone();
-        broken
-            .ca_certs
-            .push("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n".into());
+        broken.ca_certs.push(Pem::text(
+            "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n",
+        ));
         assert_eq!(kind(client_config(&broken)), Some(TlsErrorKind::Config));
         let mut identity = TlsOptions::default();
         identity.client_identity = Some(ClientIdentity::from_pem("no cert", "no key"));

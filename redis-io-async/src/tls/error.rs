@@ -23,9 +23,10 @@ pub struct TlsError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TlsErrorKind {
-    /// The settings cannot be used: a CA certificate, client certificate or key that
-    /// is not PEM or does not parse, a key that does not fit, or no root certificate
-    /// to trust at all. Found before any connection is attempted.
+    /// The settings cannot be used: a PEM file that cannot be read, a CA
+    /// certificate, client certificate or key that is not PEM or does not parse, a key
+    /// that does not fit, or no root certificate to trust at all. Found before any
+    /// connection is attempted.
     Config,
     /// No valid name to verify the server's certificate against: the host (or
     /// `server_name`) is neither a DNS name nor an IP address, or a Unix socket was

@@ -46,9 +46,10 @@ pub struct SentinelConfig {
 impl SentinelConfig {
     /// Discovery of the master `master_name` through the sentinels the URLs name
     /// (`redis://host:port`, or `rediss://host:port` for sentinels that take TLS; only
-    /// the scheme, host and port are used: give a sentinel password with
+    /// the scheme, host and port are used, and the first URL's `tls_*` options: give
+    /// a sentinel password with
     /// [`with_sentinel_password`](Self::with_sentinel_password), and TLS settings
-    /// other than the defaults with [`with_sentinel_tls`](Self::with_sentinel_tls)).
+    /// a URL cannot carry with [`with_sentinel_tls`](Self::with_sentinel_tls)).
     /// The data node is reached with [`ConnectionConfig::default`]'s settings until
     /// [`with_node`](Self::with_node) says otherwise.
     ///
@@ -63,14 +64,17 @@ impl SentinelConfig {
             .into_iter()
             .map(|url| ConnectionConfig::from_url(url.as_ref()))
             .collect::<Result<Vec<_>, _>>()?;
-        let tls = configs.first().is_some_and(|config| config.tls);
-        if configs.iter().any(|config| config.tls != tls) {
+        let tls = configs
+            .first()
+            .filter(|config| config.tls)
+            .map(|config| config.tls_options.clone());
+        if configs.iter().any(|config| config.tls != tls.is_some()) {
             return Err(UrlError::MixedTls.into());
         }
         let config = Self::from_addrs(master_name, configs.into_iter().map(|config| config.addr));
         Ok(match tls {
-            true => config.with_sentinel_tls(TlsOptions::default()),
-            false => config,
+            Some(options) => config.with_sentinel_tls(options),
+            None => config,
         })
     }
 
@@ -262,6 +266,31 @@ mod tests {
         let sentinel = config.sentinel_connection(learned.clone());
         assert!(sentinel.tls);
         assert_eq!(sentinel.addr, learned);
+    }
+
+    #[test]
+    fn the_first_urls_tls_options_reach_every_sentinel() {
+        let config = SentinelConfig::new(
+            "m",
+            [
+                "rediss://127.0.0.1:26379?tls_ca_file=/etc/ca.pem&tls_server_name=sentinel",
+                "rediss://127.0.0.1:26380",
+            ],
+        )
+        .unwrap();
+        for sentinel in config.sentinels() {
+            let options = config.sentinel_connection(sentinel.clone()).tls_options;
+            assert_eq!(options.server_name.as_deref(), Some("sentinel"));
+            assert_eq!(
+                options.ca_certs,
+                [redis_sansio::config::Pem::file("/etc/ca.pem")]
+            );
+        }
+        let node = config.node_connection(config.sentinels()[0].clone());
+        assert!(
+            !node.tls,
+            "the data node is not reached with the sentinels' TLS"
+        );
     }
 
     #[test]

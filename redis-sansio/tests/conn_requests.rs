@@ -213,6 +213,21 @@ fn blocking_commands_get_deadlines_from_their_own_timeout() {
 }
 
 #[test]
+fn a_blocking_timeout_beyond_any_duration_is_sent_without_a_deadline_of_its_own() {
+    // Redis refuses these timeouts itself; the connection passes them on untouched.
+    let mut s = Script::ready();
+    for huge in ["1e300", "inf"] {
+        let pop = s.send(&["BLPOP", "q", huge]);
+        assert_eq!(s.conn.poll_timeout(), None, "BLPOP q {huge}");
+        s.reply("-ERR timeout is out of range\r\n");
+        assert!(
+            matches!(s.reply_to(pop), Err(RequestError::Server(error)) if error.message_lossy().contains("out of range")),
+            "BLPOP q {huge}"
+        );
+    }
+}
+
+#[test]
 fn eof_mid_pipeline_fails_every_pending_request_then_closes_once() {
     let mut s = Script::ready();
     let ids: Vec<_> = (0..5).map(|_| s.send(&["PING"])).collect();

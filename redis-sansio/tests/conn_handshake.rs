@@ -7,6 +7,7 @@ use std::time::Duration;
 use conn_support::*;
 use redis_sansio::config::{ConnectionConfig, ProtocolVersion};
 use redis_sansio::conn::{Event, State};
+use redis_sansio::deadline::LONGEST_WAIT;
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, RequestError, ServerErrorKind};
 
@@ -217,6 +218,16 @@ fn handshake_timeout() {
         s.next_event(),
         Some(Event::Closed(CloseReason::HandshakeTimeout))
     );
+}
+
+#[test]
+fn a_connect_timeout_of_duration_max_is_a_distant_deadline() {
+    let mut s = Script::new(config().with_connect_timeout(Duration::MAX));
+    assert_eq!(s.conn.poll_timeout(), Some(s.now + LONGEST_WAIT));
+    s.expect_sent(&[&["HELLO", "3"]]);
+    s.reply(HELLO_REPLY);
+    assert!(matches!(s.next_event(), Some(Event::Connected { .. })));
+    assert_eq!(s.conn.poll_timeout(), None);
 }
 
 #[test]

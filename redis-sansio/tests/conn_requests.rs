@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use conn_support::*;
 use redis_sansio::conn::{Event, State};
+use redis_sansio::deadline::LONGEST_WAIT;
 use redis_sansio::resp::Frame;
 use redis_sansio::{
     CloseReason, ProtocolError, Redirect, RequestError, SendError, ServerErrorKind,
@@ -225,6 +226,32 @@ fn a_blocking_timeout_beyond_any_duration_is_sent_without_a_deadline_of_its_own(
             "BLPOP q {huge}"
         );
     }
+}
+
+#[test]
+fn timeouts_up_to_duration_max_make_distant_deadlines_not_a_panic() {
+    let far = |s: &Script| Some(s.now + LONGEST_WAIT);
+    let mut s = Script::ready_with(config().with_response_timeout(Duration::MAX));
+    let get = s.send(&["GET", "k"]);
+    assert_eq!(s.conn.poll_timeout(), far(&s));
+    let pop = s.send(&["BLPOP", "q", "1"]);
+    let transaction = s.conn.send_transaction(&[cmd(&["INCR", "n"])], s.now);
+    let pipeline = s.conn.send_all(&[cmd(&["GET", "k"])], s.now);
+    assert_eq!(s.conn.poll_timeout(), far(&s));
+    s.reply("$1\r\nv\r\n*-1\r\n+OK\r\n+QUEUED\r\n*1\r\n:1\r\n$-1\r\n");
+    assert_eq!(s.reply_to(get), Ok(Frame::bulk("v")));
+    assert_eq!(s.reply_to(pop), Ok(Frame::NullArray));
+    assert_eq!(
+        s.reply_to(transaction.unwrap()),
+        Ok(Frame::Array(vec![Frame::Integer(1)]))
+    );
+    assert_eq!(s.reply_to(pipeline.unwrap()), Ok(Frame::NullBulk));
+    // A blocking command's own timeout, far past what the clock holds.
+    let mut s = Script::ready();
+    let pop = s.send(&["BLPOP", "q", "1e19"]);
+    assert_eq!(s.conn.poll_timeout(), far(&s));
+    s.reply("*-1\r\n");
+    assert_eq!(s.reply_to(pop), Ok(Frame::NullArray));
 }
 
 #[test]

@@ -515,6 +515,7 @@ fn the_documented_defaults() {
     assert_eq!(config.refresh_interval, Duration::from_millis(500));
     assert_eq!(config.refresh_timeout, DEFAULT_REFRESH_TIMEOUT);
     assert_eq!(config.read_from, ReadFrom::Primary);
+    assert!(!config.tls, "node connections in plain text unless told");
     assert_eq!(DEFAULT_REFRESH_TIMEOUT, Duration::from_secs(5));
     assert_eq!(
         (DEFAULT_RETRY_BASE, DEFAULT_RETRY_MAX),

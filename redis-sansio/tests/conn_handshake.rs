@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use conn_support::*;
 use redis_sansio::config::{ConnectionConfig, ProtocolVersion};
-use redis_sansio::conn::{Event, State};
+use redis_sansio::conn::{DEFAULT_HANDSHAKE_TIMEOUT, Event, State};
 use redis_sansio::deadline::LONGEST_WAIT;
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, RequestError, ServerErrorKind};
@@ -214,6 +214,23 @@ fn handshake_timeout() {
         s.reply_to(held),
         Err(RequestError::Closed(CloseReason::HandshakeTimeout))
     );
+    assert_eq!(
+        s.next_event(),
+        Some(Event::Closed(CloseReason::HandshakeTimeout))
+    );
+}
+
+#[test]
+fn without_a_connect_timeout_the_handshake_has_ten_seconds() {
+    assert_eq!(DEFAULT_HANDSHAKE_TIMEOUT, Duration::from_secs(10));
+    let mut s = Script::new(config());
+    assert_eq!(
+        s.conn.poll_timeout(),
+        Some(s.now + DEFAULT_HANDSHAKE_TIMEOUT)
+    );
+    s.advance(DEFAULT_HANDSHAKE_TIMEOUT - Duration::from_millis(1));
+    assert_eq!(s.conn.state(), State::Handshaking);
+    s.advance(Duration::from_millis(1));
     assert_eq!(
         s.next_event(),
         Some(Event::Closed(CloseReason::HandshakeTimeout))

@@ -174,6 +174,25 @@ fn missing_credentials_are_an_auth_failure() {
 }
 
 #[test]
+fn a_client_name_the_server_refuses_is_a_handshake_failure_not_an_auth_one() {
+    let mut s = Script::new(config().with_client_name("a b"));
+    s.expect_sent(&[&["HELLO", "3", "SETNAME", "a b"]]);
+    s.reply("-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
+    assert!(matches!(
+        s.next_event(),
+        Some(Event::Closed(CloseReason::Handshake(e))) if e.message_lossy().contains("Client names")
+    ));
+    // In RESP2 the name goes with CLIENT SETNAME, refused the same way.
+    let mut s = Script::new(resp2().with_client_name("a b"));
+    s.expect_sent(&[&["CLIENT", "SETNAME", "a b"]]);
+    s.reply("-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
+    assert!(matches!(
+        s.next_event(),
+        Some(Event::Closed(CloseReason::Handshake(_)))
+    ));
+}
+
+#[test]
 fn resp2_auth_failure_after_fallback() {
     let mut s = Script::new(config().with_password("bad"));
     s.sent();

@@ -197,8 +197,10 @@ pub struct ConnectionConfig {
     pub protocol: ProtocolVersion,
     /// The name to set with `CLIENT SETNAME`. Default: `None`.
     pub client_name: Option<String>,
-    /// How long an adapter waits for the connection (and TLS) to be established.
-    /// Default: `None` (no limit beyond the operating system's).
+    /// How long an adapter waits for the socket to open, and then for the TLS
+    /// handshake and the Redis handshake, each. Default: `None`: the socket has no
+    /// limit beyond the operating system's, and each handshake has
+    /// [`DEFAULT_HANDSHAKE_TIMEOUT`](crate::conn::DEFAULT_HANDSHAKE_TIMEOUT) (10 s).
     pub connect_timeout: Option<Duration>,
     /// How long a request may wait for its reply. Default: `None` (no limit).
     pub response_timeout: Option<Duration>,

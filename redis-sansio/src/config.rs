@@ -202,7 +202,10 @@ pub struct ConnectionConfig {
     /// limit beyond the operating system's, and each handshake has
     /// [`DEFAULT_HANDSHAKE_TIMEOUT`](crate::conn::DEFAULT_HANDSHAKE_TIMEOUT) (10 s).
     pub connect_timeout: Option<Duration>,
-    /// How long a request may wait for its reply. Default: `None` (no limit).
+    /// How long a request may wait for its reply; a blocking command (`BLPOP`,
+    /// `XREAD BLOCK`...) waits its own timeout plus this, or plus
+    /// [`DEFAULT_BLOCKING_MARGIN`](crate::conn::DEFAULT_BLOCKING_MARGIN) (2 s) when it is
+    /// `None`. Default: `None` (no limit on other requests).
     pub response_timeout: Option<Duration>,
     /// The library name sent with `CLIENT SETINFO LIB-NAME`. Default:
     /// `Some("redis-sansio")`; `None` sends nothing.

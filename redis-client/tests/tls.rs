@@ -140,6 +140,15 @@ fn tls_failures_are_typed_errors() {
         "the rustls error is the source: {error:?}"
     );
     assert!(matches!(error, Error::Tls(_)));
+    // A client key that does not fit its certificate: refused before connecting.
+    let mismatched = redis_sansio::config::ClientIdentity::from_pem(
+        TestCerts::shared().client_cert_pem().to_owned(),
+        other_ca.client_key_pem().to_owned(),
+    );
+    let error = redis_io_sync::Connection::connect(config.with_tls_client_identity(mismatched))
+        .expect_err("a key of another certificate");
+    let kind = error.tls_error().map(|tls| tls.kind());
+    assert_eq!(kind, Some(TlsErrorKind::Config), "{error:?}");
 }
 
 /// A `rediss://` URL naming the CA and the client certificate as files reaches a

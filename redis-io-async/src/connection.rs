@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::conn::{self, Event, RequestId, State};
+use redis_sansio::deadline;
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, Cmd, SendError};
 
@@ -116,7 +117,7 @@ impl<R: Runtime> Connection<R> {
             return Ok(Some(event));
         }
         self.check_open()?;
-        let deadline = timeout.map(|timeout| Instant::now() + timeout);
+        let deadline = timeout.map(|timeout| deadline::after(Instant::now(), timeout));
         self.drive(deadline, |conn| !conn.events.is_empty()).await?;
         match self.events.pop_front() {
             Some(event) => Ok(Some(event)),

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use redis_sansio::config::{ConnectionConfig, ServerAddr};
 use redis_sansio::conn::{self, RequestId};
+use redis_sansio::deadline;
 use redis_sansio::{Cmd, SendError};
 
 use crate::Error;
@@ -103,7 +104,7 @@ pub(crate) async fn with_timeout<R: Runtime, T>(
         return future.await;
     };
     let mut future = pin!(future);
-    let mut sleep = pin!(R::sleep_until(Instant::now() + timeout));
+    let mut sleep = pin!(R::sleep_until(deadline::after(Instant::now(), timeout)));
     poll_fn(|cx| {
         if let Poll::Ready(result) = future.as_mut().poll(cx) {
             return Poll::Ready(result);

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::conn::{self, Event, RequestId, State};
+use redis_sansio::deadline;
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, Cmd};
 
@@ -249,7 +250,7 @@ impl Connection {
         if let Some(event) = self.events.pop_front() {
             return Ok(Some(event));
         }
-        let deadline = timeout.map(|timeout| Instant::now() + timeout);
+        let deadline = timeout.map(|timeout| deadline::after(Instant::now(), timeout));
         self.drive_until_or(deadline, |conn| !conn.events.is_empty())?;
         match self.events.pop_front() {
             Some(event) => Ok(Some(event)),

@@ -7,6 +7,7 @@ use mio::event::Source;
 use mio::{Events, Interest, Poll, Registry, Token};
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::conn::{self, Event, RequestId, State};
+use redis_sansio::deadline;
 use redis_sansio::{CloseReason, Cmd, RequestError};
 
 use crate::Error;
@@ -141,7 +142,7 @@ impl Fanout {
     /// A connection's IO error counts as its EOF and does not stop the others; the
     /// only error is the poller's own.
     pub fn run(&mut self, timeout: Option<Duration>) -> Result<(), Error> {
-        let deadline = timeout.map(|timeout| Instant::now() + timeout);
+        let deadline = timeout.map(|timeout| deadline::after(Instant::now(), timeout));
         loop {
             let now = Instant::now();
             let mut done = true;

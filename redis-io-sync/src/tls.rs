@@ -5,6 +5,7 @@ use std::io::{self, ErrorKind, Read, Write};
 use std::time::{Duration, Instant};
 
 use redis_io_async::tls::{TlsError, TlsSession};
+use redis_sansio::deadline;
 
 use crate::Error;
 use crate::transport::Stream;
@@ -77,7 +78,7 @@ pub(crate) fn handshake(
     session: &mut TlsSession,
     timeout: Duration,
 ) -> Result<(), Error> {
-    let deadline = Instant::now() + timeout;
+    let deadline = deadline::after(Instant::now(), timeout);
     let result = session.handshake(&mut Bounded { socket, deadline });
     socket.set_read_timeout(None)?;
     socket.set_write_timeout(None)?;

@@ -198,10 +198,15 @@ pub struct ConnectionConfig {
     pub protocol: ProtocolVersion,
     /// The name to set with `CLIENT SETNAME`. Default: `None`.
     pub client_name: Option<String>,
-    /// How long an adapter waits for the connection (and TLS) to be established.
-    /// Default: `None` (no limit beyond the operating system's).
+    /// How long an adapter waits for the socket to open, and then for the TLS
+    /// handshake and the Redis handshake, each. Default: `None`: the socket has no
+    /// limit beyond the operating system's, and each handshake has
+    /// [`DEFAULT_HANDSHAKE_TIMEOUT`](crate::conn::DEFAULT_HANDSHAKE_TIMEOUT) (10 s).
     pub connect_timeout: Option<Duration>,
-    /// How long a request may wait for its reply. Default: `None` (no limit).
+    /// How long a request may wait for its reply; a blocking command (`BLPOP`,
+    /// `XREAD BLOCK`...) waits its own timeout plus this, or plus
+    /// [`DEFAULT_BLOCKING_MARGIN`](crate::conn::DEFAULT_BLOCKING_MARGIN) (2 s) when it is
+    /// `None`. Default: `None` (no limit on other requests).
     pub response_timeout: Option<Duration>,
     /// The library name sent with `CLIENT SETINFO LIB-NAME`. Default:
     /// `Some("redis-sansio")`; `None` sends nothing.

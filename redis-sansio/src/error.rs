@@ -286,7 +286,8 @@ pub enum CloseReason {
     /// The server refused the credentials (or required some that were not configured).
     #[error("authentication failed: {0}")]
     Auth(ServerError),
-    /// The server refused another part of the handshake (such as `SELECT`).
+    /// The server refused another part of the handshake: `SELECT` of a database it
+    /// does not have, or a client name it does not take (spaces, newlines).
     #[error("handshake failed: {0}")]
     Handshake(ServerError),
     /// The server sent a reply when no request was waiting for one: the stream can

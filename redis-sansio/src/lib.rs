@@ -27,6 +27,7 @@ pub mod cluster;
 mod cmd;
 pub mod config;
 pub mod conn;
+pub mod deadline;
 mod error;
 pub mod pool;
 pub mod resp;

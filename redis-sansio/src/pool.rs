@@ -11,6 +11,8 @@ mod event;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Instant;
 
+use crate::deadline;
+
 pub use config::{
     DEFAULT_CHECKOUT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_SIZE,
     DEFAULT_MIN_IDLE, MIN_IDLE_RETRY_DELAY, PoolConfig,
@@ -304,7 +306,10 @@ impl Pool {
         self.next_waiter += 1;
         self.waiters.push_back(Waiter {
             id,
-            deadline: self.config.checkout_timeout.map(|timeout| now + timeout),
+            deadline: self
+                .config
+                .checkout_timeout
+                .map(|timeout| deadline::after(now, timeout)),
         });
         self.fill();
         Checkout::Wait(id)
@@ -405,7 +410,7 @@ impl Pool {
                 .iter()
                 .filter_map(|conn| self.conns.get(conn)?.opened_at)
                 .min()
-                .map(|opened| opened + lifetime)
+                .map(|opened| deadline::after(opened, lifetime))
         });
         // Only the longest-idle connection is closed for idleness, and only beyond
         // `min_idle`: its deadline is the one `handle_timeout` acts on.
@@ -414,7 +419,7 @@ impl Pool {
                 .conns
                 .get(conn)
                 .and_then(|entry| entry.idle_since)
-                .map(|since| since + timeout),
+                .map(|since| deadline::after(since, timeout)),
             _ => None,
         };
         let retry = self.min_idle_retry_at.filter(|_| self.wants_min_idle());
@@ -487,7 +492,7 @@ impl Pool {
                 conns
                     .get(conn)
                     .and_then(|entry| entry.opened_at)
-                    .is_some_and(|opened| opened + lifetime <= now)
+                    .is_some_and(|opened| deadline::after(opened, lifetime) <= now)
             });
             self.idle = kept.into();
             for conn in expired {
@@ -502,7 +507,7 @@ impl Pool {
                 break;
             };
             let since = self.conns.get(&conn).and_then(|entry| entry.idle_since);
-            if since.is_some_and(|since| since + timeout > now) {
+            if since.is_some_and(|since| deadline::after(since, timeout) > now) {
                 break;
             }
             self.idle.pop_front();
@@ -541,5 +546,5 @@ impl Pool {
 fn lifetime_expiry(config: &PoolConfig, entry: &Entry, now: Instant) -> Option<CloseCause> {
     let lifetime = config.max_lifetime?;
     let opened = entry.opened_at?;
-    (opened + lifetime <= now).then_some(CloseCause::MaxLifetime)
+    (deadline::after(opened, lifetime) <= now).then_some(CloseCause::MaxLifetime)
 }

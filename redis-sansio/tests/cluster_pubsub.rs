@@ -17,6 +17,7 @@ use redis_sansio::cluster::{
     NodeId, PubSubBatch, RouterConfig, key_slot,
 };
 use redis_sansio::conn::{SubscriptionKind, Subscriptions};
+use redis_sansio::deadline::LONGEST_WAIT;
 use redis_sansio::retry::Reconnect;
 
 mod cluster_support;
@@ -438,6 +439,23 @@ fn failed_rounds_back_off_as_the_policy_says_then_the_names_are_given_up() {
     let batches = books.poll_batches(&mut router, now);
     books.handle_batch(&batches[0], outcome, &mut router, now);
     assert_eq!(books.poll_timeout(), Some(now), "at once again");
+}
+
+#[test]
+fn a_policy_with_delays_of_duration_max_makes_a_distant_round_not_a_panic() {
+    let (now, mut router, _) = start();
+    let policy = Reconnect::default().delays(Duration::MAX, Duration::MAX);
+    let mut books = ClusterSubscriptions::new(policy);
+    books.subscribe(Channel, names(&["news"]));
+    let outcome = BatchOutcome::ConnectionFailed { error: "refused" };
+    // The first retry goes at once, the next after the longest wait.
+    for due in [now, now + LONGEST_WAIT] {
+        let batches = books.poll_batches(&mut router, now);
+        assert_eq!(batches.len(), 1);
+        books.handle_batch(&batches[0], outcome, &mut router, now);
+        assert_eq!(books.poll_timeout(), Some(due));
+    }
+    assert!(books.poll_batches(&mut router, now).is_empty());
 }
 
 #[test]

@@ -12,6 +12,7 @@ use redis_sansio::cluster::{
     DEFAULT_REFRESH_INTERVAL, DEFAULT_REFRESH_TIMEOUT, DEFAULT_RETRY_BASE, DEFAULT_RETRY_MAX,
     Decision, NodeAddr, ReadFrom, Role, RouterConfig, TopologyCommand, key_slot,
 };
+use redis_sansio::deadline::LONGEST_WAIT;
 use redis_sansio::resp::Frame;
 
 mod cluster_support;
@@ -376,6 +377,33 @@ fn busy_errors_back_off_exponentially_up_to_the_cap_then_fail() {
 }
 
 #[test]
+fn delays_and_intervals_of_duration_max_make_distant_deadlines_not_a_panic() {
+    let t0 = Instant::now();
+    let config = RouterConfig::default()
+        .with_retry_delays(Duration::MAX, Duration::MAX)
+        .with_refresh_interval(Duration::MAX)
+        .with_refresh_timeout(Duration::MAX);
+    let mut router = ready(config.clone(), t0);
+    let busy = error("TRYAGAIN Multiple keys request during rehashing of slot");
+    assert_eq!(
+        router.handle_error(&busy, node(&router, 7000), 3, t0),
+        Decision::RetryAfter {
+            deadline: t0 + LONGEST_WAIT
+        }
+    );
+    // The refresh after the first waits out the interval.
+    router.request_refresh(t0 + MS);
+    assert_eq!(events(&mut router), []);
+    assert_eq!(router.poll_timeout(), Some(t0 + LONGEST_WAIT));
+    // A node asked for the topology has as long to answer.
+    let mut router = ClusterRouter::new(config);
+    router.add_seed(addr(7000));
+    router.request_refresh(t0);
+    assert!(refresh_asked(&events(&mut router)).is_some());
+    assert_eq!(router.poll_timeout(), Some(t0 + LONGEST_WAIT));
+}
+
+#[test]
 fn clusterdown_backs_off_and_requests_a_refresh() {
     let t0 = Instant::now();
     let mut router = ready(RouterConfig::default(), t0);
@@ -487,6 +515,7 @@ fn the_documented_defaults() {
     assert_eq!(config.refresh_interval, Duration::from_millis(500));
     assert_eq!(config.refresh_timeout, DEFAULT_REFRESH_TIMEOUT);
     assert_eq!(config.read_from, ReadFrom::Primary);
+    assert!(!config.tls, "node connections in plain text unless told");
     assert_eq!(DEFAULT_REFRESH_TIMEOUT, Duration::from_secs(5));
     assert_eq!(
         (DEFAULT_RETRY_BASE, DEFAULT_RETRY_MAX),

@@ -1,8 +1,10 @@
 //! Connection URLs: every accepted form and what it means, every malformed form and
-//! its error, the defaults, password redaction, and URL round trips.
+//! its error, the defaults, password redaction, and URL round trips; random URLs,
+//! well formed and not, never panic.
 
 use std::time::Duration;
 
+use proptest::prelude::*;
 use redis_sansio::config::{
     ConnectionConfig, DEFAULT_HOST, DEFAULT_PORT, Password, ProtocolVersion, ServerAddr, UrlError,
 };
@@ -583,6 +585,139 @@ fn round_trips() {
     for config in configs {
         let url = config.to_url_with_password();
         assert_eq!(ConnectionConfig::from_url(&url), Ok(config), "{url}");
+    }
+}
+
+/// One part of a random URL: mostly a piece that parses, sometimes an odd one.
+fn url_part(
+    good: &'static [&'static str],
+    odd: &'static [&'static str],
+) -> impl Strategy<Value = &'static str> + Clone {
+    prop_oneof![
+        4 => proptest::sample::select(good),
+        1 => proptest::sample::select(odd),
+    ]
+}
+
+/// A random URL, part by part: each part mostly well formed, sometimes malformed (odd
+/// percent-encodings, brackets, huge ports, unknown options, non-ASCII and control
+/// characters), so that many parse and many fail.
+fn url_text() -> impl Strategy<Value = String> {
+    let scheme = url_part(
+        &[
+            "redis://",
+            "rediss://",
+            "unix://",
+            "redis+unix://",
+            "REDIS://",
+            "unix:",
+        ],
+        &["redis:", "http://", "", "redis:/", "1redis://"],
+    );
+    let credential = url_part(
+        &[
+            "", "u", "alice", "us%3Aer", "p%40ss", "p@ss", "pa:ss", "%2F", "a%20b", "é", "%C3%A9",
+            "+",
+        ],
+        &["%", "%zz", "%00", "%FF", "p/q", "p?q", "p#q", "p q"],
+    );
+    let userinfo = proptest::option::of((credential.clone(), proptest::option::of(credential)))
+        .prop_map(|userinfo| match userinfo {
+            None => String::new(),
+            Some((user, None)) => format!("{user}@"),
+            Some((user, Some(password))) => format!("{user}:{password}@"),
+        });
+    let host = url_part(
+        &[
+            "",
+            "h",
+            "localhost",
+            "10.0.0.1",
+            "[::1]",
+            "[2001:DB8::1]",
+            "my_host-1.internal",
+        ],
+        &["::1", "[]", "[::1", "[::1]x", "h!", "é", "[fe80::1%25eth0]"],
+    );
+    let port = url_part(
+        &["", ":", ":1", ":6380", ":65535", ":06379"],
+        &[":0", ":65536", ":99999999999999999999", ":-1", ":x", ":+1"],
+    );
+    let path = url_part(
+        &[
+            "",
+            "/",
+            "/0",
+            "/15",
+            "/tmp/redis.sock",
+            "/a%20b.sock",
+            "/9223372036854775807",
+        ],
+        &[
+            "/01",
+            "/x",
+            "/-1",
+            "//s",
+            "/9223372036854775808",
+            "/%00",
+            "/1/2",
+        ],
+    );
+    let option = url_part(
+        &[
+            "db=2",
+            "password=p",
+            "password=p%26q",
+            "user=u",
+            "protocol=2",
+            "protocol=resp3",
+            "name=n",
+            "client_name=a%2Fb",
+            "timeout=1.5",
+            "connect_timeout=250ms",
+            "response_timeout=0.000000001",
+            "",
+        ],
+        &[
+            "db=",
+            "protocol=4",
+            "client_name=a%20b",
+            "timeout=0",
+            "timeout=1e3",
+            "x=y",
+            "db",
+            "timeout=99999999999999999999999",
+        ],
+    );
+    let query = proptest::collection::vec(option, 0..4).prop_map(|options| match &options[..] {
+        [] => String::new(),
+        options => format!("?{}", options.join("&")),
+    });
+    let junk = url_part(&[""], &["#f", " ", "\t", "\u{7f}", "%", "&", "@", "?"]);
+    (scheme, userinfo, host, port, path, query, junk).prop_map(
+        |(scheme, userinfo, host, port, path, query, junk)| {
+            format!("{scheme}{userinfo}{host}{port}{path}{query}{junk}")
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16_384, ..ProptestConfig::default() })]
+
+    /// Any URL gives a configuration or a typed error, never a panic; a configuration
+    /// writes back to a URL that parses to it again.
+    #[test]
+    fn any_url_is_a_config_or_an_error_and_configs_round_trip(url in url_text()) {
+        if let Ok(config) = ConnectionConfig::from_url(&url) {
+            let written = config.to_url_with_password();
+            prop_assert_eq!(
+                ConnectionConfig::from_url(&written),
+                Ok(config),
+                "{:?} was written as {:?}",
+                url,
+                written
+            );
+        }
     }
 }
 

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use conn_support::*;
 use redis_sansio::config::{ConnectionConfig, ProtocolVersion};
-use redis_sansio::conn::{Event, State};
+use redis_sansio::conn::{DEFAULT_HANDSHAKE_TIMEOUT, Event, State};
+use redis_sansio::deadline::LONGEST_WAIT;
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, RequestError, ServerErrorKind};
 
@@ -173,6 +174,25 @@ fn missing_credentials_are_an_auth_failure() {
 }
 
 #[test]
+fn a_client_name_the_server_refuses_is_a_handshake_failure_not_an_auth_one() {
+    let mut s = Script::new(config().with_client_name("a b"));
+    s.expect_sent(&[&["HELLO", "3", "SETNAME", "a b"]]);
+    s.reply("-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
+    assert!(matches!(
+        s.next_event(),
+        Some(Event::Closed(CloseReason::Handshake(e))) if e.message_lossy().contains("Client names")
+    ));
+    // In RESP2 the name goes with CLIENT SETNAME, refused the same way.
+    let mut s = Script::new(resp2().with_client_name("a b"));
+    s.expect_sent(&[&["CLIENT", "SETNAME", "a b"]]);
+    s.reply("-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
+    assert!(matches!(
+        s.next_event(),
+        Some(Event::Closed(CloseReason::Handshake(_)))
+    ));
+}
+
+#[test]
 fn resp2_auth_failure_after_fallback() {
     let mut s = Script::new(config().with_password("bad"));
     s.sent();
@@ -217,6 +237,33 @@ fn handshake_timeout() {
         s.next_event(),
         Some(Event::Closed(CloseReason::HandshakeTimeout))
     );
+}
+
+#[test]
+fn without_a_connect_timeout_the_handshake_has_ten_seconds() {
+    assert_eq!(DEFAULT_HANDSHAKE_TIMEOUT, Duration::from_secs(10));
+    let mut s = Script::new(config());
+    assert_eq!(
+        s.conn.poll_timeout(),
+        Some(s.now + DEFAULT_HANDSHAKE_TIMEOUT)
+    );
+    s.advance(DEFAULT_HANDSHAKE_TIMEOUT - Duration::from_millis(1));
+    assert_eq!(s.conn.state(), State::Handshaking);
+    s.advance(Duration::from_millis(1));
+    assert_eq!(
+        s.next_event(),
+        Some(Event::Closed(CloseReason::HandshakeTimeout))
+    );
+}
+
+#[test]
+fn a_connect_timeout_of_duration_max_is_a_distant_deadline() {
+    let mut s = Script::new(config().with_connect_timeout(Duration::MAX));
+    assert_eq!(s.conn.poll_timeout(), Some(s.now + LONGEST_WAIT));
+    s.expect_sent(&[&["HELLO", "3"]]);
+    s.reply(HELLO_REPLY);
+    assert!(matches!(s.next_event(), Some(Event::Connected { .. })));
+    assert_eq!(s.conn.poll_timeout(), None);
 }
 
 #[test]

@@ -5,7 +5,8 @@ mod conn_support;
 use std::time::Duration;
 
 use conn_support::*;
-use redis_sansio::conn::{Event, State};
+use redis_sansio::conn::{DEFAULT_BLOCKING_MARGIN, Event, State};
+use redis_sansio::deadline::LONGEST_WAIT;
 use redis_sansio::resp::Frame;
 use redis_sansio::{
     CloseReason, ProtocolError, Redirect, RequestError, SendError, ServerErrorKind,
@@ -210,6 +211,73 @@ fn blocking_commands_get_deadlines_from_their_own_timeout() {
     );
     s.advance(Duration::from_millis(400));
     assert_eq!(s.reply_to(xread), Err(RequestError::Timeout));
+}
+
+#[test]
+fn without_a_response_timeout_a_blocking_command_gets_a_two_second_margin() {
+    assert_eq!(DEFAULT_BLOCKING_MARGIN, Duration::from_secs(2));
+    let mut s = Script::ready();
+    let pop = s.send(&["BLPOP", "q", "1.5"]);
+    let xread = s.send(&["XREAD", "BLOCK", "100", "STREAMS", "s", "$"]);
+    let get = s.send(&["GET", "k"]);
+    assert_eq!(
+        s.conn.poll_timeout(),
+        Some(s.now + Duration::from_millis(2100)),
+        "the XREAD's 100 ms and the margin; the GET has no deadline"
+    );
+    s.advance(Duration::from_millis(2099));
+    assert_eq!(s.next_event(), None);
+    s.advance(Duration::from_millis(1));
+    assert_eq!(s.reply_to(xread), Err(RequestError::Timeout));
+    assert_eq!(
+        s.conn.poll_timeout(),
+        Some(s.now + Duration::from_millis(1400))
+    );
+    s.advance(Duration::from_millis(1400));
+    assert_eq!(s.reply_to(pop), Err(RequestError::Timeout));
+    assert_eq!(s.conn.poll_timeout(), None);
+    let _ = get;
+}
+
+#[test]
+fn a_blocking_timeout_beyond_any_duration_is_sent_without_a_deadline_of_its_own() {
+    // Redis refuses these timeouts itself; the connection passes them on untouched.
+    let mut s = Script::ready();
+    for huge in ["1e300", "inf"] {
+        let pop = s.send(&["BLPOP", "q", huge]);
+        assert_eq!(s.conn.poll_timeout(), None, "BLPOP q {huge}");
+        s.reply("-ERR timeout is out of range\r\n");
+        assert!(
+            matches!(s.reply_to(pop), Err(RequestError::Server(error)) if error.message_lossy().contains("out of range")),
+            "BLPOP q {huge}"
+        );
+    }
+}
+
+#[test]
+fn timeouts_up_to_duration_max_make_distant_deadlines_not_a_panic() {
+    let far = |s: &Script| Some(s.now + LONGEST_WAIT);
+    let mut s = Script::ready_with(config().with_response_timeout(Duration::MAX));
+    let get = s.send(&["GET", "k"]);
+    assert_eq!(s.conn.poll_timeout(), far(&s));
+    let pop = s.send(&["BLPOP", "q", "1"]);
+    let transaction = s.conn.send_transaction(&[cmd(&["INCR", "n"])], s.now);
+    let pipeline = s.conn.send_all(&[cmd(&["GET", "k"])], s.now);
+    assert_eq!(s.conn.poll_timeout(), far(&s));
+    s.reply("$1\r\nv\r\n*-1\r\n+OK\r\n+QUEUED\r\n*1\r\n:1\r\n$-1\r\n");
+    assert_eq!(s.reply_to(get), Ok(Frame::bulk("v")));
+    assert_eq!(s.reply_to(pop), Ok(Frame::NullArray));
+    assert_eq!(
+        s.reply_to(transaction.unwrap()),
+        Ok(Frame::Array(vec![Frame::Integer(1)]))
+    );
+    assert_eq!(s.reply_to(pipeline.unwrap()), Ok(Frame::NullBulk));
+    // A blocking command's own timeout, far past what the clock holds.
+    let mut s = Script::ready();
+    let pop = s.send(&["BLPOP", "q", "1e19"]);
+    assert_eq!(s.conn.poll_timeout(), far(&s));
+    s.reply("*-1\r\n");
+    assert_eq!(s.reply_to(pop), Ok(Frame::NullArray));
 }
 
 #[test]
@@ -560,6 +628,7 @@ fn the_read_room_grows_while_reads_fill_it() {
     }
     assert!(offered[0] <= 16 * 1024, "{offered:?}");
     assert!(offered.iter().any(|&room| room >= 64 * 1024), "{offered:?}");
+    assert!(offered.iter().all(|&room| room >= 4 * 1024), "{offered:?}");
     let mut outcomes = Vec::new();
     assert_eq!(s.conn.take_replies(first, &mut outcomes), cmds.len());
     assert!(
@@ -567,4 +636,22 @@ fn the_read_room_grows_while_reads_fill_it() {
             .iter()
             .all(|outcome| *outcome == Ok(Frame::Integer(1)))
     );
+}
+
+#[test]
+fn the_read_room_is_at_least_4_kib_however_little_each_read_brings() {
+    let mut s = Script::ready();
+    let get = s.send(&["GET", "k"]);
+    let reply = format!("${}\r\n{}\r\n", 40_000, "v".repeat(40_000));
+    for (i, chunk) in reply.as_bytes().chunks(7).enumerate() {
+        let room = s.conn.read_buf();
+        assert!(
+            room.len() >= 4 * 1024,
+            "read {i}: {} bytes of room",
+            room.len()
+        );
+        room[..chunk.len()].copy_from_slice(chunk);
+        s.conn.handle_read(chunk.len(), s.now);
+    }
+    assert_eq!(s.reply_to(get), Ok(Frame::bulk("v".repeat(40_000))));
 }

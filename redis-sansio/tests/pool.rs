@@ -6,6 +6,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use redis_sansio::deadline::LONGEST_WAIT;
 use redis_sansio::pool::{
     Checkout, CloseCause, ConnId, ConnState, DEFAULT_CHECKOUT_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_LIFETIME, DEFAULT_MAX_SIZE, DEFAULT_MIN_IDLE, Event, MIN_IDLE_RETRY_DELAY, Pool,
@@ -281,6 +282,31 @@ fn no_checkout_timeout_waits_forever() {
     assert!(sim.events().is_empty());
     sim.pool.checkin(conn, true, sim.now);
     assert_eq!(sim.events(), [Event::Granted { waiter, conn }]);
+}
+
+#[test]
+fn timeouts_of_duration_max_make_distant_deadlines_not_a_panic() {
+    let mut sim = Sim::new(
+        PoolConfig::default()
+            .with_max_size(2)
+            .with_checkout_timeout(Some(Duration::MAX))
+            .with_idle_timeout(Some(Duration::MAX))
+            .with_max_lifetime(Some(Duration::MAX)),
+    );
+    let idle = sim.open_one();
+    let busy = sim.open_one();
+    let waiter = sim.wait();
+    assert_eq!(sim.pool.poll_timeout(), Some(sim.now + LONGEST_WAIT));
+    sim.advance(Duration::from_secs(3600));
+    sim.pool.handle_timeout(sim.now);
+    assert!(sim.events().is_empty());
+    sim.pool.checkin(idle, true, sim.now);
+    assert_eq!(sim.events(), [Event::Granted { waiter, conn: idle }]);
+    sim.pool.checkin(busy, true, sim.now);
+    assert!(sim.events().is_empty());
+    assert_eq!(sim.pool.idle(), 1);
+    assert!(sim.pool.poll_timeout() > Some(sim.now + Duration::from_secs(3600)));
+    assert_eq!(sim.ready(), busy);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! A bounded randomized test that CI runs every time, on stable: random valid streams,
 //! mutated, fed whole, byte by byte, in random pieces and through the validating
-//! [`Skip`] builder. Nothing panics and every way of feeding agrees.
+//! [`Skip`] builder, with the default limits and with tiny ones that each get reached.
+//! Nothing panics and every way of feeding agrees.
 //!
 //! The coverage-guided version of this lives in `fuzz/` (`cargo fuzz run decode`).
 // Tests may read the clock (the core may not): for their own time budget.
@@ -12,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use common::*;
-use redis_sansio::resp::{Decoder, Frame, Skip, encode_frame};
+use redis_sansio::ProtocolError;
+use redis_sansio::resp::{DecodeLimits, Decoder, Frame, Skip, encode_frame};
 
 fn random_frame(rng: &mut Rng, depth: usize) -> Frame {
     let text = |rng: &mut Rng| -> bytes::Bytes {
@@ -147,4 +149,65 @@ fn random_and_mutated_streams_decode_the_same_however_fed() {
         );
     }
     assert!(iterations >= 100, "only {iterations} iterations ran");
+}
+
+/// Random and mutated streams under tiny limits: each limit is reached, nothing
+/// panics, and fed whole or byte by byte the decoder gives the same frames and stops
+/// at the same frame. Only the error may differ, and only when one of the two is the
+/// frame-size limit: fed in pieces, a frame can pass that limit before the byte that
+/// breaks another rule has arrived.
+#[test]
+fn tiny_limits_are_each_reached_and_feeding_in_pieces_agrees() {
+    let started = Instant::now();
+    let mut rng = Rng(0x7111_F0C0_DEC0);
+    // Reached: depth, bulk length, aggregate length, frame size.
+    let mut reached = [false; 4];
+    let mut iterations = 0;
+    while iterations < 20_000 && started.elapsed() < Duration::from_secs(20) {
+        iterations += 1;
+        let limits = DecodeLimits {
+            max_depth: rng.below(4),
+            max_bulk_len: rng.below(6),
+            max_aggregate_len: rng.below(4),
+            max_frame_size: 8 + rng.below(64),
+        };
+        let mut out = BytesMut::new();
+        for _ in 0..1 + rng.below(3) {
+            encode_frame(&mut out, &random_frame(&mut rng, 0));
+        }
+        let mut wire = out.to_vec();
+        if rng.below(2) == 0 {
+            mutate(&mut rng, &mut wire);
+        }
+        let whole = decode_in_pieces(&wire, &[], &mut Decoder::new().with_limits(limits));
+        let cuts: Vec<usize> = (1..wire.len()).collect();
+        let bytewise = decode_in_pieces(&wire, &cuts, &mut Decoder::new().with_limits(limits));
+        let label = format!("iteration {iterations}, {limits:?}, {wire:?}");
+        assert_eq!(
+            canonical(&whole.frames),
+            canonical(&bytewise.frames),
+            "{label}"
+        );
+        assert_eq!(whole.error.is_some(), bytewise.error.is_some(), "{label}");
+        let frame_size = |error: &Option<ProtocolError>| {
+            matches!(error, Some(ProtocolError::FrameTooLarge { .. }))
+        };
+        if !(frame_size(&whole.error) || frame_size(&bytewise.error)) {
+            assert_eq!(whole.error, bytewise.error, "{label}");
+        }
+        for error in [&whole.error, &bytewise.error].into_iter().flatten() {
+            match error {
+                ProtocolError::TooDeep { .. } => reached[0] = true,
+                ProtocolError::BulkTooLong { .. } => reached[1] = true,
+                ProtocolError::AggregateTooLong { .. } => reached[2] = true,
+                ProtocolError::FrameTooLarge { .. } => reached[3] = true,
+                _ => {}
+            }
+        }
+    }
+    assert!(iterations >= 100, "only {iterations} iterations ran");
+    assert_eq!(
+        reached, [true; 4],
+        "limits reached: depth, bulk, aggregate, frame"
+    );
 }

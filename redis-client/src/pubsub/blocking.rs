@@ -10,8 +10,8 @@ use redis_sansio::retry::{Outage, Reconnect};
 use redis_sansio::{CloseReason, Cmd};
 
 use super::{
-    Message, Subscriptions, deadline, message_of, next_item, outage, remaining, subscription_cmd,
-    subscription_methods,
+    Message, Subscriptions, deadline, from_now, message_of, next_item, outage, remaining,
+    subscription_cmd, subscription_methods,
 };
 use crate::Error;
 
@@ -143,7 +143,7 @@ impl Subscriber {
             let due = match lost.due {
                 Some(due) => due,
                 None => match lost.outage.next_attempt() {
-                    Some(delay) => *lost.due.insert(Instant::now() + delay),
+                    Some(delay) => *lost.due.insert(from_now(delay)),
                     None => {
                         let reason = lost.reason.clone();
                         (self.lost, self.reconnect) = (None, None);

@@ -14,7 +14,7 @@ use redis_sansio::retry::{Outage, Reconnect};
 use redis_sansio::{CloseReason, Cmd};
 
 use super::{
-    Message, Subscriptions, deadline, message_of, outage, remaining, subscription_cmd,
+    Message, Subscriptions, deadline, from_now, message_of, outage, remaining, subscription_cmd,
     subscription_methods,
 };
 use crate::Error;
@@ -191,7 +191,7 @@ async fn replace<R: Runtime>(
 ) -> Result<Connection<R>, CloseReason> {
     while let Some(delay) = outage.next_attempt() {
         if !delay.is_zero() {
-            R::sleep_until(Instant::now() + delay).await;
+            R::sleep_until(from_now(delay)).await;
         }
         if let Ok(conn) = reopen::<R>(config.clone(), &subscriptions).await {
             return Ok(conn);

@@ -69,7 +69,13 @@ fn outage(
 
 /// When a wait of `timeout` (`None`: unbounded) that starts now ends.
 fn deadline(timeout: Option<Duration>) -> Option<Instant> {
-    timeout.map(|timeout| Instant::now() + timeout)
+    timeout.map(from_now)
+}
+
+/// When a wait of `wait` that starts now ends (a wait too long for the clock is cut
+/// to [`LONGEST_WAIT`](redis_sansio::deadline::LONGEST_WAIT)).
+fn from_now(wait: Duration) -> Instant {
+    redis_sansio::deadline::after(Instant::now(), wait)
 }
 
 /// What is left until `deadline`: the timeout for the next wait, so that events that

@@ -249,7 +249,36 @@ impl SentinelConfig {
 
 #[cfg(test)]
 mod tests {
+    use redis_sansio::resp::Frame;
+    use redis_sansio::sentinel::Action;
+
     use super::*;
+
+    #[test]
+    fn the_documented_defaults() {
+        assert_eq!(DEFAULT_SENTINEL_TIMEOUT, Duration::from_millis(500));
+        let config = SentinelConfig::new("m", ["redis://127.0.0.1:26379"]).unwrap();
+        let sentinel = config.sentinel_connection(config.sentinels()[0].clone());
+        assert_eq!(sentinel.connect_timeout, Some(DEFAULT_SENTINEL_TIMEOUT));
+        assert_eq!(sentinel.response_timeout, Some(DEFAULT_SENTINEL_TIMEOUT));
+        assert_eq!(config.target(), Target::Master);
+        assert_eq!(config.node(), &ConnectionConfig::default());
+        assert_eq!(config.sentinel_tls(), None);
+        assert!(config.watches_failovers(), "the failover watch is on");
+        // Learning is on: once the master is named, the sentinel is asked for the
+        // others.
+        let mut discovery = config.discovery();
+        let Some(Action::AskSentinel { step, .. }) = discovery.poll_action() else {
+            panic!("the first step asks the sentinel")
+        };
+        let master = Frame::Array(vec![Frame::bulk("127.0.0.1"), Frame::bulk("7000")]);
+        discovery.handle_reply(step, master);
+        let asked = match discovery.poll_action() {
+            Some(Action::AskSentinel { cmd, .. }) => cmd.args().nth(1).map(<[u8]>::to_vec),
+            other => panic!("expected SENTINEL SENTINELS, got {other:?}"),
+        };
+        assert_eq!(asked.as_deref(), Some(&b"SENTINELS"[..]));
+    }
 
     #[test]
     fn rediss_urls_reach_every_sentinel_over_tls() {

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use redis_sansio::CloseReason;
 use redis_sansio::config::ConnectionConfig;
+use redis_sansio::deadline;
 use redis_sansio::retry::Outage;
 pub use redis_sansio::retry::Reconnect;
 
@@ -66,7 +67,7 @@ impl<R: Runtime> Reconnecting<R> {
                     Poll::Ready(Err(_)) => match self.outage.next_attempt() {
                         None => return Poll::Ready(Err(self.reason.clone())),
                         Some(delay) => {
-                            let wake = Instant::now() + delay;
+                            let wake = deadline::after(Instant::now(), delay);
                             self.step = Step::Wait(Box::pin(R::sleep_until(wake)));
                         }
                     },

@@ -74,3 +74,20 @@ pub fn handshake_timeout(config: &ConnectionConfig) -> Duration {
 /// configuration fails to connect with
 /// [`Error::TlsUnsupported`](crate::Error::TlsUnsupported).
 pub const TLS_SUPPORTED: bool = cfg!(feature = "tls");
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use redis_sansio::config::ConnectionConfig;
+
+    use super::handshake_timeout;
+
+    #[test]
+    fn the_tls_handshake_has_the_connect_timeout_or_else_ten_seconds() {
+        let config = ConnectionConfig::default();
+        assert_eq!(handshake_timeout(&config), Duration::from_secs(10));
+        let config = config.with_connect_timeout(Duration::from_millis(250));
+        assert_eq!(handshake_timeout(&config), Duration::from_millis(250));
+    }
+}

@@ -8,6 +8,7 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use crate::conn::{SubscriptionKind, Subscriptions};
+use crate::deadline;
 use crate::retry::{Outage, Reconnect};
 use crate::{Cmd, ServerError};
 
@@ -598,7 +599,7 @@ impl ClusterSubscriptions {
             .get_or_insert_with(|| Outage::new(self.policy.clone()));
         match outage.next_attempt() {
             Some(delay) => {
-                let next = now + delay;
+                let next = deadline::after(now, delay);
                 self.due = Some(self.due.map_or(next, |due| due.max(next)));
             }
             None => self.give_up(),

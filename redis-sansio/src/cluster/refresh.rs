@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::event::{NodeId, TopologyCommand};
+use crate::deadline;
 
 /// The refresh in progress: which node was asked, with what, and until when it may
 /// answer.
@@ -48,7 +49,7 @@ impl Refresh {
         self.in_flight.is_none()
             && self
                 .round_started
-                .is_none_or(|started| now >= started + interval)
+                .is_none_or(|started| now >= deadline::after(started, interval))
     }
 
     /// When the round the rate limit held back may start.
@@ -56,7 +57,8 @@ impl Refresh {
         if !self.wanted || self.in_flight.is_some() {
             return None;
         }
-        self.round_started.map(|started| started + interval)
+        self.round_started
+            .map(|started| deadline::after(started, interval))
     }
 
     /// A new round starts: nobody asked yet.
@@ -78,7 +80,7 @@ impl Refresh {
         self.in_flight = Some(InFlight {
             node,
             command,
-            deadline: now + timeout,
+            deadline: deadline::after(now, timeout),
         });
     }
 

@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
+use crate::deadline;
 use crate::resp::Frame;
 use crate::{ServerError, ServerErrorKind};
 
@@ -349,7 +350,7 @@ impl ClusterRouter {
                     self.request_refresh(now);
                 }
                 Decision::RetryAfter {
-                    deadline: now + self.config.retry_delay(attempt),
+                    deadline: deadline::after(now, self.config.retry_delay(attempt)),
                 }
             }
             _ => Decision::Deliver,

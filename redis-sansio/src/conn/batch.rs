@@ -96,7 +96,7 @@ impl Connection {
             return Err(SendError::Empty);
         }
         self.out_buf().reserve(bytes);
-        let deadline = self.config.response_timeout.map(|timeout| now + timeout);
+        let deadline = self.response_deadline(now);
         let mut plain_accepted = self.accepts_plain();
         for cmd in cmds {
             if plain_accepted && !cmd.is_empty() && command::classify(cmd) == CommandClass::Plain {

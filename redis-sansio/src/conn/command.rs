@@ -134,11 +134,14 @@ fn classify_named(cmd: &Cmd, name: &[u8]) -> CommandClass {
     }
 }
 
-/// A timeout argument in seconds (fractions allowed); 0 or unreadable blocks forever
-/// as far as the deadline goes: the server will answer or reject it.
+/// A timeout argument in seconds (fractions allowed); 0, unreadable or beyond what a
+/// [`Duration`] holds (`1e300`, `inf`) blocks forever as far as the deadline goes: the
+/// server will answer or reject it.
 fn seconds(arg: Option<&[u8]>) -> Option<Duration> {
     let secs: f64 = std::str::from_utf8(arg?).ok()?.parse().ok()?;
-    (secs > 0.0 && secs.is_finite()).then(|| Duration::from_secs_f64(secs))
+    (secs > 0.0)
+        .then(|| Duration::try_from_secs_f64(secs).ok())
+        .flatten()
 }
 
 fn millis(arg: Option<&[u8]>) -> Option<Duration> {
@@ -163,6 +166,10 @@ mod tests {
         let secs = |s: f64| CommandClass::Blocking(Some(Duration::from_secs_f64(s)));
         assert_eq!(class(&["blpop", "a", "b", "1.5"]), secs(1.5));
         assert_eq!(class(&["BRPOP", "a", "0"]), CommandClass::Blocking(None));
+        // Out of a Duration's range: no deadline of its own, and no panic.
+        for huge in ["1e300", "inf", "NaN", "-1"] {
+            assert_eq!(class(&["BLPOP", "a", huge]), CommandClass::Blocking(None));
+        }
         assert_eq!(
             class(&["BLMOVE", "a", "b", "LEFT", "RIGHT", "2"]),
             secs(2.0)

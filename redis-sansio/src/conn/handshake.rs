@@ -153,10 +153,13 @@ impl Handshake {
                 self.write_set_name(config, out);
                 self.write_select(config, out);
             }
-            (Step::Hello | Step::Auth, Some(error)) => {
+            (Step::Hello, Some(error)) if refuses_credentials(&error) => {
                 return Progress::Failed(CloseReason::Auth(error));
             }
-            (Step::SetName | Step::Select, Some(error)) => {
+            (Step::Auth, Some(error)) => {
+                return Progress::Failed(CloseReason::Auth(error));
+            }
+            (Step::Hello | Step::SetName | Step::Select, Some(error)) => {
                 return Progress::Failed(CloseReason::Handshake(error));
             }
             (Step::Auth | Step::SetName | Step::Select | Step::SetInfo | Step::Superseded, _) => {}
@@ -174,6 +177,17 @@ impl Handshake {
             Progress::Waiting
         }
     }
+}
+
+/// True when `HELLO` failed over its credentials: wrong ones (`WRONGPASS`), none where
+/// some are needed (`NOAUTH`), or a user without the right (`NOPERM`). Its other
+/// failures (a client name the server refuses) are the handshake's, not the
+/// credentials'.
+fn refuses_credentials(error: &ServerError) -> bool {
+    matches!(
+        error.kind(),
+        ServerErrorKind::WrongPass | ServerErrorKind::NoAuth | ServerErrorKind::NoPerm
+    )
 }
 
 /// True when `HELLO` failed because the server does not speak it, not because of

@@ -25,6 +25,7 @@ use pending::{Confirmations, Expect, Pending, PendingQueue};
 use pubsub::{Confirmation, PubSubFrame};
 
 use crate::config::{ConnectionConfig, ProtocolVersion};
+use crate::deadline;
 use crate::resp::{Decoder, Frame, write_array_header, write_bulk};
 use crate::{CloseReason, Cmd, RequestError, SendError, ServerError};
 
@@ -172,7 +173,7 @@ impl Connection {
         let mut conn = Connection {
             protocol: config.protocol,
             state: State::Handshaking,
-            handshake_deadline: handshake.as_ref().map(|_| now + timeout),
+            handshake_deadline: handshake.as_ref().map(|_| deadline::after(now, timeout)),
             handshake,
             config,
             decoder: Decoder::new(),
@@ -365,14 +366,14 @@ impl Connection {
         };
         let deadline = match class {
             CommandClass::Blocking(None) => None,
-            CommandClass::Blocking(Some(timeout)) => Some(
-                now + timeout
-                    + self
-                        .config
-                        .response_timeout
-                        .unwrap_or(DEFAULT_BLOCKING_MARGIN),
-            ),
-            _ => self.config.response_timeout.map(|timeout| now + timeout),
+            CommandClass::Blocking(Some(timeout)) => {
+                let margin = self
+                    .config
+                    .response_timeout
+                    .unwrap_or(DEFAULT_BLOCKING_MARGIN);
+                Some(deadline::after(now, timeout.saturating_add(margin)))
+            }
+            _ => self.response_deadline(now),
         };
         cmd.encode(self.out_buf());
         Ok(self.pending.push(expect, deadline))
@@ -410,7 +411,7 @@ impl Connection {
         let expect = Expect::Transaction {
             acks_left: cmds.len() + 1,
         };
-        let deadline = self.config.response_timeout.map(|timeout| now + timeout);
+        let deadline = self.response_deadline(now);
         Ok(self.pending.push(expect, deadline))
     }
 
@@ -457,6 +458,14 @@ impl Connection {
     }
 
     // ---- internals --------------------------------------------------------------
+
+    /// The deadline of a request sent at `now` that is not blocking: the response
+    /// timeout's, if one is set.
+    fn response_deadline(&self, now: Instant) -> Option<Instant> {
+        self.config
+            .response_timeout
+            .map(|timeout| deadline::after(now, timeout))
+    }
 
     /// Refuses what this connection cannot send now; classifies the rest.
     #[inline]

@@ -32,14 +32,18 @@ pub struct SwitchMaster {
 
 impl SwitchMaster {
     /// Reads a message's payload; `None` unless it has exactly the five
-    /// space-separated fields, in UTF-8, with valid ports.
+    /// space-separated fields, in UTF-8, with ports from 1 to 65535.
     pub fn parse(payload: &[u8]) -> Option<SwitchMaster> {
         let text = std::str::from_utf8(payload).ok()?;
         let mut fields = text.split(' ');
         let master_name = fields.next().filter(|name| !name.is_empty())?;
         let mut addr = || -> Option<ServerAddr> {
             let host = fields.next().filter(|host| !host.is_empty())?;
-            let port = fields.next()?.parse().ok()?;
+            let port = fields
+                .next()?
+                .parse()
+                .ok()
+                .filter(|&port: &u16| port != 0)?;
             Some(ServerAddr::tcp(host, port))
         };
         let (old, new) = (addr()?, addr()?);
@@ -66,6 +70,8 @@ mod tests {
             b"m 1.1.1.1 1 2.2.2.2",
             b"m 1.1.1.1 1 2.2.2.2 port",
             b"m 1.1.1.1 1 2.2.2.2 70000",
+            b"m 1.1.1.1 1 2.2.2.2 0",
+            b"m 1.1.1.1 0 2.2.2.2 2",
             b"m 1.1.1.1 1 2.2.2.2 2 extra",
             b" 1.1.1.1 1 2.2.2.2 2",
             b"m  1 2.2.2.2 2",

@@ -175,6 +175,7 @@ pub fn needs(check: &str) -> &'static [Capability] {
         | "close_reason_with_failure"
         | "connect_failures"
         | "handshake_timeout"
+        | "longest_timeouts"
         | "tls_requests"
         | "tls_verification"
         | "tls_client_certificates" => &[],
@@ -321,6 +322,7 @@ macro_rules! conformance_tests {
         __conformance_check!(close_reason_with_failure);
         __conformance_check!(connect_failures);
         __conformance_check!(handshake_timeout);
+        __conformance_check!(longest_timeouts);
         __conformance_check!(tls_requests);
         __conformance_check!(tls_verification);
         __conformance_check!(tls_client_certificates);

@@ -9,6 +9,7 @@ use redis_io_sync::{Connection, wait_any};
 use redis_sansio::cluster::{NodeAddr, NodeId, PubSubBatch, RouterConfig};
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::conn::{Message, SubscriptionKind, Subscriptions};
+use redis_sansio::deadline;
 use redis_sansio::resp::ToArg;
 use redis_sansio::retry::Reconnect;
 
@@ -97,7 +98,7 @@ impl ClusterSubscriber {
     /// or the server's error for a refusal no retry mends): those are dropped, and
     /// the next call goes on with the rest.
     pub fn next_message(&mut self, timeout: Option<Duration>) -> Result<Option<Message>, Error> {
-        let deadline = timeout.map(|timeout| Instant::now() + timeout);
+        let deadline = timeout.map(|timeout| deadline::after(Instant::now(), timeout));
         loop {
             self.round()?;
             let open = self.conns.iter_mut().map(|(node, conn)| (*node, conn));

@@ -16,6 +16,7 @@ use redis_sansio::CloseReason;
 use redis_sansio::cluster::{NodeAddr, NodeId, PubSubBatch, RouterConfig};
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::conn::{Message, SubscriptionKind, Subscriptions};
+use redis_sansio::deadline;
 use redis_sansio::resp::ToArg;
 use redis_sansio::retry::Reconnect;
 
@@ -123,7 +124,8 @@ impl<R: Runtime> AsyncClusterSubscriber<R> {
         &mut self,
         timeout: Option<Duration>,
     ) -> Result<Option<Message>, Error> {
-        let mut timer = timeout.map(|timeout| Box::pin(R::sleep_until(Instant::now() + timeout)));
+        let mut timer = timeout
+            .map(|timeout| Box::pin(R::sleep_until(deadline::after(Instant::now(), timeout))));
         poll_fn(|cx| {
             if let Poll::Ready(message) = self.poll_message(cx) {
                 return Poll::Ready(message.map(Some));

@@ -9,7 +9,7 @@ use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, Cmd, RequestError};
 
 use crate::conformance::Body;
-use crate::conformance::env::{Case, shared_server, targets};
+use crate::conformance::env::{Case, shared_server, shared_tls_server, targets, tls_targets};
 use crate::{RawConnection, RedisServer, cmd};
 
 /// The response timeout of the timing checks: short, so they are quick.
@@ -51,6 +51,35 @@ pub fn blocking_commands<B: Body>() {
             Frame::Array(vec![Frame::bulk(list.clone()), Frame::bulk("pushed")]),
             "{case}"
         );
+    }
+}
+
+/// Timeouts of `Duration::MAX` are as good as none: connecting with that connect
+/// timeout (which bounds the TLS handshake too) and response timeout works, over TLS
+/// as well, and so do a request, a pipeline and a blocking command that times out on
+/// the server's side.
+pub fn longest_timeouts<B: Body>() {
+    let server = shared_server();
+    let tls_server = shared_tls_server();
+    for target in targets(&server).iter().chain(&tls_targets(&tls_server)) {
+        let case = Case::new::<B>("longest_timeouts", target);
+        let config = target
+            .config
+            .clone()
+            .with_connect_timeout(Duration::MAX)
+            .with_response_timeout(Duration::MAX);
+        let mut conn = case.connect::<B>(config);
+        let key = case.key("k");
+        let set = conn.request(&cmd(&["SET", &key, "v"]));
+        assert_eq!(case.ok("SET", set), Frame::simple("OK"), "{case}");
+        let outcomes = case.ok("pipeline", conn.pipeline(&[cmd(&["GET", &key])]));
+        assert!(
+            matches!(&outcomes[..], [Ok(reply)] if *reply == Frame::bulk("v")),
+            "{case}: {outcomes:?}"
+        );
+        let list = case.key("list");
+        let reply = case.ok("BLPOP", conn.request(&cmd(&["BLPOP", &list, "0.05"])));
+        assert!(reply.is_null(), "{case}: {reply:?}");
     }
 }
 

@@ -3,7 +3,8 @@
 //!
 //! Servers: `handshake`, `select`, `pipeline`, `binary_values`, `transactions`, `watch`,
 //! `pubsub`, `events_see_close`, `tracking_pushes`, `tracking_redirect`, `blocking_commands`, `client_kill`, `close_reason_with_failure` and
-//! `concurrent_tasks` share one server per test process, and `auth` one with a
+//! `concurrent_tasks` share one server per test process (`longest_timeouts` too, and the
+//! TLS server below), and `auth` one with a
 //! password and an ACL user; `response_timeout` and `handshake_timeout` each start
 //! their own (`DEBUG SLEEP` stops every client of a server), and
 //! `server_killed_mid_pipeline` one per target (it kills it). The TLS checks
@@ -23,8 +24,8 @@ pub use concurrency::concurrent_tasks;
 pub use events::{events_see_close, pubsub, tracking_pushes, tracking_redirect};
 pub use failures::connect_failures;
 pub use faults::{
-    blocking_commands, client_kill, close_reason_with_failure, handshake_timeout, response_timeout,
-    server_killed_mid_pipeline,
+    blocking_commands, client_kill, close_reason_with_failure, handshake_timeout, longest_timeouts,
+    response_timeout, server_killed_mid_pipeline,
 };
 pub use requests::{binary_values, handshake, pipeline, select, transactions, watch};
 pub use tls::{tls_client_certificates, tls_requests, tls_verification};

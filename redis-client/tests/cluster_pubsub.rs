@@ -67,17 +67,51 @@ fn one_per_primary(seed: &str, name: &str) -> Vec<(String, String)> {
 /// `PUBSUB SHARDNUMSUB channel` on `node`: how many connections there are
 /// subscribed to it.
 fn shard_subscribers(node: &str, channel: &str) -> i64 {
-    match support::run(node, &["PUBSUB", "SHARDNUMSUB", channel]) {
-        redis_client::resp::Frame::Array(items) => match items.get(1) {
-            Some(redis_client::resp::Frame::Integer(n)) => *n,
-            other => panic!("{other:?}"),
-        },
-        redis_client::resp::Frame::Map(pairs) => match pairs.first() {
-            Some((_, redis_client::resp::Frame::Integer(n))) => *n,
-            other => panic!("{other:?}"),
-        },
+    shard_subscriber_counts(node, &[channel])[0]
+}
+
+/// `PUBSUB SHARDNUMSUB channels...` on `node`: how many connections there are
+/// subscribed to each, in order.
+fn shard_subscriber_counts(node: &str, channels: &[&str]) -> Vec<i64> {
+    use redis_client::resp::Frame;
+    let mut args = vec!["PUBSUB", "SHARDNUMSUB"];
+    args.extend_from_slice(channels);
+    let count = |frame: &Frame| match frame {
+        Frame::Integer(n) => *n,
+        other => panic!("{other:?}"),
+    };
+    match support::run(node, &args) {
+        Frame::Array(items) => items.chunks(2).map(|pair| count(&pair[1])).collect(),
+        Frame::Map(pairs) => pairs.iter().map(|(_, n)| count(n)).collect(),
         other => panic!("{other:?}"),
     }
+}
+
+/// `count` shard channels named after `name`, each in a slot of its own that
+/// `primary` serves (as `seed` sees it) and no migration test moves.
+fn in_distinct_slots(seed: &str, name: &str, primary: &str, count: usize) -> Vec<String> {
+    let map = support::slot_map(seed);
+    let serves = |slot: u16| {
+        map.iter()
+            .any(|(start, end, owner)| (*start..=*end).contains(&slot) && owner == primary)
+    };
+    let mut slots = std::collections::BTreeSet::new();
+    let found: Vec<String> = (0..200_000)
+        .map(|i| format!("{name}:{i}"))
+        .filter(|channel| {
+            let slot = key_slot(channel.as_bytes());
+            serves(slot) && !support::migrated(slot) && slots.insert(slot)
+        })
+        .take(count)
+        .collect();
+    assert_eq!(found.len(), count);
+    found
+}
+
+/// How many reads `node` has made from its clients' sockets
+/// (`total_reads_processed`).
+fn reads(node: &str) -> u64 {
+    support::info_number(node, "stats", "total_reads_processed")
 }
 
 /// `SPUBLISH` on the channel's owner (as `seed` sees it): how many received it.
@@ -272,6 +306,61 @@ macro_rules! killed_connection {
     }};
 }
 
+/// How many slots of one primary the round-trip scenario subscribes.
+const MANY_SLOTS: usize = 300;
+
+/// Shard channels in [`MANY_SLOTS`] slots of one primary, subscribed with one call,
+/// then subscribed again after the subscriber's connections to that primary were
+/// killed: every one is confirmed (by the books and by `PUBSUB SHARDNUMSUB`), and
+/// each time the primary read the [`MANY_SLOTS`] `SSUBSCRIBE`s in one round trip,
+/// not one each.
+///
+/// How round trips are counted: the primary's `total_reads_processed` (`INFO
+/// stats`) counts the reads it made from any client's socket. A subscriber that
+/// waits for each slot's confirmation before it sends the next makes the primary
+/// read at least once per slot; one that sends every slot's command before waiting
+/// puts them on the wire together, and the primary takes them in a few reads (16 KiB
+/// each). The bound, half of [`MANY_SLOTS`], leaves room for the reads of the
+/// scenario's own probes, the subscriber's handshake and refresh, the replica's acks
+/// and the other tests sharing the cluster.
+macro_rules! many_slots {
+    ($cluster:expr, $name:expr, $s:expr, $($aw:tt)*) => {{
+        let name: &str = $name;
+        let cluster: &RedisCluster = $cluster;
+        let seed = cluster.addrs()[0].to_string();
+        let primary = support::primaries(&seed).remove(0);
+        let channels = in_distinct_slots(&seed, name, &primary, MANY_SLOTS);
+        let channels: Vec<&str> = channels.iter().map(String::as_str).collect();
+        let bound = MANY_SLOTS as u64 / 2;
+        let confirmed = |s: &dyn Fn(&str) -> Option<String>| {
+            channels.iter().all(|channel| s(channel).as_deref() == Some(primary.as_str()))
+        };
+
+        let before = reads(&primary);
+        $s.ssubscribe(&channels)$($aw)*.unwrap();
+        let used = reads(&primary) - before;
+        assert!(used < bound, "{used} reads for {MANY_SLOTS} slots: a round trip each?");
+        assert!(confirmed(&|c| $s.node_of(SubscriptionKind::Shard, c).map(|a| a.to_string())));
+        assert_eq!(shard_subscriber_counts(&primary, &channels), vec![1; MANY_SLOTS]);
+        let last = channels[MANY_SLOTS - 1];
+        assert_eq!(spublish(&seed, last, "last"), 1);
+        assert_eq!(message!($s, $($aw)*).channel, last.as_bytes());
+
+        let before = reads(&primary);
+        assert!(support::kill_named(&primary, name) >= 1);
+        until!(
+            $s,
+            $s.resubscriptions() == MANY_SLOTS as u64,
+            "every slot subscribed again",
+            $($aw)*
+        );
+        let used = reads(&primary) - before;
+        assert!(used < bound, "{used} reads to subscribe {MANY_SLOTS} slots again");
+        assert!(confirmed(&|c| $s.node_of(SubscriptionKind::Shard, c).map(|a| a.to_string())));
+        assert_eq!(shard_subscriber_counts(&primary, &channels), vec![1; MANY_SLOTS]);
+    }};
+}
+
 fn blocking(cluster: &RedisCluster, name: &str) -> ClusterSubscriber {
     let urls = seeds(cluster, name);
     let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
@@ -309,6 +398,31 @@ fn smol_every_kind_gets_its_messages() {
     support::on_smol(async {
         let mut subscriber = nonblocking::<Smol>(&cluster, "every-smol").await;
         every_kind!(&cluster, "every-smol", subscriber, .await);
+    });
+}
+
+#[test]
+fn blocking_subscribes_many_slots_in_one_round_trip() {
+    let cluster = support::cluster();
+    let mut subscriber = blocking(&cluster, "many-blocking");
+    many_slots!(&cluster, "many-blocking", subscriber,);
+}
+
+#[test]
+fn tokio_subscribes_many_slots_in_one_round_trip() {
+    let cluster = support::cluster();
+    support::on_tokio(async {
+        let mut subscriber = nonblocking::<Tokio>(&cluster, "many-tokio").await;
+        many_slots!(&cluster, "many-tokio", subscriber, .await);
+    });
+}
+
+#[test]
+fn smol_subscribes_many_slots_in_one_round_trip() {
+    let cluster = support::cluster();
+    support::on_smol(async {
+        let mut subscriber = nonblocking::<Smol>(&cluster, "many-smol").await;
+        many_slots!(&cluster, "many-smol", subscriber, .await);
     });
 }
 

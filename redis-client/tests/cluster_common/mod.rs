@@ -294,6 +294,16 @@ pub(crate) fn calls(all_primaries: &[String], command: &str) -> u64 {
         .sum()
 }
 
+/// The number `field` of `INFO section` on `addr` (0 when it is missing).
+pub(crate) fn info_number(addr: &str, section: &str, field: &str) -> u64 {
+    let info = text(&run(addr, &["INFO", section]));
+    let prefix = format!("{field}:");
+    info.lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 /// Seed URLs whose connections carry the client name `name`.
 pub(crate) fn named_seeds(cluster: &RedisCluster, name: &str) -> Vec<String> {
     cluster

@@ -6,13 +6,14 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use redis_io_sync::{Connection, wait_any};
+use redis_sansio::CloseReason;
 use redis_sansio::cluster::{NodeAddr, NodeId, PubSubBatch, RouterConfig};
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::conn::{Message, SubscriptionKind, Subscriptions};
 use redis_sansio::resp::ToArg;
 use redis_sansio::retry::Reconnect;
 
-use super::{Step, Steps, cluster_subscription_methods, names_of};
+use super::{Step, Steps, by_node, cluster_subscription_methods, names_of};
 use crate::Error;
 use crate::cluster::ClusterConnection;
 use crate::cluster::drop_closed;
@@ -166,9 +167,8 @@ impl ClusterSubscriber {
         subscribe: bool,
     ) -> Result<(), Error> {
         if !subscribe {
-            for batch in self.steps.books.unsubscribe(kind, names) {
-                self.carry(&batch);
-            }
+            let batches = self.steps.books.unsubscribe(kind, names);
+            self.carry(&batches);
             self.close_unused();
             return self.steps.dropped();
         }
@@ -196,23 +196,45 @@ impl ClusterSubscriber {
                 .steps
                 .books
                 .poll_batches(self.cluster.router_mut(), now);
-            for batch in &batches {
-                self.carry(batch);
-            }
+            self.carry(&batches);
         }
         self.close_unused();
         self.steps.dropped()
     }
 
-    /// Sends `batch` on its node's connection (opened now if needed) and files the
-    /// outcome.
-    fn carry(&mut self, batch: &PubSubBatch) {
-        let node = batch.node();
-        let result = self.conn(node).and_then(|conn| conn.request(&batch.cmd()));
-        let confirmed = self.conns.get(&node).map(|c| c.core().subscriptions());
-        let router = self.cluster.router_mut();
-        if self.steps.batch_done(router, batch, &result, confirmed) {
-            self.conns.remove(&node);
+    /// Sends every one of `batches` and files their outcomes: each node's back to back
+    /// on its connection (opened now if needed), every node's written before waiting
+    /// on any, then each node's outcomes filed in turn. However many slots and nodes,
+    /// the batches cost one round trip (plus a handshake for each new connection).
+    fn carry(&mut self, batches: &[PubSubBatch]) {
+        let mut sent = Vec::new();
+        for (node, batches) in by_node(batches) {
+            let ids = self.conn(node).and_then(|conn| {
+                let ids = batches
+                    .iter()
+                    .map(|batch| conn.send(&batch.cmd()))
+                    .collect::<Result<Vec<_>, Error>>()?;
+                conn.flush()?;
+                Ok(ids)
+            });
+            sent.push((node, batches, ids));
+        }
+        for (node, batches, ids) in sent {
+            let replies = ids.and_then(|ids| {
+                let conn = self
+                    .conns
+                    .get_mut(&node)
+                    .ok_or(Error::Closed(CloseReason::Local))?;
+                Ok(ids.into_iter().map(|id| conn.wait_for(id)).collect())
+            });
+            let confirmed = self.conns.get(&node).map(|c| c.core().subscriptions());
+            let router = self.cluster.router_mut();
+            if self
+                .steps
+                .node_done(router, node, &batches, replies, confirmed)
+            {
+                self.conns.remove(&node);
+            }
         }
     }
 

@@ -2,9 +2,11 @@
 //! blocking `ClusterSubscriber` and the async `AsyncClusterSubscriber` (tokio and
 //! smol): shard channels on every primary, ordinary channels and patterns, a slot
 //! moved by hand (Redis unsubscribes the channel; the subscriber subscribes it again
-//! on the new owner), a subscriber connection killed (its names subscribed again),
-//! and the caller's unsubscribes never undone; RESP3, and RESP2 for one move and one
-//! kill. Every wait is bounded.
+//! on the new owner), a slot mid-migration (Redis serves its shard channel on the
+//! owner, no `-ASK`, until the migration ends), a subscriber connection killed (its
+//! names subscribed again), many slots subscribed in one round trip, and the caller's
+//! unsubscribes never undone; RESP3, and RESP2 for one move and one kill. Every wait
+//! is bounded.
 // Needs the blocking adapter (the default `sync` feature).
 #![cfg(feature = "sync")]
 
@@ -262,6 +264,50 @@ macro_rules! moved_slot {
     }};
 }
 
+/// A slot mid-migration (`MIGRATING` on its owner, `IMPORTING` on another primary),
+/// where an ordinary command for a key the owner lacks gets `-ASK`: Redis (7.0 here)
+/// answers `SSUBSCRIBE` on the owner itself, never with `-ASK`, serving the slot's
+/// shard channels there until the migration ends. So the channel is confirmed on the
+/// owner at the first try and gets what is published there; when the migration ends
+/// (`SETSLOT NODE`), Redis unsubscribes it and the subscriber follows it to the new
+/// owner.
+macro_rules! migrating_slot {
+    ($cluster:expr, $tag:expr, $s:expr, $($aw:tt)*) => {{
+        let tag: &str = $tag;
+        let cluster: &RedisCluster = $cluster;
+        let seed = cluster.addrs()[0].to_string();
+        let channel = format!("{tag}:events");
+        let slot = key_slot(channel.as_bytes());
+        let from = support::owner(&seed, slot);
+        let all = support::primaries(&seed);
+        let to = all.iter().find(|p| **p != from).unwrap().clone();
+        support::begin_migration(slot, &from, &to);
+        let get = redis_sansio::Cmd::new("GET").arg(format!("{tag}:absent"));
+        let asked = support::direct(&from).request(&get).unwrap_err();
+        assert!(asked.to_string().contains("ASK"), "{asked}");
+
+        $s.ssubscribe([channel.as_str()])$($aw)*.unwrap();
+        let on = $s.node_of(SubscriptionKind::Shard, channel.as_str()).map(|a| a.to_string());
+        assert_eq!(on.as_deref(), Some(from.as_str()), "served by the migrating owner");
+        assert_eq!(shard_subscribers(&from, &channel), 1);
+        assert_eq!(shard_subscribers(&to, &channel), 0);
+        assert_eq!(spublish(&seed, &channel, "mid-migration"), 1);
+        assert_eq!(message!($s, $($aw)*).payload, "mid-migration".as_bytes());
+
+        support::finish_migration(slot, &from, &to, &all);
+        until!(
+            $s,
+            $s.node_of(SubscriptionKind::Shard, channel.as_str()).map(|a| a.to_string())
+                == Some(to.clone()),
+            "the channel followed its slot",
+            $($aw)*
+        );
+        assert_eq!($s.resubscriptions(), 1);
+        assert_eq!(spublish(&seed, &channel, "after"), 1);
+        assert_eq!(message!($s, $($aw)*).payload, "after".as_bytes());
+    }};
+}
+
 /// The subscriber's connection to a node killed (`CLIENT KILL`): its names are
 /// subscribed again (the ordinary ones on a node of the refreshed topology) and get
 /// messages; what the caller left stays left.
@@ -456,6 +502,22 @@ fn blocking_follows_a_moved_slot_in_resp2() {
     let cluster = support::cluster();
     let mut subscriber = blocking(&cluster, "moved-pubsub-resp2");
     moved_slot!(&cluster, "{moved-pubsub-resp2}", subscriber,);
+}
+
+#[test]
+fn blocking_is_served_by_the_owner_of_a_migrating_slot() {
+    let cluster = support::cluster();
+    let mut subscriber = blocking(&cluster, "migrating-pubsub-blocking");
+    migrating_slot!(&cluster, "{migrating-pubsub-blocking}", subscriber,);
+}
+
+#[test]
+fn tokio_is_served_by_the_owner_of_a_migrating_slot() {
+    let cluster = support::cluster();
+    support::on_tokio(async {
+        let mut subscriber = nonblocking::<Tokio>(&cluster, "migrating-pubsub-tokio").await;
+        migrating_slot!(&cluster, "{migrating-pubsub-tokio}", subscriber, .await);
+    });
 }
 
 #[test]

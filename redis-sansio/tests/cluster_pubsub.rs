@@ -624,3 +624,27 @@ fn a_round_is_handed_out_whole_and_its_outcomes_may_come_in_any_order() {
     assert!(books.is_settled());
     assert_eq!(books.resubscribed(), per_node as u64 + 1);
 }
+
+/// Redis (7.0) never answers `SSUBSCRIBE` with `-ASK`: it serves a migrating slot's
+/// shard channels on the source until the migration ends (the integration tests
+/// show it). Should a server do so, the books do not follow it with `ASKING`: the
+/// names wait for the next round, which goes to the slot's owner again (an `ASK`
+/// leaves the slot table as it is), paced like any failed round.
+#[test]
+fn an_ask_is_retried_at_the_slots_owner_not_followed() {
+    let (now, mut router, mut books) = start();
+    let high = high();
+    books.subscribe(Shard, [high.clone()]);
+    let batches = books.poll_batches(&mut router, now);
+    let ask = error(&format!("ASK {} 127.0.0.1:7001", key_slot(&high)));
+    books.handle_batch(&batches[0], BatchOutcome::Refused(&ask), &mut router, now);
+    assert_eq!(books.node_of(Shard, &high), None);
+    assert_eq!(books.poll_timeout(), Some(now), "the first retry at once");
+    let again = books.poll_batches(&mut router, now);
+    assert_eq!(again.len(), 1);
+    assert_eq!(
+        again[0].node(),
+        node(&router, 7002),
+        "the owner again, not the ASK's target"
+    );
+}

@@ -52,6 +52,8 @@ pub(crate) const MIGRATED_TAGS: &[&str] = &[
     "{moved-pubsub-tokio}",
     "{moved-pubsub-smol}",
     "{moved-pubsub-resp2}",
+    "{migrating-pubsub-blocking}",
+    "{migrating-pubsub-tokio}",
 ];
 
 /// A blocking cluster connection through every seed of `cluster`.

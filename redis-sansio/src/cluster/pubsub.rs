@@ -35,6 +35,15 @@ use super::slot::key_slot;
 /// refreshed table says. Names the user unsubscribed are forgotten at once and never
 /// subscribed again.
 ///
+/// **A slot being migrated**: Redis (7.0, the version the integration tests run)
+/// answers `SSUBSCRIBE` for a slot marked `MIGRATING` on the node that owns it, and
+/// never with `-ASK`: it serves the slot's shard channels there until the migration
+/// ends, then unsubscribes them (the `sunsubscribe` push above) and they are
+/// subscribed again on the new owner. So the books do not follow an `-ASK` with
+/// `ASKING`: should a server send one, the batch counts as failed and its names go
+/// to the slot's owner again in the next round (an `ASK` leaves the slot table as it
+/// is), paced like any failed round.
+///
 /// Its methods come in the four kinds of the core's other machines:
 ///
 /// - **Getters**: [`wanted`](Self::wanted), [`node_of`](Self::node_of),

@@ -231,7 +231,9 @@ macro_rules! cluster_subscription_methods {
         /// serving its slot, those of one slot in one command, and waits for every
         /// confirmation. When a channel's slot moves, Redis unsubscribes it; the
         /// subscriber then refreshes the topology and subscribes it on the new owner
-        /// (messages published in between are lost).
+        /// (messages published in between are lost). While the slot is being
+        /// migrated, Redis serves its shard channels on the old owner (no `-ASK`),
+        /// until the migration ends.
         pub $($async)? fn ssubscribe<I>(&mut self, channels: I) -> Result<(), Error>
         where
             I: IntoIterator,

@@ -1,7 +1,10 @@
 //! What the cluster integration tests share: one six-node cluster per test binary
 //! while any test uses it (plain text, or TLS only), direct connections to single
-//! nodes, the slot map as the servers tell it, and slot migration by hand.
-#![allow(dead_code, unused_macros)]
+//! nodes, the slot map as the servers tell it, and slot migration by hand; the
+//! pub/sub scenarios in `pubsub.rs`.
+#![allow(dead_code, unused_macros, unused_imports)]
+
+pub(crate) mod pubsub;
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
@@ -54,6 +57,7 @@ pub(crate) const MIGRATED_TAGS: &[&str] = &[
     "{moved-pubsub-resp2}",
     "{migrating-pubsub-blocking}",
     "{migrating-pubsub-tokio}",
+    "{moved-pubsub-async-std}",
 ];
 
 /// A blocking cluster connection through every seed of `cluster`.
@@ -108,6 +112,16 @@ pub(crate) fn on_smol<F: std::future::Future<Output = ()>>(scenario: F) {
             panic!("the scenario did not finish in time");
         };
         smol::future::or(scenario, timeout).await;
+    });
+}
+
+/// Runs an async scenario to its end on async-std, failing it after
+/// [`SCENARIO_LIMIT`].
+pub(crate) fn on_async_std<F: std::future::Future<Output = ()>>(scenario: F) {
+    async_std::task::block_on(async {
+        async_std::future::timeout(SCENARIO_LIMIT, scenario)
+            .await
+            .expect("the scenario finished in time");
     });
 }
 

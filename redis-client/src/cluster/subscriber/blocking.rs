@@ -25,7 +25,10 @@ use crate::pubsub::next_item;
 /// serving each one's slot, ordinary channels and patterns
 /// ([`subscribe`](Self::subscribe), [`psubscribe`](Self::psubscribe)) on one node;
 /// the subscriber opens one connection per node that has names, as needed (with the
-/// seeds' settings), and closes those left with none. Every connection's messages
+/// seeds' settings), and closes those left with none. A call sends every command it
+/// needs (one `SSUBSCRIBE` per slot) to every node before it waits for any reply, so
+/// channels in many slots cost one round trip (new connections are opened first,
+/// one after the other). Every connection's messages
 /// come out of one [`next_message`](Self::next_message) (or the
 /// [`messages`](Self::messages) iterator), the nodes taking turns; a [`Message`] says
 /// which kind of subscription delivered it ([`SubscriptionKind`]), its channel, its

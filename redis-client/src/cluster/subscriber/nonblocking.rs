@@ -35,7 +35,8 @@ type Work<R> = Pin<Box<dyn Future<Output = (Box<Io<R>>, Result<(), Error>)> + Se
 /// (shard channels on their slots' primaries, followed when a slot moves; ordinary
 /// channels and patterns on one node, moved when its connection fails; names lost
 /// subscribed again after a topology refresh, paced by a [`Reconnect`] policy; the
-/// caller's unsubscribes never undone), over one exclusive
+/// caller's unsubscribes never undone; every slot's command on every node sent
+/// before waiting, one round trip for many slots), over one exclusive
 /// [`Connection`](redis_io_async::Connection) per node that has names. It shares its
 /// [`ClusterClient`]'s router: its refreshes are the client's.
 ///

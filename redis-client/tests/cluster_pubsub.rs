@@ -1,32 +1,29 @@
 //! Pub/sub managed by the cluster client against a real six-node cluster, on the
-//! blocking `ClusterSubscriber` and the async `AsyncClusterSubscriber` (tokio and
-//! smol): shard channels on every primary, ordinary channels and patterns, a slot
+//! blocking `ClusterSubscriber` and the async `AsyncClusterSubscriber` (tokio, smol
+//! and async-std; the scenarios are in `cluster_common/pubsub.rs`): shard channels on every primary, ordinary channels and patterns, a slot
 //! moved by hand (Redis unsubscribes the channel; the subscriber subscribes it again
-//! on the new owner), a subscriber connection killed (its names subscribed again),
-//! and the caller's unsubscribes never undone; RESP3, and RESP2 for one move and one
-//! kill. Every wait is bounded.
+//! on the new owner), a slot mid-migration (Redis serves its shard channel on the
+//! owner, no `-ASK`, until the migration ends), a subscriber connection killed (its
+//! names subscribed again), many slots subscribed in one round trip, and the caller's
+//! unsubscribes never undone; RESP3, and RESP2 for one move and one kill. Every wait
+//! is bounded.
 // Needs the blocking adapter (the default `sync` feature).
 #![cfg(feature = "sync")]
 
 mod cluster_common;
 
-use std::time::Duration;
-
 use redis_client::cluster::{AsyncClusterSubscriber, ClusterSubscriber};
 use redis_client::pubsub::SubscriptionKind;
+use redis_io_async_std::async_std::AsyncStd;
 use redis_io_async_std::smol::Smol;
 use redis_io_tokio::Tokio;
-use redis_sansio::cluster::key_slot;
 use redis_test_support::RedisCluster;
 
 use cluster_common as support;
-
-/// How long a message may take to arrive.
-const MESSAGE_WAIT: Duration = Duration::from_secs(5);
-/// How long the subscriber may take to follow a change of the cluster.
-const FOLLOW_LIMIT: Duration = Duration::from_secs(15);
-/// One look for a message while waiting for the subscriber to follow.
-const LOOK: Duration = Duration::from_millis(100);
+use cluster_common::pubsub::{
+    MESSAGE_WAIT, every_kind, killed_connection, many_slots, message, migrating_slot, moved_slot,
+    one_per_primary, spublish,
+};
 
 /// Seed URLs whose connections are named `name`, and speak RESP2 when `name` ends
 /// in `resp2`.
@@ -39,237 +36,6 @@ fn seeds(cluster: &RedisCluster, name: &str) -> Vec<String> {
             .collect(),
         false => seeds,
     }
-}
-
-/// One shard channel per primary, named after `name`, none in a slot a migration
-/// test moves: `(channel, its primary)`.
-fn one_per_primary(seed: &str, name: &str) -> Vec<(String, String)> {
-    let map = support::slot_map(seed);
-    let owner = |slot: u16| {
-        map.iter()
-            .find(|(start, end, _)| (*start..=*end).contains(&slot))
-            .map(|(_, _, owner)| owner.clone())
-            .unwrap()
-    };
-    let mut found: Vec<(String, String)> = Vec::new();
-    for i in 0..10_000 {
-        let channel = format!("{{{name}-{i}}}:events");
-        let slot = key_slot(channel.as_bytes());
-        let primary = owner(slot);
-        if !support::migrated(slot) && found.iter().all(|(_, p)| *p != primary) {
-            found.push((channel, primary));
-        }
-    }
-    assert_eq!(found.len(), support::primaries(seed).len());
-    found
-}
-
-/// `PUBSUB SHARDNUMSUB channel` on `node`: how many connections there are
-/// subscribed to it.
-fn shard_subscribers(node: &str, channel: &str) -> i64 {
-    match support::run(node, &["PUBSUB", "SHARDNUMSUB", channel]) {
-        redis_client::resp::Frame::Array(items) => match items.get(1) {
-            Some(redis_client::resp::Frame::Integer(n)) => *n,
-            other => panic!("{other:?}"),
-        },
-        redis_client::resp::Frame::Map(pairs) => match pairs.first() {
-            Some((_, redis_client::resp::Frame::Integer(n))) => *n,
-            other => panic!("{other:?}"),
-        },
-        other => panic!("{other:?}"),
-    }
-}
-
-/// `SPUBLISH` on the channel's owner (as `seed` sees it): how many received it.
-fn spublish(seed: &str, channel: &str, payload: &str) -> i64 {
-    let owner = support::owner(seed, key_slot(channel.as_bytes()));
-    match support::run(&owner, &["SPUBLISH", channel, payload]) {
-        redis_client::resp::Frame::Integer(n) => n,
-        other => panic!("{other:?}"),
-    }
-}
-
-/// `PUBLISH` on `node`: how many on that node received it.
-fn publish(node: &str, channel: &str, payload: &str) {
-    support::run(node, &["PUBLISH", channel, payload]);
-}
-
-/// The next message of subscriber `$s` within [`MESSAGE_WAIT`] (`$aw`: `.await` or
-/// nothing).
-macro_rules! message {
-    ($s:expr, $($aw:tt)*) => {
-        $s.next_message(Some(MESSAGE_WAIT))$($aw)*
-            .unwrap()
-            .expect("a message in time")
-    };
-}
-
-/// Looks for messages (there must be none) until `$done` holds, within
-/// [`FOLLOW_LIMIT`].
-macro_rules! until {
-    ($s:expr, $done:expr, $what:expr, $($aw:tt)*) => {{
-        let started = std::time::Instant::now();
-        while !$done {
-            assert!(started.elapsed() < FOLLOW_LIMIT, "{} in time", $what);
-            let message = $s.next_message(Some(LOOK))$($aw)*.unwrap();
-            assert!(message.is_none(), "no message expected: {message:?}");
-        }
-    }};
-}
-
-/// Shard channels on every primary, ordinary channels and patterns: each gets its
-/// message, with its kind (and pattern).
-macro_rules! every_kind {
-    ($cluster:expr, $name:expr, $s:expr, $($aw:tt)*) => {{
-        let name: &str = $name;
-        let cluster: &RedisCluster = $cluster;
-        let seed = cluster.addrs()[0].to_string();
-        let shard = one_per_primary(&seed, name);
-        let channels: Vec<&str> = shard.iter().map(|(c, _)| c.as_str()).collect();
-        $s.ssubscribe(&channels)$($aw)*.unwrap();
-        for (channel, primary) in &shard {
-            let on = $s.node_of(SubscriptionKind::Shard, channel.as_str()).unwrap();
-            assert_eq!(on.to_string(), *primary, "{channel} on its slot's primary");
-            assert_eq!(shard_subscribers(primary, channel), 1);
-        }
-        for (i, (channel, _)) in shard.iter().enumerate() {
-            assert_eq!(spublish(&seed, channel, &i.to_string()), 1);
-            let message = message!($s, $($aw)*);
-            assert_eq!(message.kind, SubscriptionKind::Shard);
-            assert_eq!(message.channel, channel.as_bytes());
-            assert_eq!(message.payload, i.to_string().as_bytes());
-            assert_eq!(message.pattern, None);
-        }
-
-        let news = format!("news-{name}");
-        let pattern = format!("alerts-{name}.*");
-        $s.subscribe([news.as_str()])$($aw)*.unwrap();
-        $s.psubscribe([pattern.as_str()])$($aw)*.unwrap();
-        let on = $s.node_of(SubscriptionKind::Channel, news.as_str()).unwrap();
-        assert_eq!(
-            $s.node_of(SubscriptionKind::Pattern, pattern.as_str()),
-            Some(on.clone()),
-            "channels and patterns on one node"
-        );
-        // PUBLISH reaches every node's subscribers, wherever it is sent.
-        for node in cluster.addrs() {
-            publish(&node.to_string(), &news, "n");
-            let message = message!($s, $($aw)*);
-            assert_eq!(message.kind, SubscriptionKind::Channel);
-            assert_eq!(message.channel, news.as_bytes());
-        }
-        let alert = format!("alerts-{name}.fire");
-        publish(&seed, &alert, "hot");
-        let message = message!($s, $($aw)*);
-        assert_eq!(message.kind, SubscriptionKind::Pattern);
-        assert_eq!(message.pattern.as_deref(), Some(pattern.as_bytes()));
-        assert_eq!(message.channel, alert.as_bytes());
-        assert_eq!(message.payload, "hot".as_bytes());
-
-        // Messages from several nodes at once all come out.
-        for (channel, _) in &shard {
-            spublish(&seed, channel, "again");
-        }
-        publish(&seed, &news, "again");
-        let mut seen = Vec::new();
-        for _ in 0..=shard.len() {
-            seen.push(message!($s, $($aw)*).channel);
-        }
-        seen.sort();
-        let mut expected: Vec<_> = channels.iter().map(|c| c.as_bytes().to_vec()).collect();
-        expected.push(news.as_bytes().to_vec());
-        expected.sort();
-        assert_eq!(seen, expected);
-        assert_eq!($s.resubscriptions(), 0);
-        let subscriptions = $s.subscriptions();
-        assert_eq!(subscriptions.shard_channels.len(), shard.len());
-        assert_eq!(subscriptions.channels.len(), 1);
-        assert_eq!(subscriptions.patterns.len(), 1);
-    }};
-}
-
-/// A slot moved by hand: the shard channel the caller still wants is subscribed on
-/// the new owner and gets a message published after the move; the one the caller
-/// left is not subscribed again.
-macro_rules! moved_slot {
-    ($cluster:expr, $tag:expr, $s:expr, $($aw:tt)*) => {{
-        let tag: &str = $tag;
-        let cluster: &RedisCluster = $cluster;
-        let seed = cluster.addrs()[0].to_string();
-        let kept = format!("{tag}:kept");
-        let left = format!("{tag}:left");
-        $s.ssubscribe([kept.as_str(), left.as_str()])$($aw)*.unwrap();
-        $s.sunsubscribe([left.as_str()])$($aw)*.unwrap();
-        let old = support::owner(&seed, key_slot(kept.as_bytes()));
-        assert_eq!(shard_subscribers(&old, &kept), 1);
-        assert_eq!(shard_subscribers(&old, &left), 0);
-
-        let new = support::move_slot_of(&seed, &kept);
-        assert_ne!(new, old);
-        until!(
-            $s,
-            $s.node_of(SubscriptionKind::Shard, kept.as_str()).map(|a| a.to_string())
-                == Some(new.clone()),
-            "the channel followed its slot",
-            $($aw)*
-        );
-        assert_eq!($s.resubscriptions(), 1);
-        assert_eq!(shard_subscribers(&new, &kept), 1);
-        assert_eq!(spublish(&seed, &kept, "after the move"), 1);
-        let message = message!($s, $($aw)*);
-        assert_eq!(message.channel, kept.as_bytes());
-        assert_eq!(message.payload, "after the move".as_bytes());
-        // What the caller left stays left.
-        assert_eq!(shard_subscribers(&new, &left), 0);
-        assert_eq!(spublish(&seed, &left, "nobody"), 0);
-        let wanted = $s.subscriptions().shard_channels;
-        assert_eq!(wanted.len(), 1);
-        assert!(wanted.contains(kept.as_bytes()));
-    }};
-}
-
-/// The subscriber's connection to a node killed (`CLIENT KILL`): its names are
-/// subscribed again (the ordinary ones on a node of the refreshed topology) and get
-/// messages; what the caller left stays left.
-macro_rules! killed_connection {
-    ($cluster:expr, $name:expr, $s:expr, $($aw:tt)*) => {{
-        let name: &str = $name;
-        let cluster: &RedisCluster = $cluster;
-        let seed = cluster.addrs()[0].to_string();
-        let news = format!("news-{name}");
-        let left = format!("left-{name}");
-        $s.subscribe([news.as_str(), left.as_str()])$($aw)*.unwrap();
-        $s.unsubscribe([left.as_str()])$($aw)*.unwrap();
-        let node = $s.node_of(SubscriptionKind::Channel, news.as_str()).unwrap().to_string();
-        // A shard channel on the same node, to be subscribed again too.
-        let shard = one_per_primary(&seed, name)
-            .into_iter()
-            .find(|(_, primary)| *primary == node)
-            .map(|(channel, _)| channel)
-            .unwrap();
-        $s.ssubscribe([shard.as_str()])$($aw)*.unwrap();
-
-        assert!(support::kill_named(&node, name) >= 1);
-        until!(
-            $s,
-            $s.resubscriptions() == 2
-                && $s.node_of(SubscriptionKind::Channel, news.as_str()).is_some()
-                && $s.node_of(SubscriptionKind::Shard, shard.as_str()).is_some(),
-            "the names were subscribed again",
-            $($aw)*
-        );
-        publish(&seed, &news, "back");
-        let message = message!($s, $($aw)*);
-        assert_eq!(message.channel, news.as_bytes());
-        assert_eq!(spublish(&seed, &shard, "back"), 1);
-        let message = message!($s, $($aw)*);
-        assert_eq!(message.channel, shard.as_bytes());
-        // The channel the caller left has no subscriber anywhere.
-        publish(&seed, &left, "nobody");
-        let none = $s.next_message(Some(Duration::from_millis(300)))$($aw)*.unwrap();
-        assert!(none.is_none(), "{none:?}");
-        assert_eq!($s.subscriptions().channels.len(), 1);
-    }};
 }
 
 fn blocking(cluster: &RedisCluster, name: &str) -> ClusterSubscriber {
@@ -313,6 +79,58 @@ fn smol_every_kind_gets_its_messages() {
 }
 
 #[test]
+fn blocking_subscribes_many_slots_in_one_round_trip() {
+    let cluster = support::cluster();
+    let mut subscriber = blocking(&cluster, "many-blocking");
+    many_slots!(&cluster, "many-blocking", subscriber,);
+}
+
+#[test]
+fn tokio_subscribes_many_slots_in_one_round_trip() {
+    let cluster = support::cluster();
+    support::on_tokio(async {
+        let mut subscriber = nonblocking::<Tokio>(&cluster, "many-tokio").await;
+        many_slots!(&cluster, "many-tokio", subscriber, .await);
+    });
+}
+
+#[test]
+fn smol_subscribes_many_slots_in_one_round_trip() {
+    let cluster = support::cluster();
+    support::on_smol(async {
+        let mut subscriber = nonblocking::<Smol>(&cluster, "many-smol").await;
+        many_slots!(&cluster, "many-smol", subscriber, .await);
+    });
+}
+
+#[test]
+fn async_std_every_kind_gets_its_messages() {
+    let cluster = support::cluster();
+    support::on_async_std(async {
+        let mut subscriber = nonblocking::<AsyncStd>(&cluster, "every-async-std").await;
+        every_kind!(&cluster, "every-async-std", subscriber, .await);
+    });
+}
+
+#[test]
+fn async_std_follows_a_moved_slot() {
+    let cluster = support::cluster();
+    support::on_async_std(async {
+        let mut subscriber = nonblocking::<AsyncStd>(&cluster, "moved-pubsub-async-std").await;
+        moved_slot!(&cluster, "{moved-pubsub-async-std}", subscriber, .await);
+    });
+}
+
+#[test]
+fn async_std_subscribes_many_slots_in_one_round_trip() {
+    let cluster = support::cluster();
+    support::on_async_std(async {
+        let mut subscriber = nonblocking::<AsyncStd>(&cluster, "many-async-std").await;
+        many_slots!(&cluster, "many-async-std", subscriber, .await);
+    });
+}
+
+#[test]
 fn blocking_follows_a_moved_slot() {
     let cluster = support::cluster();
     let mut subscriber = blocking(&cluster, "moved-pubsub-blocking");
@@ -342,6 +160,22 @@ fn blocking_follows_a_moved_slot_in_resp2() {
     let cluster = support::cluster();
     let mut subscriber = blocking(&cluster, "moved-pubsub-resp2");
     moved_slot!(&cluster, "{moved-pubsub-resp2}", subscriber,);
+}
+
+#[test]
+fn blocking_is_served_by_the_owner_of_a_migrating_slot() {
+    let cluster = support::cluster();
+    let mut subscriber = blocking(&cluster, "migrating-pubsub-blocking");
+    migrating_slot!(&cluster, "{migrating-pubsub-blocking}", subscriber,);
+}
+
+#[test]
+fn tokio_is_served_by_the_owner_of_a_migrating_slot() {
+    let cluster = support::cluster();
+    support::on_tokio(async {
+        let mut subscriber = nonblocking::<Tokio>(&cluster, "migrating-pubsub-tokio").await;
+        migrating_slot!(&cluster, "{migrating-pubsub-tokio}", subscriber, .await);
+    });
 }
 
 #[test]

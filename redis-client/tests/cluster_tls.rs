@@ -4,7 +4,11 @@
 //! text and TLS. Keys routed to every primary, `MOVED` and `ASK` to TLS ports after a
 //! slot migration done by hand, topology refreshes that read TLS ports, pipelines and
 //! transactions, and TLS failures as `Error::Tls`, on the blocking
-//! `ClusterConnection` and tokio's `ClusterClient`.
+//! `ClusterConnection` and tokio's `ClusterClient`; the cluster subscribers
+//! (blocking, tokio) over TLS: every kind of subscription, and names subscribed
+//! again (over a new TLS connection) after a killed connection. (Following a moved
+//! slot is left to the plain-text pub/sub tests: more slot migrations at once in
+//! this binary made its migration tests flaky.)
 // Needs the blocking adapter (the default `sync` feature) for the out-of-band helpers.
 #![cfg(feature = "sync")]
 
@@ -14,7 +18,10 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use redis_client::cluster::{ClusterClient, ClusterConnection, NodeAddr, RouterConfig};
+use redis_client::cluster::{
+    AsyncClusterSubscriber, ClusterClient, ClusterConnection, ClusterSubscriber, NodeAddr,
+    RouterConfig,
+};
 use redis_client::prelude::*;
 use redis_client::{Error, TlsErrorKind};
 use redis_io_tokio::Tokio;
@@ -24,6 +31,7 @@ use redis_test_support::{RedisCluster, TestCerts};
 
 use cluster_common as support;
 use cluster_common::on_tokio;
+use cluster_common::pubsub::{every_kind, killed_connection};
 
 /// Router settings whose `refresh()` always asks the cluster (no rate limit), so a
 /// test can see a refresh's result at once.
@@ -388,4 +396,44 @@ fn a_cluster_serving_both_is_reached_on_the_ports_of_each_kind() {
             "slot {slot} at {addr}, not a plain port"
         );
     }
+}
+
+/// The TLS seeds, with connections named `name` (for `CLIENT KILL` by name).
+fn named_tls_seeds(cluster: &RedisCluster, name: &str) -> Vec<ConnectionConfig> {
+    cluster
+        .tls_seed_configs()
+        .into_iter()
+        .map(|config| config.with_client_name(name))
+        .collect()
+}
+
+fn tls_subscriber(cluster: &RedisCluster, name: &str) -> ClusterSubscriber {
+    ClusterSubscriber::connect(named_tls_seeds(cluster, name), RouterConfig::default())
+        .expect("subscribe over TLS")
+}
+
+async fn tokio_tls_subscriber(cluster: &RedisCluster, name: &str) -> AsyncClusterSubscriber<Tokio> {
+    AsyncClusterSubscriber::connect(named_tls_seeds(cluster, name), RouterConfig::default())
+        .await
+        .expect("subscribe over TLS")
+}
+
+#[test]
+fn blocking_subscriber_over_tls() {
+    let cluster = support::tls_cluster();
+    let mut subscriber = tls_subscriber(&cluster, "every-tls-blocking");
+    every_kind!(&cluster, "every-tls-blocking", subscriber,);
+    let mut subscriber = tls_subscriber(&cluster, "killed-tls-blocking");
+    killed_connection!(&cluster, "killed-tls-blocking", subscriber,);
+}
+
+#[test]
+fn tokio_subscriber_over_tls() {
+    let cluster = support::tls_cluster();
+    on_tokio(async {
+        let mut subscriber = tokio_tls_subscriber(&cluster, "every-tls-tokio").await;
+        every_kind!(&cluster, "every-tls-tokio", subscriber, .await);
+        let mut subscriber = tokio_tls_subscriber(&cluster, "killed-tls-tokio").await;
+        killed_connection!(&cluster, "killed-tls-tokio", subscriber, .await);
+    });
 }

@@ -421,8 +421,11 @@ impl Connection {
         }
     }
 
-    /// Writes everything the core has to send.
-    fn flush(&mut self) -> Result<(), Error> {
+    /// Writes what [`send`](Self::send) queued, without waiting for any reply: call it
+    /// after queueing on several connections, before waiting on any of them, so that
+    /// every server starts on its commands at once (one round trip for all, not one
+    /// per connection). Fails as a write does (the connection then counts as closed).
+    pub fn flush(&mut self) -> Result<(), Error> {
         while self.core.wants_write() {
             match self.stream.write(self.core.transmit()) {
                 Ok(0) => return Err(self.io_failure(ErrorKind::WriteZero.into())),

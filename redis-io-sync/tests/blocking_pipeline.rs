@@ -1,6 +1,7 @@
 //! What only the blocking connection's `pipeline` does, against a real redis-server:
 //! it gathers a pipeline's outcomes as they arrive, beside requests sent on their own
-//! and waited for later, and forgets the commands it sent when a later one is refused.
+//! and waited for later, and forgets the commands it sent when a later one is refused;
+//! and `flush` puts queued commands on the wire before anything waits.
 
 use redis_io_sync::{Connection, Error};
 use redis_sansio::resp::Frame;
@@ -72,4 +73,30 @@ fn a_large_pipeline_comes_back_in_order() {
     for (i, value) in values.into_iter().enumerate() {
         assert_eq!(value.unwrap(), Frame::bulk(i.to_string()));
     }
+}
+
+/// Commands queued with `send` reach the server on `flush`, before any wait: another
+/// connection sees their effect while the first has waited for nothing.
+#[test]
+fn flush_writes_queued_commands_without_waiting() {
+    let server = RedisServer::start();
+    let mut conn = Connection::open(&server.url()).unwrap();
+    let mut observer = Connection::open(&server.url()).unwrap();
+    let set = conn
+        .send(&Cmd::new("SET").arg("flushed").arg("yes"))
+        .unwrap();
+    conn.flush().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        let seen = observer.request(&Cmd::new("GET").arg("flushed")).unwrap();
+        if seen == Frame::bulk("yes") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the queued SET never reached the server"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(conn.wait_for(set).unwrap(), Frame::simple("OK"));
 }

@@ -7,7 +7,8 @@
 //! only by what the tests add to it.
 #![allow(clippy::disallowed_methods)]
 
-use std::collections::BTreeSet;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -533,5 +534,135 @@ fn a_connection_failure_on_an_unsubscribe_batch_fails_the_node() {
         books.poll_timeout(),
         None,
         "no failed round: nothing to wait for"
+    );
+}
+
+/// Shard channels in `count` different slots of `slots`, named after `prefix`.
+fn in_distinct_slots(
+    prefix: &str,
+    slots: std::ops::RangeInclusive<u16>,
+    count: usize,
+) -> Vec<Bytes> {
+    let mut seen = BTreeSet::new();
+    (0..100_000)
+        .map(|i| Bytes::from(format!("{prefix}{i}")))
+        .filter(|name| {
+            let slot = key_slot(name);
+            slots.contains(&slot) && seen.insert(slot)
+        })
+        .take(count)
+        .collect()
+}
+
+/// What lets an adapter subscribe N slots in one round trip: a round is handed out
+/// whole (one batch per slot, for every node, in one `poll_batches`), no second round
+/// starts while any of it is out, and its outcomes may come in any order across
+/// nodes: the round ends with the last one, whichever it is. The next round (after a
+/// `MOVED`, after a node failed) is handed out whole too.
+#[test]
+fn a_round_is_handed_out_whole_and_its_outcomes_may_come_in_any_order() {
+    let (mut now, mut router, mut books) = start();
+    let per_node = 30;
+    let low = in_distinct_slots("low", 0..=5460, per_node);
+    let mid = in_distinct_slots("mid", 5461..=10922, per_node);
+    let high = in_distinct_slots("high", 10923..=16383, per_node);
+    for names in [&low, &mid, &high] {
+        books.subscribe(Shard, names.iter().cloned());
+    }
+    books.subscribe(Channel, names(&["news"]));
+
+    let batches = books.poll_batches(&mut router, now);
+    assert_eq!(
+        batches.len(),
+        3 * per_node + 1,
+        "one batch per slot, all at once"
+    );
+    let sent: BTreeSet<&Bytes> = batches.iter().flat_map(|b| b.names()).collect();
+    assert_eq!(sent.len(), 3 * per_node + 1, "every name in this round");
+    for port in [7000, 7001, 7002] {
+        let to_node = batches.iter().filter(|b| b.node() == node(&router, port));
+        assert!(
+            to_node.count() >= per_node,
+            "{port} gets its slots' batches"
+        );
+    }
+    assert!(
+        books.poll_batches(&mut router, now).is_empty(),
+        "no second round while this one is out"
+    );
+
+    // Outcomes interleaved across the nodes (7002's first), as the replies of three
+    // servers come; one is a `MOVED`.
+    let moved_name = high[0].clone();
+    let moved = error(&format!("MOVED {} 127.0.0.1:7001", key_slot(&moved_name)));
+    let mut rank: BTreeMap<NodeId, usize> = BTreeMap::new();
+    let mut order: Vec<(usize, Reverse<NodeId>, &PubSubBatch)> = batches
+        .iter()
+        .map(|batch| {
+            let n = rank.entry(batch.node()).or_default();
+            *n += 1;
+            (*n, Reverse(batch.node()), batch)
+        })
+        .collect();
+    order.sort_by_key(|(n, node, _)| (*n, *node));
+    let order: Vec<&PubSubBatch> = order.into_iter().map(|(_, _, batch)| batch).collect();
+    let (last, rest) = order.split_last().unwrap();
+    for batch in rest {
+        let outcome = match batch.names()[0] == moved_name {
+            true => BatchOutcome::Refused(&moved),
+            false => BatchOutcome::Confirmed,
+        };
+        books.handle_batch(batch, outcome, &mut router, now);
+        assert!(
+            books.poll_batches(&mut router, now).is_empty(),
+            "the round is not over before its last outcome"
+        );
+    }
+    assert_eq!(books.poll_timeout(), None, "no retry planned mid-round");
+    books.handle_batch(last, BatchOutcome::Confirmed, &mut router, now);
+    assert_eq!(books.poll_timeout(), Some(now), "the retry is due at once");
+    let again = books.poll_batches(&mut router, now);
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].names(), std::slice::from_ref(&moved_name));
+    assert_eq!(again[0].node(), node(&router, 7001));
+    confirm_all(&mut books, &again, &mut router, now);
+    assert!(books.is_settled());
+
+    // A failed node: all its slots come back in the next round, at once.
+    now += Duration::from_secs(1);
+    let dead = node(&router, 7000);
+    books.handle_node_failure(dead, &mut router, now);
+    let again = books.poll_batches(&mut router, now);
+    let resent: BTreeSet<&Bytes> = again.iter().flat_map(|b| b.names()).collect();
+    let expected: BTreeSet<&Bytes> = low.iter().collect();
+    let news = Bytes::from("news");
+    assert_eq!(again.len(), per_node + 1, "{again:?}");
+    assert!(resent.is_superset(&expected) && resent.contains(&news));
+    confirm_all(&mut books, &again, &mut router, now);
+    assert!(books.is_settled());
+    assert_eq!(books.resubscribed(), per_node as u64 + 1);
+}
+
+/// Redis (7.0) never answers `SSUBSCRIBE` with `-ASK`: it serves a migrating slot's
+/// shard channels on the source until the migration ends (the integration tests
+/// show it). Should a server do so, the books do not follow it with `ASKING`: the
+/// names wait for the next round, which goes to the slot's owner again (an `ASK`
+/// leaves the slot table as it is), paced like any failed round.
+#[test]
+fn an_ask_is_retried_at_the_slots_owner_not_followed() {
+    let (now, mut router, mut books) = start();
+    let high = high();
+    books.subscribe(Shard, [high.clone()]);
+    let batches = books.poll_batches(&mut router, now);
+    let ask = error(&format!("ASK {} 127.0.0.1:7001", key_slot(&high)));
+    books.handle_batch(&batches[0], BatchOutcome::Refused(&ask), &mut router, now);
+    assert_eq!(books.node_of(Shard, &high), None);
+    assert_eq!(books.poll_timeout(), Some(now), "the first retry at once");
+    let again = books.poll_batches(&mut router, now);
+    assert_eq!(again.len(), 1);
+    assert_eq!(
+        again[0].node(),
+        node(&router, 7002),
+        "the owner again, not the ASK's target"
     );
 }

@@ -1,7 +1,10 @@
 //! What the cluster integration tests share: one six-node cluster per test binary
 //! while any test uses it (plain text, or TLS only), direct connections to single
-//! nodes, the slot map as the servers tell it, and slot migration by hand.
-#![allow(dead_code, unused_macros)]
+//! nodes, the slot map as the servers tell it, and slot migration by hand; the
+//! pub/sub scenarios in `pubsub.rs`.
+#![allow(dead_code, unused_macros, unused_imports)]
+
+pub(crate) mod pubsub;
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
@@ -52,6 +55,9 @@ pub(crate) const MIGRATED_TAGS: &[&str] = &[
     "{moved-pubsub-tokio}",
     "{moved-pubsub-smol}",
     "{moved-pubsub-resp2}",
+    "{migrating-pubsub-blocking}",
+    "{migrating-pubsub-tokio}",
+    "{moved-pubsub-async-std}",
 ];
 
 /// A blocking cluster connection through every seed of `cluster`.
@@ -106,6 +112,16 @@ pub(crate) fn on_smol<F: std::future::Future<Output = ()>>(scenario: F) {
             panic!("the scenario did not finish in time");
         };
         smol::future::or(scenario, timeout).await;
+    });
+}
+
+/// Runs an async scenario to its end on async-std, failing it after
+/// [`SCENARIO_LIMIT`].
+pub(crate) fn on_async_std<F: std::future::Future<Output = ()>>(scenario: F) {
+    async_std::task::block_on(async {
+        async_std::future::timeout(SCENARIO_LIMIT, scenario)
+            .await
+            .expect("the scenario finished in time");
     });
 }
 
@@ -292,6 +308,16 @@ pub(crate) fn calls(all_primaries: &[String], command: &str) -> u64 {
                 .unwrap_or(0)
         })
         .sum()
+}
+
+/// The number `field` of `INFO section` on `addr` (0 when it is missing).
+pub(crate) fn info_number(addr: &str, section: &str, field: &str) -> u64 {
+    let info = text(&run(addr, &["INFO", section]));
+    let prefix = format!("{field}:");
+    info.lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// Seed URLs whose connections carry the client name `name`.

@@ -36,6 +36,15 @@ use super::slot::key_slot;
 /// refreshed table says. Names the user unsubscribed are forgotten at once and never
 /// subscribed again.
 ///
+/// **A slot being migrated**: Redis (7.0, the version the integration tests run)
+/// answers `SSUBSCRIBE` for a slot marked `MIGRATING` on the node that owns it, and
+/// never with `-ASK`: it serves the slot's shard channels there until the migration
+/// ends, then unsubscribes them (the `sunsubscribe` push above) and they are
+/// subscribed again on the new owner. So the books do not follow an `-ASK` with
+/// `ASKING`: should a server send one, the batch counts as failed and its names go
+/// to the slot's owner again in the next round (an `ASK` leaves the slot table as it
+/// is), paced like any failed round.
+///
 /// Its methods come in the four kinds of the core's other machines:
 ///
 /// - **Getters**: [`wanted`](Self::wanted), [`node_of`](Self::node_of),
@@ -54,7 +63,12 @@ use super::slot::key_slot;
 ///   batches, once it is due), [`poll_dropped`](Self::poll_dropped) (names given up)
 ///   and [`poll_timeout`](Self::poll_timeout) (when the next round is due).
 ///
-/// **Rounds and giving up**: a round is the batches one `poll_batches` hands out. When
+/// **Rounds and giving up**: a round is the batches one `poll_batches` hands out, all
+/// of them at once (one per slot for shard channels, for every node). The adapter may
+/// send them all before waiting for any (back to back on each node's connection,
+/// every node at the same time: N slots on one node then cost one round trip) and
+/// hand their outcomes in as they come, in any order across batches and nodes; no
+/// new round starts before the last outcome of this one is in. When
 /// every batch of a round has its outcome and one failed (a redirect, a busy cluster,
 /// a connection that failed, a slot no node serves), the failed names wait for the
 /// next round, paced by the [`Reconnect`] policy: the first retry at once, then after
@@ -495,8 +509,9 @@ impl ClusterSubscriptions {
 
     /// The next round: a subscribe batch per node, kind and (for shard channels) slot
     /// for every name that waits, routed by `router`, once the round is due (see
-    /// [`poll_timeout`](Self::poll_timeout)) and the last one is over. Send each and
-    /// hand its outcome to [`handle_batch`](Self::handle_batch). Empty when nothing
+    /// [`poll_timeout`](Self::poll_timeout)) and the last one is over. Send each (all
+    /// of them before waiting, if the adapter can) and hand its outcome to
+    /// [`handle_batch`](Self::handle_batch), in whatever order they come. Empty when nothing
     /// waits or it is too early. A name whose slot no node serves stays waiting (the
     /// round counts as failed, and a refresh is requested).
     #[must_use]

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use redis_io_sync::{Connection, wait_any};
+use redis_sansio::CloseReason;
 use redis_sansio::cluster::{NodeAddr, NodeId, PubSubBatch, RouterConfig};
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::conn::{Message, SubscriptionKind, Subscriptions};
@@ -13,7 +14,7 @@ use redis_sansio::deadline;
 use redis_sansio::resp::ToArg;
 use redis_sansio::retry::Reconnect;
 
-use super::{Step, Steps, cluster_subscription_methods, names_of};
+use super::{Step, Steps, by_node, cluster_subscription_methods, names_of};
 use crate::Error;
 use crate::cluster::ClusterConnection;
 use crate::cluster::drop_closed;
@@ -25,7 +26,10 @@ use crate::pubsub::next_item;
 /// serving each one's slot, ordinary channels and patterns
 /// ([`subscribe`](Self::subscribe), [`psubscribe`](Self::psubscribe)) on one node;
 /// the subscriber opens one connection per node that has names, as needed (with the
-/// seeds' settings), and closes those left with none. Every connection's messages
+/// seeds' settings), and closes those left with none. A call sends every command it
+/// needs (one `SSUBSCRIBE` per slot) to every node before it waits for any reply, so
+/// channels in many slots cost one round trip (new connections are opened first,
+/// one after the other). Every connection's messages
 /// come out of one [`next_message`](Self::next_message) (or the
 /// [`messages`](Self::messages) iterator), the nodes taking turns; a [`Message`] says
 /// which kind of subscription delivered it ([`SubscriptionKind`]), its channel, its
@@ -167,9 +171,8 @@ impl ClusterSubscriber {
         subscribe: bool,
     ) -> Result<(), Error> {
         if !subscribe {
-            for batch in self.steps.books.unsubscribe(kind, names) {
-                self.carry(&batch);
-            }
+            let batches = self.steps.books.unsubscribe(kind, names);
+            self.carry(&batches);
             self.close_unused();
             return self.steps.dropped();
         }
@@ -197,23 +200,45 @@ impl ClusterSubscriber {
                 .steps
                 .books
                 .poll_batches(self.cluster.router_mut(), now);
-            for batch in &batches {
-                self.carry(batch);
-            }
+            self.carry(&batches);
         }
         self.close_unused();
         self.steps.dropped()
     }
 
-    /// Sends `batch` on its node's connection (opened now if needed) and files the
-    /// outcome.
-    fn carry(&mut self, batch: &PubSubBatch) {
-        let node = batch.node();
-        let result = self.conn(node).and_then(|conn| conn.request(&batch.cmd()));
-        let confirmed = self.conns.get(&node).map(|c| c.core().subscriptions());
-        let router = self.cluster.router_mut();
-        if self.steps.batch_done(router, batch, &result, confirmed) {
-            self.conns.remove(&node);
+    /// Sends every one of `batches` and files their outcomes: each node's back to back
+    /// on its connection (opened now if needed), every node's written before waiting
+    /// on any, then each node's outcomes filed in turn. However many slots and nodes,
+    /// the batches cost one round trip (plus a handshake for each new connection).
+    fn carry(&mut self, batches: &[PubSubBatch]) {
+        let mut sent = Vec::new();
+        for (node, batches) in by_node(batches) {
+            let ids = self.conn(node).and_then(|conn| {
+                let ids = batches
+                    .iter()
+                    .map(|batch| conn.send(&batch.cmd()))
+                    .collect::<Result<Vec<_>, Error>>()?;
+                conn.flush()?;
+                Ok(ids)
+            });
+            sent.push((node, batches, ids));
+        }
+        for (node, batches, ids) in sent {
+            let replies = ids.and_then(|ids| {
+                let conn = self
+                    .conns
+                    .get_mut(&node)
+                    .ok_or(Error::Closed(CloseReason::Local))?;
+                Ok(ids.into_iter().map(|id| conn.wait_for(id)).collect())
+            });
+            let confirmed = self.conns.get(&node).map(|c| c.core().subscriptions());
+            let router = self.cluster.router_mut();
+            if self
+                .steps
+                .node_done(router, node, &batches, replies, confirmed)
+            {
+                self.conns.remove(&node);
+            }
         }
     }
 

@@ -7,11 +7,18 @@
 //! outcomes, pushes and connection failures back in, and ask the cluster client's
 //! router for topology refreshes through the client's own refresh path. What both do
 //! between their IO steps is here, once.
+//!
+//! A round's batches (one per slot for shard channels) all go out before either
+//! subscriber waits: each node's back to back on its connection, every node's at
+//! once; so subscribing, or subscribing again after a move or a failure, costs one
+//! round trip however many slots and nodes it spans (plus a handshake for each
+//! connection it has to open, one after the other).
 
 #[cfg(feature = "sync")]
 mod blocking;
 mod nonblocking;
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -56,36 +63,50 @@ impl Steps {
         }
     }
 
-    /// Files the outcome of `batch`, sent on `node`'s connection (`confirmed`: what
-    /// that connection holds now, if it is still open). Returns true when the
-    /// connection failed and must be dropped.
-    fn batch_done(
+    /// Files the outcomes of `batches`, sent together (back to back) on `node`'s
+    /// connection: `replies` holds each one's reply or error in order, or the error
+    /// that failed the connection before any came; a batch left without a reply counts
+    /// as a connection failure. `confirmed`: what the connection holds now, if it is
+    /// still open. Returns true when the connection failed and must be dropped.
+    fn node_done(
         &mut self,
         router: &mut ClusterRouter,
-        batch: &PubSubBatch,
-        result: &Result<Frame, Error>,
+        node: NodeId,
+        batches: &[&PubSubBatch],
+        replies: Result<Vec<Result<Frame, Error>>, Error>,
         confirmed: Option<&Subscriptions>,
     ) -> bool {
         let now = Instant::now();
-        let failure;
-        let outcome = match result {
-            Ok(_) => BatchOutcome::Confirmed,
-            Err(error) => match error.server_error() {
-                Some(server) => BatchOutcome::Refused(server),
-                // Not the server's answer: the connection is done for.
-                None => {
-                    failure = error.to_string();
-                    BatchOutcome::ConnectionFailed { error: &failure }
-                }
-            },
+        let (replies, failure) = match replies {
+            Ok(replies) => (replies, None),
+            Err(error) => (Vec::new(), Some(error.to_string())),
         };
-        let failed = matches!(outcome, BatchOutcome::ConnectionFailed { .. });
-        self.books.handle_batch(batch, outcome, router, now);
+        let failure = failure.as_deref().unwrap_or("the connection closed");
+        let mut replies = replies.into_iter();
+        let mut failed = false;
+        for batch in batches {
+            let reply = replies.next();
+            let text;
+            let outcome = match &reply {
+                Some(Ok(_)) => BatchOutcome::Confirmed,
+                Some(Err(error)) => match error.server_error() {
+                    Some(server) => BatchOutcome::Refused(server),
+                    // Not the server's answer: the connection is done for.
+                    None => {
+                        text = error.to_string();
+                        BatchOutcome::ConnectionFailed { error: &text }
+                    }
+                },
+                None => BatchOutcome::ConnectionFailed { error: failure },
+            };
+            failed |= matches!(outcome, BatchOutcome::ConnectionFailed { .. });
+            self.books.handle_batch(batch, outcome, router, now);
+        }
         match (failed, confirmed) {
             (false, Some(confirmed)) => {
                 // The server may have dropped names on its own meanwhile.
                 self.books
-                    .handle_subscriptions(batch.node(), confirmed, router, now);
+                    .handle_subscriptions(node, confirmed, router, now);
                 false
             }
             _ => true,
@@ -158,6 +179,16 @@ impl Steps {
     }
 }
 
+/// `batches` by node, each node's in their order: what goes back to back on one
+/// connection.
+fn by_node(batches: &[PubSubBatch]) -> BTreeMap<NodeId, Vec<&PubSubBatch>> {
+    let mut nodes: BTreeMap<NodeId, Vec<&PubSubBatch>> = BTreeMap::new();
+    for batch in batches {
+        nodes.entry(batch.node()).or_default().push(batch);
+    }
+    nodes
+}
+
 /// Each of `names` as bytes.
 fn names_of<I>(names: I) -> Vec<Bytes>
 where
@@ -200,7 +231,9 @@ macro_rules! cluster_subscription_methods {
         /// serving its slot, those of one slot in one command, and waits for every
         /// confirmation. When a channel's slot moves, Redis unsubscribes it; the
         /// subscriber then refreshes the topology and subscribes it on the new owner
-        /// (messages published in between are lost).
+        /// (messages published in between are lost). While the slot is being
+        /// migrated, Redis serves its shard channels on the old owner (no `-ASK`),
+        /// until the migration ends.
         pub $($async)? fn ssubscribe<I>(&mut self, channels: I) -> Result<(), Error>
         where
             I: IntoIterator,

@@ -20,7 +20,7 @@ use redis_sansio::deadline;
 use redis_sansio::resp::ToArg;
 use redis_sansio::retry::Reconnect;
 
-use super::{Step, Steps, cluster_subscription_methods, names_of};
+use super::{Step, Steps, by_node, cluster_subscription_methods, names_of};
 use crate::Error;
 use crate::cluster::ClusterClient;
 use crate::cluster::drop_closed;
@@ -36,7 +36,8 @@ type Work<R> = Pin<Box<dyn Future<Output = (Box<Io<R>>, Result<(), Error>)> + Se
 /// (shard channels on their slots' primaries, followed when a slot moves; ordinary
 /// channels and patterns on one node, moved when its connection fails; names lost
 /// subscribed again after a topology refresh, paced by a [`Reconnect`] policy; the
-/// caller's unsubscribes never undone), over one exclusive
+/// caller's unsubscribes never undone; every slot's command on every node sent
+/// before waiting, one round trip for many slots), over one exclusive
 /// [`Connection`](redis_io_async::Connection) per node that has names. It shares its
 /// [`ClusterClient`]'s router: its refreshes are the client's.
 ///
@@ -252,9 +253,7 @@ impl<R: Runtime> Io<R> {
     ) -> Result<(), Error> {
         if !subscribe {
             let batches = lock(steps).books.unsubscribe(kind, names);
-            for batch in &batches {
-                self.carry(steps, batch).await;
-            }
+            self.carry(steps, &batches).await;
             self.close_unused(steps);
             return lock(steps).dropped();
         }
@@ -286,28 +285,69 @@ impl<R: Runtime> Io<R> {
                 steps.books.handle_topology(router);
                 steps.books.poll_batches(router, Instant::now())
             });
-            for batch in &batches {
-                self.carry(steps, batch).await;
-            }
+            self.carry(steps, &batches).await;
         }
         self.close_unused(steps);
         lock(steps).dropped()
     }
 
-    /// Sends `batch` on its node's connection (opened now if needed) and files the
-    /// outcome.
-    async fn carry(&mut self, steps: &Mutex<Steps>, batch: &PubSubBatch) {
-        let node = batch.node();
-        let result = match self.conn(node).await {
-            Ok(conn) => conn.request(&batch.cmd()).await,
-            Err(error) => Err(error),
-        };
-        let confirmed = self.conns.get(&node).map(|c| c.core().subscriptions());
-        let failed = self
-            .cluster
-            .with_router(|router| lock(steps).batch_done(router, batch, &result, confirmed));
-        if failed {
-            self.conns.remove(&node);
+    /// Sends every one of `batches` and files their outcomes: each node's back to back
+    /// on its connection (those not open yet are opened first), every node's at once,
+    /// and each node's outcomes filed as soon as they are all in. However many slots
+    /// and nodes, the batches cost one round trip (plus a handshake for each new
+    /// connection).
+    async fn carry(&mut self, steps: &Mutex<Steps>, batches: &[PubSubBatch]) {
+        let mut nodes = by_node(batches);
+        let wanted: Vec<NodeId> = nodes.keys().copied().collect();
+        for node in wanted {
+            if let Err(error) = self.conn(node).await {
+                let batches = nodes.remove(&node).unwrap_or_default();
+                self.cluster.with_router(|router| {
+                    lock(steps).node_done(router, node, &batches, Err(error), None)
+                });
+            }
+        }
+        let Io { cluster, conns } = self;
+        // Each node's batches as one pipeline, polled together until every one is in.
+        let mut calls: Vec<_> = conns
+            .iter_mut()
+            .filter_map(|(node, conn)| {
+                let batches = nodes.remove(node)?;
+                let cmds: Vec<_> = batches.iter().map(|batch| batch.cmd()).collect();
+                Some((*node, batches, Some(conn.pipeline(&cmds))))
+            })
+            .collect();
+        let mut failed = Vec::new();
+        poll_fn(|cx| {
+            for (node, batches, call) in &mut calls {
+                let Some(mut pipeline) = call.take() else {
+                    continue;
+                };
+                let Poll::Ready(outcomes) = Pin::new(&mut pipeline).poll(cx) else {
+                    *call = Some(pipeline);
+                    continue;
+                };
+                let conn = pipeline.into_connection();
+                let replies = outcomes.map(|outcomes| {
+                    let replies = outcomes.into_iter();
+                    replies.map(|reply| reply.map_err(Error::Request)).collect()
+                });
+                let confirmed = Some(conn.core().subscriptions());
+                let done = cluster.with_router(|router| {
+                    lock(steps).node_done(router, *node, batches, replies, confirmed)
+                });
+                if done {
+                    failed.push(*node);
+                }
+            }
+            match calls.iter().all(|(_, _, call)| call.is_none()) {
+                true => Poll::Ready(()),
+                false => Poll::Pending,
+            }
+        })
+        .await;
+        for node in failed {
+            conns.remove(&node);
         }
     }
 

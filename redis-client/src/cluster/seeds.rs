@@ -92,9 +92,19 @@ mod tests {
                 "{urls:?}"
             );
         }
-        let tls = Seeds::from_urls(&["rediss://10.0.0.1:7000", "rediss://10.0.0.2:7001"])
-            .expect("TLS seeds");
-        assert!(tls.config_for(&NodeAddr::new("10.0.0.3", 7002)).tls);
+        let tls = Seeds::from_urls(&[
+            "rediss://10.0.0.1:7000?tls_ca_file=/etc/redis/ca.pem&tls_server_name=cluster",
+            "rediss://10.0.0.2:7001",
+        ])
+        .expect("TLS seeds");
+        // Every node, learned ones included, gets the first seed's TLS settings.
+        let node = tls.config_for(&NodeAddr::new("10.0.0.3", 7002));
+        assert!(node.tls);
+        assert_eq!(node.tls_options.server_name.as_deref(), Some("cluster"));
+        assert_eq!(
+            node.tls_options.ca_certs,
+            [redis_sansio::config::Pem::file("/etc/redis/ca.pem")]
+        );
     }
 
     #[test]

@@ -117,9 +117,8 @@ async fn moved<R: Runtime>(cluster: &RedisCluster, key: &str) {
     let seed = cluster.addrs()[0].to_string();
     let slot = key_slot(key.as_bytes());
     client.set(key, "before").await.unwrap();
-    let from = support::owner(&seed, slot);
+    let (from, to) = support::owner_and_another(&seed, slot);
     let primaries = support::primaries(&seed);
-    let to = primaries.iter().find(|p| **p != from).unwrap().clone();
     support::begin_migration(slot, &from, &to);
     support::migrate_keys(&from, &to, &[key]);
     support::finish_migration(slot, &from, &to, &primaries);
@@ -141,9 +140,8 @@ async fn ask<R: Runtime>(cluster: &RedisCluster, tag: &str) {
     let (moving, new) = (format!("{tag}:moving"), format!("{tag}:new"));
     let slot = key_slot(moving.as_bytes());
     client.set(moving.as_str(), "m").await.unwrap();
-    let from = support::owner(&seed, slot);
+    let (from, to) = support::owner_and_another(&seed, slot);
     let primaries = support::primaries(&seed);
-    let to = primaries.iter().find(|p| **p != from).unwrap().clone();
     support::begin_migration(slot, &from, &to);
     support::migrate_keys(&from, &to, &[&moving]);
 
@@ -410,9 +408,8 @@ fn tokio_tryagain_backs_off_then_fails_typed() {
             .await
             .unwrap();
         client.mset([(moved, "m"), (staying, "s")]).await.unwrap();
-        let from = support::owner(&seed, slot);
+        let (from, to) = support::owner_and_another(&seed, slot);
         let primaries = support::primaries(&seed);
-        let to = primaries.iter().find(|p| **p != from).unwrap().clone();
         support::begin_migration(slot, &from, &to);
         support::migrate_keys(&from, &to, &[moved]);
 

@@ -126,10 +126,9 @@ fn moved_after_a_finished_migration_is_followed_and_updates_the_map() {
     let key = "{moved-blocking}:k";
     let slot = key_slot(key.as_bytes());
     conn.set(key, "before").unwrap();
-    let from = support::owner(&seed, slot);
+    let (from, to) = support::owner_and_another(&seed, slot);
     assert_eq!(conn.node_for_slot(slot).map(addr_text), Some(from.clone()));
     let primaries = support::primaries(&seed);
-    let to = primaries.iter().find(|p| **p != from).unwrap().clone();
 
     support::begin_migration(slot, &from, &to);
     support::migrate_keys(&from, &to, &[key]);
@@ -161,9 +160,8 @@ fn ask_during_a_migration_is_followed_without_changing_the_map() {
     let slot = key_slot(moved_key.as_bytes());
     conn.set(moved_key, "m").unwrap();
     conn.set(staying_key, "s").unwrap();
-    let from = support::owner(&seed, slot);
+    let (from, to) = support::owner_and_another(&seed, slot);
     let primaries = support::primaries(&seed);
-    let to = primaries.iter().find(|p| **p != from).unwrap().clone();
 
     support::begin_migration(slot, &from, &to);
     support::migrate_keys(&from, &to, &[moved_key]);
@@ -294,9 +292,8 @@ fn tryagain_is_retried_with_backoff_then_fails_typed_or_succeeds() {
     let (moved, staying) = ("{tryagain-blocking}:moved", "{tryagain-blocking}:staying");
     let slot = key_slot(moved.as_bytes());
     conn.mset([(moved, "m"), (staying, "s")]).unwrap();
-    let from = support::owner(&seed, slot);
+    let (from, to) = support::owner_and_another(&seed, slot);
     let primaries = support::primaries(&seed);
-    let to = primaries.iter().find(|p| **p != from).unwrap().clone();
     support::begin_migration(slot, &from, &to);
     support::migrate_keys(&from, &to, &[moved]);
 

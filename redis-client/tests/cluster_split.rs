@@ -161,8 +161,7 @@ macro_rules! split_commands {
         let slot = key_slot(asked_key.as_bytes());
         $b.mset([(asked_key.as_str(), "a"), (staying.as_str(), "s"), (keys[0].as_str(), "0")])$($aw)*
             .unwrap();
-        let from = support::owner(&seed, slot);
-        let to = primaries.iter().find(|p| **p != from).unwrap().clone();
+        let (from, to) = support::owner_and_another(&seed, slot);
         support::begin_migration(slot, &from, &to);
         support::migrate_keys(&from, &to, &[&asked_key]);
         let got: Vec<Option<String>> = $b

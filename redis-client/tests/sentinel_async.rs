@@ -93,46 +93,9 @@ fn discovery_on_smol() {
 /// Triggers a failover and waits (bounded) until the sentinel names the replica and
 /// the old master has been demoted.
 fn fail_over(topology: &RedisSentinel) {
-    use redis_test_support::command;
-    use sentinel_support::wait_for;
-    use std::time::Duration;
-
-    let (old_master, new_master) = (topology.master_addr(), topology.replica_addr());
-    // The replica has the data written so far before the failover starts.
-    let offset = |addr| {
-        let info = command(addr, &["INFO", "replication"]);
-        info.lines()
-            .find_map(|line| line.trim().strip_prefix("master_repl_offset:"))
-            .and_then(|value| value.parse::<u64>().ok())
-    };
-    wait_for(
-        "the replica to catch up",
-        Duration::from_secs(10),
-        || match (offset(old_master), offset(new_master)) {
-            (Some(a), Some(b)) if a == b => Ok(()),
-            other => Err(format!("{other:?}")),
-        },
-    );
     let sentinel = topology.sentinel_addrs()[0];
-    let name = topology.master_name();
-    assert_eq!(command(sentinel, &["SENTINEL", "FAILOVER", name]), "+OK");
-    let limit = Duration::from_secs(30);
-    wait_for("the sentinel to name the new master", limit, || {
-        let reply = command(sentinel, &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", name]);
-        if reply.contains(&new_master.port().to_string()) {
-            Ok(())
-        } else {
-            Err(reply)
-        }
-    });
-    wait_for("the old master's demotion", limit, || {
-        let role = command(old_master, &["ROLE"]);
-        if role.starts_with("[slave") {
-            Ok(())
-        } else {
-            Err(role)
-        }
-    });
+    sentinel_support::failover_on(topology, sentinel);
+    sentinel_support::wait_switched(topology, sentinel);
 }
 
 #[test]
@@ -311,6 +274,22 @@ fn the_multiplexed_clients_watch_ends_after_the_last_handle_is_dropped() {
             .map(subscribers)
             .sum::<usize>()
     };
+    // Waits (bounded by LIMIT, looking every 50 ms with the runtime's `sleep`) until
+    // `total()` is `want`, and returns what it is then.
+    async fn settle<F: std::future::Future>(
+        total: impl Fn() -> usize,
+        want: usize,
+        sleep: impl Fn(Duration) -> F,
+    ) -> usize {
+        let deadline = Instant::now() + LIMIT;
+        for _ in 0..100 {
+            if total() == want || Instant::now() >= deadline {
+                break;
+            }
+            sleep(Duration::from_millis(50)).await;
+        }
+        total()
+    }
 
     // tokio: the wait runs on the runtime, which drives the task meanwhile.
     tokio::runtime::Builder::new_current_thread()
@@ -322,29 +301,20 @@ fn the_multiplexed_clients_watch_ends_after_the_last_handle_is_dropped() {
                 .await
                 .expect("connect");
             let clone = client.clone();
-            let pause = Duration::from_millis(50);
-            let deadline = Instant::now() + LIMIT;
-            for _ in 0..100 {
-                if total() == 1 || Instant::now() >= deadline {
-                    break;
-                }
-                tokio::time::sleep(pause).await;
-            }
-            assert_eq!(total(), 1, "one watch while the client lives");
+            let sleep = tokio::time::sleep;
+            assert_eq!(
+                settle(total, 1, sleep).await,
+                1,
+                "one watch while the client lives"
+            );
             drop(client);
             // A clone still holds the client: the watch stays.
             tokio::time::sleep(Duration::from_millis(1500)).await;
             assert_eq!(total(), 1, "the watch ended while a clone lived");
             clone.ping().await.expect("the clone works");
             drop(clone);
-            let deadline = Instant::now() + LIMIT;
-            for _ in 0..100 {
-                if total() == 0 || Instant::now() >= deadline {
-                    break;
-                }
-                tokio::time::sleep(pause).await;
-            }
-            assert_eq!(total(), 0, "the watch outlived the client by {LIMIT:?}");
+            let left = settle(total, 0, sleep).await;
+            assert_eq!(left, 0, "the watch outlived the client by {LIMIT:?}");
         });
 
     // smol: the same, the task on smol's global executor.
@@ -352,23 +322,14 @@ fn the_multiplexed_clients_watch_ends_after_the_last_handle_is_dropped() {
         let client = SentinelMultiplexed::<Smol>::connect(config(&topology))
             .await
             .expect("connect");
-        let pause = Duration::from_millis(50);
-        let deadline = Instant::now() + LIMIT;
-        for _ in 0..100 {
-            if total() == 1 || Instant::now() >= deadline {
-                break;
-            }
-            smol::Timer::after(pause).await;
-        }
-        assert_eq!(total(), 1, "one watch while the client lives");
+        let sleep = smol::Timer::after;
+        assert_eq!(
+            settle(total, 1, sleep).await,
+            1,
+            "one watch while the client lives"
+        );
         drop(client);
-        let deadline = Instant::now() + LIMIT;
-        for _ in 0..100 {
-            if total() == 0 || Instant::now() >= deadline {
-                break;
-            }
-            smol::Timer::after(pause).await;
-        }
-        assert_eq!(total(), 0, "the watch outlived the client by {LIMIT:?}");
+        let left = settle(total, 0, sleep).await;
+        assert_eq!(left, 0, "the watch outlived the client by {LIMIT:?}");
     });
 }

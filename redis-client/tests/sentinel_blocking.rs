@@ -158,32 +158,7 @@ fn the_client_follows_a_failover() {
         .set("before", "1")
         .expect("write before the failover");
     let sentinel = start_failover(&topology);
-    let limit = Duration::from_secs(30);
-    wait_for("the sentinel to name the new master", limit, || {
-        let reply = command(
-            sentinel,
-            &[
-                "SENTINEL",
-                "GET-MASTER-ADDR-BY-NAME",
-                topology.master_name(),
-            ],
-        );
-        if reply.contains(&new_master.port().to_string()) {
-            Ok(())
-        } else {
-            Err(reply)
-        }
-    });
-    // The sentinels turn the old master into a replica some seconds after the switch;
-    // until then it still takes writes.
-    wait_for("the old master's demotion", limit, || {
-        let role = command(old_master, &["ROLE"]);
-        if role.starts_with("[slave") {
-            Ok(())
-        } else {
-            Err(role)
-        }
-    });
+    sentinel_support::wait_switched(&topology, sentinel);
 
     // The connection was killed, or the old master answers READONLY: either way the
     // client finds the new master. A write that met the dead connection fails (it may
@@ -275,22 +250,10 @@ fn the_watch_moves_to_the_next_sentinel_when_its_sentinel_is_lost() {
     assert_eq!(command(new_master, &["GET", "after"]), "2");
 }
 
-/// Once the replica has `before` (written by the test), asks the first sentinel for a
+/// Once the replica has caught up with the master, asks the first sentinel for a
 /// failover; returns that sentinel.
 fn start_failover(topology: &RedisSentinel) -> std::net::SocketAddr {
-    let new_master = topology.replica_addr();
-    wait_for(
-        "replication of the first write",
-        Duration::from_secs(10),
-        || match command(new_master, &["GET", "before"]).as_str() {
-            "1" => Ok(()),
-            other => Err(other.to_owned()),
-        },
-    );
     let sentinel = topology.sentinel_addrs()[0];
-    assert_eq!(
-        command(sentinel, &["SENTINEL", "FAILOVER", topology.master_name()]),
-        "+OK"
-    );
+    sentinel_support::failover_on(topology, sentinel);
     sentinel
 }

@@ -359,17 +359,21 @@ pub(crate) fn count_named(addr: &str, name: &str) -> usize {
 /// then the new owner announced to every primary. Returns the new owner.
 pub(crate) fn move_slot_of(seed: &str, key: &str) -> String {
     let slot = key_slot(key.as_bytes());
-    let from = owner(seed, slot);
-    let all = primaries(seed);
-    let to = all
-        .iter()
-        .find(|p| **p != from)
-        .expect("another primary")
-        .clone();
+    let (from, to) = owner_and_another(seed, slot);
     begin_migration(slot, &from, &to);
     migrate_keys(&from, &to, &[key]);
-    finish_migration(slot, &from, &to, &all);
+    finish_migration(slot, &from, &to, &primaries(seed));
     to
+}
+
+/// The primary serving `slot`, and another primary to move it to.
+pub(crate) fn owner_and_another(seed: &str, slot: u16) -> (String, String) {
+    let from = owner(seed, slot);
+    let to = primaries(seed)
+        .into_iter()
+        .find(|p| *p != from)
+        .expect("another primary");
+    (from, to)
 }
 
 /// Pipelines and transactions on a cluster body `$b` (`$aw` finishes a call:

@@ -105,6 +105,32 @@ pub(crate) fn failover_on(topology: &RedisSentinel, sentinel: SocketAddr) {
     );
 }
 
+/// Waits (bounded, 30 s each) until `sentinel` names the replica as the master, and
+/// then until the old master has been demoted (the sentinels do that some seconds
+/// after the switch; until then it still takes writes).
+pub(crate) fn wait_switched(topology: &RedisSentinel, sentinel: SocketAddr) {
+    use redis_test_support::command;
+    let (old_master, new_master) = (topology.master_addr(), topology.replica_addr());
+    let name = topology.master_name();
+    let limit = Duration::from_secs(30);
+    wait_for("the sentinel to name the new master", limit, || {
+        let reply = command(sentinel, &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", name]);
+        if reply.contains(&new_master.port().to_string()) {
+            Ok(())
+        } else {
+            Err(reply)
+        }
+    });
+    wait_for("the old master's demotion", limit, || {
+        let role = command(old_master, &["ROLE"]);
+        if role.starts_with("[slave") {
+            Ok(())
+        } else {
+            Err(role)
+        }
+    });
+}
+
 /// Whether the node at `addr` still says it is a master (the sentinels demote an old
 /// master some seconds after they switch to the new one).
 pub(crate) fn is_master(addr: SocketAddr) -> bool {

@@ -306,10 +306,32 @@ pub enum RequestError {
     /// No reply came before the deadline. A reply that comes later is dropped.
     #[error("the request timed out")]
     Timeout,
-    /// The connection closed before the reply came.
+    /// The connection closed after the request was written and before its reply
+    /// came: the server may or may not have run it (its outcome is unknown).
     #[error("the connection closed: {0}")]
     Closed(CloseReason),
+    /// The request was never written: it failed before it reached the server (the
+    /// connection was lost while it waited to be sent, or could not be made), so the
+    /// server did not run it and sending it again is safe.
+    #[error("the request was not sent: {0}")]
+    NotSent(CloseReason),
     /// `EXEC` returned null: a `WATCH`ed key changed, nothing was executed.
     #[error("the transaction was aborted because a watched key changed")]
     WatchConflict,
+}
+
+impl RequestError {
+    /// True when the request reached the server but its outcome is unknown: the
+    /// connection closed before the reply ([`Closed`](Self::Closed)) or the deadline
+    /// passed ([`Timeout`](Self::Timeout)). A write in this state may have been
+    /// applied; only the caller can decide whether sending it again is safe.
+    pub fn is_unknown_outcome(&self) -> bool {
+        matches!(self, RequestError::Closed(_) | RequestError::Timeout)
+    }
+
+    /// True when the request never reached the server ([`NotSent`](Self::NotSent)):
+    /// sending it again cannot run it twice.
+    pub fn is_not_sent(&self) -> bool {
+        matches!(self, RequestError::NotSent(_))
+    }
 }

@@ -16,6 +16,8 @@
 //! - [`pool`]: a connection pool's books as a state machine: connections by handle,
 //!   waiters in order, timeouts; the adapters keep the connections.
 //! - [`retry`]: backoff, and the policy for replacing a lost connection.
+//! - [`supervisor`]: the reconnect supervisor: whether, when and how a lost or
+//!   stalled connection is replaced, and what waiting calls fail with.
 //! - [`config`]: connection settings, from `redis://`, `rediss://` and `unix://` URLs.
 //! - Errors: [`ProtocolError`] (bad bytes; fatal), [`ServerError`] (an error reply,
 //!   with its kind parsed), [`SendError`] (a refused call; harmless),
@@ -33,6 +35,7 @@ pub mod pool;
 pub mod resp;
 pub mod retry;
 pub mod sentinel;
+pub mod supervisor;
 
 pub use cmd::Cmd;
 pub use error::{

@@ -321,6 +321,7 @@ pub fn is_permanent(reason: &CloseReason) -> bool {
 pub const DEFAULT_STALL_GRACE: Duration = Duration::from_secs(1);
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests take a starting instant from the clock
 mod tests {
     use super::*;
     use crate::ServerError;

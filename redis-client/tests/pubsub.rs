@@ -346,3 +346,56 @@ fn a_policy_that_gives_up_ends_in_the_loss() {
         assert!(common::next(&mut subscriber).await.is_none());
     });
 }
+
+/// Changes user `app`'s password and kills its connections in one step, so that no
+/// reconnect attempt can slip in with the old password.
+fn change_password_and_kill(server: &RedisServer) {
+    let mut admin = redis_test_support::RawConnection::connect(server.addr()).unwrap();
+    admin.command(&["MULTI"]);
+    admin.command(&["ACL", "SETUSER", "app", "resetpass", ">new"]);
+    admin.command(&["CLIENT", "KILL", "USER", "app"]);
+    admin.command(&["EXEC"]);
+}
+
+/// Whether `result` is the authentication error of a changed password.
+fn refused_password<T: std::fmt::Debug>(result: &Result<T, Error>) -> bool {
+    matches!(result, Err(Error::Closed(CloseReason::Auth(error)))
+        if error.kind() == &redis_sansio::ServerErrorKind::WrongPass)
+}
+
+#[test]
+fn a_refused_password_ends_the_attempts_at_once() {
+    let server = RedisServer::builder().acl_user("app", "old").start();
+    let url = format!("redis://app:old@127.0.0.1:{}", server.port());
+    let mut subscriber = Subscriber::open(&url).unwrap().with_reconnect(patient());
+    subscriber.subscribe(["c"]).unwrap();
+    change_password_and_kill(&server);
+    let started = std::time::Instant::now();
+    let lost = subscriber.next_message(LONG);
+    assert!(refused_password(&lost), "{lost:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the refusal was retried"
+    );
+    assert_eq!(subscriber.reconnects(), 0);
+
+    server.command(&["ACL", "SETUSER", "app", "resetpass", ">old"]);
+    common::tokio_runtime().block_on(async {
+        let mut subscriber = AsyncSubscriber::<redis_io_tokio::Tokio>::open(&url)
+            .await
+            .unwrap()
+            .with_reconnect(patient());
+        subscriber.subscribe(["c"]).await.unwrap();
+        change_password_and_kill(&server);
+        let started = std::time::Instant::now();
+        let end = common::next(&mut subscriber)
+            .await
+            .expect("an error, then the end");
+        assert!(refused_password(&end), "{end:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "the refusal was retried"
+        );
+        assert!(common::next(&mut subscriber).await.is_none());
+    });
+}

@@ -4,14 +4,15 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use redis_io_sync::Connection;
+use redis_sansio::Cmd;
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::resp::ToArg;
-use redis_sansio::retry::{Outage, Reconnect};
-use redis_sansio::{CloseReason, Cmd};
+use redis_sansio::retry::Reconnect;
+use redis_sansio::supervisor::Supervisor;
 
 use super::{
-    Message, Subscriptions, deadline, from_now, message_of, next_item, outage, remaining,
-    subscription_cmd, subscription_methods,
+    Message, Next, Subscriptions, attempted, deadline, lost, message_of, next, next_item,
+    remaining, subscription_cmd, subscription_methods, waited,
 };
 use crate::Error;
 
@@ -32,21 +33,11 @@ use crate::Error;
 #[derive(Debug)]
 pub struct Subscriber {
     conn: Connection,
-    /// How to replace a lost connection; `None`: a loss is final.
-    reconnect: Option<Reconnect>,
+    /// Decides how to replace a lost connection; `None`: a loss is final.
+    supervisor: Option<Supervisor>,
     /// Set from the loss of the connection until it is replaced.
-    lost: Option<Lost>,
+    lost: bool,
     reconnects: u64,
-}
-
-/// A lost connection being replaced.
-#[derive(Debug)]
-struct Lost {
-    outage: Outage,
-    /// Why it was lost: the error if the policy gives up.
-    reason: CloseReason,
-    /// When the next attempt is due; `None` until it is counted.
-    due: Option<Instant>,
 }
 
 impl Subscriber {
@@ -59,8 +50,8 @@ impl Subscriber {
     pub fn new(conn: Connection) -> Self {
         Subscriber {
             conn,
-            reconnect: None,
-            lost: None,
+            supervisor: None,
+            lost: false,
             reconnects: 0,
         }
     }
@@ -121,46 +112,44 @@ impl Subscriber {
     /// After `error`: starts replacing the connection if it was lost and a policy
     /// allows; otherwise gives the error back.
     fn lose(&mut self, error: Error) -> Result<(), Error> {
-        match outage(self.reconnect.as_ref(), self.conn.close_reason()) {
-            Some((outage, reason)) => {
-                self.lost = Some(Lost {
-                    outage,
-                    reason,
-                    due: None,
-                });
-                Ok(())
-            }
-            None => Err(error),
+        self.lost = lost(self.supervisor.as_mut(), self.conn.close_reason());
+        match self.lost {
+            true => Ok(()),
+            false => Err(error),
         }
     }
 
     /// Replaces a lost connection, attempt after attempt: `Ok(true)` once the
     /// connection is usable (at once if it was not lost), `Ok(false)` when `deadline`
-    /// came first (the next call goes on), `Err(Error::Closed(..))` with the reason it
-    /// was lost when the policy gave up, which makes the loss final.
+    /// came first (the next call goes on), `Err(Error::Closed(..))` when the
+    /// supervisor gave up, which makes the loss final.
     fn restore(&mut self, deadline: Option<Instant>) -> Result<bool, Error> {
-        while let Some(lost) = &mut self.lost {
-            let due = match lost.due {
-                Some(due) => due,
-                None => match lost.outage.next_attempt() {
-                    Some(delay) => *lost.due.insert(from_now(delay)),
-                    None => {
-                        let reason = lost.reason.clone();
-                        (self.lost, self.reconnect) = (None, None);
-                        return Err(Error::Closed(reason));
-                    }
-                },
+        while self.lost {
+            let Some(supervisor) = &mut self.supervisor else {
+                break;
             };
-            let until = deadline.map_or(due, |deadline| deadline.min(due));
-            thread::sleep(until.saturating_duration_since(Instant::now()));
-            if until < due {
-                return Ok(false);
-            }
-            lost.due = None;
-            let config = self.conn.core().config();
-            if let Ok(conn) = reopen(config.clone(), self.conn.core().subscriptions()) {
-                (self.conn, self.lost) = (conn, None);
-                self.reconnects += 1;
+            match next(supervisor) {
+                Next::GiveUp(reason) => {
+                    (self.lost, self.supervisor) = (false, None);
+                    return Err(Error::Closed(reason));
+                }
+                Next::Wait(due) => {
+                    let until = deadline.map_or(due, |deadline| deadline.min(due));
+                    thread::sleep(until.saturating_duration_since(Instant::now()));
+                    if until < due {
+                        return Ok(false);
+                    }
+                    waited(supervisor, due);
+                }
+                Next::Connect => {
+                    let config = self.conn.core().config();
+                    let reopened = reopen(config.clone(), self.conn.core().subscriptions());
+                    attempted(supervisor, &reopened);
+                    if let Ok(conn) = reopened {
+                        (self.conn, self.lost) = (conn, false);
+                        self.reconnects += 1;
+                    }
+                }
             }
         }
         Ok(true)

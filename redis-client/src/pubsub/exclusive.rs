@@ -8,20 +8,23 @@ use std::time::{Duration, Instant};
 
 use futures_core::Stream;
 use redis_io_async::{Client, Connection, Runtime};
+use redis_sansio::Cmd;
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::resp::ToArg;
-use redis_sansio::retry::{Outage, Reconnect};
-use redis_sansio::{CloseReason, Cmd};
+use redis_sansio::retry::Reconnect;
+use redis_sansio::supervisor::Supervisor;
 
 use super::{
-    Message, Subscriptions, deadline, from_now, message_of, outage, remaining, subscription_cmd,
-    subscription_methods,
+    Message, Next, Subscriptions, attempted, deadline, lost, message_of, next, remaining,
+    subscription_cmd, subscription_methods, waited,
 };
 use crate::Error;
 
-/// The attempts to replace a lost connection: the new one, subscribed, or the reason
-/// the old one was lost once the policy gives up.
-type Restoring<R> = Pin<Box<dyn Future<Output = Result<Connection<R>, CloseReason>> + Send>>;
+/// The attempts to replace a lost connection, which own the supervisor while they run:
+/// they give it back with the new connection, subscribed, or with the error once the
+/// supervisor gives up.
+type Restoring<R> =
+    Pin<Box<dyn Future<Output = (Supervisor, Result<Connection<R>, Error>)> + Send>>;
 
 /// An async connection given over to pub/sub, on any runtime; also a `Stream` of its
 /// messages, which ends after yielding the error that closed the connection (with a
@@ -43,8 +46,9 @@ pub struct AsyncSubscriber<R: Runtime> {
     conn: Connection<R>,
     /// The stream yielded its error and is over.
     failed: bool,
-    /// How to replace a lost connection; `None`: a loss is final.
-    reconnect: Option<Reconnect>,
+    /// Decides how to replace a lost connection; `None`: a loss is final (or the
+    /// attempts under way have it).
+    supervisor: Option<Supervisor>,
     /// Set from the loss of the connection until it is replaced.
     restoring: Option<Restoring<R>>,
     reconnects: u64,
@@ -67,7 +71,7 @@ impl<R: Runtime> AsyncSubscriber<R> {
         AsyncSubscriber {
             conn,
             failed: false,
-            reconnect: None,
+            supervisor: None,
             restoring: None,
             reconnects: 0,
         }
@@ -123,20 +127,16 @@ impl<R: Runtime> AsyncSubscriber<R> {
     /// After `error`: starts replacing the connection if it was lost and a policy
     /// allows; otherwise gives the error back.
     fn lose(&mut self, error: Error) -> Result<(), Error> {
-        match outage(self.reconnect.as_ref(), self.conn.close_reason()) {
-            Some((outage, reason)) => {
-                let config = self.conn.core().config().clone();
-                let subscriptions = self.conn.core().subscriptions().clone();
-                self.restoring = Some(Box::pin(replace::<R>(
-                    config,
-                    subscriptions,
-                    outage,
-                    reason,
-                )));
-                Ok(())
-            }
-            None => Err(error),
+        if !lost(self.supervisor.as_mut(), self.conn.close_reason()) {
+            return Err(error);
         }
+        let Some(supervisor) = self.supervisor.take() else {
+            return Err(error);
+        };
+        let config = self.conn.core().config().clone();
+        let subscriptions = self.conn.core().subscriptions().clone();
+        self.restoring = Some(Box::pin(replace::<R>(config, subscriptions, supervisor)));
+        Ok(())
     }
 
     /// Replaces a lost connection: `Ok(true)` once the connection is usable (at once
@@ -165,39 +165,44 @@ impl<R: Runtime> AsyncSubscriber<R> {
         let Some(restoring) = &mut self.restoring else {
             return Poll::Ready(Ok(()));
         };
-        let restored = ready!(restoring.as_mut().poll(cx));
+        let (supervisor, restored) = ready!(restoring.as_mut().poll(cx));
         self.restoring = None;
         Poll::Ready(match restored {
             Ok(conn) => {
                 self.conn = conn;
+                self.supervisor = Some(supervisor);
                 self.reconnects += 1;
                 Ok(())
             }
-            Err(reason) => {
-                self.reconnect = None;
-                Err(Error::Closed(reason))
-            }
+            // The supervisor gave up: the loss is final.
+            Err(error) => Err(error),
         })
     }
 }
 
-/// Makes attempts to replace a connection lost for `reason`, as `outage` paces them,
-/// each opening a connection with `config` and subscribing it to `subscriptions`.
+/// Makes attempts to replace a lost connection as `supervisor` says, each opening a
+/// connection with `config` and subscribing it to `subscriptions`.
 async fn replace<R: Runtime>(
     config: ConnectionConfig,
     subscriptions: Subscriptions,
-    mut outage: Outage,
-    reason: CloseReason,
-) -> Result<Connection<R>, CloseReason> {
-    while let Some(delay) = outage.next_attempt() {
-        if !delay.is_zero() {
-            R::sleep_until(from_now(delay)).await;
-        }
-        if let Ok(conn) = reopen::<R>(config.clone(), &subscriptions).await {
-            return Ok(conn);
+    mut supervisor: Supervisor,
+) -> (Supervisor, Result<Connection<R>, Error>) {
+    loop {
+        match next(&mut supervisor) {
+            Next::GiveUp(reason) => return (supervisor, Err(Error::Closed(reason))),
+            Next::Wait(due) => {
+                R::sleep_until(due).await;
+                waited(&mut supervisor, due);
+            }
+            Next::Connect => {
+                let reopened = reopen::<R>(config.clone(), &subscriptions).await;
+                attempted(&mut supervisor, &reopened);
+                if reopened.is_ok() {
+                    return (supervisor, reopened);
+                }
+            }
         }
     }
-    Err(reason)
 }
 
 /// A new connection with `config`, subscribed to `subscriptions`.
@@ -217,7 +222,7 @@ impl<R: Runtime> fmt::Debug for AsyncSubscriber<R> {
         f.debug_struct("AsyncSubscriber")
             .field("conn", &self.conn)
             .field("failed", &self.failed)
-            .field("reconnect", &self.reconnect)
+            .field("supervisor", &self.supervisor)
             .field("restoring", &self.restoring.is_some())
             .field("reconnects", &self.reconnects)
             .finish()

@@ -31,8 +31,10 @@ use std::time::{Duration, Instant};
 
 use redis_sansio::conn::Event;
 use redis_sansio::resp::ToArg;
-use redis_sansio::retry::Outage;
-use redis_sansio::{CloseReason, Cmd};
+use redis_sansio::supervisor::{Action, Supervisor};
+use redis_sansio::{CloseReason, Cmd, RequestError, ServerErrorKind};
+
+use crate::Error;
 
 #[cfg(feature = "sync")]
 pub use blocking::{Messages, Subscriber};
@@ -53,18 +55,61 @@ where
     cmd
 }
 
-/// The outage a subscriber rides out when its connection has closed for `closed`:
-/// none while it is open, without a `policy`, or when the close was asked for
-/// ([`CloseReason::Local`]).
-fn outage(
-    policy: Option<&Reconnect>,
-    closed: Option<&CloseReason>,
-) -> Option<(Outage, CloseReason)> {
-    let reason = closed?;
-    if *reason == CloseReason::Local {
-        return None;
+/// Tells a subscriber's supervisor that its connection closed for `closed`: true when
+/// it is to be replaced, false when the loss is final (no policy, the connection is
+/// not closed, the close was asked for, or the reason is a permanent one).
+fn lost(supervisor: Option<&mut Supervisor>, closed: Option<&CloseReason>) -> bool {
+    let (Some(supervisor), Some(reason)) = (supervisor, closed) else {
+        return false;
+    };
+    supervisor.handle_lost(reason, Instant::now());
+    supervisor.down_reason().is_none()
+}
+
+/// What a subscriber replacing its lost connection does next, as its supervisor says:
+/// both subscribers run this one loop, each waiting and connecting its own way.
+enum Next {
+    /// Open a connection and subscribe it again, then report with [`attempted`].
+    Connect,
+    /// Wait until then, then report with [`waited`].
+    Wait(Instant),
+    /// Stop: the loss is final, for this reason.
+    GiveUp(CloseReason),
+}
+
+fn next(supervisor: &mut Supervisor) -> Next {
+    match supervisor.poll_action() {
+        Some(Action::Connect) => Next::Connect,
+        Some(Action::GiveUp(reason)) => Next::GiveUp(reason),
+        _ => match (supervisor.poll_timeout(), supervisor.down_reason()) {
+            (Some(at), _) => Next::Wait(at),
+            (None, reason) => Next::GiveUp(reason.cloned().unwrap_or(CloseReason::Eof)),
+        },
     }
-    Some((Outage::new(policy?.clone()), reason.clone()))
+}
+
+/// The wait of [`Next::Wait`] until `at` is over.
+fn waited(supervisor: &mut Supervisor, at: Instant) {
+    supervisor.handle_timeout(Instant::now().max(at));
+}
+
+/// The attempt of [`Next::Connect`] ended: `Ok` with the new connection subscribed
+/// again, or the error that stopped it. A refusal the supervisor can judge is passed
+/// on: the handshake's (wrong password, a full server), or a subscription refused
+/// for want of permission.
+fn attempted<C>(supervisor: &mut Supervisor, result: &Result<C, Error>) {
+    let now = Instant::now();
+    match result {
+        Ok(_) => supervisor.handle_connected(now),
+        Err(Error::Closed(reason)) => supervisor.handle_connect_failed(Some(reason), now),
+        Err(Error::Request(RequestError::Server(error)))
+            if error.kind() == &ServerErrorKind::NoPerm =>
+        {
+            let refusal = CloseReason::Handshake(error.clone());
+            supervisor.handle_connect_failed(Some(&refusal), now);
+        }
+        Err(_) => supervisor.handle_connect_failed(None, now),
+    }
 }
 
 /// When a wait of `timeout` (`None`: unbounded) that starts now ends.
@@ -181,9 +226,12 @@ macro_rules! subscription_methods {
         /// what the old one was (see [the module docs](super)); without this, a loss
         /// is an error (and ends the iterator or stream). The wait between attempts
         /// counts against `next_message`'s timeout; an attempt in progress is bounded
-        /// by the connect timeout.
+        /// by the connect timeout. What to do and when is the core's
+        /// [`Supervisor`](redis_sansio::supervisor::Supervisor)'s: a refusal no attempt
+        /// can change (a wrong password, a subscription the user may not make) ends
+        /// the attempts at once with that error; a full or loading server is retried.
         pub fn with_reconnect(mut self, policy: Reconnect) -> Self {
-            self.reconnect = Some(policy);
+            self.supervisor = Some(redis_sansio::supervisor::Supervisor::new(policy));
             self
         }
 

@@ -8,6 +8,9 @@
 //!   and a request decoder for servers and proxies.
 //! - [`Cmd`]: a command being built, encoded as it grows into an [`ArgBuf`], inline
 //!   while it is short.
+//! - [`commands`]: what each command of the specification may do (write, read,
+//!   block, be resent after a lost connection), its cluster policies and where its
+//!   keys are, looked up by name without allocating.
 //! - [`conn`]: one connection as a state machine: handshake, request/reply matching,
 //!   pub/sub and MONITOR modes, deadlines.
 //! - [`cluster`]: Redis Cluster routing: hash slots, topology parsing, and a router
@@ -27,6 +30,7 @@
 
 pub mod cluster;
 mod cmd;
+pub mod commands;
 pub mod config;
 pub mod conn;
 pub mod deadline;

@@ -107,6 +107,13 @@ impl<R: Runtime> Engine for Driver<R> {
                     Poll::Ready(None) => {}
                 }
             }
+            if self.io.core.is_idle() && !shared.lock().queue.calls.is_empty() {
+                // Calls are about to go out on an idle connection: a reply nobody
+                // asked for must be read first, not taken for theirs.
+                if self.io.read_unasked(cx).is_err() {
+                    self.io.core.handle_eof(Instant::now());
+                }
+            }
             // One lock hold: hand over the outcomes, take the queue.
             let stale;
             let (closed, stop, close) = {

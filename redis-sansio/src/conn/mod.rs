@@ -62,7 +62,7 @@ pub enum State {
 /// quinn-proto's `Connection`:
 ///
 /// - **Getters** (`&self`): [`state`](Self::state), [`protocol`](Self::protocol),
-///   [`in_flight`](Self::in_flight), [`next_id`](Self::next_id),
+///   [`in_flight`](Self::in_flight), [`is_idle`](Self::is_idle), [`next_id`](Self::next_id),
 ///   [`wants_read`](Self::wants_read), [`wants_write`](Self::wants_write),
 ///   [`subscriptions`](Self::subscriptions).
 /// - **Inputs**: [`handle_read`](Self::handle_read) after reading into
@@ -136,7 +136,6 @@ pub enum State {
 /// }
 /// assert_eq!(replies, [(set, Frame::simple("OK")), (get, Frame::bulk("v"))]);
 /// ```
-#[derive(Debug)]
 pub struct Connection {
     config: ConnectionConfig,
     state: State,
@@ -166,6 +165,27 @@ pub struct Connection {
     /// request times out (with a stall grace), cleared by any input.
     stall_deadline: Option<Instant>,
     events: EventQueue,
+}
+
+/// The byte buffers are shown by length only: until the handshake is written, the
+/// transmit buffer holds `HELLO ... AUTH user password` (or `AUTH`), and requests may
+/// carry secrets of their own. The configuration redacts its password.
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("config", &self.config)
+            .field("state", &self.state)
+            .field("protocol", &self.protocol)
+            .field("handshake", &self.handshake)
+            .field("received_bytes", &self.rx_filled)
+            .field("transmit_bytes", &self.tx.len())
+            .field("held_bytes", &self.held.len())
+            .field("in_flight", &self.pending.len())
+            .field("subscriptions", &self.subscriptions)
+            .field("monitoring", &self.monitoring)
+            .field("shared", &self.shared)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Connection {
@@ -223,6 +243,19 @@ impl Connection {
     /// out whose late replies are yet to be dropped.
     pub fn in_flight(&self) -> usize {
         self.pending.len()
+    }
+
+    /// True when the connection is ready and no request is in flight: bytes that
+    /// arrive now answer nothing that was asked.
+    ///
+    /// **Rule for bodies**: before sending on an idle connection, read what the socket
+    /// has already received, without waiting, and hand it in. A reply that arrived
+    /// unasked (a misbehaving server, a duplicate reply in a later segment) then
+    /// closes the connection with [`CloseReason::UnexpectedReply`] instead of being
+    /// taken for the new request's reply. Pushes and messages read this way are
+    /// delivered as usual.
+    pub fn is_idle(&self) -> bool {
+        self.state == State::Ready && self.pending.is_empty()
     }
 
     /// The id the next request sent will get. Ids are handed out in order, one per

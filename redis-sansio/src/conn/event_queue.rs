@@ -1,4 +1,5 @@
-//! The queue of events waiting to be taken, replies kept apart from the rest.
+//! The queue of events waiting to be taken, replies kept apart from the rest: in
+//! order with the other events, or by request id until the body takes them.
 
 use std::collections::VecDeque;
 
@@ -18,6 +19,11 @@ pub(crate) type Outcome = Result<Frame, RequestError>;
 /// The outcomes are a plain vector, so that a pipeline's adapter can take many at
 /// once, the whole vector without copying when it is all theirs
 /// ([`take_replies`](Self::take_replies)).
+///
+/// Kept by id ([`keep_by_id`](Self::keep_by_id)), replies are no events: they wait
+/// in the same vectors until taken by id ([`take`](Self::take)), in any order (one
+/// taken out of order leaves a tombstone), and [`pop`](Self::pop) gives only the
+/// other events. An outcome abandoned before it arrives is dropped when it does.
 #[derive(Debug, Default)]
 pub(crate) struct EventQueue {
     /// The ids of the replies not taken yet, from `head` on; `outcomes[i]` is the
@@ -31,12 +37,27 @@ pub(crate) struct EventQueue {
     others: VecDeque<(u64, Event)>,
     replies_pushed: u64,
     replies_taken: u64,
+    /// Replies are kept by id, not events.
+    by_id: bool,
+    /// Requests whose outcome is to be dropped when it arrives (kept by id).
+    abandoned: Vec<RequestId>,
 }
 
+/// The id of a reply taken out of order: a tombstone, passed over.
+const TAKEN: RequestId = RequestId(u64::MAX);
+
 impl EventQueue {
+    /// From now on replies are kept by id instead of being events.
+    pub(crate) fn keep_by_id(&mut self) {
+        self.by_id = true;
+    }
+
     /// Queues a reply.
     #[inline]
     pub(crate) fn push_reply(&mut self, id: RequestId, outcome: Outcome) {
+        if !self.abandoned.is_empty() && self.forget_abandoned(id) {
+            return;
+        }
         self.ids.push(id);
         self.outcomes.push(outcome);
         self.replies_pushed += 1;
@@ -50,12 +71,61 @@ impl EventQueue {
         }
     }
 
-    /// How many replies can be taken before the next other event is due.
+    /// How many replies can be taken before the next other event is due (kept by id,
+    /// replies are never held up by other events).
     #[inline]
     fn replies_due(&self) -> usize {
         match self.others.front() {
-            Some((before, _)) => (before - self.replies_taken) as usize,
-            None => self.ids.len() - self.head,
+            Some((before, _)) if !self.by_id => (before - self.replies_taken) as usize,
+            _ => self.ids.len() - self.head,
+        }
+    }
+
+    /// True when `id` was abandoned, which it no longer is: its outcome is dropped.
+    #[cold]
+    fn forget_abandoned(&mut self, id: RequestId) -> bool {
+        match self.abandoned.iter().position(|&abandoned| abandoned == id) {
+            Some(at) => {
+                self.abandoned.swap_remove(at);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Where the outcome of `id` waits, if it has arrived and not been taken. Replies
+    /// arrive in request order but for timeouts, so a request's is near the front
+    /// when it is waited for alone, and the last of a pipeline's at the back.
+    fn position(&self, id: RequestId) -> Option<usize> {
+        let due = &self.ids[self.head..];
+        if due.first() == Some(&id) {
+            return Some(self.head);
+        }
+        due.iter()
+            .rposition(|&due| due == id)
+            .map(|at| self.head + at)
+    }
+
+    /// True once the outcome of `id` has arrived and not been taken.
+    pub(crate) fn is_ready(&self, id: RequestId) -> bool {
+        self.position(id).is_some()
+    }
+
+    /// Takes the outcome of `id`, if it has arrived (replies kept by id).
+    pub(crate) fn take(&mut self, id: RequestId) -> Option<Outcome> {
+        let at = self.position(id)?;
+        if at == self.head {
+            return self.pop_reply().map(|(_, outcome)| outcome);
+        }
+        self.ids[at] = TAKEN;
+        let outcome = std::mem::replace(&mut self.outcomes[at], Ok(Frame::Null));
+        Some(outcome)
+    }
+
+    /// Drops the outcome of `id`, now if it has arrived, or when it does.
+    pub(crate) fn abandon(&mut self, id: RequestId) {
+        if self.take(id).is_none() {
+            self.abandoned.push(id);
         }
     }
 
@@ -77,6 +147,11 @@ impl EventQueue {
     /// they are most of the vectors (replies taken one by one as others arrive).
     #[inline]
     fn forget_taken(&mut self) {
+        while self.ids.get(self.head) == Some(&TAKEN) {
+            // Taken out of order earlier: counted as taken now.
+            self.head += 1;
+            self.replies_taken += 1;
+        }
         if self.head == self.ids.len() {
             self.ids.clear();
             self.outcomes.clear();
@@ -114,9 +189,9 @@ impl EventQueue {
         run
     }
 
-    /// The next event.
+    /// The next event; kept by id, the next event that is not a reply.
     pub(crate) fn pop(&mut self) -> Option<Event> {
-        if self.replies_due() == 0 {
+        if self.by_id || self.replies_due() == 0 {
             return self.others.pop_front().map(|(_, event)| event);
         }
         self.pop_reply()
@@ -239,5 +314,82 @@ mod tests {
         assert_eq!(queue.pop(), Some(Event::Push(Frame::Null)));
         assert_eq!(queue.pop_reply().map(|(id, _)| id.get()), Some(1));
         assert_eq!(queue.pop(), None);
+    }
+
+    fn kept() -> EventQueue {
+        let mut queue = EventQueue::default();
+        queue.keep_by_id();
+        queue
+    }
+
+    fn ok(id: u64) -> Outcome {
+        Ok(Frame::Integer(id as i64))
+    }
+
+    #[test]
+    fn kept_by_id_replies_are_taken_in_any_order_and_are_no_events() {
+        let mut queue = kept();
+        for event in [
+            reply(0),
+            Event::Push(Frame::Null),
+            reply(1),
+            reply(2),
+            reply(3),
+        ] {
+            queue.push(event);
+        }
+        assert_eq!(queue.pop(), Some(Event::Push(Frame::Null)));
+        assert_eq!(queue.pop(), None, "replies are not events");
+        assert!(queue.is_ready(RequestId(2)));
+        assert_eq!(queue.take(RequestId(2)), Some(ok(2)));
+        assert_eq!(queue.take(RequestId(2)), None, "taken once");
+        assert!(!queue.is_ready(RequestId(2)));
+        assert_eq!(queue.take(RequestId(0)), Some(ok(0)));
+        // 1 then 3: the tombstone of 2 is passed over, and nothing is left behind.
+        assert_eq!(queue.take(RequestId(1)), Some(ok(1)));
+        assert_eq!(queue.take(RequestId(3)), Some(ok(3)));
+        assert!(queue.ids.is_empty() && queue.outcomes.is_empty());
+        assert_eq!(queue.take(RequestId(4)), None, "not arrived");
+    }
+
+    #[test]
+    fn kept_by_id_a_pipeline_is_not_held_up_by_other_events() {
+        let mut queue = kept();
+        for event in [reply(0), Event::Push(Frame::Null), reply(1), reply(2)] {
+            queue.push(event);
+        }
+        let mut out = Vec::new();
+        assert_eq!(queue.take_replies(RequestId(0), &mut out), 3);
+        assert_eq!(out, [ok(0), ok(1), ok(2)]);
+        assert_eq!(queue.pop(), Some(Event::Push(Frame::Null)));
+    }
+
+    #[test]
+    fn abandoned_outcomes_are_dropped_before_or_after_they_arrive() {
+        let mut queue = kept();
+        queue.push(reply(0));
+        queue.abandon(RequestId(0));
+        queue.abandon(RequestId(1));
+        queue.push(reply(1));
+        queue.push(reply(2));
+        assert!(!queue.is_ready(RequestId(0)) && !queue.is_ready(RequestId(1)));
+        assert!(queue.abandoned.is_empty(), "forgotten once arrived");
+        assert_eq!(queue.take(RequestId(2)), Some(ok(2)));
+        assert!(queue.ids.is_empty());
+    }
+
+    #[test]
+    fn replies_taken_out_of_order_leave_nothing_behind() {
+        let mut queue = kept();
+        for id in 0..10_000u64 {
+            // Each pair arrives and is taken in the reverse order.
+            if id % 2 == 1 {
+                queue.push(reply(id - 1));
+                queue.push(reply(id));
+                assert_eq!(queue.take(RequestId(id)), Some(ok(id)));
+                assert_eq!(queue.take(RequestId(id - 1)), Some(ok(id - 1)));
+                assert!(queue.ids.is_empty(), "{} stored", queue.ids.len());
+            }
+        }
     }
 }

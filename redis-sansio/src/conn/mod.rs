@@ -2,6 +2,7 @@
 //! pub/sub and MONITOR modes, and deadlines, with no IO and no clock.
 
 mod batch;
+mod by_id;
 mod command;
 mod event;
 mod event_queue;
@@ -76,7 +77,11 @@ pub enum State {
 ///   (short writes resume where they stopped), [`poll_event`](Self::poll_event),
 ///   [`poll_timeout`](Self::poll_timeout). For pipelines, [`take_replies`](Self::take_replies)
 ///   takes many replies at once and [`poll_reply`](Self::poll_reply) one without
-///   building an [`Event`]; `poll_event` then takes whatever else is waiting.
+///   building an [`Event`]; `poll_event` then takes whatever else is waiting. With
+///   [`keep_outcomes_by_id`](Self::keep_outcomes_by_id), each outcome waits in the
+///   connection until the body takes it ([`take_outcome`](Self::take_outcome),
+///   [`is_ready`](Self::is_ready), [`abandon`](Self::abandon)): a body waiting for its
+///   own requests keeps no book of outcomes.
 ///
 /// After any input or application call, drain: write out `transmit()`, take events
 /// until `None`, and re-arm the timer from `poll_timeout()`. That loop is the whole

@@ -294,6 +294,18 @@ pub enum CloseReason {
     /// no longer be matched to requests.
     #[error("the server sent a reply nobody asked for")]
     UnexpectedReply,
+    /// The application left more pushes and messages unread on an exclusive
+    /// connection than its [`PushLimits`](crate::config::PushLimits) allow: `count`
+    /// of them, `bytes` bytes, were kept (and stay readable) when one more came.
+    #[error(
+        "{count} pushes ({bytes} bytes) were left unread, past the connection's push limits: drain its events"
+    )]
+    UnreadPushes {
+        /// How many were kept unread.
+        count: usize,
+        /// Their bytes, as the limit counts them.
+        bytes: usize,
+    },
 }
 
 /// Why a request has no reply.

@@ -190,13 +190,14 @@ impl Connection {
         let mut tx = BytesMut::with_capacity(4096);
         let handshake = Handshake::start(&config, &mut tx);
         let timeout = config.connect_timeout.unwrap_or(DEFAULT_HANDSHAKE_TIMEOUT);
+        let limits = config.decode_limits;
         let mut conn = Connection {
             protocol: config.protocol,
             state: State::Handshaking,
             handshake_deadline: handshake.as_ref().map(|_| deadline::after(now, timeout)),
             handshake,
             config,
-            decoder: Decoder::new(),
+            decoder: Decoder::new().with_limits(limits),
             rx: BytesMut::new(),
             rx_filled: 0,
             read_chunk: READ_CHUNK,

@@ -8,6 +8,7 @@ mod event_queue;
 mod handshake;
 mod pending;
 mod pubsub;
+mod unread;
 
 use std::time::{Duration, Instant};
 
@@ -17,6 +18,7 @@ pub use command::SubscriptionKind;
 pub use event::Event;
 pub use pending::RequestId;
 pub use pubsub::{Message, Subscriptions};
+pub use unread::UnreadEvents;
 
 use command::CommandClass;
 use event_queue::EventQueue;

@@ -11,7 +11,8 @@
 //! (`tls_requests`, `tls_verification`, `tls_client_certificates`) share a TLS
 //! server, or one requiring client certificates, and run over its TLS port only.
 //! `unexpected_replies` runs against a [`FakeServer`](crate::FakeServer) of its own
-//! per case (a real server cannot be made to answer twice), over TCP.
+//! per case (a real server cannot be made to answer twice), over TCP;
+//! `unread_pushes` one per case too (a flood of pushes), then the shared server.
 
 mod auth;
 mod concurrency;
@@ -19,6 +20,7 @@ mod events;
 mod failures;
 mod faults;
 mod hostile;
+mod pushes;
 mod requests;
 mod tls;
 
@@ -31,5 +33,6 @@ pub use faults::{
     response_timeout, server_killed_mid_pipeline,
 };
 pub use hostile::unexpected_replies;
+pub use pushes::unread_pushes;
 pub use requests::{binary_values, handshake, pipeline, select, transactions, watch};
 pub use tls::{tls_client_certificates, tls_requests, tls_verification};

@@ -294,6 +294,17 @@ pub enum CloseReason {
     /// no longer be matched to requests.
     #[error("the server sent a reply nobody asked for")]
     UnexpectedReply,
+    /// A request timed out while its reply was arriving, and the reply's headers
+    /// announced at least `remaining` more bytes, over
+    /// [`MAX_DRAIN_AFTER_TIMEOUT`](crate::conn::MAX_DRAIN_AFTER_TIMEOUT): the
+    /// connection closed rather than read (and hold) a reply nobody waits for.
+    #[error(
+        "a request timed out while its reply was arriving, with at least {remaining} more bytes announced: the connection was closed rather than read them"
+    )]
+    TimedOutReplyTooLarge {
+        /// The bytes the reply still announced, at least.
+        remaining: u64,
+    },
     /// The application left more pushes and messages unread on an exclusive
     /// connection than its [`PushLimits`](crate::config::PushLimits) allow: `count`
     /// of them, `bytes` bytes, were kept (and stay readable) when one more came.

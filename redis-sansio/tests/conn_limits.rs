@@ -1,12 +1,15 @@
 //! The decoder limits a connection takes from its settings (`ConnectionConfig::
 //! decode_limits`, and the URL options that set them), with each documented default
-//! backed here.
+//! backed here, and the bound on what a timed-out request's reply may still announce
+//! (`MAX_DRAIN_AFTER_TIMEOUT`), on a simulated clock.
 
 mod conn_support;
 
+use std::time::Duration;
+
 use conn_support::*;
 use redis_sansio::config::{ConnectionConfig, PushLimits, UrlError};
-use redis_sansio::conn::{Connection, Event};
+use redis_sansio::conn::{Connection, Event, MAX_DRAIN_AFTER_TIMEOUT};
 use redis_sansio::resp::{DecodeLimits, Frame};
 use redis_sansio::{CloseReason, ProtocolError, RequestError};
 
@@ -147,4 +150,90 @@ fn urls_with_bad_limits_are_refused() {
         ConnectionConfig::from_url("redis://h?max_depth=3&max_depth=4"),
         Err(UrlError::DuplicateOption("max_depth".into()))
     );
+}
+
+/// A `GET` with a 1 s response timeout, on a ready connection.
+fn timed_get() -> (Script, redis_sansio::conn::RequestId) {
+    let mut script = Script::ready_with(config().with_response_timeout(Duration::from_secs(1)));
+    let id = script.send(&["GET", "big"]);
+    script.sent();
+    (script, id)
+}
+
+#[test]
+fn a_large_reply_arriving_for_a_timed_out_request_closes_the_connection() {
+    let (mut script, get) = timed_get();
+    script.reply("$536870912\r\nsome bytes of it");
+    assert_eq!(script.events(), []);
+    script.advance(Duration::from_millis(900));
+    let next = script.send(&["PING"]);
+    script.advance(Duration::from_millis(200));
+    let remaining = 536_870_914 - "some bytes of it".len() as u64;
+    let reason = CloseReason::TimedOutReplyTooLarge { remaining };
+    assert_eq!(
+        script.events(),
+        [
+            Event::Reply {
+                id: get,
+                result: Err(RequestError::Timeout)
+            },
+            Event::Reply {
+                id: next,
+                result: Err(RequestError::Closed(reason.clone()))
+            },
+            Event::Closed(reason),
+        ]
+    );
+}
+
+#[test]
+fn a_large_reply_announced_after_the_timeout_closes_the_connection() {
+    let (mut script, get) = timed_get();
+    script.advance(Duration::from_secs(2));
+    assert_eq!(script.reply_to(get), Err(RequestError::Timeout));
+    script.reply("*100000000\r\n");
+    assert_eq!(
+        script.events(),
+        [Event::Closed(CloseReason::TimedOutReplyTooLarge {
+            remaining: 300_000_000
+        })]
+    );
+}
+
+#[test]
+fn up_to_the_documented_bound_a_timed_out_reply_is_read_and_dropped() {
+    assert_eq!(MAX_DRAIN_AFTER_TIMEOUT, 1024 * 1024);
+    // Announcing exactly the bound (payload and CRLF) is read to its end.
+    let len = MAX_DRAIN_AFTER_TIMEOUT - 2;
+    let (mut script, get) = timed_get();
+    script.advance(Duration::from_secs(2));
+    assert_eq!(script.reply_to(get), Err(RequestError::Timeout));
+    script.reply(&format!("${len}\r\n"));
+    assert_eq!(script.events(), []);
+    script.reply(&format!("{}\r\n", "x".repeat(len as usize)));
+    let ping = script.send(&["PING"]);
+    script.reply("+PONG\r\n");
+    assert_eq!(script.reply_to(ping), Ok(Frame::simple("PONG")));
+
+    // One byte more closes it.
+    let (mut script, _) = timed_get();
+    script.advance(Duration::from_secs(2));
+    script.events();
+    script.reply(&format!("${}\r\n", len + 1));
+    assert_eq!(
+        script.events(),
+        [Event::Closed(CloseReason::TimedOutReplyTooLarge {
+            remaining: MAX_DRAIN_AFTER_TIMEOUT + 1
+        })]
+    );
+}
+
+#[test]
+fn a_large_reply_to_a_request_still_waiting_is_read() {
+    let (mut script, get) = timed_get();
+    let len = 4 * MAX_DRAIN_AFTER_TIMEOUT as usize;
+    script.reply(&format!("${len}\r\n"));
+    script.reply(&format!("{}\r\n", "y".repeat(len)));
+    let reply = script.reply_to(get).expect("the large reply");
+    assert_eq!(reply.as_bytes().map(|b| b.len()), Some(len));
 }

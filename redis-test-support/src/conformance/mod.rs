@@ -179,7 +179,8 @@ pub fn needs(check: &str) -> &'static [Capability] {
         | "tls_requests"
         | "tls_verification"
         | "tls_client_certificates"
-        | "unexpected_replies" => &[],
+        | "unexpected_replies"
+        | "large_reply_after_timeout" => &[],
         "transactions" => &[Capability::Transactions],
         "watch" => &[Capability::Transactions, Capability::ConnectionState],
         "pubsub" | "events_see_close" | "tracking_pushes" | "tracking_redirect"
@@ -329,6 +330,7 @@ macro_rules! conformance_tests {
         __conformance_check!(concurrent_tasks);
         __conformance_check!(unexpected_replies);
         __conformance_check!(unread_pushes);
+        __conformance_check!(large_reply_after_timeout);
     };
 }
 

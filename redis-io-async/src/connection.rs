@@ -1,7 +1,6 @@
 //! An exclusive async connection: the core's driving loop, run inline inside each
 //! call's future.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
@@ -9,7 +8,7 @@ use std::task::{Context, Poll, Waker, ready};
 use std::time::{Duration, Instant};
 
 use redis_sansio::config::ConnectionConfig;
-use redis_sansio::conn::{self, Event, RequestId, State};
+use redis_sansio::conn::{self, Event, RequestId, State, UnreadEvents};
 use redis_sansio::deadline;
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, Cmd, SendError};
@@ -34,8 +33,10 @@ pub struct Connection<R: Runtime> {
     io: Io<R>,
     /// The outcomes of the call in progress (or the last one).
     call: CallOutcomes,
-    /// Messages, pushes and MONITOR lines, for [`Connection::next_event`].
-    events: VecDeque<Event>,
+    /// Messages, pushes and MONITOR lines, for [`Connection::next_event`], within
+    /// the configuration's `push_limits` (past them the connection closes with
+    /// [`CloseReason::UnreadPushes`]).
+    events: UnreadEvents,
     closed: Option<CloseReason>,
 }
 
@@ -67,10 +68,11 @@ impl<R: Runtime> Connection<R> {
     /// credentials) or times out.
     pub async fn connect(config: ConnectionConfig) -> Result<Self, Error> {
         let stream = transport::connect::<R>(&config).await?;
+        let push_limits = config.push_limits;
         let mut conn = Connection {
             io: Io::new(stream, conn::Connection::new(config, Instant::now())),
             call: CallOutcomes::default(),
-            events: VecDeque::new(),
+            events: UnreadEvents::new(push_limits),
             closed: None,
         };
         conn.drive(None, |conn| conn.io.core.state() != State::Handshaking)
@@ -113,13 +115,13 @@ impl<R: Runtime> Connection<R> {
     /// long as it takes). `Ok(None)` when the time ran out; `Err(Error::Closed(..))`
     /// when the connection closed, during the wait or before.
     pub async fn next_event(&mut self, timeout: Option<Duration>) -> Result<Option<Event>, Error> {
-        if let Some(event) = self.events.pop_front() {
+        if let Some(event) = self.events.pop() {
             return Ok(Some(event));
         }
         self.check_open()?;
         let deadline = timeout.map(|timeout| deadline::after(Instant::now(), timeout));
         self.drive(deadline, |conn| !conn.events.is_empty()).await?;
-        match self.events.pop_front() {
+        match self.events.pop() {
             Some(event) => Ok(Some(event)),
             None => self.check_open().map(|()| None),
         }
@@ -129,12 +131,12 @@ impl<R: Runtime> Connection<R> {
     /// `Stream` of events or messages. `Ready(Err(Error::Closed(..)))` once the
     /// connection has closed and every event before the close was taken.
     pub fn poll_next_event(&mut self, cx: &mut Context<'_>) -> Poll<Result<Event, Error>> {
-        if let Some(event) = self.events.pop_front() {
+        if let Some(event) = self.events.pop() {
             return Poll::Ready(Ok(event));
         }
         self.check_open()?;
         ready!(self.poll_drive(cx, None, &|conn: &Self| !conn.events.is_empty()))?;
-        Poll::Ready(self.events.pop_front().ok_or_else(|| self.closed_error()))
+        Poll::Ready(self.events.pop().ok_or_else(|| self.closed_error()))
     }
 
     /// The state machine underneath, for its getters (protocol, subscriptions, ...).
@@ -279,7 +281,7 @@ impl<R: Runtime> Connection<R> {
                 Some(Event::Reply { id, result }) => self.call.file(id, result),
                 Some(Event::Closed(reason)) => self.closed = Some(reason),
                 Some(Event::Connected { .. }) => {}
-                Some(other) => self.events.push_back(other),
+                Some(other) => self.events.keep(other, &mut self.io.core),
             }
         }
     }

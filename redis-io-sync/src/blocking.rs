@@ -1,11 +1,10 @@
 //! A blocking connection: the core's driving loop over a std socket.
 
-use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
 use std::time::{Duration, Instant};
 
 use redis_sansio::config::ConnectionConfig;
-use redis_sansio::conn::{self, Event, RequestId, State};
+use redis_sansio::conn::{self, Event, RequestId, State, UnreadEvents};
 use redis_sansio::deadline;
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, Cmd};
@@ -38,8 +37,10 @@ pub struct Connection {
     stream: Stream,
     core: conn::Connection,
     outcomes: Outcomes,
-    /// Messages, pushes and MONITOR lines, for [`Connection::next_event`].
-    events: VecDeque<Event>,
+    /// Messages, pushes and MONITOR lines, for [`Connection::next_event`], within
+    /// the configuration's `push_limits` (past them the connection closes with
+    /// [`CloseReason::UnreadPushes`]).
+    events: UnreadEvents,
     closed: Option<CloseReason>,
     /// The read timeout the socket has now, to set it only when it changes.
     read_timeout: Option<Duration>,
@@ -104,11 +105,12 @@ impl Connection {
     /// credentials) or times out.
     pub fn connect(config: ConnectionConfig) -> Result<Self, Error> {
         let stream = transport::connect(&config)?;
+        let push_limits = config.push_limits;
         let mut conn = Connection {
             stream,
             core: conn::Connection::new(config, Instant::now()),
             outcomes: Outcomes::default(),
-            events: VecDeque::new(),
+            events: UnreadEvents::new(push_limits),
             closed: None,
             read_timeout: None,
             run: None,
@@ -250,12 +252,12 @@ impl Connection {
     /// long as it takes). `Ok(None)` when the time ran out; `Err(Error::Closed(..))`
     /// when the connection closed, during the wait or before.
     pub fn next_event(&mut self, timeout: Option<Duration>) -> Result<Option<Event>, Error> {
-        if let Some(event) = self.events.pop_front() {
+        if let Some(event) = self.events.pop() {
             return Ok(Some(event));
         }
         let deadline = timeout.map(|timeout| deadline::after(Instant::now(), timeout));
         self.drive_until_or(deadline, |conn| !conn.events.is_empty())?;
-        match self.events.pop_front() {
+        match self.events.pop() {
             Some(event) => Ok(Some(event)),
             None => match self.close_reason() {
                 Some(reason) => Err(Error::Closed(reason.clone())),
@@ -486,7 +488,7 @@ impl Connection {
                 Some(Event::Reply { id, result }) => self.file_outcome(id, result),
                 Some(Event::Closed(reason)) => self.closed = Some(reason),
                 Some(Event::Connected { .. }) => {}
-                Some(other) => self.events.push_back(other),
+                Some(other) => self.events.keep(other, &mut self.core),
             }
         }
     }

@@ -180,6 +180,7 @@ mod fanout {
             pubsub: "Fanout has no event API: pub/sub messages, pushes and MONITOR lines are dropped",
             tracking_pushes: "Fanout has no event API: pub/sub messages, pushes and MONITOR lines are dropped",
             tracking_redirect: "Fanout has no event API: pub/sub messages, pushes and MONITOR lines are dropped",
+            unread_pushes: "Fanout has no event API: pub/sub messages, pushes and MONITOR lines are dropped",
             concurrent_tasks: "Fanout is driven by one thread: calls take &mut self, one caller at a time",
         }
     );

@@ -36,9 +36,13 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+mod limits;
 mod tls;
 
+pub use limits::PushLimits;
 pub use tls::{ClientIdentity, Pem, TlsOptions};
+
+use crate::resp::DecodeLimits;
 
 /// The RESP version a connection asks for in its `HELLO`.
 ///
@@ -214,6 +218,20 @@ pub struct ConnectionConfig {
     /// The library version sent with `CLIENT SETINFO LIB-VER`. Default: this crate's
     /// version; `None` sends nothing.
     pub lib_ver: Option<String>,
+    /// The bounds the reply decoder enforces on what the server sends: nesting depth,
+    /// bulk string length, aggregate length, bytes of one reply. Default:
+    /// [`DecodeLimits::default`] (depth 256, bulk strings up to 512 MiB, aggregates up
+    /// to 2^31 - 1 elements, a reply up to 1 GiB). Raise the depth for Lua scripts
+    /// whose replies nest deeper; lower the sizes to bound memory (they bound the
+    /// handshake's replies too). A reply past a limit closes the connection with a
+    /// protocol error. URL options `max_depth`,
+    /// `max_bulk_len`, `max_aggregate_len`, `max_frame_size` (positive integers;
+    /// sizes in bytes).
+    pub decode_limits: DecodeLimits,
+    /// How many pushes and messages an exclusive connection keeps unread before it
+    /// closes: see [`PushLimits`] for the policy. Default: [`PushLimits::default`]
+    /// (100,000 pushes, 32 MiB). URL options `max_pushes`, `max_push_bytes`.
+    pub push_limits: PushLimits,
 }
 
 impl Default for ConnectionConfig {
@@ -231,6 +249,8 @@ impl Default for ConnectionConfig {
             response_timeout: None,
             lib_name: Some("redis-sansio".to_owned()),
             lib_ver: Some(env!("CARGO_PKG_VERSION").to_owned()),
+            decode_limits: DecodeLimits::default(),
+            push_limits: PushLimits::default(),
         }
     }
 }
@@ -374,6 +394,20 @@ impl ConnectionConfig {
     #[must_use]
     pub fn with_lib_ver(mut self, version: Option<String>) -> Self {
         self.lib_ver = version;
+        self
+    }
+
+    /// Sets [`decode_limits`](Self::decode_limits).
+    #[must_use]
+    pub fn with_decode_limits(mut self, limits: DecodeLimits) -> Self {
+        self.decode_limits = limits;
+        self
+    }
+
+    /// Sets [`push_limits`](Self::push_limits).
+    #[must_use]
+    pub fn with_push_limits(mut self, limits: PushLimits) -> Self {
+        self.push_limits = limits;
         self
     }
 
@@ -584,6 +618,7 @@ impl ConnectionConfig {
         if let Some(timeout) = self.response_timeout {
             query.push(out, "response_timeout", &format_duration(timeout))?;
         }
+        limits::write_limits_query(self, out, &mut query)?;
         if self.tls && matches!(self.addr, ServerAddr::Tcp { .. }) {
             self.write_tls_query(out, &mut query)?;
         }
@@ -681,13 +716,13 @@ pub enum UrlError {
     InvalidPercentEncoding,
     /// A query option this crate does not know.
     #[error(
-        "unknown option `{0}`: expected db, password, user, protocol, client_name, name, connect_timeout, response_timeout, timeout or (on rediss:// URLs) tls_ca_file, tls_cert_file, tls_key_file, tls_server_name, tls_system_roots"
+        "unknown option `{0}`: expected db, password, user, protocol, client_name, name, connect_timeout, response_timeout, timeout, max_depth, max_bulk_len, max_aggregate_len, max_frame_size, max_pushes, max_push_bytes or (on rediss:// URLs) tls_ca_file, tls_cert_file, tls_key_file, tls_server_name, tls_system_roots"
     )]
     UnknownOption(String),
     /// An unknown or malformed query option right after `password`, which is most
     /// likely the rest of a password holding an unencoded `&`.
     #[error(
-        "unknown option after `password` (write a `&` in a password as %26); expected db, password, user, protocol, client_name, name, connect_timeout, response_timeout, timeout or (on rediss:// URLs) tls_ca_file, tls_cert_file, tls_key_file, tls_server_name, tls_system_roots"
+        "unknown option after `password` (write a `&` in a password as %26); expected db, password, user, protocol, client_name, name, connect_timeout, response_timeout, timeout, max_depth, max_bulk_len, max_aggregate_len, max_frame_size, max_pushes, max_push_bytes or (on rediss:// URLs) tls_ca_file, tls_cert_file, tls_key_file, tls_server_name, tls_system_roots"
     )]
     UnknownOptionAfterPassword,
     /// A TLS option (`tls_ca_file`, `tls_server_name`...) in a URL that does not use
@@ -778,6 +813,8 @@ struct Seen {
     response_timeout: bool,
     tls_server_name: bool,
     tls_system_roots: bool,
+    /// The limit options given so far.
+    limits: Vec<String>,
     /// `tls_cert_file` and `tls_key_file`, which make one client identity together.
     tls_cert_file: Option<PathBuf>,
     tls_key_file: Option<PathBuf>,
@@ -986,6 +1023,13 @@ fn parse_query(
             "response_timeout" | "timeout" => {
                 mark(&mut seen.response_timeout, "response_timeout")?;
                 config.response_timeout = Some(parse_duration(&value).ok_or_else(invalid)?);
+            }
+            limit if limits::LIMIT_OPTIONS.contains(&limit) => {
+                if seen.limits.contains(&key) {
+                    return Err(UrlError::DuplicateOption(key));
+                }
+                limits::parse_limit_option(&key, &value, config)?;
+                seen.limits.push(key);
             }
             tls_option if TLS_OPTIONS.contains(&tls_option) => {
                 if !config.tls {

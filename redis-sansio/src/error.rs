@@ -299,6 +299,29 @@ pub enum CloseReason {
     /// forwarding), to be replaced by a new one where the client reconnects.
     #[error("the connection stalled: a request timed out and nothing arrived since")]
     Stalled,
+    /// A request timed out while its reply was arriving, and the reply's headers
+    /// announced at least `remaining` more bytes, over
+    /// [`MAX_DRAIN_AFTER_TIMEOUT`](crate::conn::MAX_DRAIN_AFTER_TIMEOUT): the
+    /// connection closed rather than read (and hold) a reply nobody waits for.
+    #[error(
+        "a request timed out while its reply was arriving, with at least {remaining} more bytes announced: the connection was closed rather than read them"
+    )]
+    TimedOutReplyTooLarge {
+        /// The bytes the reply still announced, at least.
+        remaining: u64,
+    },
+    /// The application left more pushes and messages unread on an exclusive
+    /// connection than its [`PushLimits`](crate::config::PushLimits) allow: `count`
+    /// of them, `bytes` bytes, were kept (and stay readable) when one more came.
+    #[error(
+        "{count} pushes ({bytes} bytes) were left unread, past the connection's push limits: drain its events"
+    )]
+    UnreadPushes {
+        /// How many were kept unread.
+        count: usize,
+        /// Their bytes, as the limit counts them.
+        bytes: usize,
+    },
 }
 
 /// Why a request has no reply.

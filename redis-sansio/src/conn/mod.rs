@@ -9,6 +9,7 @@ mod event_queue;
 mod handshake;
 mod pending;
 mod pubsub;
+mod unread;
 
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,7 @@ pub use command::{SubscriptionKind, is_blocking};
 pub use event::Event;
 pub use pending::RequestId;
 pub use pubsub::{Message, Subscriptions};
+pub use unread::UnreadEvents;
 
 use command::CommandClass;
 use event_queue::EventQueue;
@@ -36,6 +38,15 @@ pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// What a blocking command may take beyond its own timeout before it is timed out,
 /// when the configuration sets no response timeout.
 pub const DEFAULT_BLOCKING_MARGIN: Duration = Duration::from_secs(2);
+
+/// How many more bytes a timed-out request's reply may announce for the connection
+/// to read it to its end and stay usable. When the reply's headers announce more (a
+/// large bulk string or aggregate), the connection closes with
+/// [`CloseReason::TimedOutReplyTooLarge`] instead: reading it would keep the
+/// connection busy, and its memory growing, for a reply nobody waits for, and every
+/// request behind it would time out too. 1 MiB: a millisecond's read on a local
+/// network, and little memory.
+pub const MAX_DRAIN_AFTER_TIMEOUT: u64 = 1024 * 1024;
 
 /// How much spare room [`Connection::read_buf`] makes when it grows the buffer, at
 /// first; it grows once less than a quarter of this is left.
@@ -200,13 +211,14 @@ impl Connection {
         let mut tx = BytesMut::with_capacity(4096);
         let handshake = Handshake::start(&config, &mut tx);
         let timeout = config.connect_timeout.unwrap_or(DEFAULT_HANDSHAKE_TIMEOUT);
+        let limits = config.decode_limits;
         let mut conn = Connection {
             protocol: config.protocol,
             state: State::Handshaking,
             handshake_deadline: handshake.as_ref().map(|_| deadline::after(now, timeout)),
             handshake,
             config,
-            decoder: Decoder::new(),
+            decoder: Decoder::new().with_limits(limits),
             rx: BytesMut::new(),
             rx_filled: 0,
             read_chunk: READ_CHUNK,
@@ -346,6 +358,11 @@ impl Connection {
         }
         self.rx_filled = self.rx.len();
         self.rx.unsplit(spare);
+        if self.state == State::Closed {
+            self.release_buffers();
+        } else {
+            self.discard_large_timed_out_reply();
+        }
     }
 
     /// Copies `input` into the connection and decodes it: the convenience form of
@@ -386,6 +403,7 @@ impl Connection {
                 self.stall_deadline = Some(deadline::after(now, grace));
             }
         }
+        self.discard_large_timed_out_reply();
     }
 
     // ---- C: application calls ---------------------------------------------------
@@ -749,6 +767,31 @@ impl Connection {
         self.events.push_reply(pending.id, result);
     }
 
+    /// Closes the connection when the reply arriving belongs to a request that timed
+    /// out and its headers announce more than [`MAX_DRAIN_AFTER_TIMEOUT`] bytes still
+    /// to come (beyond those already buffered).
+    fn discard_large_timed_out_reply(&mut self) {
+        if self.state != State::Ready || !self.pending.front_timed_out() {
+            return;
+        }
+        let remaining = self
+            .decoder
+            .announced_remaining()
+            .saturating_sub(self.rx_filled as u64);
+        if remaining > MAX_DRAIN_AFTER_TIMEOUT {
+            self.fail(CloseReason::TimedOutReplyTooLarge { remaining });
+        }
+    }
+
+    /// Drops what the receiving side holds (bytes, a partly decoded reply): nothing
+    /// more is read once the connection is closed.
+    fn release_buffers(&mut self) {
+        self.rx = BytesMut::new();
+        self.rx_filled = 0;
+        self.frames = Vec::new();
+        self.decoder = Decoder::new().with_limits(self.config.decode_limits);
+    }
+
     /// Closes with `reason`: fails every pending request, then emits `Closed` once.
     fn fail(&mut self, reason: CloseReason) {
         if self.state == State::Closed {
@@ -760,6 +803,7 @@ impl Connection {
         self.stall_deadline = None;
         self.tx.clear();
         self.held.clear();
+        self.release_buffers();
         for pending in self.pending.drain() {
             if !pending.timed_out {
                 self.events.push(Event::Reply {

@@ -201,6 +201,12 @@ impl PendingQueue {
         })
     }
 
+    /// True when the oldest request has timed out: the reply arriving now is its.
+    #[inline]
+    pub(crate) fn front_timed_out(&self) -> bool {
+        !self.timed_out.is_empty() && self.timed_out.contains(&self.front)
+    }
+
     pub(crate) fn len(&self) -> usize {
         (self.next - self.front) as usize
     }

@@ -13,6 +13,7 @@ use super::limits::DecodeLimits;
 use super::number::{self, Length};
 use crate::ProtocolError;
 
+mod progress;
 mod run;
 
 /// Decodes RESP2 and RESP3 values from a growing buffer, one complete value per call.

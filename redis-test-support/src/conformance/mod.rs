@@ -179,12 +179,12 @@ pub fn needs(check: &str) -> &'static [Capability] {
         | "tls_requests"
         | "tls_verification"
         | "tls_client_certificates"
-        | "unexpected_replies" => &[],
+        | "unexpected_replies"
+        | "large_reply_after_timeout" => &[],
         "transactions" => &[Capability::Transactions],
         "watch" => &[Capability::Transactions, Capability::ConnectionState],
-        "pubsub" | "events_see_close" | "tracking_pushes" | "tracking_redirect" => {
-            &[Capability::Events]
-        }
+        "pubsub" | "events_see_close" | "tracking_pushes" | "tracking_redirect"
+        | "unread_pushes" => &[Capability::Events],
         "concurrent_tasks" => &[Capability::ConcurrentCallers],
         other => panic!("no conformance check named {other:?}"),
     }
@@ -329,6 +329,8 @@ macro_rules! conformance_tests {
         __conformance_check!(tls_client_certificates);
         __conformance_check!(concurrent_tasks);
         __conformance_check!(unexpected_replies);
+        __conformance_check!(unread_pushes);
+        __conformance_check!(large_reply_after_timeout);
     };
 }
 
@@ -364,6 +366,7 @@ macro_rules! async_conformance_tests {
                     pubsub: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
                     tracking_pushes: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
                     tracking_redirect: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
+                    unread_pushes: "the multiplexed Client has no event API: pub/sub is refused (SendError::Shared), pushes are dropped; the exclusive Connection runs this check",
                 },
             );
         }

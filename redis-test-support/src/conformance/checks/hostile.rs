@@ -117,3 +117,52 @@ fn expect_unexpected_reply<B: Body>(
         "{case}: {what}"
     );
 }
+
+/// A request times out while its reply, a 64 MiB bulk string, is trickled in: the
+/// request fails with [`RequestError::Timeout`], the connection closes with
+/// [`CloseReason::TimedOutReplyTooLarge`] instead of reading the rest, and the next
+/// request fails at once with that reason (it does not wait behind the reply).
+pub fn large_reply_after_timeout<B: Body>() {
+    const TIMEOUT: Duration = Duration::from_millis(200);
+    for (protocol, label) in [
+        (ProtocolVersion::Resp3, "fake/resp3"),
+        (ProtocolVersion::Resp2, "fake/resp2"),
+    ] {
+        let server = FakeServer::start();
+        let config = server
+            .config(protocol)
+            .with_response_timeout(TIMEOUT)
+            .with_connect_timeout(SAFETY_CONNECT_TIMEOUT);
+        let target = Target { config, label };
+        let case = Case::new::<B>("large_reply_after_timeout", &target);
+        let mut conn = case.connect::<B>(target.config.clone());
+        server.misbehave_next(Misbehaviour::TrickledBulk {
+            len: 64 * 1024 * 1024,
+            chunk: 16 * 1024,
+            every: Duration::from_millis(10),
+        });
+        let get = conn.request(&cmd(&["GET", "big"]));
+        match case.err("GET of the trickled bulk", get) {
+            Error::Request(RequestError::Timeout) => {}
+            other => panic!("{case}: {other:?}"),
+        }
+        let reason = conn.close_reason();
+        assert!(
+            matches!(reason, Some(CloseReason::TimedOutReplyTooLarge { remaining }) if remaining > 1 << 20),
+            "{case}: {reason:?}"
+        );
+        let next = case.err("PING after", conn.request(&cmd(&["PING"])));
+        assert!(
+            matches!(
+                next.close_reason(),
+                Some(CloseReason::TimedOutReplyTooLarge { .. })
+            ) || matches!(
+                &next,
+                Error::Request(RequestError::NotSent(
+                    CloseReason::TimedOutReplyTooLarge { .. }
+                ))
+            ),
+            "{case}: {next:?}"
+        );
+    }
+}

@@ -11,7 +11,9 @@
 //! (`tls_requests`, `tls_verification`, `tls_client_certificates`) share a TLS
 //! server, or one requiring client certificates, and run over its TLS port only.
 //! `unexpected_replies` runs against a [`FakeServer`](crate::FakeServer) of its own
-//! per case (a real server cannot be made to answer twice), over TCP.
+//! per case (a real server cannot be made to answer twice), over TCP, and so does
+//! `large_reply_after_timeout` (a trickled bulk string);
+//! `unread_pushes` one per case too (a flood of pushes), then the shared server.
 
 mod auth;
 mod concurrency;
@@ -19,6 +21,7 @@ mod events;
 mod failures;
 mod faults;
 mod hostile;
+mod pushes;
 mod requests;
 mod tls;
 
@@ -30,6 +33,7 @@ pub use faults::{
     blocking_commands, client_kill, close_reason_with_failure, handshake_timeout, longest_timeouts,
     response_timeout, server_killed_mid_pipeline,
 };
-pub use hostile::unexpected_replies;
+pub use hostile::{large_reply_after_timeout, unexpected_replies};
+pub use pushes::unread_pushes;
 pub use requests::{binary_values, handshake, pipeline, select, transactions, watch};
 pub use tls::{tls_client_certificates, tls_requests, tls_verification};

@@ -31,8 +31,8 @@ use crate::{Error, Outcome, Runtime};
 /// For many tasks sharing one socket, use [`Client`](crate::Client).
 pub struct Connection<R: Runtime> {
     io: Io<R>,
-    /// The outcomes of the call in progress (or the last one).
-    call: CallOutcomes,
+    /// The call in progress (or the last one): which outcomes it waits for.
+    call: CallInProgress,
     /// Messages, pushes and MONITOR lines, for [`Connection::next_event`], within
     /// the configuration's `push_limits` (past them the connection closes with
     /// [`CloseReason::UnreadPushes`]).
@@ -70,8 +70,12 @@ impl<R: Runtime> Connection<R> {
         let stream = transport::connect::<R>(&config).await?;
         let push_limits = config.push_limits;
         let mut conn = Connection {
-            io: Io::new(stream, conn::Connection::new(config, Instant::now())),
-            call: CallOutcomes::default(),
+            io: Io::new(stream, {
+                let mut core = conn::Connection::new(config, Instant::now());
+                core.keep_outcomes_by_id();
+                core
+            }),
+            call: CallInProgress::default(),
             events: UnreadEvents::new(push_limits),
             closed: None,
         };
@@ -215,7 +219,7 @@ impl<R: Runtime> Connection<R> {
         } else {
             Some(send(&mut self.io, Instant::now())?)
         };
-        self.call.start(first, n);
+        self.call.start(&mut self.io.core, first, n);
         Ok(())
     }
 
@@ -268,99 +272,64 @@ impl<R: Runtime> Connection<R> {
         }
     }
 
-    /// Files the core's events: outcomes of the call in progress by id (others are
-    /// from abandoned calls and dropped), the rest for `next_event`.
+    /// Takes the outcomes of the call in progress that have come (the core keeps
+    /// them by id), and the core's other events: the close, and the rest for
+    /// `next_event`.
     fn take_events(&mut self) {
-        self.call.take_in_order(&mut self.io.core);
-        loop {
-            while let Some((id, outcome)) = self.io.core.poll_reply() {
-                self.call.file(id, outcome);
-            }
-            match self.io.core.poll_event() {
-                None => return,
-                Some(Event::Reply { id, result }) => self.call.file(id, result),
-                Some(Event::Closed(reason)) => self.closed = Some(reason),
-                Some(Event::Connected { .. }) => {}
-                Some(other) => self.events.keep(other, &mut self.io.core),
+        self.call.gather(&mut self.io.core);
+        while let Some(event) = self.io.core.poll_event() {
+            match event {
+                Event::Closed(reason) => self.closed = Some(reason),
+                Event::Connected { .. } | Event::Reply { .. } => {}
+                other => self.events.keep(other, &mut self.io.core),
             }
         }
     }
 }
 
-/// The outcomes one call waits for: `len` requests with consecutive ids from
-/// `first`. They normally arrive in order and go straight into `in_order`; one that
-/// overtakes another (a timeout) waits in `ahead` until those before it are in.
+/// The call in progress: the `len` requests from `first` it waits for, and their
+/// outcomes taken from the core so far, in order. The outcomes themselves wait in
+/// the core, by id, until taken.
 #[derive(Debug, Default)]
-struct CallOutcomes {
+struct CallInProgress {
     first: Option<RequestId>,
     len: usize,
-    /// The outcomes of `first.offset(0..in_order.len())`.
-    in_order: Vec<Outcome>,
-    /// Outcomes that arrived before an earlier one, by index; empty, or `len` long.
-    ahead: Vec<Option<Outcome>>,
+    taken: Vec<Outcome>,
 }
 
-impl CallOutcomes {
-    /// Starts waiting for `len` outcomes from `first` on (none when `first` is None);
-    /// those of any earlier call are dropped from now on.
-    fn start(&mut self, first: Option<RequestId>, len: usize) {
+impl CallInProgress {
+    /// Starts waiting for `len` outcomes from `first` on (none when `first` is None).
+    /// A call before it that was abandoned (its future dropped) has what is left of
+    /// its outcomes dropped by the core.
+    fn start(&mut self, core: &mut conn::Connection, first: Option<RequestId>, len: usize) {
+        if let Some(earlier) = self.first.take() {
+            for i in self.taken.len()..self.len {
+                core.abandon(earlier.offset(i));
+            }
+        }
         self.first = first;
         self.len = if first.is_some() { len } else { 0 };
-        self.in_order.clear();
-        // The vector the call returns; sized now, it may also serve the core to
-        // gather the replies in (see `Connection::take_replies`).
-        self.in_order.reserve(self.len);
-        self.ahead.clear();
+        self.taken.clear();
+        // The vector the call returns; sized now, it may also be traded for the
+        // core's own (see `Connection::take_outcomes`).
+        self.taken.reserve(self.len);
+    }
+
+    /// Takes from the core the outcomes that have come, in order.
+    fn gather(&mut self, core: &mut conn::Connection) {
+        if let Some(first) = self.first {
+            core.take_outcomes(first, self.len, &mut self.taken);
+        }
     }
 
     fn is_complete(&self) -> bool {
-        self.in_order.len() == self.len
+        self.taken.len() == self.len
     }
 
-    /// Takes the outcomes, once complete.
+    /// Takes the outcomes, once complete: the call is over.
     fn take(&mut self) -> Vec<Outcome> {
-        std::mem::take(&mut self.in_order)
-    }
-
-    /// Takes the replies that come next in order straight from the core, all at once.
-    fn take_in_order(&mut self, core: &mut conn::Connection) {
-        if let Some(first) = self.first {
-            if self.in_order.len() < self.len && core.take_replies(first, &mut self.in_order) > 0 {
-                self.absorb();
-            }
-        }
-    }
-
-    /// Files one outcome; one of another call is dropped.
-    fn file(&mut self, id: RequestId, outcome: Outcome) {
-        let Some(index) = self
-            .first
-            .and_then(|first| id.get().checked_sub(first.get()))
-            .and_then(|index| usize::try_from(index).ok())
-            .filter(|&index| index < self.len)
-        else {
-            return;
-        };
-        if index == self.in_order.len() {
-            self.in_order.push(outcome);
-            self.absorb();
-        } else if index > self.in_order.len() {
-            if self.ahead.is_empty() {
-                self.ahead.resize_with(self.len, || None);
-            }
-            self.ahead[index].get_or_insert(outcome);
-        }
-    }
-
-    /// Moves outcomes that arrived ahead into `in_order` once their turn has come.
-    fn absorb(&mut self) {
-        while let Some(outcome) = self
-            .ahead
-            .get_mut(self.in_order.len())
-            .and_then(Option::take)
-        {
-            self.in_order.push(outcome);
-        }
+        self.first = None;
+        std::mem::take(&mut self.taken)
     }
 }
 
@@ -436,36 +405,67 @@ impl<R: Runtime> Future for ExclusivePipeline<'_, R> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use redis_sansio::RequestError;
-    use redis_sansio::config::ConnectionConfig;
+    use redis_sansio::config::{ConnectionConfig, ProtocolVersion};
 
     use super::*;
 
-    fn int(n: i64) -> Outcome {
-        Ok(Frame::Integer(n))
+    /// A core with no handshake to answer, keeping outcomes by id.
+    fn core(now: Instant) -> conn::Connection {
+        let config = ConnectionConfig::default()
+            .with_protocol(ProtocolVersion::Resp2)
+            .with_lib_name(None)
+            .with_lib_ver(None)
+            .with_response_timeout(Duration::from_secs(1));
+        let mut core = conn::Connection::new(config, now);
+        core.keep_outcomes_by_id();
+        core
+    }
+
+    fn echo(value: &str) -> Cmd {
+        Cmd::new("ECHO").arg(value)
     }
 
     #[test]
-    fn outcomes_arriving_out_of_order_wait_their_turn() {
-        // Only the ids matter: those of a core that was never connected.
-        let core = conn::Connection::new(ConnectionConfig::default(), Instant::now());
-        let first = core.next_id().offset(5);
-        let mut call = CallOutcomes::default();
-        call.start(Some(first), 3);
-        call.file(first.offset(2), Err(RequestError::Timeout));
-        call.file(first.offset(3), int(99)); // another call's
+    fn an_abandoned_call_leaves_nothing_for_the_next() {
+        let now = Instant::now();
+        let mut core = core(now);
+        let mut call = CallInProgress::default();
+        let first = core.send_all(&[echo("a"), echo("b")], now).unwrap();
+        call.start(&mut core, Some(first), 2);
+        core.handle_input(b"$1\r\na\r\n", now);
+        call.gather(&mut core);
         assert!(!call.is_complete());
-        call.file(first, int(0));
-        call.file(first.offset(2), int(2)); // already filed
-        assert!(!call.is_complete());
-        call.file(first.offset(1), int(1));
+        // Its caller left; the next call starts, and `b` is dropped when it comes.
+        let next = core.send(&echo("c"), now).unwrap();
+        call.start(&mut core, Some(next), 1);
+        core.handle_input(b"$1\r\nb\r\n$1\r\nc\r\n", now);
+        call.gather(&mut core);
         assert!(call.is_complete());
-        assert_eq!(call.take(), [int(0), int(1), Err(RequestError::Timeout)]);
-        // The next call drops what is left of this one.
-        call.start(Some(first.offset(3)), 1);
-        call.file(first, int(0));
+        assert_eq!(call.take(), [Ok(Frame::bulk("c"))]);
+        assert!(!core.is_ready(first.offset(1)));
+    }
+
+    #[test]
+    fn an_outcome_that_overtakes_another_waits_its_turn() {
+        let now = Instant::now();
+        let mut core = core(now);
+        let mut call = CallInProgress::default();
+        // The BLPOP has no deadline; the ECHO behind it times out first.
+        let first = core
+            .send_all(&[Cmd::new("BLPOP").arg("q").arg("0"), echo("d")], now)
+            .unwrap();
+        call.start(&mut core, Some(first), 2);
+        core.handle_timeout(now + Duration::from_secs(1));
+        call.gather(&mut core);
         assert!(!call.is_complete());
-        call.file(first.offset(3), int(3));
-        assert_eq!(call.take(), [int(3)]);
+        core.handle_input(b"*2\r\n$1\r\nq\r\n$1\r\nx\r\n", now);
+        call.gather(&mut core);
+        assert!(call.is_complete());
+        let outcomes = call.take();
+        assert_eq!(outcomes[1], Err(RequestError::Timeout));
+        assert!(outcomes[0].is_ok());
     }
 }

@@ -9,9 +9,8 @@ use redis_sansio::deadline;
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, Cmd};
 
-use crate::Error;
-use crate::outcomes::{Outcome, Outcomes};
 use crate::transport::{self, Stream};
+use crate::{Error, Outcome};
 
 /// How many reads [`Connection::probe`] makes at most.
 const PROBE_READS: usize = 16;
@@ -20,8 +19,11 @@ const PROBE_READS: usize = 16;
 /// without TLS.
 ///
 /// Each call writes what the core has to send, then reads until the outcome it waits
-/// for has arrived, arming the socket's read timeout from the core's deadlines. There
-/// is no protocol logic here: that is all in [`redis_sansio::conn::Connection`].
+/// for has arrived, arming the socket's read timeout from the core's deadlines, and
+/// takes it from the core, which keeps outcomes by request id
+/// ([`keep_outcomes_by_id`](conn::Connection::keep_outcomes_by_id)). There is no
+/// protocol logic here, and no book of outcomes: that is all in
+/// [`redis_sansio::conn::Connection`].
 ///
 /// ```no_run
 /// use redis_io_sync::Connection;
@@ -36,7 +38,6 @@ const PROBE_READS: usize = 16;
 pub struct Connection {
     stream: Stream,
     core: conn::Connection,
-    outcomes: Outcomes,
     /// Messages, pushes and MONITOR lines, for [`Connection::next_event`], within
     /// the configuration's `push_limits` (past them the connection closes with
     /// [`CloseReason::UnreadPushes`]).
@@ -44,10 +45,6 @@ pub struct Connection {
     closed: Option<CloseReason>,
     /// The read timeout the socket has now, to set it only when it changes.
     read_timeout: Option<Duration>,
-    /// The pipeline being run, while [`pipeline`](Self::pipeline) waits.
-    run: Option<Run>,
-    /// The request [`wait_for`](Self::wait_for) waits on, while it waits.
-    awaited: Option<Awaited>,
 }
 
 /// What [`Connection::readiness`] found.
@@ -59,33 +56,6 @@ pub(crate) enum Readiness {
     Idle,
     /// Nothing yet, but the socket had more than one look reads: look again at once.
     Unread,
-}
-
-/// A single request being waited for: its outcome is filed here directly when it
-/// comes, not through `outcomes`.
-#[derive(Debug)]
-struct Awaited {
-    id: RequestId,
-    outcome: Option<Outcome>,
-}
-
-/// A pipeline waiting for its outcomes: its `len` requests have consecutive ids from
-/// `first`, and `outcomes[i]` is that of `first.offset(i)`, filled in order as they
-/// arrive.
-#[derive(Debug)]
-struct Run {
-    first: RequestId,
-    len: usize,
-    outcomes: Vec<Outcome>,
-}
-
-impl Run {
-    /// The id whose outcome comes next, while some are missing.
-    #[inline]
-    fn next_id(&self) -> Option<RequestId> {
-        let taken = self.outcomes.len();
-        (taken < self.len).then(|| self.first.offset(taken))
-    }
 }
 
 impl Connection {
@@ -106,15 +76,14 @@ impl Connection {
     pub fn connect(config: ConnectionConfig) -> Result<Self, Error> {
         let stream = transport::connect(&config)?;
         let push_limits = config.push_limits;
+        let mut core = conn::Connection::new(config, Instant::now());
+        core.keep_outcomes_by_id();
         let mut conn = Connection {
             stream,
-            core: conn::Connection::new(config, Instant::now()),
-            outcomes: Outcomes::default(),
+            core,
             events: UnreadEvents::new(push_limits),
             closed: None,
             read_timeout: None,
-            run: None,
-            awaited: None,
         };
         conn.drive_until(|conn| conn.core.state() != State::Handshaking)?;
         match &conn.closed {
@@ -140,20 +109,10 @@ impl Connection {
 
     /// Waits for the outcome of a request queued with [`send`](Self::send).
     pub fn wait_for(&mut self, id: RequestId) -> Result<Frame, Error> {
-        let outcome = match self.outcomes.take(id) {
-            Some(outcome) => Some(outcome),
-            None => {
-                self.awaited = Some(Awaited { id, outcome: None });
-                let driven = self.drive_until(|conn| {
-                    conn.awaited
-                        .as_ref()
-                        .is_some_and(|awaited| awaited.outcome.is_some())
-                });
-                let outcome = self.awaited.take().and_then(|awaited| awaited.outcome);
-                driven?;
-                outcome
-            }
-        };
+        let driven = self.drive_until(|conn| conn.core.is_ready(id));
+        // Taken before an IO error is returned, so that nothing is left behind.
+        let outcome = self.core.take_outcome(id);
+        driven?;
         match outcome {
             Some(outcome) => outcome.map_err(Error::Request),
             None => Err(self.closed_error()),
@@ -188,7 +147,7 @@ impl Connection {
                 // Nobody will wait for the commands queued so far.
                 let queued = self.core.next_id().get() - start.get();
                 for i in 0..queued as usize {
-                    self.outcomes.abandon(start.offset(i));
+                    self.core.abandon(start.offset(i));
                 }
                 return Err(error);
             }
@@ -196,48 +155,24 @@ impl Connection {
         self.collect(start, cmds.len())
     }
 
-    /// Waits for the outcomes of the `len` requests from `first` on, and takes them.
-    ///
-    /// While it waits, outcomes arriving in order go straight into the vector it
-    /// returns (see [`file_outcome`](Self::file_outcome)); any others go through
-    /// `outcomes` as usual and are taken from there at the end.
+    /// Waits for the outcomes of the `len` requests from `first` on, and takes them
+    /// ([`conn::Connection::take_outcomes`]).
     fn collect(&mut self, first: RequestId, len: usize) -> Result<Vec<Outcome>, Error> {
-        self.run = Some(Run {
-            first,
-            len,
-            outcomes: Vec::with_capacity(len),
-        });
         let last = first.offset(len - 1);
-        let driven = self.drive_until(|conn| conn.has_outcome(last));
-        let Some(Run { mut outcomes, .. }) = self.run.take() else {
-            return Err(self.closed_error()); // set just above
-        };
+        let driven = self.drive_until(|conn| conn.core.is_ready(last));
+        let mut outcomes = Vec::with_capacity(len);
         if driven.is_ok() {
-            while outcomes.len() < len {
-                match self.outcomes.take(first.offset(outcomes.len())) {
-                    Some(outcome) => outcomes.push(outcome),
-                    None => break,
-                }
-            }
+            self.core.take_outcomes(first, len, &mut outcomes);
         }
         // Any outcome still missing will never be taken.
         for i in outcomes.len()..len {
-            self.outcomes.abandon(first.offset(i));
+            self.core.abandon(first.offset(i));
         }
         driven?;
         if outcomes.len() < len {
             return Err(self.closed_error());
         }
         Ok(outcomes)
-    }
-
-    /// True once the outcome of `id`, the last of a pipeline run or any other, has
-    /// arrived.
-    fn has_outcome(&self, id: RequestId) -> bool {
-        self.run
-            .as_ref()
-            .is_some_and(|run| run.outcomes.len() == run.len)
-            || self.outcomes.is_ready(id)
     }
 
     /// Runs `cmds` in `MULTI`/`EXEC` and returns `EXEC`'s array of replies.
@@ -471,44 +406,15 @@ impl Connection {
         Ok(())
     }
 
-    /// Files the core's events: outcomes by id, the rest for `next_event`.
+    /// Takes the core's events (its outcomes stay there, by id): the close, and the
+    /// rest for `next_event`.
     fn take_events(&mut self) {
-        if let Some(run) = &mut self.run {
-            // The pipeline's own replies, in one go.
-            let taken = run.outcomes.len();
-            let moved = self.core.take_replies(run.first, &mut run.outcomes);
-            self.outcomes.skip_all(run.first.offset(taken), moved);
-        }
-        loop {
-            while let Some((id, outcome)) = self.core.poll_reply() {
-                self.file_outcome(id, outcome);
+        while let Some(event) = self.core.poll_event() {
+            match event {
+                Event::Closed(reason) => self.closed = Some(reason),
+                Event::Connected { .. } | Event::Reply { .. } => {}
+                other => self.events.keep(other, &mut self.core),
             }
-            match self.core.poll_event() {
-                None => return,
-                Some(Event::Reply { id, result }) => self.file_outcome(id, result),
-                Some(Event::Closed(reason)) => self.closed = Some(reason),
-                Some(Event::Connected { .. }) => {}
-                Some(other) => self.events.keep(other, &mut self.core),
-            }
-        }
-    }
-
-    /// Files one outcome: the request [`wait_for`](Self::wait_for) waits on and the
-    /// pipeline being run take their own directly; any other waits in `outcomes` to
-    /// be taken by id.
-    #[inline]
-    fn file_outcome(&mut self, id: RequestId, outcome: Outcome) {
-        if let Some(awaited) = self.awaited.as_mut().filter(|awaited| awaited.id == id) {
-            awaited.outcome = Some(outcome);
-            self.outcomes.skip(id);
-            return;
-        }
-        match &mut self.run {
-            Some(run) if run.next_id() == Some(id) => {
-                run.outcomes.push(outcome);
-                self.outcomes.skip(id);
-            }
-            _ => self.outcomes.insert(id, outcome),
         }
     }
 }

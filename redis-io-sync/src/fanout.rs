@@ -11,7 +11,7 @@ use redis_sansio::deadline;
 use redis_sansio::{CloseReason, Cmd, RequestError};
 
 use crate::Error;
-use crate::outcomes::{Outcome, Outcomes};
+use crate::Outcome;
 use crate::transport::{self, Nonblocking, Stream, TlsStream};
 
 /// A connection of a [`Fanout`], as returned by [`Fanout::add`].
@@ -67,10 +67,8 @@ pub struct Fanout {
 struct Conn {
     /// `None` once closed.
     socket: Option<Socket>,
+    /// The connection's state machine, which keeps its outcomes by request id.
     core: conn::Connection,
-    outcomes: Outcomes,
-    /// Requests sent whose outcome has not arrived yet.
-    waiting: usize,
     closed: Option<CloseReason>,
     /// The socket or TLS error that ended the connection (seen by the core as EOF).
     failure: Option<Error>,
@@ -112,9 +110,11 @@ impl Fanout {
             .register(socket.source(), Token(id.0), interest)?;
         self.conns.push(Conn {
             socket: Some(socket),
-            core: conn::Connection::new(config, Instant::now()),
-            outcomes: Outcomes::default(),
-            waiting: 0,
+            core: {
+                let mut core = conn::Connection::new(config, Instant::now());
+                core.keep_outcomes_by_id();
+                core
+            },
             closed: None,
             failure: None,
         });
@@ -137,7 +137,6 @@ impl Fanout {
             return Err(Error::Closed(reason.clone()));
         }
         let id = conn.core.send(cmd, Instant::now())?;
-        conn.waiting += 1;
         Ok(id)
     }
 
@@ -161,7 +160,7 @@ impl Fanout {
                 }
                 conn.flush();
                 conn.take_events(self.poll.registry());
-                done &= conn.waiting == 0 && conn.core.state() != State::Handshaking;
+                done &= conn.core.unanswered() == 0 && conn.core.state() != State::Handshaking;
                 wake = earliest(wake, conn.core.poll_timeout());
             }
             if done || deadline.is_some_and(|deadline| deadline <= now) {
@@ -182,7 +181,7 @@ impl Fanout {
 
     /// Takes the outcome of request `id` on `conn`, once it has arrived.
     pub fn take(&mut self, conn: ConnId, id: RequestId) -> Option<Outcome> {
-        self.conns[conn.0].outcomes.take(id)
+        self.conns[conn.0].core.take_outcome(id)
     }
 
     /// Sends every request, [`run`](Self::run)s until all are answered, and returns
@@ -208,7 +207,7 @@ impl Fanout {
 
     /// Requests sent on any connection whose outcome has not arrived yet.
     pub fn waiting(&self) -> usize {
-        self.conns.iter().map(|conn| conn.waiting).sum()
+        self.conns.iter().map(|conn| conn.core.unanswered()).sum()
     }
 
     /// Why `conn` closed, once it has.
@@ -271,14 +270,11 @@ impl Conn {
         self.core.handle_eof(Instant::now());
     }
 
-    /// Files the core's events: outcomes by id; on close, drops the socket.
+    /// Takes the core's events (its outcomes stay there, by id): on close, drops the
+    /// socket.
     fn take_events(&mut self, registry: &Registry) {
         while let Some(event) = self.core.poll_event() {
             match event {
-                Event::Reply { id, result } => {
-                    self.outcomes.insert(id, result);
-                    self.waiting -= 1;
-                }
                 Event::Closed(reason) => {
                     if let Some(mut socket) = self.socket.take() {
                         let _ = registry.deregister(socket.source());

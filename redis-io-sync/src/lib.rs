@@ -24,14 +24,14 @@
 
 mod blocking;
 mod fanout;
-mod outcomes;
 mod tls;
 pub mod transport;
 mod wait_any;
 
 pub use blocking::Connection;
 pub use fanout::{ConnId, Fanout};
-pub use outcomes::Outcome;
+/// The outcome of one request: its reply, or why it has none.
+pub type Outcome = Result<redis_sansio::resp::Frame, redis_sansio::RequestError>;
 /// The error type every adapter shares, defined once in `redis-io-async` (which has no
 /// runtime dependency).
 pub use redis_io_async::{ConversionError, Error, TLS_SUPPORTED, TlsError, TlsErrorKind};

@@ -229,7 +229,14 @@ pub(super) fn deliver(
         }
         match core.poll_event()? {
             Event::Reply { id, result } => file_outcome(inner, waiting, wake, id, result),
-            Event::Closed(reason) => return Some(reason),
+            Event::Closed(reason) => {
+                // Recorded before the callers woken in this turn run, so that they
+                // see `is_closed()` already set; unless the client is to reconnect.
+                if inner.reconnect.is_none() || reason == CloseReason::Local {
+                    inner.closed.get_or_insert_with(|| reason.clone());
+                }
+                return Some(reason);
+            }
             _ => {}
         }
     }

@@ -152,7 +152,7 @@ impl Connection {
         first: RequestId,
         out: &mut Vec<Result<Frame, RequestError>>,
     ) -> usize {
-        self.events.take_replies(first, out)
+        self.events.take_replies(first, out, usize::MAX)
     }
 
     /// True when [`send`](Self::send) accepts an ordinary command as it is.

@@ -60,6 +60,31 @@ impl Connection {
         self.events.take(id)
     }
 
+    /// Takes the outcomes of the `len` requests from `first` on (a pipeline's, from
+    /// [`send_all`](Self::send_all)) as far as they have arrived without a gap,
+    /// appending them to `out`, so that `out[i]` is the outcome of `first.offset(i)`;
+    /// true once all `len` are in. Call it with the same `out` after each read: those
+    /// that came in order are handed over in one go (the whole vector, without
+    /// copying, when they are all there is), any that came out of order (a timeout
+    /// overtaking a reply) one by one.
+    pub fn take_outcomes(
+        &mut self,
+        first: RequestId,
+        len: usize,
+        out: &mut Vec<Result<Frame, RequestError>>,
+    ) -> bool {
+        while out.len() < len {
+            if self.events.take_replies(first, out, len - out.len()) > 0 {
+                continue;
+            }
+            match self.events.take(first.offset(out.len())) {
+                Some(outcome) => out.push(outcome),
+                None => break,
+            }
+        }
+        out.len() >= len
+    }
+
     /// True once the outcome of request `id` has arrived and is waiting to be taken.
     pub fn is_ready(&self, id: RequestId) -> bool {
         self.events.is_ready(id)

@@ -41,6 +41,10 @@ pub(crate) struct EventQueue {
     by_id: bool,
     /// Requests whose outcome is to be dropped when it arrives (kept by id).
     abandoned: Vec<RequestId>,
+    /// `ids[head..]` has no tombstone and rises strictly, as it does unless a
+    /// timeout overtook a reply or a reply was taken out of order: then a reply is
+    /// found by bisection.
+    rising: bool,
 }
 
 /// The id of a reply taken out of order: a tombstone, passed over.
@@ -57,6 +61,11 @@ impl EventQueue {
     pub(crate) fn push_reply(&mut self, id: RequestId, outcome: Outcome) {
         if !self.abandoned.is_empty() && self.forget_abandoned(id) {
             return;
+        }
+        if self.ids.len() == self.head {
+            self.rising = true;
+        } else if self.ids.last().is_some_and(|&last| last >= id) {
+            self.rising = false;
         }
         self.ids.push(id);
         self.outcomes.push(outcome);
@@ -94,16 +103,18 @@ impl EventQueue {
     }
 
     /// Where the outcome of `id` waits, if it has arrived and not been taken. Replies
-    /// arrive in request order but for timeouts, so a request's is near the front
-    /// when it is waited for alone, and the last of a pipeline's at the back.
+    /// arrive in request order but for timeouts, so a request's is at the front when
+    /// it is waited for alone, and a pipeline's last is at the back or not there yet.
     fn position(&self, id: RequestId) -> Option<usize> {
         let due = &self.ids[self.head..];
         if due.first() == Some(&id) {
             return Some(self.head);
         }
-        due.iter()
-            .rposition(|&due| due == id)
-            .map(|at| self.head + at)
+        let at = match self.rising {
+            true => due.binary_search(&id).ok(),
+            false => due.iter().rposition(|&due| due == id),
+        };
+        at.map(|at| self.head + at)
     }
 
     /// True once the outcome of `id` has arrived and not been taken.
@@ -118,6 +129,7 @@ impl EventQueue {
             return self.pop_reply().map(|(_, outcome)| outcome);
         }
         self.ids[at] = TAKEN;
+        self.rising = false;
         let outcome = std::mem::replace(&mut self.outcomes[at], Ok(Frame::Null));
         Some(outcome)
     }
@@ -164,14 +176,21 @@ impl EventQueue {
     }
 
     /// Moves the outcomes of the replies to `first.offset(out.len())` and the
-    /// requests after it, as long as they come next, onto `out`; returns how many.
-    pub(crate) fn take_replies(&mut self, first: RequestId, out: &mut Vec<Outcome>) -> usize {
+    /// requests after it, as long as they come next, onto `out`, at most `limit`;
+    /// returns how many.
+    pub(crate) fn take_replies(
+        &mut self,
+        first: RequestId,
+        out: &mut Vec<Outcome>,
+        limit: usize,
+    ) -> usize {
         let (head, due) = (self.head, self.replies_due());
         let expected = first.offset(out.len()).get();
         let run = self.ids[head..head + due]
             .iter()
             .zip(expected..)
             .take_while(|(id, expected)| id.get() == *expected)
+            .take(limit)
             .count();
         if run == 0 {
             return 0;
@@ -249,20 +268,20 @@ mod tests {
         }
         let mut out = Vec::new();
         assert_eq!(
-            queue.take_replies(RequestId(4), &mut out),
+            queue.take_replies(RequestId(4), &mut out, usize::MAX),
             0,
             "3 comes first"
         );
         assert_eq!(queue.pop_reply().map(|(id, _)| id.get()), Some(3));
         out.push(Ok(Frame::Null)); // the outcome of 3, taken elsewhere
         assert_eq!(
-            queue.take_replies(RequestId(3), &mut out),
+            queue.take_replies(RequestId(3), &mut out, usize::MAX),
             1,
             "up to the push"
         );
         assert_eq!(queue.pop(), Some(Event::Push(Frame::Null)));
         assert_eq!(
-            queue.take_replies(RequestId(3), &mut out),
+            queue.take_replies(RequestId(3), &mut out, usize::MAX),
             1,
             "6 is not next"
         );
@@ -279,12 +298,12 @@ mod tests {
         }
         let stored = queue.outcomes.as_ptr();
         let mut out = Vec::with_capacity(1000);
-        assert_eq!(queue.take_replies(RequestId(0), &mut out), 100);
+        assert_eq!(queue.take_replies(RequestId(0), &mut out, usize::MAX), 100);
         assert_eq!(out.as_ptr(), stored, "the vectors were traded");
         assert_eq!(queue.outcomes.capacity(), 1000);
         assert_eq!(out[99], Ok(Frame::Integer(99)));
         queue.push(reply(100));
-        assert_eq!(queue.take_replies(RequestId(0), &mut out), 1);
+        assert_eq!(queue.take_replies(RequestId(0), &mut out, usize::MAX), 1);
         assert_eq!(out.len(), 101);
         assert_eq!(queue.pop(), None);
     }
@@ -299,7 +318,10 @@ mod tests {
             assert!(queue.ids.len() <= 64, "{} stored", queue.ids.len());
         }
         let mut out = Vec::new();
-        assert_eq!(queue.take_replies(RequestId(9_999), &mut out), 1);
+        assert_eq!(
+            queue.take_replies(RequestId(9_999), &mut out, usize::MAX),
+            1
+        );
         assert!(queue.ids.is_empty() && queue.outcomes.is_empty());
     }
 
@@ -359,7 +381,7 @@ mod tests {
             queue.push(event);
         }
         let mut out = Vec::new();
-        assert_eq!(queue.take_replies(RequestId(0), &mut out), 3);
+        assert_eq!(queue.take_replies(RequestId(0), &mut out, usize::MAX), 3);
         assert_eq!(out, [ok(0), ok(1), ok(2)]);
         assert_eq!(queue.pop(), Some(Event::Push(Frame::Null)));
     }

@@ -275,6 +275,12 @@ impl Connection {
         self.state == State::Ready && self.pending.is_empty()
     }
 
+    /// Requests whose outcome has not been given yet: [`in_flight`](Self::in_flight)
+    /// but for those that timed out.
+    pub fn unanswered(&self) -> usize {
+        self.pending.unanswered()
+    }
+
     /// The id the next request sent will get. Ids are handed out in order, one per
     /// request, so `send_all` gives its commands this one and those after it.
     pub fn next_id(&self) -> RequestId {

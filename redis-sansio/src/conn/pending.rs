@@ -211,6 +211,11 @@ impl PendingQueue {
         (self.next - self.front) as usize
     }
 
+    /// Requests whose outcome has not been given yet: pending, not timed out.
+    pub(crate) fn unanswered(&self) -> usize {
+        self.len() - self.timed_out.len()
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.front == self.next
     }

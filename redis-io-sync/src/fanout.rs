@@ -274,14 +274,11 @@ impl Conn {
     /// socket.
     fn take_events(&mut self, registry: &Registry) {
         while let Some(event) = self.core.poll_event() {
-            match event {
-                Event::Closed(reason) => {
-                    if let Some(mut socket) = self.socket.take() {
-                        let _ = registry.deregister(socket.source());
-                    }
-                    self.closed = Some(reason);
+            if let Event::Closed(reason) = event {
+                if let Some(mut socket) = self.socket.take() {
+                    let _ = registry.deregister(socket.source());
                 }
-                _ => {}
+                self.closed = Some(reason);
             }
         }
     }

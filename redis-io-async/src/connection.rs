@@ -28,6 +28,11 @@ use crate::{Error, Outcome, Runtime};
 /// commands still reach the server (or already have), and their replies are read and
 /// discarded by a later call; they are never taken for another call's replies.
 ///
+/// A misbehaving server never gets a reply to the wrong caller: before a request goes
+/// out on an idle connection, what the socket already holds is read, so a reply
+/// nobody asked for closes the connection ([`CloseReason::UnexpectedReply`]) instead
+/// of answering the next request.
+///
 /// For many tasks sharing one socket, use [`Client`](crate::Client).
 pub struct Connection<R: Runtime> {
     io: Io<R>,
@@ -118,6 +123,12 @@ impl<R: Runtime> Connection<R> {
     /// The next message, push or MONITOR line, waiting at most `timeout` (`None`: as
     /// long as it takes). `Ok(None)` when the time ran out; `Err(Error::Closed(..))`
     /// when the connection closed, during the wait or before.
+    ///
+    /// Events that arrive while other calls wait are kept for this, within the
+    /// configuration's [`push_limits`](ConnectionConfig::push_limits): past them the
+    /// connection closes with [`CloseReason::UnreadPushes`]. So a connection with
+    /// subscriptions or `CLIENT TRACKING` (whose invalidations arrive as pushes) must
+    /// take its events regularly, even if it otherwise only sends commands.
     pub async fn next_event(&mut self, timeout: Option<Duration>) -> Result<Option<Event>, Error> {
         if let Some(event) = self.events.pop() {
             return Ok(Some(event));

@@ -25,6 +25,11 @@ const PROBE_READS: usize = 16;
 /// protocol logic here, and no book of outcomes: that is all in
 /// [`redis_sansio::conn::Connection`].
 ///
+/// A misbehaving server never gets a reply to the wrong caller: before a request goes
+/// out on an idle connection, what the socket already holds is read, so a reply
+/// nobody asked for closes the connection ([`CloseReason::UnexpectedReply`]) instead
+/// of answering the next request.
+///
 /// ```no_run
 /// use redis_io_sync::Connection;
 /// use redis_sansio::Cmd;
@@ -186,6 +191,12 @@ impl Connection {
     /// The next message, push or MONITOR line, waiting at most `timeout` (`None`: as
     /// long as it takes). `Ok(None)` when the time ran out; `Err(Error::Closed(..))`
     /// when the connection closed, during the wait or before.
+    ///
+    /// Events that arrive while other calls wait are kept for this, within the
+    /// configuration's [`push_limits`](ConnectionConfig::push_limits): past them the
+    /// connection closes with [`CloseReason::UnreadPushes`]. So a connection with
+    /// subscriptions or `CLIENT TRACKING` (whose invalidations arrive as pushes) must
+    /// take its events regularly, even if it otherwise only sends commands.
     pub fn next_event(&mut self, timeout: Option<Duration>) -> Result<Option<Event>, Error> {
         if let Some(event) = self.events.pop() {
             return Ok(Some(event));

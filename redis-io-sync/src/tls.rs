@@ -4,7 +4,7 @@
 use std::io::{self, ErrorKind, Read, Write};
 use std::time::{Duration, Instant};
 
-use redis_io_async::tls::{TlsError, TlsSession};
+use redis_io_async::tls::TlsSession;
 use redis_sansio::deadline;
 
 use crate::Error;
@@ -82,7 +82,7 @@ pub(crate) fn handshake(
     let result = session.handshake(&mut Bounded { socket, deadline });
     socket.set_read_timeout(None)?;
     socket.set_write_timeout(None)?;
-    result.map_err(|error| Error::Tls(TlsError::from_handshake(error)))
+    result.map_err(|error| Error::Tls(session.handshake_error(error)))
 }
 
 /// A blocking socket whose every read and write must end by `deadline`.

@@ -68,6 +68,8 @@ pub struct FakeServer {
 
 #[derive(Debug, Default)]
 struct Shared {
+    /// Set by [`FakeServer::start_answering`]: the one answer to anything.
+    canned: Option<&'static [u8]>,
     stop: AtomicBool,
     /// Write halves of the live connections, to write unasked bytes and to shut down.
     conns: Mutex<Vec<TcpStream>>,
@@ -90,9 +92,28 @@ impl FakeServer {
     ///
     /// When no loopback port can be bound.
     pub fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// A fake that is not even a fake Redis: it answers whatever bytes arrive, in
+    /// whatever framing, with `reply`, once per read. For a client that expects
+    /// another protocol (a TLS client meeting a plain-text port that answers its
+    /// hello with `-ERR`).
+    ///
+    /// # Panics
+    ///
+    /// When no loopback port can be bound.
+    pub fn start_answering(reply: &'static [u8]) -> Self {
+        Self::start_with(Some(reply))
+    }
+
+    fn start_with(canned: Option<&'static [u8]>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let addr = listener.local_addr().expect("the bound address");
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared {
+            canned,
+            ..Shared::default()
+        });
         let accepting = Arc::clone(&shared);
         thread::spawn(move || accept_loop(&listener, &accepting));
         FakeServer { addr, shared }
@@ -217,6 +238,10 @@ fn serve(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
         let n = stream.read(&mut buf)?;
         if n == 0 || shared.stop.load(Ordering::SeqCst) {
             return Ok(());
+        }
+        if let Some(reply) = shared.canned {
+            stream.write_all(reply)?;
+            continue;
         }
         input.extend_from_slice(&buf[..n]);
         while let Some(args) = decoder

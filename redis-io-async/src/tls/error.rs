@@ -46,6 +46,11 @@ pub enum TlsErrorKind {
     /// The handshake did not complete: it ran past the connect timeout, or the
     /// connection was closed or broke during it.
     Handshake,
+    /// The port does not seem to speak TLS: the server answered the TLS hello with
+    /// bytes that are not TLS (a plain-text Redis port answers `-ERR ...`, found as
+    /// soon as they arrive), or with nothing at all until the handshake timed out.
+    /// Use `redis://`, or the server's TLS port.
+    PlainText,
 }
 
 impl TlsError {
@@ -103,6 +108,9 @@ impl fmt::Display for TlsError {
             TlsErrorKind::Alert => "the server refused the TLS session",
             TlsErrorKind::Protocol => "TLS protocol error",
             TlsErrorKind::Handshake => "the TLS handshake did not complete",
+            TlsErrorKind::PlainText => {
+                "the server does not speak TLS on this port (is it a plain-text port? use redis://)"
+            }
         };
         write!(f, "{what}: {}", self.source)
     }

@@ -27,7 +27,14 @@ use crate::Error;
 /// `From<io::Error>` for [`Error`] turns into [`Error::Tls`].
 pub struct TlsSession {
     conn: ClientConnection,
+    /// The first bytes the server sent during the handshake, to recognise a
+    /// plain-text answer, and how many it sent in all.
+    first_bytes: [u8; FIRST_BYTES],
+    received: usize,
 }
+
+/// How many of the server's first bytes a session keeps, to show and recognise them.
+const FIRST_BYTES: usize = 48;
 
 impl std::fmt::Debug for TlsSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -50,7 +57,11 @@ impl TlsSession {
         let client = client_config(&config.tls_options)?;
         let conn = ClientConnection::new(client, name)
             .map_err(|error| Error::Tls(TlsError::new(TlsErrorKind::Config, error)))?;
-        Ok(TlsSession { conn })
+        Ok(TlsSession {
+            conn,
+            first_bytes: [0; FIRST_BYTES],
+            received: 0,
+        })
     }
 
     /// Runs the handshake over `io` until it is complete and our last message is
@@ -65,7 +76,17 @@ impl TlsSession {
             if !self.conn.is_handshaking() {
                 return Ok(());
             }
-            if self.fill(io)? == 0 {
+            let mut recorded = Recorded {
+                io: &mut *io,
+                first_bytes: &mut self.first_bytes,
+                received: &mut self.received,
+            };
+            let filled = self.conn.read_tls(&mut recorded);
+            if filled.is_ok() && self.received > 0 && !starts_like_tls(self.first_bytes[0]) {
+                // A plain-text port answering the hello: say so, without waiting.
+                return Err(self.plain_text_answer().into_io());
+            }
+            if self.process(io, filled?)? == 0 {
                 return Err(io::Error::new(
                     ErrorKind::UnexpectedEof,
                     "the server closed the connection during the TLS handshake",
@@ -132,11 +153,46 @@ impl TlsSession {
         Ok(())
     }
 
+    /// The error a handshake that failed with `error` amounts to, as
+    /// [`TlsError::from_handshake`] says, except that a timeout before the server
+    /// sent a single byte is [`TlsErrorKind::PlainText`]: a TLS server answers the
+    /// hello at once, a plain-text Redis port waits for the end of a line that never
+    /// comes. Adapters call it when their handshake fails.
+    pub fn handshake_error(&self, error: io::Error) -> TlsError {
+        let timed_out = error.kind() == ErrorKind::TimedOut;
+        let error = TlsError::from_handshake(error);
+        if timed_out && self.received == 0 && error.kind() == TlsErrorKind::Handshake {
+            return TlsError::new(
+                TlsErrorKind::PlainText,
+                "the server answered nothing to the TLS hello before the handshake timed out",
+            );
+        }
+        error
+    }
+
+    /// The error for a server that answered the hello with bytes that are not TLS.
+    fn plain_text_answer(&self) -> TlsError {
+        let shown = &self.first_bytes[..self.received.min(FIRST_BYTES)];
+        TlsError::new(
+            TlsErrorKind::PlainText,
+            format!(
+                "the server answered the TLS hello with `{}`, which is not TLS",
+                shown.trim_ascii_end().escape_ascii()
+            ),
+        )
+    }
+
     /// Reads TLS records from `io` and processes them; returns the bytes read (`0`
     /// at EOF). A TLS failure is returned after the alert telling the server why is
     /// sent, as far as the socket takes it.
     fn fill(&mut self, io: &mut (impl Read + Write)) -> io::Result<usize> {
         let read = self.conn.read_tls(io)?;
+        self.process(io, read)
+    }
+
+    /// Processes the `read` bytes [`fill`](Self::fill) or the handshake just handed
+    /// rustls, and returns `read`.
+    fn process(&mut self, io: &mut (impl Read + Write), read: usize) -> io::Result<usize> {
         if let Err(error) = self.conn.process_new_packets() {
             let _ = self.flush(io);
             return Err(tls_error(error).into_io());
@@ -155,4 +211,31 @@ fn tls_error(error: rustls::Error) -> TlsError {
         _ => TlsErrorKind::Protocol,
     };
     TlsError::new(kind, error)
+}
+
+/// True for the first byte of a TLS record: its content type (change cipher spec,
+/// alert, handshake, application data, heartbeat). RESP replies start with a type
+/// character (`-`, `+`, `$`...), never one of these.
+fn starts_like_tls(byte: u8) -> bool {
+    (0x14..=0x18).contains(&byte)
+}
+
+/// The socket during the handshake, keeping the first bytes the server sends.
+struct Recorded<'a, T> {
+    io: &'a mut T,
+    first_bytes: &'a mut [u8; FIRST_BYTES],
+    received: &'a mut usize,
+}
+
+impl<T: Read> Read for Recorded<'_, T> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.io.read(buf)?;
+        let kept = *self.received;
+        if kept < FIRST_BYTES {
+            let take = n.min(FIRST_BYTES - kept);
+            self.first_bytes[kept..kept + take].copy_from_slice(&buf[..take]);
+        }
+        *self.received = self.received.saturating_add(n);
+        Ok(n)
+    }
 }

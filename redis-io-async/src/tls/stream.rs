@@ -7,7 +7,7 @@ use std::task::{Context, Poll, Waker};
 
 use redis_sansio::config::ConnectionConfig;
 
-use super::{TlsError, TlsSession, handshake_timeout};
+use super::{TlsSession, handshake_timeout};
 use crate::Error;
 use crate::runtime::{Runtime, Socket};
 use crate::transport::with_timeout;
@@ -24,8 +24,10 @@ pub(crate) struct TlsStream<S: Socket> {
 impl<S: Socket> TlsStream<S> {
     /// Runs `session`'s handshake over `socket`, bounded by [`handshake_timeout`].
     /// Fails with [`Error::Tls`]: the server's refusal or certificate as rustls saw
-    /// it, or [`TlsErrorKind::Handshake`](super::TlsErrorKind::Handshake) for a
-    /// timeout or a connection lost during the handshake.
+    /// it, [`TlsErrorKind::PlainText`](super::TlsErrorKind::PlainText) for a port
+    /// that does not speak TLS, or
+    /// [`TlsErrorKind::Handshake`](super::TlsErrorKind::Handshake) for a timeout or
+    /// a connection lost during the handshake.
     pub(crate) async fn handshake<R: Runtime>(
         socket: S,
         session: TlsSession,
@@ -38,7 +40,7 @@ impl<S: Socket> TlsStream<S> {
         });
         match with_timeout::<R, _>(Some(handshake_timeout(config)), handshake).await {
             Ok(()) => Ok(stream),
-            Err(error) => Err(Error::Tls(TlsError::from_handshake(error))),
+            Err(error) => Err(Error::Tls(stream.session.handshake_error(error))),
         }
     }
 }

@@ -180,7 +180,8 @@ pub fn needs(check: &str) -> &'static [Capability] {
         | "tls_verification"
         | "tls_client_certificates"
         | "unexpected_replies"
-        | "large_reply_after_timeout" => &[],
+        | "large_reply_after_timeout"
+        | "tls_plain_text_port" => &[],
         "transactions" => &[Capability::Transactions],
         "watch" => &[Capability::Transactions, Capability::ConnectionState],
         "pubsub" | "events_see_close" | "tracking_pushes" | "tracking_redirect"
@@ -331,6 +332,7 @@ macro_rules! conformance_tests {
         __conformance_check!(unexpected_replies);
         __conformance_check!(unread_pushes);
         __conformance_check!(large_reply_after_timeout);
+        __conformance_check!(tls_plain_text_port);
     };
 }
 

@@ -7,7 +7,7 @@ use std::thread;
 use std::time::Duration;
 
 use redis_io_async::Error;
-use redis_sansio::config::ProtocolVersion;
+use redis_sansio::config::{ConnectionConfig, ProtocolVersion};
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, RequestError};
 
@@ -48,7 +48,10 @@ pub fn unexpected_replies<B: Body>() {
 
 fn unasked_while_idle<B: Body>(protocol: ProtocolVersion, label: &'static str) {
     let server = FakeServer::start();
-    let (case, mut conn) = connect::<B>(&server, protocol, label);
+    let config = server
+        .config(protocol)
+        .with_response_timeout(SAFETY_TIMEOUT);
+    let (case, mut conn) = connect_fake::<B>("unexpected_replies", config, label);
     let pong = case.ok("PING", conn.request(&cmd(&["PING"])));
     assert_eq!(pong, Frame::simple("PONG"), "{case}");
     server.send_unasked(b":666\r\n");
@@ -59,7 +62,10 @@ fn unasked_while_idle<B: Body>(protocol: ProtocolVersion, label: &'static str) {
 
 fn duplicate<B: Body>(protocol: ProtocolVersion, label: &'static str, how: Misbehaviour) {
     let server = FakeServer::start();
-    let (case, mut conn) = connect::<B>(&server, protocol, label);
+    let config = server
+        .config(protocol)
+        .with_response_timeout(SAFETY_TIMEOUT);
+    let (case, mut conn) = connect_fake::<B>("unexpected_replies", config, label);
     let in_one_segment = how == Misbehaviour::DuplicateInOneSegment;
     server.misbehave_next(how);
     let first = conn.request(&cmd(&["ECHO", "first"]));
@@ -78,17 +84,16 @@ fn duplicate<B: Body>(protocol: ProtocolVersion, label: &'static str, how: Misbe
     expect_unexpected_reply(&case, "ECHO after a duplicate reply", second, &conn);
 }
 
-fn connect<B: Body>(
-    server: &FakeServer,
-    protocol: ProtocolVersion,
+/// Connects body `B` to a fake server as `config` says (with the safety connect
+/// timeout), for `check`; `label` names the case.
+pub(super) fn connect_fake<B: Body>(
+    check: &'static str,
+    config: ConnectionConfig,
     label: &'static str,
 ) -> (Case, B) {
-    let config = server
-        .config(protocol)
-        .with_response_timeout(SAFETY_TIMEOUT)
-        .with_connect_timeout(SAFETY_CONNECT_TIMEOUT);
+    let config = config.with_connect_timeout(SAFETY_CONNECT_TIMEOUT);
     let target = Target { config, label };
-    let case = Case::new::<B>("unexpected_replies", &target);
+    let case = Case::new::<B>(check, &target);
     let conn = case.connect::<B>(target.config.clone());
     (case, conn)
 }
@@ -129,13 +134,8 @@ pub fn large_reply_after_timeout<B: Body>() {
         (ProtocolVersion::Resp2, "fake/resp2"),
     ] {
         let server = FakeServer::start();
-        let config = server
-            .config(protocol)
-            .with_response_timeout(TIMEOUT)
-            .with_connect_timeout(SAFETY_CONNECT_TIMEOUT);
-        let target = Target { config, label };
-        let case = Case::new::<B>("large_reply_after_timeout", &target);
-        let mut conn = case.connect::<B>(target.config.clone());
+        let config = server.config(protocol).with_response_timeout(TIMEOUT);
+        let (case, mut conn) = connect_fake::<B>("large_reply_after_timeout", config, label);
         server.misbehave_next(Misbehaviour::TrickledBulk {
             len: 64 * 1024 * 1024,
             chunk: 16 * 1024,

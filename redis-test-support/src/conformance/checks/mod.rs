@@ -36,4 +36,4 @@ pub use faults::{
 pub use hostile::{large_reply_after_timeout, unexpected_replies};
 pub use pushes::unread_pushes;
 pub use requests::{binary_values, handshake, pipeline, select, transactions, watch};
-pub use tls::{tls_client_certificates, tls_requests, tls_verification};
+pub use tls::{tls_client_certificates, tls_plain_text_port, tls_requests, tls_verification};

@@ -10,9 +10,8 @@ use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, RequestError};
 
 use crate::conformance::Body;
-use crate::conformance::env::{
-    Case, SAFETY_CONNECT_TIMEOUT, SAFETY_TIMEOUT, Target, shared_server, targets,
-};
+use crate::conformance::checks::hostile::connect_fake;
+use crate::conformance::env::{Case, SAFETY_TIMEOUT, shared_server, targets};
 use crate::{FakeServer, Misbehaviour, RawConnection, cmd};
 
 /// The push limit of these checks: small, so they are quick.
@@ -57,11 +56,8 @@ fn flooded_by_a_fake_server<B: Body>() {
         let config = server
             .config(ProtocolVersion::Resp3)
             .with_push_limits(limits)
-            .with_response_timeout(SAFETY_TIMEOUT)
-            .with_connect_timeout(SAFETY_CONNECT_TIMEOUT);
-        let target = Target { config, label };
-        let case = Case::new::<B>("unread_pushes", &target);
-        let mut conn = case.connect::<B>(target.config.clone());
+            .with_response_timeout(SAFETY_TIMEOUT);
+        let (case, mut conn) = connect_fake::<B>("unread_pushes", config, label);
         server.misbehave_next(Misbehaviour::PushesFirst {
             count: FLOOD,
             payload_len: 16,

@@ -16,10 +16,11 @@ use redis_sansio::resp::Frame;
 
 use super::faults::{is_gone, kill_client};
 use crate::conformance::Body;
+use crate::conformance::env::SAFETY_CONNECT_TIMEOUT;
 use crate::conformance::env::{
     Case, Target, one_mebibyte, shared_client_auth_server, shared_tls_server, tls_targets,
 };
-use crate::{RedisServer, TestCerts, cmd};
+use crate::{FakeServer, RedisServer, TestCerts, cmd};
 
 /// The connect timeout of the checks whose handshake may never finish.
 const SHORT_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -112,8 +113,8 @@ pub fn tls_requests<B: Body>() {
 /// The server's certificate is verified, and every way that fails is its own typed
 /// error, returned within the connect timeout: a CA that did not sign it
 /// (`Certificate`), a server name it is not for (`Certificate`), TLS to a plain-text
-/// port (`Protocol`, or `Handshake` when that server waits for a line that never
-/// ends), a CA PEM that holds no certificate (`Config`, before connecting), a Unix
+/// port (`PlainText`, whether that server answers the hello with `-ERR` or waits for
+/// a line that never ends until the connect timeout), a CA PEM that holds no certificate (`Config`, before connecting), a Unix
 /// socket with no server name (`ServerName`), and a refused port (`Error::Connect`,
 /// as without TLS).
 pub fn tls_verification<B: Body>() {
@@ -135,9 +136,10 @@ pub fn tls_verification<B: Body>() {
             .with_addr(ServerAddr::tcp("127.0.0.1", server.port()))
             .with_connect_timeout(SHORT_CONNECT_TIMEOUT);
         let kind = tls_failure(&case, "TLS to the plain-text port", B::connect(plain_port));
-        assert!(
-            matches!(kind, TlsErrorKind::Protocol | TlsErrorKind::Handshake),
-            "{case}: TLS to the plain-text port: {kind:?}"
+        assert_eq!(
+            kind,
+            TlsErrorKind::PlainText,
+            "{case}: TLS to the plain-text port"
         );
 
         let garbage = plain_config(&target)
@@ -219,4 +221,38 @@ fn plain_config(target: &Target) -> ConnectionConfig {
     let mut config = target.config.clone().with_tls(false);
     config.tls_options = Default::default();
     config
+}
+
+/// `rediss://` to a plain-text port that answers the TLS hello at once (a fake
+/// server answering `-ERR unknown command`), with a 30 s connect timeout, fails with
+/// [`TlsErrorKind::PlainText`] showing the answer: it was recognised when it came,
+/// not after a timeout (rustls alone would call it a protocol error). A real
+/// redis-server's plain-text port, which answers only when the hello happens to hold
+/// a newline, is in `tls_verification`.
+pub fn tls_plain_text_port<B: Body>() {
+    let fake = FakeServer::start_answering(b"-ERR unknown command\r\n");
+    let plain =
+        ConnectionConfig::default().with_addr(ServerAddr::tcp("127.0.0.1", fake.addr().port()));
+    let config = TestCerts::shared()
+        .trusted_by(plain)
+        .with_connect_timeout(SAFETY_CONNECT_TIMEOUT);
+    let case = Case::new::<B>(
+        "tls_plain_text_port",
+        &Target {
+            config: config.clone(),
+            label: "tls/answers-err",
+        },
+    );
+    match B::connect(config) {
+        Err(Error::Tls(error)) => {
+            assert_eq!(error.kind(), TlsErrorKind::PlainText, "{case}: {error}");
+            let shown = error.to_string();
+            assert!(
+                shown.contains("-ERR unknown command") && shown.contains("redis://"),
+                "{case}: {shown}"
+            );
+        }
+        Err(other) => panic!("{case}: expected Error::Tls, got {other:?}"),
+        Ok(_) => panic!("{case}: it connected"),
+    }
 }

@@ -30,9 +30,6 @@ pub enum ProtocolError {
     /// A boolean other than `t` or `f`.
     #[error("invalid boolean")]
     InvalidBoolean,
-    /// A big number that is not an optionally negative run of digits.
-    #[error("invalid big number")]
-    InvalidBigNumber,
     /// A verbatim string shorter than four bytes or without `:` as its fourth byte.
     #[error("invalid verbatim string")]
     InvalidVerbatim,

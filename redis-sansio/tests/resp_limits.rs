@@ -7,7 +7,8 @@ use bytes::BytesMut;
 use common::*;
 use redis_sansio::ProtocolError;
 use redis_sansio::resp::{
-    AggregateKind, Builder, DecodeLimits, Decoder, Frame, FrameBuilder, NullKind, PartialFrame,
+    AggregateKind, Builder, DecodeLimits, Decoder, Double, Frame, FrameBuilder, NullKind,
+    PartialFrame,
 };
 
 fn decoder(limits: DecodeLimits) -> Decoder {
@@ -168,7 +169,7 @@ impl Builder for RecordingBuilder {
     fn null(&mut self, kind: NullKind) -> Frame {
         FrameBuilder.null(kind)
     }
-    fn double(&mut self, value: f64) -> Frame {
+    fn double(&mut self, value: Double) -> Frame {
         FrameBuilder.double(value)
     }
     fn boolean(&mut self, value: bool) -> Frame {

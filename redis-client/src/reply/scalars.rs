@@ -58,7 +58,7 @@ macro_rules! floats {
             fn from_reply(frame: Frame) -> Result<Self, Error> {
                 let frame = value(frame)?;
                 let parsed = match &frame {
-                    Frame::Double(d) => Some(*d as $float),
+                    Frame::Double(d) => Some(d.value() as $float),
                     Frame::Integer(n) => Some(*n as $float),
                     other => other.as_bytes()
                         .and_then(|b| std::str::from_utf8(b).ok())

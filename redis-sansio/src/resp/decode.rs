@@ -8,6 +8,7 @@
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::builder::{AggregateKind, Builder, FrameBuilder, NullKind};
+use super::double::Double;
 use super::frame::Frame;
 use super::limits::DecodeLimits;
 use super::number::{self, Length};
@@ -450,14 +451,13 @@ impl<B: Builder> Decoder<B> {
         };
         let value = match type_byte {
             b',' => {
-                let value = number::parse_double(&buf[1..cr])?;
-                self.consume(buf, cr + 2)?;
-                self.builder.double(value)
+                number::check_double(&buf[1..cr])?;
+                self.consume(buf, 1)?;
+                let text = self.take(buf, cr - 1)?;
+                self.consume(buf, 2)?;
+                self.builder.double(Double::from_wire_checked(text))
             }
             _ => {
-                if type_byte == b'(' && !number::is_big_number(&buf[1..cr]) {
-                    return Err(ProtocolError::InvalidBigNumber);
-                }
                 self.consume(buf, 1)?;
                 let text = self.take(buf, cr - 1)?;
                 self.consume(buf, 2)?;

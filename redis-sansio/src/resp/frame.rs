@@ -2,6 +2,8 @@
 
 use bytes::Bytes;
 
+use super::double::Double;
+
 /// One decoded RESP2 or RESP3 value.
 ///
 /// Every payload is a [`Bytes`] slice of the buffer it was decoded from: decoding copies
@@ -41,12 +43,14 @@ pub enum Frame {
     NullBulk,
     /// `*-1`: the RESP2 null array.
     NullArray,
-    /// `,3.14`: a double, including `inf`, `-inf` and `nan` (RESP3).
-    Double(f64),
+    /// `,3.14`: a double, including `inf`, `-inf` and `nan` (RESP3). A decoded one
+    /// keeps its wire text, so it re-encodes exactly as received.
+    Double(Double),
     /// `#t` or `#f` (RESP3).
     Boolean(bool),
-    /// `(3492890328409238509324850943850943825024385`: the digits, with an optional
-    /// leading `-`, as sent (RESP3).
+    /// `(3492890328409238509324850943850943825024385`: a big number's text, as sent
+    /// (RESP3). Normally an optionally negative run of digits, but taken as any line:
+    /// Redis passes a Lua script's `{big_number=...}` text through unchecked.
     BigNumber(Bytes),
     /// `*2 ...`: an ordered sequence.
     Array(Vec<Frame>),
@@ -64,6 +68,9 @@ pub enum Frame {
         value: Box<Frame>,
     },
 }
+
+// A frame stays five words: every element of every decoded aggregate is one.
+const _: () = assert!(std::mem::size_of::<Frame>() <= 40);
 
 impl Frame {
     /// True for every null form: RESP3 `_`, RESP2 `$-1` and `*-1`.
@@ -111,6 +118,11 @@ impl Frame {
     /// the encoder replaces any with spaces rather than corrupt the stream.
     pub fn simple(text: impl Into<Bytes>) -> Frame {
         Frame::SimpleString(text.into())
+    }
+
+    /// A double frame holding `value`.
+    pub fn double(value: f64) -> Frame {
+        Frame::Double(Double::new(value))
     }
 
     /// A simple error frame holding `text` (for example `ERR unknown command`).

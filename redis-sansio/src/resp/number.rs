@@ -207,15 +207,27 @@ fn long_count(buf: &[u8], pos: usize) -> Option<(usize, usize)> {
     Some((usize::try_from(value).ok()?, pos + n + 2))
 }
 
-/// Parses the text of a RESP3 double (the line without its type byte and CRLF).
+/// The spellings of a RESP3 double's text (the line without its type byte and CRLF).
+enum DoubleForm {
+    Infinity,
+    NegativeInfinity,
+    Nan,
+    Decimal,
+}
+
+/// Checks the text of a RESP3 double against its grammar, without computing it.
 ///
 /// Accepts `[-]digits[.digits][(e|E)[+|-]digits]`, `inf`, `-inf`, and the NaN
 /// spellings servers have sent: `nan`, and before Redis 7.2 `-nan`, `NAN` or
 /// `nan(chars)` from libc.
-pub(crate) fn parse_double(text: &[u8]) -> Result<f64, ProtocolError> {
+pub(crate) fn check_double(text: &[u8]) -> Result<(), ProtocolError> {
+    double_form(text).map(|_| ())
+}
+
+fn double_form(text: &[u8]) -> Result<DoubleForm, ProtocolError> {
     match text {
-        b"inf" => return Ok(f64::INFINITY),
-        b"-inf" => return Ok(f64::NEG_INFINITY),
+        b"inf" => return Ok(DoubleForm::Infinity),
+        b"-inf" => return Ok(DoubleForm::NegativeInfinity),
         _ => {}
     }
     let unsigned = text.strip_prefix(b"-").unwrap_or(text);
@@ -223,19 +235,29 @@ pub(crate) fn parse_double(text: &[u8]) -> Result<f64, ProtocolError> {
         let rest = &unsigned[3..];
         let libc_payload = rest.first() == Some(&b'(') && rest.last() == Some(&b')');
         if rest.is_empty() || libc_payload {
-            return Ok(f64::NAN);
+            return Ok(DoubleForm::Nan);
         }
         return Err(ProtocolError::InvalidDouble);
     }
     if !is_decimal(unsigned) {
         return Err(ProtocolError::InvalidDouble);
     }
-    // The grammar check above admits only ASCII, which is valid UTF-8, and only
-    // forms that Rust's correctly rounded parser accepts.
-    std::str::from_utf8(text)
-        .ok()
-        .and_then(|s| s.parse::<f64>().ok())
-        .ok_or(ProtocolError::InvalidDouble)
+    Ok(DoubleForm::Decimal)
+}
+
+/// Parses the text of a RESP3 double: [`check_double`]'s grammar, then the value.
+pub(crate) fn parse_double(text: &[u8]) -> Result<f64, ProtocolError> {
+    match double_form(text)? {
+        DoubleForm::Infinity => Ok(f64::INFINITY),
+        DoubleForm::NegativeInfinity => Ok(f64::NEG_INFINITY),
+        DoubleForm::Nan => Ok(f64::NAN),
+        // The grammar admits only ASCII, which is valid UTF-8, and only forms that
+        // Rust's correctly rounded parser accepts.
+        DoubleForm::Decimal => std::str::from_utf8(text)
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .ok_or(ProtocolError::InvalidDouble),
+    }
 }
 
 /// `digits[.digits][(e|E)[+|-]digits]`
@@ -264,12 +286,6 @@ fn is_decimal(text: &[u8]) -> bool {
         return n > 0 && n == exponent.len();
     }
     rest.is_empty()
-}
-
-/// True for an optionally negative, non-empty run of digits.
-pub(crate) fn is_big_number(text: &[u8]) -> bool {
-    let digits = text.strip_prefix(b"-").unwrap_or(text);
-    !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
 }
 
 #[cfg(test)]

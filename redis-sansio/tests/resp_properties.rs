@@ -116,9 +116,9 @@ proptest! {
         prop_assert_eq!(&outcome.error, &None);
         prop_assert_eq!(outcome.frames.len(), 1);
         let mut todo = outcome.frames;
-        while let Some(f) = todo.pop() {
+        while let Some(mut f) = todo.pop() {
             match f {
-                Frame::Array(items) => todo.extend(items),
+                Frame::Array(ref mut items) => todo.append(items),
                 Frame::SimpleString(_) | Frame::SimpleError(_) | Frame::Integer(_)
                 | Frame::BulkString(_) | Frame::NullBulk | Frame::NullArray => {}
                 other => prop_assert!(false, "RESP3 type in RESP2 output: {:?}", other),

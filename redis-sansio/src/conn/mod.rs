@@ -575,7 +575,7 @@ impl Connection {
             }
             Some(None) => self.events.push(Event::Push(frame)),
             None if self.monitoring && self.pending.is_empty() => match frame {
-                Frame::SimpleString(line) => self.events.push(Event::Monitor(line)),
+                Frame::SimpleString(ref line) => self.events.push(Event::Monitor(line.clone())),
                 other => self.events.push(Event::Push(other)),
             },
             None => self.handle_reply(frame),

@@ -203,9 +203,10 @@ impl Builder for FrameBuilder {
     }
 
     fn attach(&mut self, attributes: Frame, value: Frame) -> Frame {
-        match attributes {
-            Frame::Map(attributes) => Frame::Attributed {
-                attributes,
+        let mut attributes = attributes;
+        match &mut attributes {
+            Frame::Map(pairs) => Frame::Attributed {
+                attributes: std::mem::take(pairs),
                 value: Box::new(value),
             },
             // `end` makes every attribute aggregate a map.

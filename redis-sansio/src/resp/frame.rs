@@ -4,6 +4,8 @@ use bytes::Bytes;
 
 use super::double::Double;
 
+mod iterative_drop;
+
 /// One decoded RESP2 or RESP3 value.
 ///
 /// Every payload is a [`Bytes`] slice of the buffer it was decoded from: decoding copies
@@ -106,6 +108,54 @@ impl Frame {
             | Frame::BigNumber(b)
             | Frame::Verbatim { text: b, .. } => Some(b),
             _ => None,
+        }
+    }
+
+    /// The value itself, with any attributes in front of it dropped: the owned form
+    /// of [`Frame::without_attributes`].
+    pub fn into_value(mut self) -> Frame {
+        while let Frame::Attributed { value, .. } = &mut self {
+            // `Frame` has a `Drop` (an iterative one), so its parts are taken, not moved.
+            let inner = std::mem::replace(value.as_mut(), Frame::Null);
+            self = inner;
+        }
+        self
+    }
+
+    /// The elements of an array, set or push (looking through attributes), moved out;
+    /// any other frame is given back.
+    pub fn into_items(self) -> Result<Vec<Frame>, Frame> {
+        let mut frame = self.into_value();
+        match &mut frame {
+            Frame::Array(items) | Frame::Set(items) | Frame::Push(items) => {
+                Ok(std::mem::take(items))
+            }
+            _ => Err(frame),
+        }
+    }
+
+    /// The entries of a map (looking through attributes), moved out; any other frame
+    /// is given back.
+    pub fn into_pairs(self) -> Result<Vec<(Frame, Frame)>, Frame> {
+        let mut frame = self.into_value();
+        match &mut frame {
+            Frame::Map(pairs) => Ok(std::mem::take(pairs)),
+            _ => Err(frame),
+        }
+    }
+
+    /// The bytes of a string-like frame (those [`Frame::as_bytes`] gives, looking
+    /// through attributes), moved out; any other frame is given back.
+    pub fn into_bytes(self) -> Result<Bytes, Frame> {
+        let mut frame = self.into_value();
+        match &mut frame {
+            Frame::SimpleString(b)
+            | Frame::SimpleError(b)
+            | Frame::BulkString(b)
+            | Frame::BulkError(b)
+            | Frame::BigNumber(b)
+            | Frame::Verbatim { text: b, .. } => Ok(std::mem::take(b)),
+            _ => Err(frame),
         }
     }
 

@@ -9,7 +9,13 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecodeLimits {
     /// Deepest nesting of aggregates (arrays, maps, sets, pushes, attributes).
-    /// Default [`DecodeLimits::DEFAULT_MAX_DEPTH`]: 256.
+    /// Default [`DecodeLimits::DEFAULT_MAX_DEPTH`]: 10,000, above the deepest reply
+    /// Redis produces (a recursive Lua table comes back 7,996 levels deep, ending in
+    /// `-ERR reached lua stack limit`, the Lua C stack being 8,000 slots).
+    ///
+    /// Decoding, encoding and dropping a [`Frame`](super::Frame) use no recursion, so
+    /// any depth is safe for them; the limit bounds what a peer can make the derived
+    /// `Clone`, `PartialEq` and `Debug` of `Frame` (which do recurse) go through.
     pub max_depth: usize,
     /// Longest bulk string, bulk error, verbatim string or streamed string, in bytes.
     /// Default [`DecodeLimits::DEFAULT_MAX_BULK_LEN`]: 512 MiB, Redis's own
@@ -26,7 +32,7 @@ pub struct DecodeLimits {
 
 impl DecodeLimits {
     /// Default for [`DecodeLimits::max_depth`].
-    pub const DEFAULT_MAX_DEPTH: usize = 256;
+    pub const DEFAULT_MAX_DEPTH: usize = 10_000;
     /// Default for [`DecodeLimits::max_bulk_len`].
     pub const DEFAULT_MAX_BULK_LEN: usize = 512 * 1024 * 1024;
     /// Default for [`DecodeLimits::max_aggregate_len`].

@@ -83,6 +83,29 @@ pub enum ProtocolError {
     /// Server side: an element of a request array that is not a bulk string.
     #[error("expected '$' in request, got {0:#04x}")]
     ExpectedBulk(u8),
+    /// Server side: a request's `*` count that is not a number (Redis's `string2ll`
+    /// grammar) or is above the most arguments allowed.
+    #[error("invalid multibulk length")]
+    InvalidMultibulkLength,
+    /// Server side: an argument's `$` length that is not a number, is negative, or is
+    /// above the longest argument allowed.
+    #[error("invalid bulk length")]
+    InvalidBulkLength,
+    /// Server side: a request's `*` count line with no CR in more than the inline
+    /// limit of buffered bytes.
+    #[error("too big multibulk count line")]
+    MultibulkCountTooLong,
+    /// Server side: an argument's `$` length line with no CR in more than the inline
+    /// limit of buffered bytes.
+    #[error("too big bulk count line")]
+    BulkCountTooLong,
+    /// Server side, before authentication: a request announcing more than 10
+    /// arguments.
+    #[error("unauthenticated multibulk length")]
+    UnauthenticatedMultibulkLength,
+    /// Server side, before authentication: an argument announcing more than 16 KiB.
+    #[error("unauthenticated bulk length")]
+    UnauthenticatedBulkLength,
 }
 
 /// A reply that is an error, with its kind parsed from the first word.

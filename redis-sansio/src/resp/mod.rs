@@ -30,4 +30,4 @@ pub use encode::{
 };
 pub use frame::Frame;
 pub use limits::{DecodeLimits, RequestLimits};
-pub use request::RequestDecoder;
+pub use request::{Request, RequestArgs, RequestDecoder};

@@ -110,6 +110,35 @@ fn scan_signed_checked(
     Ok(None)
 }
 
+/// Parses a whole digit run as Redis's `string2ll` does: an optional `-`, then `0`
+/// alone or digits without a leading zero, nothing else, within 64 bits.
+pub(crate) fn string2ll(text: &[u8]) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix(b"-") {
+        Some(digits) => (true, digits),
+        None => (false, text),
+    };
+    match digits {
+        [] => return None,
+        [b'0'] if !negative => return Some(0),
+        [b'1'..=b'9', ..] => {}
+        _ => return None,
+    }
+    let mut value: i64 = 0;
+    for &byte in digits {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        let digit = i64::from(byte - b'0');
+        // Accumulate negatively so that `i64::MIN` fits.
+        value = value.checked_mul(10)?.checked_sub(digit)?;
+    }
+    if negative {
+        Some(value)
+    } else {
+        value.checked_neg()
+    }
+}
+
 /// Parses the integer line starting at `buf[pos]` (just past the type byte).
 ///
 /// Returns the value and the position just past the CRLF, or `Ok(None)` if incomplete.
@@ -419,6 +448,36 @@ mod tests {
         assert_eq!(short_count(b"16\r\n", 0), Some((16, 4)));
         assert_eq!(short_count(b"1000000000000000000\r\n", 0), None);
         assert_eq!(short_count(b"01\r\n", 0), None);
+    }
+
+    #[test]
+    fn string2ll_follows_redis() {
+        assert_eq!(string2ll(b"0"), Some(0));
+        assert_eq!(string2ll(b"-10"), Some(-10));
+        assert_eq!(string2ll(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(string2ll(b"-9223372036854775808"), Some(i64::MIN));
+        for bad in [
+            &b""[..],
+            b"-",
+            b"-0",
+            b"01",
+            b"+1",
+            b" 1",
+            b"1 ",
+            b"1\n",
+            b"9223372036854775808",
+            b"-9223372036854775809",
+        ] {
+            assert_eq!(string2ll(bad), None, "{bad:?}");
+        }
+        // The same grammar as integer lines.
+        for n in ["0", "7", "-7", "123456789012", "-1000"] {
+            let line = format!("{n}\r\n");
+            assert_eq!(
+                integer_line(line.as_bytes(), 0).unwrap().map(|(v, _)| v),
+                string2ll(n.as_bytes())
+            );
+        }
     }
 
     #[test]

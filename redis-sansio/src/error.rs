@@ -64,6 +64,12 @@ pub enum ProtocolError {
         /// The configured limit.
         limit: usize,
     },
+    /// A frame holding more values than the limit.
+    #[error("more than the limit of {limit} values in one frame")]
+    TooManyValues {
+        /// The configured limit.
+        limit: usize,
+    },
     /// A frame (or request) spanning more bytes than the limit.
     #[error("frame larger than the limit of {limit} bytes")]
     FrameTooLarge {

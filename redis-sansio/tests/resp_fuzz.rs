@@ -170,6 +170,7 @@ fn tiny_limits_are_each_reached_and_feeding_in_pieces_agrees() {
             max_bulk_len: rng.below(6),
             max_aggregate_len: rng.below(4),
             max_frame_size: 8 + rng.below(64),
+            max_values: usize::MAX,
         };
         let mut out = BytesMut::new();
         for _ in 0..1 + rng.below(3) {

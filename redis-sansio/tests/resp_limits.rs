@@ -265,3 +265,53 @@ fn large_array_fed_in_small_pieces_is_parsed_once() {
     assert_eq!(items.len(), N);
     assert_eq!(items[N - 1], Frame::bulk(format!("{:08}", N - 1)));
 }
+
+#[test]
+fn values_limit_counts_every_element_at_any_depth() {
+    assert_eq!(DecodeLimits::default().max_values, usize::MAX);
+    let limits = |max_values| DecodeLimits {
+        max_values,
+        ..DecodeLimits::default()
+    };
+    // Three integers (a run), then an array holding an array of two: three values.
+    for input in [
+        &b"*3\r\n:1\r\n:2\r\n:3\r\n"[..],
+        b"*1\r\n*2\r\n:1\r\n:2\r\n",
+    ] {
+        let every_split: Vec<usize> = (1..input.len()).collect();
+        for cuts in [&[][..], &every_split[..]] {
+            let ok = decode_in_pieces(input, cuts, &mut decoder(limits(3)));
+            assert_eq!((ok.frames.len(), ok.error), (1, None), "{input:?}");
+            let over = decode_in_pieces(input, cuts, &mut decoder(limits(2)));
+            assert_eq!(
+                (over.frames.len(), over.error),
+                (0, Some(ProtocolError::TooManyValues { limit: 2 })),
+                "{input:?}"
+            );
+        }
+    }
+    // The count is per frame: many small frames in a row are each within it.
+    let many = "*2\r\n:1\r\n:2\r\n".repeat(100);
+    let outcome = decode_in_pieces(many.as_bytes(), &[], &mut decoder(limits(2)));
+    assert_eq!((outcome.frames.len(), outcome.error), (100, None));
+    // A long run is cut at the limit, not after it.
+    let long = format!("*10000\r\n{}", ":7\r\n".repeat(10_000));
+    let outcome = decode_in_pieces(long.as_bytes(), &[], &mut decoder(limits(5_000)));
+    assert_eq!(
+        outcome.error,
+        Some(ProtocolError::TooManyValues { limit: 5_000 })
+    );
+}
+
+#[test]
+fn a_bulk_in_progress_says_how_much_it_needs() {
+    let mut decoder = Decoder::new();
+    let mut buf = BytesMut::from(&b"*2\r\n$10\r\nabc"[..]);
+    assert_eq!(decoder.needed(), None);
+    assert_eq!(decoder.decode(&mut buf), Ok(None));
+    // The headers are consumed: the payload and its CRLF, from the buffer's front.
+    assert_eq!(decoder.needed(), Some(12));
+    buf.extend_from_slice(b"defghij\r\n:1\r\n");
+    assert!(decoder.decode(&mut buf).unwrap().is_some());
+    assert_eq!(decoder.needed(), None);
+}

@@ -259,6 +259,13 @@ impl Connection {
     pub fn read_buf(&mut self) -> &mut [u8] {
         let chunk = self.rx_filled.max(self.read_chunk).min(MAX_READ_CHUNK);
         if self.rx.len() - self.rx_filled < chunk / 4 {
+            // A bulk whose header announced its length: room for all of it (and the
+            // read room past it) at once, rather than doubling the buffer (and
+            // copying it) on the way there.
+            if let Some(needed) = self.decoder.needed() {
+                let room = needed.saturating_add(MAX_READ_CHUNK);
+                self.rx.reserve(room.saturating_sub(self.rx.len()));
+            }
             self.rx.resize(self.rx_filled + chunk, 0);
         }
         &mut self.rx[self.rx_filled..]

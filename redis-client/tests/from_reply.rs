@@ -49,13 +49,13 @@ fn integers_from_integers_and_decimal_strings() {
         "cannot read integer -1 as u32"
     );
     assert!(conversion_error::<i64>(bulk("12abc")).contains("bulk string \"12abc\""));
-    assert!(conversion_error::<i64>(Frame::Double(1.5)).contains("double"));
+    assert!(conversion_error::<i64>(Frame::double(1.5)).contains("double"));
     assert!(conversion_error::<i64>(Frame::Null).contains("null"));
 }
 
 #[test]
 fn floats_from_doubles_integers_and_strings() {
-    assert_eq!(read::<f64>(Frame::Double(2.5)).unwrap(), 2.5);
+    assert_eq!(read::<f64>(Frame::double(2.5)).unwrap(), 2.5);
     assert_eq!(read::<f64>(Frame::Integer(3)).unwrap(), 3.0);
     assert_eq!(read::<f64>(bulk("1e3")).unwrap(), 1000.0);
     assert_eq!(read::<f64>(bulk("inf")).unwrap(), f64::INFINITY);
@@ -176,8 +176,8 @@ fn maps_from_resp3_maps_and_flat_resp2_arrays() {
     assert_eq!(read::<Vec<(String, i64)>>(resp2).unwrap(), pairs);
     // An array of 2-element arrays is read as pairs too (RESP3 ZRANGE WITHSCORES).
     let nested = Frame::Array(vec![
-        Frame::Array(vec![bulk("m"), Frame::Double(1.5)]),
-        Frame::Array(vec![bulk("n"), Frame::Double(2.5)]),
+        Frame::Array(vec![bulk("m"), Frame::double(1.5)]),
+        Frame::Array(vec![bulk("n"), Frame::double(2.5)]),
     ]);
     assert_eq!(
         read::<Vec<(String, f64)>>(nested).unwrap(),

@@ -37,7 +37,7 @@ fn arity(conn: &mut Connection, name: &str) -> Option<i64> {
     let reply = conn
         .request(&Cmd::new("COMMAND").arg("INFO").arg(name))
         .expect("COMMAND INFO");
-    let Frame::Array(entries) = reply else {
+    let Frame::Array(ref entries) = reply else {
         panic!("COMMAND INFO {name}: unexpected reply {reply:?}");
     };
     match entries.first()? {

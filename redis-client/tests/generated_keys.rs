@@ -14,8 +14,8 @@ fn server_keys(conn: &mut Connection, command: &Cmd) -> Result<Vec<Vec<u8>>, Str
     let mut getkeys = Cmd::new("COMMAND").arg("GETKEYS");
     getkeys.extend_from(&Cmd::from_args(command.args()));
     match conn.request(&getkeys) {
-        Ok(Frame::Array(items)) => Ok(items
-            .into_iter()
+        Ok(Frame::Array(ref items)) => Ok(items
+            .iter()
             .map(|item| match item {
                 Frame::BulkString(b) | Frame::SimpleString(b) => b.to_vec(),
                 other => panic!("GETKEYS item {other:?}"),

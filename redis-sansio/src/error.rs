@@ -30,9 +30,6 @@ pub enum ProtocolError {
     /// A boolean other than `t` or `f`.
     #[error("invalid boolean")]
     InvalidBoolean,
-    /// A big number that is not an optionally negative run of digits.
-    #[error("invalid big number")]
-    InvalidBigNumber,
     /// A verbatim string shorter than four bytes or without `:` as its fourth byte.
     #[error("invalid verbatim string")]
     InvalidVerbatim,
@@ -67,6 +64,12 @@ pub enum ProtocolError {
         /// The configured limit.
         limit: usize,
     },
+    /// A frame holding more values than the limit.
+    #[error("more than the limit of {limit} values in one frame")]
+    TooManyValues {
+        /// The configured limit.
+        limit: usize,
+    },
     /// A frame (or request) spanning more bytes than the limit.
     #[error("frame larger than the limit of {limit} bytes")]
     FrameTooLarge {
@@ -86,6 +89,29 @@ pub enum ProtocolError {
     /// Server side: an element of a request array that is not a bulk string.
     #[error("expected '$' in request, got {0:#04x}")]
     ExpectedBulk(u8),
+    /// Server side: a request's `*` count that is not a number (Redis's `string2ll`
+    /// grammar) or is above the most arguments allowed.
+    #[error("invalid multibulk length")]
+    InvalidMultibulkLength,
+    /// Server side: an argument's `$` length that is not a number, is negative, or is
+    /// above the longest argument allowed.
+    #[error("invalid bulk length")]
+    InvalidBulkLength,
+    /// Server side: a request's `*` count line with no CR in more than the inline
+    /// limit of buffered bytes.
+    #[error("too big multibulk count line")]
+    MultibulkCountTooLong,
+    /// Server side: an argument's `$` length line with no CR in more than the inline
+    /// limit of buffered bytes.
+    #[error("too big bulk count line")]
+    BulkCountTooLong,
+    /// Server side, before authentication: a request announcing more than 10
+    /// arguments.
+    #[error("unauthenticated multibulk length")]
+    UnauthenticatedMultibulkLength,
+    /// Server side, before authentication: an argument announcing more than 16 KiB.
+    #[error("unauthenticated bulk length")]
+    UnauthenticatedBulkLength,
 }
 
 /// A reply that is an error, with its kind parsed from the first word.

@@ -38,7 +38,7 @@ fn resp3_handshake_is_one_pipelined_round_trip() {
     match s.next_event() {
         Some(Event::Connected {
             protocol,
-            hello: Some(Frame::Map(fields)),
+            hello: Some(Frame::Map(ref fields)),
         }) => {
             assert_eq!(protocol, ProtocolVersion::Resp3);
             assert_eq!(fields.len(), 3);

@@ -108,13 +108,13 @@ fn unsubscribe_from_all_completes_when_none_is_left() {
     s.reply(">3\r\n$11\r\nunsubscribe\r\n$1\r\nb\r\n:1\r\n");
     assert_eq!(s.next_event(), None);
     s.reply(">3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:0\r\n");
-    assert!(matches!(s.reply_to(unsub), Ok(Frame::Array(c)) if c.len() == 2));
+    assert!(matches!(s.reply_to(unsub), Ok(Frame::Array(ref c)) if c.len() == 2));
     assert!(s.conn.subscriptions().is_empty());
     // With nothing subscribed, the server confirms once with a null channel.
     let again = s.send(&["UNSUBSCRIBE"]);
     s.sent();
     s.reply(">3\r\n$11\r\nunsubscribe\r\n_\r\n:0\r\n");
-    assert!(matches!(s.reply_to(again), Ok(Frame::Array(c)) if c.len() == 1));
+    assert!(matches!(s.reply_to(again), Ok(Frame::Array(ref c)) if c.len() == 1));
 }
 
 #[test]
@@ -127,7 +127,7 @@ fn resp2_subscribed_mode() {
     );
     s.sent();
     s.reply("*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n");
-    assert!(matches!(s.reply_to(sub), Ok(Frame::Array(c)) if c.len() == 1));
+    assert!(matches!(s.reply_to(sub), Ok(Frame::Array(ref c)) if c.len() == 1));
     s.reply("*3\r\n$7\r\nmessage\r\n$1\r\na\r\n$5\r\nhello\r\n");
     assert_eq!(s.next_event(), Some(message("a", "hello")));
     s.reply("*4\r\n$8\r\npmessage\r\n$2\r\na*\r\n$2\r\nab\r\n$1\r\nz\r\n");

@@ -507,9 +507,15 @@ fn attributes_on_replies_are_kept() {
     s.sent();
     s.reply("|1\r\n+ttl\r\n:10\r\n$1\r\nv\r\n");
     match s.reply_to(id) {
-        Ok(Frame::Attributed { attributes, value }) => {
-            assert_eq!(attributes, vec![(Frame::simple("ttl"), Frame::Integer(10))]);
-            assert_eq!(*value, Frame::bulk("v"));
+        Ok(Frame::Attributed {
+            ref attributes,
+            ref value,
+        }) => {
+            assert_eq!(
+                *attributes,
+                vec![(Frame::simple("ttl"), Frame::Integer(10))]
+            );
+            assert_eq!(**value, Frame::bulk("v"));
         }
         other => panic!("{other:?}"),
     }
@@ -527,7 +533,7 @@ fn read_buf_is_reused_and_zero_copy() {
     buf[..wire.len()].copy_from_slice(wire);
     s.conn.handle_read(wire.len(), s.now);
     match s.reply_to(id) {
-        Ok(Frame::BulkString(data)) => {
+        Ok(Frame::BulkString(ref data)) => {
             let at = data.as_ptr() as usize;
             assert!(
                 at >= start && at < start + 16 * 1024,

@@ -222,16 +222,16 @@ fn fast_path_values_share_the_buffer() {
     let end = start + buf.capacity();
     let mut decoder = Decoder::new();
     let within = |data: &Bytes| (start..end).contains(&(data.as_ptr() as usize));
-    let Ok(Some(Frame::BulkString(hello))) = decoder.decode(&mut buf) else {
+    let Ok(Some(Frame::BulkString(ref hello))) = decoder.decode(&mut buf) else {
         panic!("no bulk")
     };
     assert_eq!(&hello[..], b"hello");
-    assert!(within(&hello), "the bulk was copied");
-    let Ok(Some(Frame::SimpleString(pong))) = decoder.decode(&mut buf) else {
+    assert!(within(hello), "the bulk was copied");
+    let Ok(Some(Frame::SimpleString(ref pong))) = decoder.decode(&mut buf) else {
         panic!("no simple string")
     };
     assert_eq!(&pong[..], b"PONG");
-    assert!(within(&pong), "the simple string was copied");
+    assert!(within(pong), "the simple string was copied");
     // `+OK`, the commonest reply, is not copied either: it is a static `Bytes`.
     assert_eq!(decoder.decode(&mut buf), Ok(Some(Frame::simple("OK"))));
     assert_eq!(decoder.decode(&mut buf), Ok(Some(bulk(b""))));
@@ -260,7 +260,7 @@ fn a_long_text_line_is_scanned_once() {
         assert_eq!(decoder.decode(&mut buf), Ok(None));
     }
     buf.extend_from_slice(b"\r\n");
-    let Ok(Some(Frame::SimpleString(text))) = decoder.decode(&mut buf) else {
+    let Ok(Some(Frame::SimpleString(ref text))) = decoder.decode(&mut buf) else {
         panic!("no simple string")
     };
     assert_eq!(text.len(), 990);
@@ -403,13 +403,13 @@ fn run_values_share_the_buffer() {
     buf.extend_from_slice(b"*3\r\n$5\r\nhello\r\n_\r\n$5\r\nworld\r\n");
     let start = buf.as_ptr() as usize;
     let end = start + buf.capacity();
-    let Ok(Some(Frame::Array(items))) = Decoder::new().decode(&mut buf) else {
+    let Ok(Some(Frame::Array(ref items))) = Decoder::new().decode(&mut buf) else {
         panic!("no array")
     };
-    for item in &items {
+    for item in items {
         if let Frame::BulkString(data) = item {
             assert!((start..end).contains(&(data.as_ptr() as usize)), "copied");
         }
     }
-    assert_eq!(items, [bulk(b"hello"), Frame::Null, bulk(b"world")]);
+    assert_eq!(*items, [bulk(b"hello"), Frame::Null, bulk(b"world")]);
 }

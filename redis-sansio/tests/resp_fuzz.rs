@@ -36,7 +36,7 @@ fn random_frame(rng: &mut Rng, depth: usize) -> Frame {
             text: text(rng),
         },
         6 => [Frame::Null, Frame::NullBulk, Frame::NullArray][rng.below(3)].clone(),
-        7 => Frame::Double([0.5, -1e300, f64::INFINITY, f64::NAN, 3.0][rng.below(5)]),
+        7 => Frame::double([0.5, -1e300, f64::INFINITY, f64::NAN, 3.0][rng.below(5)]),
         8 => Frame::Boolean(rng.below(2) == 0),
         9 => Frame::BigNumber(bytes::Bytes::from(format!("-{}", rng.next()))),
         10 => Frame::Integer(0),
@@ -170,6 +170,7 @@ fn tiny_limits_are_each_reached_and_feeding_in_pieces_agrees() {
             max_bulk_len: rng.below(6),
             max_aggregate_len: rng.below(4),
             max_frame_size: 8 + rng.below(64),
+            max_values: usize::MAX,
         };
         let mut out = BytesMut::new();
         for _ in 0..1 + rng.below(3) {

@@ -7,7 +7,8 @@ use bytes::BytesMut;
 use common::*;
 use redis_sansio::ProtocolError;
 use redis_sansio::resp::{
-    AggregateKind, Builder, DecodeLimits, Decoder, Frame, FrameBuilder, NullKind, PartialFrame,
+    AggregateKind, Builder, DecodeLimits, Decoder, Double, Frame, FrameBuilder, NullKind,
+    PartialFrame,
 };
 
 fn decoder(limits: DecodeLimits) -> Decoder {
@@ -17,7 +18,7 @@ fn decoder(limits: DecodeLimits) -> Decoder {
 #[test]
 fn documented_defaults() {
     let limits = DecodeLimits::default();
-    assert_eq!(limits.max_depth, 256);
+    assert_eq!(limits.max_depth, 10_000);
     assert_eq!(limits.max_bulk_len, 512 * 1024 * 1024);
     assert_eq!(limits.max_aggregate_len, i32::MAX as usize);
     assert_eq!(limits.max_frame_size, 1024 * 1024 * 1024);
@@ -43,7 +44,7 @@ fn depth_limit() {
 
 #[test]
 fn default_depth_is_enough_for_deep_replies_and_no_nesting_overflows_the_stack() {
-    let at_limit = "*1\r\n".repeat(256) + ":1\r\n";
+    let at_limit = "*1\r\n".repeat(10_000) + ":1\r\n";
     let outcome = decode_whole(at_limit.as_bytes());
     assert_eq!((outcome.frames.len(), outcome.error), (1, None));
     // Far deeper than any recursion could survive, with the limit lifted.
@@ -168,7 +169,7 @@ impl Builder for RecordingBuilder {
     fn null(&mut self, kind: NullKind) -> Frame {
         FrameBuilder.null(kind)
     }
-    fn double(&mut self, value: f64) -> Frame {
+    fn double(&mut self, value: Double) -> Frame {
         FrameBuilder.double(value)
     }
     fn boolean(&mut self, value: bool) -> Frame {
@@ -258,9 +259,59 @@ fn large_array_fed_in_small_pieces_is_parsed_once() {
         most_left < 16,
         "up to {most_left} bytes were left unparsed between feeds"
     );
-    let Some(Frame::Array(items)) = result else {
+    let Some(Frame::Array(ref items)) = result else {
         panic!("no array")
     };
     assert_eq!(items.len(), N);
     assert_eq!(items[N - 1], Frame::bulk(format!("{:08}", N - 1)));
+}
+
+#[test]
+fn values_limit_counts_every_element_at_any_depth() {
+    assert_eq!(DecodeLimits::default().max_values, usize::MAX);
+    let limits = |max_values| DecodeLimits {
+        max_values,
+        ..DecodeLimits::default()
+    };
+    // Three integers (a run), then an array holding an array of two: three values.
+    for input in [
+        &b"*3\r\n:1\r\n:2\r\n:3\r\n"[..],
+        b"*1\r\n*2\r\n:1\r\n:2\r\n",
+    ] {
+        let every_split: Vec<usize> = (1..input.len()).collect();
+        for cuts in [&[][..], &every_split[..]] {
+            let ok = decode_in_pieces(input, cuts, &mut decoder(limits(3)));
+            assert_eq!((ok.frames.len(), ok.error), (1, None), "{input:?}");
+            let over = decode_in_pieces(input, cuts, &mut decoder(limits(2)));
+            assert_eq!(
+                (over.frames.len(), over.error),
+                (0, Some(ProtocolError::TooManyValues { limit: 2 })),
+                "{input:?}"
+            );
+        }
+    }
+    // The count is per frame: many small frames in a row are each within it.
+    let many = "*2\r\n:1\r\n:2\r\n".repeat(100);
+    let outcome = decode_in_pieces(many.as_bytes(), &[], &mut decoder(limits(2)));
+    assert_eq!((outcome.frames.len(), outcome.error), (100, None));
+    // A long run is cut at the limit, not after it.
+    let long = format!("*10000\r\n{}", ":7\r\n".repeat(10_000));
+    let outcome = decode_in_pieces(long.as_bytes(), &[], &mut decoder(limits(5_000)));
+    assert_eq!(
+        outcome.error,
+        Some(ProtocolError::TooManyValues { limit: 5_000 })
+    );
+}
+
+#[test]
+fn a_bulk_in_progress_says_how_much_it_needs() {
+    let mut decoder = Decoder::new();
+    let mut buf = BytesMut::from(&b"*2\r\n$10\r\nabc"[..]);
+    assert_eq!(decoder.needed(), None);
+    assert_eq!(decoder.decode(&mut buf), Ok(None));
+    // The headers are consumed: the payload and its CRLF, from the buffer's front.
+    assert_eq!(decoder.needed(), Some(12));
+    buf.extend_from_slice(b"defghij\r\n:1\r\n");
+    assert!(decoder.decode(&mut buf).unwrap().is_some());
+    assert_eq!(decoder.needed(), None);
 }

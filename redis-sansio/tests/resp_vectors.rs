@@ -5,13 +5,17 @@ mod common;
 
 use bytes::Bytes;
 use common::*;
-use redis_sansio::resp::{Frame, decode_one};
+use redis_sansio::resp::{Double, Frame, decode_one};
 
 fn b(s: &str) -> Bytes {
     Bytes::copy_from_slice(s.as_bytes())
 }
 fn bulk(s: &str) -> Frame {
     Frame::BulkString(b(s))
+}
+/// A double as decoded: it keeps its wire text.
+fn double(s: &str) -> Frame {
+    Frame::Double(Double::from_wire(b(s)).unwrap())
 }
 fn simple(s: &str) -> Frame {
     Frame::SimpleString(b(s))
@@ -80,13 +84,13 @@ fn vectors() -> Vec<(&'static str, Frame)> {
         ),
         // RESP3 simple types
         ("_\r\n", Frame::Null),
-        (",1.23\r\n", Frame::Double(1.23)),
-        (",10\r\n", Frame::Double(10.0)),
-        (",-1.5e-3\r\n", Frame::Double(-0.0015)),
-        (",1E+10\r\n", Frame::Double(1e10)),
-        (",inf\r\n", Frame::Double(f64::INFINITY)),
-        (",-inf\r\n", Frame::Double(f64::NEG_INFINITY)),
-        (",nan\r\n", Frame::Double(f64::NAN)),
+        (",1.23\r\n", double("1.23")),
+        (",10\r\n", double("10")),
+        (",-1.5e-3\r\n", double("-1.5e-3")),
+        (",1E+10\r\n", double("1E+10")),
+        (",inf\r\n", double("inf")),
+        (",-inf\r\n", double("-inf")),
+        (",nan\r\n", double("nan")),
         ("#t\r\n", Frame::Boolean(true)),
         ("#f\r\n", Frame::Boolean(false)),
         (
@@ -156,8 +160,8 @@ fn vectors() -> Vec<(&'static str, Frame)> {
                 attributes: vec![(
                     simple("key-popularity"),
                     Frame::Map(vec![
-                        (bulk("a"), Frame::Double(0.1923)),
-                        (bulk("b"), Frame::Double(0.0012)),
+                        (bulk("a"), double("0.1923")),
+                        (bulk("b"), double("0.0012")),
                     ]),
                 )],
                 value: Box::new(Frame::Array(vec![
@@ -268,7 +272,10 @@ fn non_utf8_error_text_is_kept_as_bytes() {
 fn nan_spellings_from_older_servers_are_nan() {
     for wire in [",-nan\r\n", ",NAN\r\n", ",nan(0x7ff)\r\n"] {
         let (frame, _) = decode_one(wire.as_bytes()).unwrap().unwrap();
-        assert!(matches!(frame, Frame::Double(d) if d.is_nan()), "{wire}");
+        assert!(
+            matches!(frame, Frame::Double(ref d) if d.value().is_nan()),
+            "{wire}"
+        );
     }
 }
 
@@ -309,12 +316,47 @@ fn payloads_are_slices_of_the_input_buffer() {
         .decode(&mut buf)
         .unwrap()
         .unwrap();
-    let Frame::Array(items) = frame else {
+    let Frame::Array(ref items) = frame else {
         panic!("not an array: {frame:?}")
     };
-    for item in &items {
+    for item in items {
         let data = item.as_bytes().expect("a string");
         let at = data.as_ptr() as usize;
         assert!(at >= base && at + data.len() <= end, "{item:?} was copied");
     }
+}
+
+/// What redis-server itself sends (ZSCORE over RESP3, Lua `{double=...}` with `%.17g`
+/// before 7.2, Lua `{big_number=...}` passed through as is) comes back out of the
+/// encoder byte for byte.
+#[test]
+fn server_spellings_re_encode_byte_for_byte() {
+    for wire in [
+        &b",1\r\n"[..],
+        b",3.1400000000000001\r\n",
+        b",1e+300\r\n",
+        b",-1.0000000000000001e-05\r\n",
+        b",-nan\r\n",
+        b",inf\r\n",
+        b"(123  123\r\n",
+        b"(\r\n",
+        b"(-12x\r\n",
+        b"*2\r\n,0\r\n%1\r\n,2.5\r\n(1\r\n",
+    ] {
+        let (frame, used) = decode_one(wire).unwrap().unwrap();
+        assert_eq!(used, wire.len());
+        let mut out = bytes::BytesMut::new();
+        redis_sansio::resp::encode_frame(&mut out, &frame);
+        assert_eq!(&out[..], wire, "{:?}", String::from_utf8_lossy(wire));
+    }
+    let (frame, _) = decode_one(b",3.1400000000000001\r\n").unwrap().unwrap();
+    let Frame::Double(double) = &frame else {
+        panic!("{frame:?}")
+    };
+    assert_eq!(double.value(), "3.14".parse::<f64>().unwrap());
+    assert_eq!(double.to_string(), "3.1400000000000001");
+    assert_eq!(
+        decode_one(b"(123  123\r\n").unwrap().unwrap().0,
+        Frame::BigNumber(b("123  123"))
+    );
 }

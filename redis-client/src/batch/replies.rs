@@ -175,11 +175,11 @@ fn no_reply(expected: &'static str, index: usize) -> Error {
     ))
 }
 
-fn element_outcome(item: Frame) -> Outcome {
+fn element_outcome(mut item: Frame) -> Outcome {
     match item {
-        Frame::SimpleError(message) | Frame::BulkError(message) => {
-            Err(RequestError::Server(ServerError::new(message)))
-        }
+        Frame::SimpleError(ref mut message) | Frame::BulkError(ref mut message) => Err(
+            RequestError::Server(ServerError::new(std::mem::take(message))),
+        ),
         item => Ok(item),
     }
 }

@@ -184,14 +184,7 @@ fn concat(frames: Vec<Frame>) -> Frame {
         Frame::Array(
             frames
                 .into_iter()
-                .flat_map(|f| match f {
-                    Frame::Array(items) => items,
-                    Frame::Attributed { value, .. } => match *value {
-                        Frame::Array(items) => items,
-                        other => vec![other],
-                    },
-                    other => vec![other],
-                })
+                .flat_map(|f| f.into_items().unwrap_or_else(|other| vec![other]))
                 .collect(),
         )
     } else {

@@ -57,10 +57,11 @@ pub(crate) fn node_cmd(cmd: &Cmd, cursor: &[u8]) -> Cmd {
 /// The primary's page (`[cursor, [keys...]]`) with the cluster's cursor: on to the
 /// next primary when this one is done, `0` after the last. A primary cursor too large
 /// to combine (beyond 2^51) is an error.
-pub(crate) fn cluster_page(page: Frame, index: usize, count: usize) -> Result<Frame, Error> {
-    let Frame::Array(mut parts) = page else {
+pub(crate) fn cluster_page(mut page: Frame, index: usize, count: usize) -> Result<Frame, Error> {
+    let Frame::Array(parts) = &mut page else {
         return Err(unexpected_page());
     };
+    let mut parts = std::mem::take(parts);
     if parts.len() != 2 {
         return Err(unexpected_page());
     }
@@ -196,7 +197,7 @@ mod tests {
         let page =
             |cursor: &str| Frame::Array(vec![Frame::bulk(cursor.to_owned()), Frame::Array(vec![])]);
         let cursor_of = |frame: Frame| match frame {
-            Frame::Array(parts) => parts[0].as_bytes().unwrap().clone(),
+            Frame::Array(ref parts) => parts[0].as_bytes().unwrap().clone(),
             _ => panic!(),
         };
         assert_eq!(

@@ -151,8 +151,10 @@ impl Split {
                 let mut values = vec![Frame::Null; self.key_groups];
                 let mut parts = 0;
                 for (reply, groups) in replies.zip(&self.groups) {
-                    let items = match unattributed(reply?) {
-                        Frame::Array(items) if items.len() == groups.len() => items,
+                    let items = match reply?.into_value() {
+                        Frame::Array(ref mut items) if items.len() == groups.len() => {
+                            std::mem::take(items)
+                        }
                         other => return Err(mismatch(groups.len(), &other)),
                     };
                     for (item, &index) in items.into_iter().zip(groups) {
@@ -167,14 +169,6 @@ impl Split {
             }
         }
     }
-}
-
-/// `frame` without the RESP3 attributes around it.
-fn unattributed(mut frame: Frame) -> Frame {
-    while let Frame::Attributed { value, .. } = frame {
-        frame = *value;
-    }
-    frame
 }
 
 fn mismatch(keys: usize, got: &Frame) -> Error {

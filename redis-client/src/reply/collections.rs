@@ -30,20 +30,23 @@ impl<T: FromReply> FromReply for Option<T> {
 /// The elements of an array, set or push, or the entries of a map as (key, value)
 /// pairs; a flat RESP2 array of key, value, ... read as pairs when `T` is a pair.
 fn elements<T: FromReply>(frame: Frame, expected: &'static str) -> Result<Vec<T>, Error> {
+    // `Frame` has a `Drop` (an iterative one), so its parts are taken, not moved.
     match value(frame)? {
-        Frame::Array(items) | Frame::Set(items) | Frame::Push(items) => {
+        Frame::Array(ref mut items) | Frame::Set(ref mut items) | Frame::Push(ref mut items) => {
+            let items = std::mem::take(items);
             if T::IS_PAIR && is_flat(&items) {
                 pairs(items, expected)
             } else {
                 each(items)
             }
         }
-        Frame::SimpleString(bytes)
-        | Frame::BulkString(bytes)
-        | Frame::Verbatim { text: bytes, .. } => {
-            T::vec_from_bytes(&bytes).ok_or_else(|| mismatch(expected, &Frame::BulkString(bytes)))
-        }
-        Frame::Map(entries) => entries
+        Frame::SimpleString(ref bytes)
+        | Frame::BulkString(ref bytes)
+        | Frame::Verbatim {
+            text: ref bytes, ..
+        } => T::vec_from_bytes(bytes)
+            .ok_or_else(|| mismatch(expected, &Frame::BulkString(bytes.clone()))),
+        Frame::Map(ref mut entries) => std::mem::take(entries)
             .into_iter()
             .map(|(key, value)| T::from_reply(Frame::Array(vec![key, value])))
             .collect(),
@@ -140,8 +143,8 @@ macro_rules! tuples {
             fn from_reply(frame: Frame) -> Result<Self, Error> {
                 const EXPECTED: &str = concat!("array of ", $len);
                 match value(frame)? {
-                    Frame::Array(items) | Frame::Set(items) if items.len() == $len => {
-                        let mut items = items.into_iter();
+                    Frame::Array(ref mut items) | Frame::Set(ref mut items) if items.len() == $len => {
+                        let mut items = std::mem::take(items).into_iter();
                         Ok(($($name::from_reply(items.next().expect(stringify!($name)))?,)+))
                     }
                     other => Err(mismatch(EXPECTED, &other)),

@@ -76,11 +76,14 @@ pub(crate) fn value(frame: Frame) -> Result<Frame, Error> {
 /// [`value`] for the rarer frames: attributed ones and errors.
 #[cold]
 fn unwrap(frame: Frame) -> Result<Frame, Error> {
+    // `Frame` has a `Drop` (an iterative one), so its parts are taken, not moved.
+    let mut frame = frame.into_value();
     match frame {
-        Frame::Attributed { value: inner, .. } => value(*inner),
-        Frame::SimpleError(message) | Frame::BulkError(message) => Err(Error::Request(
-            RequestError::Server(ServerError::new(message)),
-        )),
+        Frame::SimpleError(ref mut message) | Frame::BulkError(ref mut message) => {
+            Err(Error::Request(RequestError::Server(ServerError::new(
+                std::mem::take(message),
+            ))))
+        }
         frame => Ok(frame),
     }
 }

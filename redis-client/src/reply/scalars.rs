@@ -58,7 +58,7 @@ macro_rules! floats {
             fn from_reply(frame: Frame) -> Result<Self, Error> {
                 let frame = value(frame)?;
                 let parsed = match &frame {
-                    Frame::Double(d) => Some(*d as $float),
+                    Frame::Double(d) => Some(d.value() as $float),
                     Frame::Integer(n) => Some(*n as $float),
                     other => other.as_bytes()
                         .and_then(|b| std::str::from_utf8(b).ok())
@@ -78,7 +78,7 @@ impl FromReply for bool {
         match value(frame)? {
             Frame::Boolean(b) => Ok(b),
             Frame::Integer(n) => Ok(n != 0),
-            Frame::SimpleString(s) if &s[..] == b"OK" => Ok(true),
+            Frame::SimpleString(ref s) if &s[..] == b"OK" => Ok(true),
             other => Err(mismatch("bool", &other)),
         }
     }
@@ -87,14 +87,18 @@ impl FromReply for bool {
 /// The bytes of a string reply, without copying them.
 impl FromReply for Bytes {
     #[inline(always)]
-    fn from_reply(frame: Frame) -> Result<Self, Error> {
-        // The bytes `Frame::as_bytes` gives, moved out rather than cloned; errors
-        // and attributes (rare) go through `value` first.
+    fn from_reply(mut frame: Frame) -> Result<Self, Error> {
+        // The bytes `Frame::as_bytes` gives, taken rather than cloned (`Frame` has a
+        // `Drop`, so they cannot be moved out); errors and attributes (rare) go
+        // through `value` first.
         match frame {
-            Frame::SimpleString(bytes)
-            | Frame::BulkString(bytes)
-            | Frame::BigNumber(bytes)
-            | Frame::Verbatim { text: bytes, .. } => Ok(bytes),
+            Frame::SimpleString(ref mut bytes)
+            | Frame::BulkString(ref mut bytes)
+            | Frame::BigNumber(ref mut bytes)
+            | Frame::Verbatim {
+                text: ref mut bytes,
+                ..
+            } => Ok(std::mem::take(bytes)),
             Frame::SimpleError(_) | Frame::BulkError(_) | Frame::Attributed { .. } => {
                 bytes_of(value(frame)?)
             }
@@ -104,12 +108,15 @@ impl FromReply for Bytes {
 }
 
 /// The bytes of a string-like frame that is no error and has no attributes.
-fn bytes_of(frame: Frame) -> Result<Bytes, Error> {
+fn bytes_of(mut frame: Frame) -> Result<Bytes, Error> {
     match frame {
-        Frame::SimpleString(bytes)
-        | Frame::BulkString(bytes)
-        | Frame::BigNumber(bytes)
-        | Frame::Verbatim { text: bytes, .. } => Ok(bytes),
+        Frame::SimpleString(ref mut bytes)
+        | Frame::BulkString(ref mut bytes)
+        | Frame::BigNumber(ref mut bytes)
+        | Frame::Verbatim {
+            text: ref mut bytes,
+            ..
+        } => Ok(std::mem::take(bytes)),
         frame => Err(mismatch("bytes", &frame)),
     }
 }

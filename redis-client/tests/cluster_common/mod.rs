@@ -205,7 +205,7 @@ fn text(frame: &Frame) -> String {
 
 /// The slot ranges and their primaries' `host:port`, from `CLUSTER SLOTS` on `addr`.
 pub(crate) fn slot_map(addr: &str) -> Vec<(u16, u16, String)> {
-    let Frame::Array(entries) = run(addr, &["CLUSTER", "SLOTS"]) else {
+    let Frame::Array(ref entries) = run(addr, &["CLUSTER", "SLOTS"]) else {
         panic!("CLUSTER SLOTS is no array");
     };
     entries

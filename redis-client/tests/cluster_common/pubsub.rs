@@ -60,8 +60,8 @@ pub(crate) fn shard_subscriber_counts(node: &str, channels: &[&str]) -> Vec<i64>
         other => panic!("{other:?}"),
     };
     match support::run(node, &args) {
-        Frame::Array(items) => items.chunks(2).map(|pair| count(&pair[1])).collect(),
-        Frame::Map(pairs) => pairs.iter().map(|(_, n)| count(n)).collect(),
+        Frame::Array(ref items) => items.chunks(2).map(|pair| count(&pair[1])).collect(),
+        Frame::Map(ref pairs) => pairs.iter().map(|(_, n)| count(n)).collect(),
         other => panic!("{other:?}"),
     }
 }

@@ -322,6 +322,13 @@ impl Connection {
     pub fn read_buf(&mut self) -> &mut [u8] {
         let chunk = self.rx_filled.max(self.read_chunk).min(MAX_READ_CHUNK);
         if self.rx.len() - self.rx_filled < chunk / 4 {
+            // A bulk whose header announced its length: room for all of it (and the
+            // read room past it) at once, rather than doubling the buffer (and
+            // copying it) on the way there.
+            if let Some(needed) = self.decoder.needed() {
+                let room = needed.saturating_add(MAX_READ_CHUNK);
+                self.rx.reserve(room.saturating_sub(self.rx.len()));
+            }
             self.rx.resize(self.rx_filled + chunk, 0);
         }
         &mut self.rx[self.rx_filled..]
@@ -674,7 +681,7 @@ impl Connection {
             }
             Some(None) => self.events.push(Event::Push(frame)),
             None if self.monitoring && self.pending.is_empty() => match frame {
-                Frame::SimpleString(line) => self.events.push(Event::Monitor(line)),
+                Frame::SimpleString(ref line) => self.events.push(Event::Monitor(line.clone())),
                 other => self.events.push(Event::Push(other)),
             },
             None => self.handle_reply(frame),

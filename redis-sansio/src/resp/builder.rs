@@ -8,6 +8,7 @@
 
 use bytes::{Bytes, BytesMut};
 
+use super::double::Double;
 use super::frame::Frame;
 
 /// The kind of an aggregate, as announced by its type byte.
@@ -71,11 +72,11 @@ pub trait Builder {
     fn verbatim(&mut self, format: [u8; 3], text: Bytes) -> Self::Value;
     /// `_`, `$-1` or `*-1`.
     fn null(&mut self, kind: NullKind) -> Self::Value;
-    /// `,x`
-    fn double(&mut self, value: f64) -> Self::Value;
+    /// `,x`, its text checked and kept (see [`Double`]).
+    fn double(&mut self, value: Double) -> Self::Value;
     /// `#t` or `#f`
     fn boolean(&mut self, value: bool) -> Self::Value;
-    /// `(digits`
+    /// `(digits`: any line of text, as Redis relays a Lua `{big_number=...}` as is.
     fn big_number(&mut self, digits: Bytes) -> Self::Value;
 
     /// A streamed string (`$?`) is complete; `chunks` are its non-empty chunks in
@@ -158,7 +159,7 @@ impl Builder for FrameBuilder {
         }
     }
     #[inline]
-    fn double(&mut self, value: f64) -> Frame {
+    fn double(&mut self, value: Double) -> Frame {
         Frame::Double(value)
     }
     #[inline]
@@ -202,9 +203,10 @@ impl Builder for FrameBuilder {
     }
 
     fn attach(&mut self, attributes: Frame, value: Frame) -> Frame {
-        match attributes {
-            Frame::Map(attributes) => Frame::Attributed {
-                attributes,
+        let mut attributes = attributes;
+        match &mut attributes {
+            Frame::Map(pairs) => Frame::Attributed {
+                attributes: std::mem::take(pairs),
                 value: Box::new(value),
             },
             // `end` makes every attribute aggregate a map.
@@ -230,7 +232,7 @@ impl Builder for Skip {
     fn bulk_error(&mut self, _: Bytes) {}
     fn verbatim(&mut self, _: [u8; 3], _: Bytes) {}
     fn null(&mut self, _: NullKind) {}
-    fn double(&mut self, _: f64) {}
+    fn double(&mut self, _: Double) {}
     fn boolean(&mut self, _: bool) {}
     fn big_number(&mut self, _: Bytes) {}
     fn streamed_string(&mut self, _: Vec<Bytes>) {}

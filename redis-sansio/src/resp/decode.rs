@@ -8,6 +8,7 @@
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::builder::{AggregateKind, Builder, FrameBuilder, NullKind};
+use super::double::Double;
 use super::frame::Frame;
 use super::limits::DecodeLimits;
 use super::number::{self, Length};
@@ -15,6 +16,10 @@ use crate::ProtocolError;
 
 mod progress;
 mod run;
+
+/// Open aggregates whose room the decoder keeps between frames; a deeper frame's
+/// stack is freed once it is complete.
+const STACK_KEPT: usize = 64;
 
 /// Decodes RESP2 and RESP3 values from a growing buffer, one complete value per call.
 ///
@@ -54,6 +59,8 @@ pub struct Decoder<B: Builder = FrameBuilder> {
     stream: Option<StreamedString>,
     /// Bytes of the current top-level frame consumed so far.
     frame_bytes: usize,
+    /// Values placed in the current top-level frame's aggregates so far.
+    frame_values: usize,
     /// Bytes of the incomplete line at the front of the buffer already searched for CRLF.
     line_scanned: usize,
     /// The first error; every later call returns it again.
@@ -137,6 +144,7 @@ impl<B: Builder> Decoder<B> {
             payload: None,
             stream: None,
             frame_bytes: 0,
+            frame_values: 0,
             line_scanned: 0,
             error: None,
             spans: Vec::new(),
@@ -165,6 +173,14 @@ impl<B: Builder> Decoder<B> {
             && self.stack.is_empty()
             && self.payload.is_none()
             && self.stream.is_none()
+    }
+
+    /// How long the buffer must be (from its front) before the bulk string in
+    /// progress is complete, once its header is read: its payload and CRLF. Reserve
+    /// that much once to receive a large bulk without growing the buffer step by step
+    /// (each doubling copies it and briefly holds it twice). `None` otherwise.
+    pub fn needed(&self) -> Option<usize> {
+        self.payload.map(|payload| payload.len + 2)
     }
 
     /// The error that stopped this decoder, if one has.
@@ -263,20 +279,20 @@ impl<B: Builder> Decoder<B> {
         loop {
             if self.payload.is_none() && self.stream.is_none() {
                 // Inside an aggregate, short scalars are taken a run at a time.
-                match self.take_run(buf) {
-                    Some(Some(frame)) => {
-                        self.frame_bytes = 0;
-                        return Ok(Some(frame));
+                if let Some(frame) = self.take_run(buf) {
+                    self.check_values()?;
+                    match frame {
+                        Some(frame) => return self.finished(frame),
+                        None => continue,
                     }
-                    Some(None) => continue,
-                    None => {}
                 }
             }
             match self.next_element(buf)? {
                 Step::Value(value) => {
-                    if let Some(frame) = self.complete(value) {
-                        self.frame_bytes = 0;
-                        return Ok(Some(frame));
+                    let frame = self.complete(value);
+                    self.check_values()?;
+                    if let Some(frame) = frame {
+                        return self.finished(frame);
                     }
                 }
                 Step::Progress => {}
@@ -288,6 +304,28 @@ impl<B: Builder> Decoder<B> {
                 }
             }
         }
+    }
+
+    /// [`DecodeLimits::max_values`], once values have been placed.
+    #[inline]
+    fn check_values(&self) -> Result<(), ProtocolError> {
+        if self.frame_values > self.limits.max_values {
+            return Err(ProtocolError::TooManyValues {
+                limit: self.limits.max_values,
+            });
+        }
+        Ok(())
+    }
+
+    /// A top-level frame is complete: resets the per-frame counts, and lets go of a
+    /// stack grown by a deep frame rather than keep it for the decoder's lifetime.
+    fn finished(&mut self, frame: B::Value) -> Result<Option<B::Value>, ProtocolError> {
+        self.frame_bytes = 0;
+        self.frame_values = 0;
+        if self.stack.capacity() > STACK_KEPT {
+            self.stack = Vec::new();
+        }
+        Ok(Some(frame))
     }
 
     /// Places a finished value in the innermost open aggregate, closing every
@@ -309,6 +347,7 @@ impl<B: Builder> Decoder<B> {
                     partial,
                 }) => {
                     self.builder.element(partial, value);
+                    self.frame_values += 1;
                     match remaining {
                         Remaining::Count(1) => {}
                         Remaining::Count(n) => {
@@ -451,14 +490,13 @@ impl<B: Builder> Decoder<B> {
         };
         let value = match type_byte {
             b',' => {
-                let value = number::parse_double(&buf[1..cr])?;
-                self.consume(buf, cr + 2)?;
-                self.builder.double(value)
+                number::check_double(&buf[1..cr])?;
+                self.consume(buf, 1)?;
+                let text = self.take(buf, cr - 1)?;
+                self.consume(buf, 2)?;
+                self.builder.double(Double::from_wire_checked(text))
             }
             _ => {
-                if type_byte == b'(' && !number::is_big_number(&buf[1..cr]) {
-                    return Err(ProtocolError::InvalidBigNumber);
-                }
                 self.consume(buf, 1)?;
                 let text = self.take(buf, cr - 1)?;
                 self.consume(buf, 2)?;
@@ -620,7 +658,8 @@ impl<B: Builder> Decoder<B> {
         };
         self.consume(buf, end)?;
         // Never trust the announced length for allocation: reserve no more entries
-        // than the bytes already here could hold (each element takes 3 bytes or more).
+        // than the bytes already here could hold (each element takes 3 bytes or more),
+        // nor than the values limit still allows.
         let capacity = match remaining {
             Remaining::Count(elements) => {
                 let per_entry = if kind.is_pairs() { 6 } else { 3 };
@@ -629,7 +668,10 @@ impl<B: Builder> Decoder<B> {
                 } else {
                     elements
                 };
-                entries.min((buf.len() / per_entry) as u64) as usize
+                let allowed = self.limits.max_values.saturating_sub(self.frame_values);
+                entries
+                    .min((buf.len() / per_entry) as u64)
+                    .min(allowed as u64) as usize
             }
             Remaining::Streamed { .. } => 0,
         };

@@ -7,6 +7,7 @@
 use bytes::{BufMut, Bytes, BytesMut};
 
 use super::arg_buf::ArgBuf;
+use super::double::format_double;
 use super::frame::Frame;
 
 /// A value that can be sent as one command argument (a RESP bulk string).
@@ -85,20 +86,6 @@ fn write_line(out: &mut BytesMut, type_byte: u8, text: &[u8]) {
         out.put_slice(text);
     }
     out.put_slice(b"\r\n");
-}
-
-/// Formats a double the way the RESP3 grammar spells it: `inf`, `-inf`, `nan`, or the
-/// shortest decimal that reads back as the same value.
-pub(crate) fn format_double(value: f64, buf: &mut ryu::Buffer) -> &[u8] {
-    if value.is_nan() {
-        b"nan"
-    } else if value == f64::INFINITY {
-        b"inf"
-    } else if value == f64::NEG_INFINITY {
-        b"-inf"
-    } else {
-        buf.format_finite(value).as_bytes()
-    }
 }
 
 macro_rules! int_args {
@@ -253,15 +240,13 @@ pub fn encode(out: &mut BytesMut, frame: &Frame, version: Version) {
             Frame::Null => out.put_slice(b"_\r\n"),
             Frame::NullBulk => out.put_slice(b"$-1\r\n"),
             Frame::NullArray => out.put_slice(b"*-1\r\n"),
-            Frame::Double(value) => {
-                let mut buf = ryu::Buffer::new();
-                let text = format_double(*value, &mut buf);
+            Frame::Double(double) => double.with_text(|text| {
                 if resp2 {
                     write_bulk(out, text);
                 } else {
                     write_line(out, b',', text);
                 }
-            }
+            }),
             Frame::Boolean(value) if resp2 => {
                 out.put_slice(if *value { b":1\r\n" } else { b":0\r\n" })
             }

@@ -2,6 +2,10 @@
 
 use bytes::Bytes;
 
+use super::double::Double;
+
+mod iterative_drop;
+
 /// One decoded RESP2 or RESP3 value.
 ///
 /// Every payload is a [`Bytes`] slice of the buffer it was decoded from: decoding copies
@@ -41,12 +45,14 @@ pub enum Frame {
     NullBulk,
     /// `*-1`: the RESP2 null array.
     NullArray,
-    /// `,3.14`: a double, including `inf`, `-inf` and `nan` (RESP3).
-    Double(f64),
+    /// `,3.14`: a double, including `inf`, `-inf` and `nan` (RESP3). A decoded one
+    /// keeps its wire text, so it re-encodes exactly as received.
+    Double(Double),
     /// `#t` or `#f` (RESP3).
     Boolean(bool),
-    /// `(3492890328409238509324850943850943825024385`: the digits, with an optional
-    /// leading `-`, as sent (RESP3).
+    /// `(3492890328409238509324850943850943825024385`: a big number's text, as sent
+    /// (RESP3). Normally an optionally negative run of digits, but taken as any line:
+    /// Redis passes a Lua script's `{big_number=...}` text through unchecked.
     BigNumber(Bytes),
     /// `*2 ...`: an ordered sequence.
     Array(Vec<Frame>),
@@ -64,6 +70,9 @@ pub enum Frame {
         value: Box<Frame>,
     },
 }
+
+// A frame stays five words: every element of every decoded aggregate is one.
+const _: () = assert!(std::mem::size_of::<Frame>() <= 40);
 
 impl Frame {
     /// True for every null form: RESP3 `_`, RESP2 `$-1` and `*-1`.
@@ -102,6 +111,54 @@ impl Frame {
         }
     }
 
+    /// The value itself, with any attributes in front of it dropped: the owned form
+    /// of [`Frame::without_attributes`].
+    pub fn into_value(mut self) -> Frame {
+        while let Frame::Attributed { value, .. } = &mut self {
+            // `Frame` has a `Drop` (an iterative one), so its parts are taken, not moved.
+            let inner = std::mem::replace(value.as_mut(), Frame::Null);
+            self = inner;
+        }
+        self
+    }
+
+    /// The elements of an array, set or push (looking through attributes), moved out;
+    /// any other frame is given back.
+    pub fn into_items(self) -> Result<Vec<Frame>, Frame> {
+        let mut frame = self.into_value();
+        match &mut frame {
+            Frame::Array(items) | Frame::Set(items) | Frame::Push(items) => {
+                Ok(std::mem::take(items))
+            }
+            _ => Err(frame),
+        }
+    }
+
+    /// The entries of a map (looking through attributes), moved out; any other frame
+    /// is given back.
+    pub fn into_pairs(self) -> Result<Vec<(Frame, Frame)>, Frame> {
+        let mut frame = self.into_value();
+        match &mut frame {
+            Frame::Map(pairs) => Ok(std::mem::take(pairs)),
+            _ => Err(frame),
+        }
+    }
+
+    /// The bytes of a string-like frame (those [`Frame::as_bytes`] gives, looking
+    /// through attributes), moved out; any other frame is given back.
+    pub fn into_bytes(self) -> Result<Bytes, Frame> {
+        let mut frame = self.into_value();
+        match &mut frame {
+            Frame::SimpleString(b)
+            | Frame::SimpleError(b)
+            | Frame::BulkString(b)
+            | Frame::BulkError(b)
+            | Frame::BigNumber(b)
+            | Frame::Verbatim { text: b, .. } => Ok(std::mem::take(b)),
+            _ => Err(frame),
+        }
+    }
+
     /// A bulk string frame holding `data`.
     pub fn bulk(data: impl Into<Bytes>) -> Frame {
         Frame::BulkString(data.into())
@@ -111,6 +168,11 @@ impl Frame {
     /// the encoder replaces any with spaces rather than corrupt the stream.
     pub fn simple(text: impl Into<Bytes>) -> Frame {
         Frame::SimpleString(text.into())
+    }
+
+    /// A double frame holding `value`.
+    pub fn double(value: f64) -> Frame {
+        Frame::Double(Double::new(value))
     }
 
     /// A simple error frame holding `text` (for example `ERR unknown command`).

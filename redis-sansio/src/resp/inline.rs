@@ -21,7 +21,8 @@ pub(crate) fn split(line: &Bytes) -> Result<Vec<Bytes>, ProtocolError> {
     let mut args = Vec::new();
     let mut pos = 0;
     loop {
-        // NUL ends an argument in Redis too; treat it as a separator.
+        // Redis ends its search for the line at a NUL, so none reaches here; treat
+        // one as a separator, as `sdssplitargs` ends an argument at it.
         while pos < bytes.len() && (is_space(bytes[pos]) || bytes[pos] == 0) {
             pos += 1;
         }

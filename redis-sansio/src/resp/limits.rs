@@ -9,7 +9,13 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecodeLimits {
     /// Deepest nesting of aggregates (arrays, maps, sets, pushes, attributes).
-    /// Default [`DecodeLimits::DEFAULT_MAX_DEPTH`]: 256.
+    /// Default [`DecodeLimits::DEFAULT_MAX_DEPTH`]: 10,000, above the deepest reply
+    /// Redis produces (a recursive Lua table comes back 7,996 levels deep, ending in
+    /// `-ERR reached lua stack limit`, the Lua C stack being 8,000 slots).
+    ///
+    /// Decoding, encoding and dropping a [`Frame`](super::Frame) use no recursion, so
+    /// any depth is safe for them; the limit bounds what a peer can make the derived
+    /// `Clone`, `PartialEq` and `Debug` of `Frame` (which do recurse) go through.
     pub max_depth: usize,
     /// Longest bulk string, bulk error, verbatim string or streamed string, in bytes.
     /// Default [`DecodeLimits::DEFAULT_MAX_BULK_LEN`]: 512 MiB, Redis's own
@@ -22,17 +28,30 @@ pub struct DecodeLimits {
     /// buffered while it is incomplete. Default
     /// [`DecodeLimits::DEFAULT_MAX_FRAME_SIZE`]: 1 GiB.
     pub max_frame_size: usize,
+    /// Most values one frame may hold: every element of every aggregate in it, at any
+    /// depth (a map's keys and values each count). Off by default
+    /// ([`DecodeLimits::DEFAULT_MAX_VALUES`]: `usize::MAX`).
+    ///
+    /// It bounds wire-to-heap amplification: a [`Frame`](super::Frame) takes 40 bytes
+    /// however few wire bytes it came from (`_\r\n` is 3), so a reply's decoded
+    /// size can reach about 13 times its wire size (plus up to twice that while an
+    /// aggregate's vector grows); string payloads are slices of the wire bytes and
+    /// add nothing. Set it to bound a reply's decoded size to about 40 bytes per
+    /// value allowed.
+    pub max_values: usize,
 }
 
 impl DecodeLimits {
     /// Default for [`DecodeLimits::max_depth`].
-    pub const DEFAULT_MAX_DEPTH: usize = 256;
+    pub const DEFAULT_MAX_DEPTH: usize = 10_000;
     /// Default for [`DecodeLimits::max_bulk_len`].
     pub const DEFAULT_MAX_BULK_LEN: usize = 512 * 1024 * 1024;
     /// Default for [`DecodeLimits::max_aggregate_len`].
     pub const DEFAULT_MAX_AGGREGATE_LEN: usize = i32::MAX as usize;
     /// Default for [`DecodeLimits::max_frame_size`].
     pub const DEFAULT_MAX_FRAME_SIZE: usize = 1024 * 1024 * 1024;
+    /// Default for [`DecodeLimits::max_values`]: no limit.
+    pub const DEFAULT_MAX_VALUES: usize = usize::MAX;
 }
 
 impl Default for DecodeLimits {
@@ -42,6 +61,7 @@ impl Default for DecodeLimits {
             max_bulk_len: Self::DEFAULT_MAX_BULK_LEN,
             max_aggregate_len: Self::DEFAULT_MAX_AGGREGATE_LEN,
             max_frame_size: Self::DEFAULT_MAX_FRAME_SIZE,
+            max_values: Self::DEFAULT_MAX_VALUES,
         }
     }
 }

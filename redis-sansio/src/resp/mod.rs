@@ -12,6 +12,7 @@
 mod arg_buf;
 mod builder;
 mod decode;
+mod double;
 mod encode;
 mod frame;
 mod inline;
@@ -22,10 +23,11 @@ mod request;
 pub use arg_buf::{ArgBuf, Args};
 pub use builder::{AggregateKind, Builder, FrameBuilder, NullKind, PartialFrame, Skip};
 pub use decode::{Decoder, decode_one};
+pub use double::Double;
 pub use encode::{
     ToArg, Version, encode, encode_command, encode_frame, encode_frame_resp2, streamed,
     write_array_header, write_bulk,
 };
 pub use frame::Frame;
 pub use limits::{DecodeLimits, RequestLimits};
-pub use request::RequestDecoder;
+pub use request::{Request, RequestArgs, RequestDecoder};

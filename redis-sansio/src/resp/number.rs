@@ -110,6 +110,35 @@ fn scan_signed_checked(
     Ok(None)
 }
 
+/// Parses a whole digit run as Redis's `string2ll` does: an optional `-`, then `0`
+/// alone or digits without a leading zero, nothing else, within 64 bits.
+pub(crate) fn string2ll(text: &[u8]) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix(b"-") {
+        Some(digits) => (true, digits),
+        None => (false, text),
+    };
+    match digits {
+        [] => return None,
+        [b'0'] if !negative => return Some(0),
+        [b'1'..=b'9', ..] => {}
+        _ => return None,
+    }
+    let mut value: i64 = 0;
+    for &byte in digits {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        let digit = i64::from(byte - b'0');
+        // Accumulate negatively so that `i64::MIN` fits.
+        value = value.checked_mul(10)?.checked_sub(digit)?;
+    }
+    if negative {
+        Some(value)
+    } else {
+        value.checked_neg()
+    }
+}
+
 /// Parses the integer line starting at `buf[pos]` (just past the type byte).
 ///
 /// Returns the value and the position just past the CRLF, or `Ok(None)` if incomplete.
@@ -207,15 +236,27 @@ fn long_count(buf: &[u8], pos: usize) -> Option<(usize, usize)> {
     Some((usize::try_from(value).ok()?, pos + n + 2))
 }
 
-/// Parses the text of a RESP3 double (the line without its type byte and CRLF).
+/// The spellings of a RESP3 double's text (the line without its type byte and CRLF).
+enum DoubleForm {
+    Infinity,
+    NegativeInfinity,
+    Nan,
+    Decimal,
+}
+
+/// Checks the text of a RESP3 double against its grammar, without computing it.
 ///
 /// Accepts `[-]digits[.digits][(e|E)[+|-]digits]`, `inf`, `-inf`, and the NaN
 /// spellings servers have sent: `nan`, and before Redis 7.2 `-nan`, `NAN` or
 /// `nan(chars)` from libc.
-pub(crate) fn parse_double(text: &[u8]) -> Result<f64, ProtocolError> {
+pub(crate) fn check_double(text: &[u8]) -> Result<(), ProtocolError> {
+    double_form(text).map(|_| ())
+}
+
+fn double_form(text: &[u8]) -> Result<DoubleForm, ProtocolError> {
     match text {
-        b"inf" => return Ok(f64::INFINITY),
-        b"-inf" => return Ok(f64::NEG_INFINITY),
+        b"inf" => return Ok(DoubleForm::Infinity),
+        b"-inf" => return Ok(DoubleForm::NegativeInfinity),
         _ => {}
     }
     let unsigned = text.strip_prefix(b"-").unwrap_or(text);
@@ -223,19 +264,29 @@ pub(crate) fn parse_double(text: &[u8]) -> Result<f64, ProtocolError> {
         let rest = &unsigned[3..];
         let libc_payload = rest.first() == Some(&b'(') && rest.last() == Some(&b')');
         if rest.is_empty() || libc_payload {
-            return Ok(f64::NAN);
+            return Ok(DoubleForm::Nan);
         }
         return Err(ProtocolError::InvalidDouble);
     }
     if !is_decimal(unsigned) {
         return Err(ProtocolError::InvalidDouble);
     }
-    // The grammar check above admits only ASCII, which is valid UTF-8, and only
-    // forms that Rust's correctly rounded parser accepts.
-    std::str::from_utf8(text)
-        .ok()
-        .and_then(|s| s.parse::<f64>().ok())
-        .ok_or(ProtocolError::InvalidDouble)
+    Ok(DoubleForm::Decimal)
+}
+
+/// Parses the text of a RESP3 double: [`check_double`]'s grammar, then the value.
+pub(crate) fn parse_double(text: &[u8]) -> Result<f64, ProtocolError> {
+    match double_form(text)? {
+        DoubleForm::Infinity => Ok(f64::INFINITY),
+        DoubleForm::NegativeInfinity => Ok(f64::NEG_INFINITY),
+        DoubleForm::Nan => Ok(f64::NAN),
+        // The grammar admits only ASCII, which is valid UTF-8, and only forms that
+        // Rust's correctly rounded parser accepts.
+        DoubleForm::Decimal => std::str::from_utf8(text)
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .ok_or(ProtocolError::InvalidDouble),
+    }
 }
 
 /// `digits[.digits][(e|E)[+|-]digits]`
@@ -264,12 +315,6 @@ fn is_decimal(text: &[u8]) -> bool {
         return n > 0 && n == exponent.len();
     }
     rest.is_empty()
-}
-
-/// True for an optionally negative, non-empty run of digits.
-pub(crate) fn is_big_number(text: &[u8]) -> bool {
-    let digits = text.strip_prefix(b"-").unwrap_or(text);
-    !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
 }
 
 #[cfg(test)]
@@ -403,6 +448,36 @@ mod tests {
         assert_eq!(short_count(b"16\r\n", 0), Some((16, 4)));
         assert_eq!(short_count(b"1000000000000000000\r\n", 0), None);
         assert_eq!(short_count(b"01\r\n", 0), None);
+    }
+
+    #[test]
+    fn string2ll_follows_redis() {
+        assert_eq!(string2ll(b"0"), Some(0));
+        assert_eq!(string2ll(b"-10"), Some(-10));
+        assert_eq!(string2ll(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(string2ll(b"-9223372036854775808"), Some(i64::MIN));
+        for bad in [
+            &b""[..],
+            b"-",
+            b"-0",
+            b"01",
+            b"+1",
+            b" 1",
+            b"1 ",
+            b"1\n",
+            b"9223372036854775808",
+            b"-9223372036854775809",
+        ] {
+            assert_eq!(string2ll(bad), None, "{bad:?}");
+        }
+        // The same grammar as integer lines.
+        for n in ["0", "7", "-7", "123456789012", "-1000"] {
+            let line = format!("{n}\r\n");
+            assert_eq!(
+                integer_line(line.as_bytes(), 0).unwrap().map(|(v, _)| v),
+                string2ll(n.as_bytes())
+            );
+        }
     }
 
     #[test]

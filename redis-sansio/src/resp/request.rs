@@ -1,52 +1,106 @@
-//! The server side: decoding what clients send.
+//! The server side: decoding what clients send, exactly as Redis reads it.
 //!
 //! Clients send either a RESP array of bulk strings or an inline command (a line of
-//! space-separated words, as typed into `telnet`). [`RequestDecoder`] accepts both,
-//! as Redis does, so a proxy or a RESP server can sit on this crate. Replies go back
-//! with [`encode_frame`](super::encode_frame) or
+//! space-separated words, as typed into `telnet`). [`RequestDecoder`] accepts both and
+//! follows Redis's own reader (`processMultibulkBuffer` and `processInlineBuffer` in
+//! `networking.c`, Redis 7.0) byte for byte, so a proxy in front of Redis sees the
+//! same commands Redis would, and a server answers bad input with Redis's own error.
+//! Replies go back with [`encode_frame`](super::encode_frame) or
 //! [`encode_frame_resp2`](super::encode_frame_resp2).
 
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::inline;
 use super::limits::RequestLimits;
-use super::number::{self, Length};
+use super::number::string2ll;
 use crate::ProtocolError;
 
-/// Decodes client requests, one command (its arguments) per call.
+mod error_reply;
+mod parsed;
+
+pub use parsed::{Request, RequestArgs};
+
+/// What Redis allows a client that has not authenticated yet: at most this many
+/// arguments ...
+const UNAUTHENTICATED_MAX_ARGS: i64 = 10;
+/// ... each at most this long.
+const UNAUTHENTICATED_MAX_BULK_LEN: i64 = 16 * 1024;
+
+/// Decodes client requests, one command per call, as Redis reads them.
 ///
-/// Like [`Decoder`](super::Decoder), it consumes parsed bytes from the front of the
-/// buffer, keeps partial requests in its own state, never rescans, and is sticky on
-/// errors. Empty requests (`*0`, blank lines) are skipped, as Redis skips them.
+/// Feed it the same [`BytesMut`] each time, with newly received bytes appended at the
+/// end. A complete request leaves the front of the buffer as one [`Request`]: its
+/// exact wire bytes (for a proxy to forward unchanged) and its arguments, zero-copy
+/// slices of them. The bytes of a request still arriving stay in the buffer, where the
+/// decoder has already parsed them (it never rescans), so the caller must not remove
+/// them; the memory a request takes is its own wire bytes and nothing per argument.
+///
+/// What Redis does, this does:
+/// - A request starting with `*` is an array of bulk strings; a count of zero or less
+///   (`*0`, `*-1`, `*-10`) is skipped. Anything else is an inline command: a line
+///   split with Redis's quoting rules; an empty line is skipped.
+/// - The CR ending a count or length line is found first and the byte after it is
+///   not checked; neither are the two bytes after an argument's payload.
+/// - A NUL byte ends Redis's search for a line end (it uses `strchr`), so a line with
+///   a NUL before its end never completes: the request waits until the inline limit
+///   is exceeded, then fails.
+///
+/// Errors are sticky. On one, answer as Redis does: write
+/// [`ProtocolError::redis_reply`] (when it has one) after the replies to every
+/// request decoded before, read nothing more, and close the connection once the reply
+/// is written. Redis closes without a reply only when the query buffer limit
+/// ([`RequestLimits::max_request_size`]) is exceeded.
 ///
 /// ```
 /// use bytes::BytesMut;
 /// use redis_sansio::resp::RequestDecoder;
 ///
 /// let mut decoder = RequestDecoder::new();
-/// let mut buf = BytesMut::from(&b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nSET \"a b\" 1\r\n"[..]);
-/// assert_eq!(decoder.decode(&mut buf).unwrap().unwrap(), ["GET", "k"]);
+/// let mut buf = BytesMut::from(&b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nSET \"a b\" 1\r\n*1\r\nfoo\r\n"[..]);
+/// let get = decoder.decode_request(&mut buf).unwrap().unwrap();
+/// assert_eq!(get.args().collect::<Vec<_>>(), [&b"GET"[..], b"k"]);
+/// assert_eq!(&get.raw()[..], b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
 /// assert_eq!(decoder.decode(&mut buf).unwrap().unwrap(), ["SET", "a b", "1"]);
-/// assert_eq!(decoder.decode(&mut buf).unwrap(), None);
+/// let error = decoder.decode(&mut buf).unwrap_err();
+/// assert_eq!(
+///     error.redis_reply().unwrap(),
+///     &b"-ERR Protocol error: expected '$', got 'f'\r\n"[..]
+/// );
 /// ```
 #[derive(Debug, Default)]
 pub struct RequestDecoder {
     limits: RequestLimits,
+    /// Redis's stricter limits for clients that have not authenticated.
+    unauthenticated: bool,
     /// The multibulk request in progress, if any.
-    partial: Option<PartialRequest>,
-    /// Bytes of the current request consumed so far.
-    request_bytes: usize,
-    /// Bytes of an incomplete inline line already searched for LF.
-    line_scanned: usize,
+    multibulk: Option<Multibulk>,
+    /// Where the search for the current line's end resumes, from the buffer's front.
+    scanned: usize,
     error: Option<ProtocolError>,
 }
 
-#[derive(Debug)]
-struct PartialRequest {
-    args: Vec<Bytes>,
+/// A multibulk request whose header has been read; its bytes are still at the front
+/// of the buffer.
+#[derive(Debug, Clone, Copy)]
+struct Multibulk {
+    /// Arguments announced.
+    count: usize,
+    /// Arguments still to read.
     remaining: usize,
-    /// The length of the argument whose header has been consumed.
+    /// Where the first argument's header starts.
+    first: usize,
+    /// How many bytes of the request have been parsed.
+    parsed: usize,
+    /// The length of the argument whose header has been parsed, if any.
     bulk_len: Option<usize>,
+}
+
+/// Where the line starting at some position ends, as far as the buffer shows.
+enum LineEnd {
+    /// The line end's byte is at this position.
+    At(usize),
+    /// Not in the buffer yet: wait.
+    NotYet,
 }
 
 impl RequestDecoder {
@@ -61,160 +115,250 @@ impl RequestDecoder {
         self
     }
 
+    /// The limits in force.
+    pub fn limits(&self) -> &RequestLimits {
+        &self.limits
+    }
+
+    /// Applies (with `false`) or lifts (with `true`, the default) Redis's limits for a
+    /// client that has not authenticated on a server with a password: at most 10
+    /// arguments of at most 16 KiB each. A server calls it as its client's
+    /// authentication state changes; it applies from the next header read.
+    pub fn set_authenticated(&mut self, authenticated: bool) {
+        self.unauthenticated = !authenticated;
+    }
+
+    /// The error that stopped this decoder, if one has.
+    pub fn error(&self) -> Option<&ProtocolError> {
+        self.error.as_ref()
+    }
+
+    /// How long the buffer must be (from its front) before the request in progress can
+    /// complete, when an argument's length is known: the bytes parsed so far, that
+    /// argument's payload and its line end. Reserve that much once to receive a large
+    /// argument without growing the buffer step by step. `None` otherwise.
+    pub fn needed(&self) -> Option<usize> {
+        let multibulk = self.multibulk.as_ref()?;
+        Some(multibulk.parsed + multibulk.bulk_len? + 2)
+    }
+
+    /// Decodes the next complete request from the front of `buf`, as its arguments.
+    ///
+    /// The convenience form of [`decode_request`](Self::decode_request): each
+    /// argument becomes its own [`Bytes`] (32 bytes each, beside the shared payload).
+    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+        Ok(self.decode_request(buf)?.map(Request::into_args))
+    }
+
     /// Decodes the next complete request from the front of `buf`.
     ///
-    /// Returns its arguments (command name first), `Ok(None)` when more bytes are
-    /// needed, or the error that makes the stream unreadable. Errors are sticky.
-    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+    /// Returns the request, `Ok(None)` when more bytes are needed (the partial request
+    /// stays in `buf`), or the error that makes the stream unreadable. Errors are
+    /// sticky: once one is returned, every later call returns it.
+    pub fn decode_request(&mut self, buf: &mut BytesMut) -> Result<Option<Request>, ProtocolError> {
         if let Some(error) = &self.error {
             return Err(error.clone());
         }
-        let result = self.decode_request(buf);
+        let result = self.next_request(buf);
+        let result = match result {
+            // Redis's query buffer limit: what is buffered of an incomplete request.
+            Ok(None) if buf.len() > self.limits.max_request_size => {
+                Err(ProtocolError::FrameTooLarge {
+                    limit: self.limits.max_request_size,
+                })
+            }
+            other => other,
+        };
         if let Err(error) = &result {
             self.error = Some(error.clone());
-        } else if self.request_bytes.saturating_add(buf.len()) > self.limits.max_request_size
-            && matches!(result, Ok(None))
-        {
-            let error = ProtocolError::FrameTooLarge {
-                limit: self.limits.max_request_size,
-            };
-            self.error = Some(error.clone());
-            return Err(error);
         }
         result
     }
 
-    fn decode_request(&mut self, buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+    fn next_request(&mut self, buf: &mut BytesMut) -> Result<Option<Request>, ProtocolError> {
         loop {
-            if self.partial.is_none() {
+            if self.multibulk.is_none() {
                 let Some(&first) = buf.first() else {
                     return Ok(None);
                 };
-                let started = if first == b'*' {
-                    self.multibulk_header(buf)?
-                } else {
-                    match self.inline_line(buf)? {
+                if first != b'*' {
+                    match self.inline(buf)? {
                         None => return Ok(None),
-                        Some(args) if args.is_empty() => continue,
-                        Some(args) => {
-                            self.request_bytes = 0;
-                            return Ok(Some(args));
-                        }
+                        Some(request) if request.is_empty() => continue,
+                        Some(request) => return Ok(Some(request)),
                     }
-                };
-                match started {
-                    None => return Ok(None),
-                    Some(false) => continue, // an empty request: skip it
-                    Some(true) => {}
+                }
+                if !self.multibulk_header(buf)? {
+                    return Ok(None);
+                }
+                if self.multibulk.is_none() {
+                    continue; // a count of zero or less: skipped
                 }
             }
-            if !self.bulk_args(buf)? {
-                return Ok(None);
+            return self.arguments(buf);
+        }
+    }
+
+    /// Finds the line end `end` (CR for headers, LF for inline lines) from `start`,
+    /// resuming the scan where the last call stopped. A NUL byte ends the search, as
+    /// `strchr` does in Redis: past one, the line never ends.
+    fn find(&mut self, buf: &[u8], start: usize, end: u8) -> LineEnd {
+        let from = self.scanned.max(start);
+        match memchr::memchr2(end, 0, &buf[from..]) {
+            Some(offset) if buf[from + offset] == end => LineEnd::At(from + offset),
+            Some(offset) => {
+                self.scanned = from + offset; // stuck on the NUL
+                LineEnd::NotYet
             }
-            if let Some(done) = self.partial.take() {
-                self.request_bytes = 0;
-                return Ok(Some(done.args));
+            None => {
+                self.scanned = buf.len();
+                LineEnd::NotYet
             }
         }
     }
 
-    /// `*N`: starts a multibulk request. `Some(false)` for an empty one.
-    fn multibulk_header(&mut self, buf: &mut BytesMut) -> Result<Option<bool>, ProtocolError> {
-        let Some((length, end)) = number::length_line(buf, 1, false)? else {
-            return Ok(None);
-        };
-        self.consume(buf, end);
-        let count = match length {
-            Length::Count(0) | Length::Null => {
-                self.request_bytes = 0;
-                return Ok(Some(false));
+    /// `*N`: reads the count line. True once it is read (and the request started, or
+    /// skipped when empty); false when more bytes are needed.
+    fn multibulk_header(&mut self, buf: &mut BytesMut) -> Result<bool, ProtocolError> {
+        let LineEnd::At(cr) = self.find(buf, 0, b'\r') else {
+            if buf.len() > self.limits.max_inline_len {
+                return Err(ProtocolError::MultibulkCountTooLong);
             }
-            Length::Count(n) if n > self.limits.max_args as u64 => {
-                return Err(ProtocolError::AggregateTooLong {
-                    len: n,
-                    limit: self.limits.max_args,
-                });
-            }
-            Length::Count(n) => n as usize,
-            Length::Streamed => return Err(ProtocolError::InvalidLength),
+            return Ok(false);
         };
-        // Each argument takes at least `$0\r\n\r\n`: allocate for what is here.
-        let capacity = count.min(buf.len() / 6);
-        self.partial = Some(PartialRequest {
-            args: Vec::with_capacity(capacity),
-            remaining: count,
+        if cr > self.limits.max_inline_len {
+            return Err(ProtocolError::MultibulkCountTooLong);
+        }
+        // Redis needs the byte after CR to be there, whatever it is.
+        if buf.len() < cr + 2 {
+            self.scanned = cr;
+            return Ok(false);
+        }
+        self.scanned = 0;
+        let count = string2ll(&buf[1..cr]).ok_or(ProtocolError::InvalidMultibulkLength)?;
+        let most = i64::try_from(self.limits.max_args.min(i32::MAX as usize)).unwrap_or(0);
+        if count > most {
+            return Err(ProtocolError::InvalidMultibulkLength);
+        }
+        if self.unauthenticated && count > UNAUTHENTICATED_MAX_ARGS {
+            return Err(ProtocolError::UnauthenticatedMultibulkLength);
+        }
+        if count <= 0 {
+            buf.advance(cr + 2);
+            return Ok(true);
+        }
+        self.multibulk = Some(Multibulk {
+            // Positive and at most `i32::MAX`.
+            count: count as usize,
+            remaining: count as usize,
+            first: cr + 2,
+            parsed: cr + 2,
             bulk_len: None,
         });
-        Ok(Some(true))
+        Ok(true)
     }
 
-    /// Reads the arguments of the multibulk request in progress. True once all are in.
-    fn bulk_args(&mut self, buf: &mut BytesMut) -> Result<bool, ProtocolError> {
-        let max_bulk_len = self.limits.max_bulk_len;
-        loop {
-            let Some(partial) = self.partial.as_mut() else {
-                return Ok(true);
-            };
-            if partial.remaining == 0 {
-                return Ok(true);
-            }
-            let len = match partial.bulk_len {
+    /// Reads the arguments of the multibulk request in progress, and returns it once
+    /// all are in.
+    fn arguments(&mut self, buf: &mut BytesMut) -> Result<Option<Request>, ProtocolError> {
+        let Some(mut request) = self.multibulk else {
+            return Ok(None);
+        };
+        let result = self.read_arguments(buf, &mut request);
+        self.multibulk = Some(request);
+        if !result? {
+            return Ok(None);
+        }
+        self.multibulk = None;
+        if request.parsed > self.limits.max_request_size {
+            return Err(ProtocolError::FrameTooLarge {
+                limit: self.limits.max_request_size,
+            });
+        }
+        let raw = buf.split_to(request.parsed).freeze();
+        Ok(Some(Request::multibulk(raw, request.count, request.first)))
+    }
+
+    /// True once every argument of `request` is in the buffer.
+    fn read_arguments(
+        &mut self,
+        buf: &[u8],
+        request: &mut Multibulk,
+    ) -> Result<bool, ProtocolError> {
+        while request.remaining > 0 {
+            let len = match request.bulk_len {
                 Some(len) => len,
                 None => {
-                    let Some(&first) = buf.first() else {
+                    let len = self.bulk_header(buf, request.parsed)?;
+                    let Some((len, end)) = len else {
                         return Ok(false);
                     };
-                    if first != b'$' {
-                        return Err(ProtocolError::ExpectedBulk(first));
-                    }
-                    let Some((length, end)) = number::length_line(buf, 1, false)? else {
-                        return Ok(false);
-                    };
-                    let len = match length {
-                        Length::Count(n) if n > max_bulk_len as u64 => {
-                            return Err(ProtocolError::BulkTooLong {
-                                len: n,
-                                limit: max_bulk_len,
-                            });
-                        }
-                        Length::Count(n) => n as usize,
-                        Length::Null | Length::Streamed => {
-                            return Err(ProtocolError::InvalidLength);
-                        }
-                    };
-                    partial.bulk_len = Some(len);
-                    self.consume(buf, end);
+                    request.parsed = end;
+                    request.bulk_len = Some(len);
                     len
                 }
             };
-            if buf.len() < 2 || buf.len() - 2 < len {
+            // The payload, then two bytes Redis skips without looking at them.
+            let end = request.parsed + len + 2;
+            if buf.len() < end {
                 return Ok(false);
             }
-            if &buf[len..len + 2] != b"\r\n" {
-                return Err(ProtocolError::ExpectedCrlf);
-            }
-            let arg = buf.split_to(len).freeze();
-            self.consume(buf, 2);
-            self.request_bytes += len;
-            if let Some(partial) = self.partial.as_mut() {
-                partial.args.push(arg);
-                partial.remaining -= 1;
-                partial.bulk_len = None;
-            }
+            request.parsed = end;
+            request.bulk_len = None;
+            request.remaining -= 1;
         }
+        Ok(true)
     }
 
-    /// An inline command: its arguments once its line is complete.
-    fn inline_line(&mut self, buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+    /// `$N` at `start`: the argument's length and where its payload starts, or `None`
+    /// when more bytes are needed.
+    fn bulk_header(
+        &mut self,
+        buf: &[u8],
+        start: usize,
+    ) -> Result<Option<(usize, usize)>, ProtocolError> {
+        if buf.len() <= start {
+            return Ok(None);
+        }
+        let LineEnd::At(cr) = self.find(buf, start, b'\r') else {
+            if buf.len() - start > self.limits.max_inline_len {
+                return Err(ProtocolError::BulkCountTooLong);
+            }
+            return Ok(None);
+        };
+        if cr - start > self.limits.max_inline_len {
+            return Err(ProtocolError::BulkCountTooLong);
+        }
+        if buf.len() < cr + 2 {
+            self.scanned = cr;
+            return Ok(None);
+        }
+        self.scanned = 0;
+        if buf[start] != b'$' {
+            return Err(ProtocolError::ExpectedBulk(buf[start]));
+        }
+        let most = i64::try_from(self.limits.max_bulk_len).unwrap_or(i64::MAX);
+        let len = match string2ll(&buf[start + 1..cr]) {
+            Some(len) if (0..=most).contains(&len) => len,
+            _ => return Err(ProtocolError::InvalidBulkLength),
+        };
+        if self.unauthenticated && len > UNAUTHENTICATED_MAX_BULK_LEN {
+            return Err(ProtocolError::UnauthenticatedBulkLength);
+        }
+        // At most `max_bulk_len`, a usize.
+        Ok(Some((len as usize, cr + 2)))
+    }
+
+    /// An inline command: the request once its line is complete (with no arguments
+    /// for a blank line).
+    fn inline(&mut self, buf: &mut BytesMut) -> Result<Option<Request>, ProtocolError> {
         let max = self.limits.max_inline_len;
-        let from = self.line_scanned;
-        let Some(lf) = memchr::memchr(b'\n', &buf[from..]).map(|i| from + i) else {
+        let LineEnd::At(lf) = self.find(buf, 0, b'\n') else {
             // A trailing CR may be the start of the line ending.
             let pending = buf.len() - usize::from(buf.last() == Some(&b'\r'));
             if pending > max {
                 return Err(ProtocolError::InlineTooLong { limit: max });
             }
-            self.line_scanned = buf.len();
             return Ok(None);
         };
         let end = if lf > 0 && buf[lf - 1] == b'\r' {
@@ -225,14 +369,9 @@ impl RequestDecoder {
         if end > max {
             return Err(ProtocolError::InlineTooLong { limit: max });
         }
-        let line = buf.split_to(lf + 1).freeze().slice(..end);
-        self.line_scanned = 0;
-        inline::split(&line).map(Some)
-    }
-
-    fn consume(&mut self, buf: &mut BytesMut, n: usize) {
-        buf.advance(n);
-        self.request_bytes += n;
-        self.line_scanned = 0;
+        self.scanned = 0;
+        let raw = buf.split_to(lf + 1).freeze();
+        let args = inline::split(&raw.slice(..end))?;
+        Ok(Some(Request::inline(raw, args)))
     }
 }

@@ -9,6 +9,10 @@ use crate::ProtocolError;
 use crate::resp::builder::{Builder, NullKind};
 use crate::resp::number::{self, short_count};
 
+/// The most values one run takes, so the span scratch stays small (96 KiB) however
+/// long a reply is.
+const RUN_MOST: usize = 4096;
+
 /// One value of a run: where it lies in the bytes the run took, or what it is.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Span {
@@ -60,7 +64,7 @@ impl<B: Builder> Decoder<B> {
     fn take_top_run(&mut self, buf: &mut BytesMut, out: &mut Vec<B::Value>) -> bool {
         let mut spans = std::mem::take(&mut self.spans);
         spans.clear();
-        let end = self.scan_run(buf, usize::MAX, true, &mut spans);
+        let end = self.scan_run(buf, RUN_MOST, true, &mut spans);
         let found = !spans.is_empty();
         if let [Span::Bulk(start, stop)] = spans[..] {
             // One bulk string, a lone request's reply: its payload is the only
@@ -98,7 +102,13 @@ impl<B: Builder> Decoder<B> {
         else {
             return None;
         };
-        let most = usize::try_from(*left).unwrap_or(usize::MAX);
+        // At most what the aggregate and the value limit still take, and a bounded
+        // scratch: a long run is taken a chunk at a time.
+        let budget = self.limits.max_values.saturating_sub(self.frame_values);
+        let most = usize::try_from(*left)
+            .unwrap_or(usize::MAX)
+            .min(RUN_MOST)
+            .min(budget);
         let mut spans = std::mem::take(&mut self.spans);
         spans.clear();
         let end = self.scan_run(buf, most, false, &mut spans);
@@ -171,6 +181,7 @@ impl<B: Builder> Decoder<B> {
         };
         // All but the last go straight in; the aggregate cannot close before it.
         *left -= rest.len() as u64;
+        self.frame_values += rest.len();
         for span in rest {
             let value = build(&mut self.builder, &taken, *span);
             self.builder.element(partial, value);

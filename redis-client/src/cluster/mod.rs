@@ -42,6 +42,7 @@
 mod batch;
 #[cfg(feature = "sync")]
 mod blocking;
+mod call;
 mod client;
 mod fanout;
 mod request;

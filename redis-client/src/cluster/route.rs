@@ -33,19 +33,6 @@ pub(crate) fn asking() -> Cmd {
     Cmd::new("ASKING")
 }
 
-/// Whether the cluster machinery may do something about `error`: a redirect or busy
-/// error to hand to the router, or a connection that failed.
-pub(crate) fn is_actionable(error: &Error) -> bool {
-    use redis_sansio::ServerErrorKind::*;
-    match error.server_error() {
-        Some(server) => matches!(
-            server.kind(),
-            Moved(_) | Ask(_) | TryAgain | ClusterDown | Loading
-        ),
-        None => error.is_connection_failure(),
-    }
-}
-
 /// The reply to the command sent after `ASKING`: the second outcome.
 pub(crate) fn after_asking(outcomes: Vec<redis_io_async::Outcome>) -> Result<Frame, Error> {
     match outcomes.into_iter().nth(1) {

@@ -235,6 +235,20 @@ impl ClusterCall {
         }
     }
 
+    /// Where the next attempt goes, when it is due now and goes where the slot table
+    /// says (not a redirect's node, not after a wait): for a body that sends the first
+    /// attempt itself on an open connection, then marks the call
+    /// [`sent_to`](Self::sent_to) that node.
+    pub fn route(&self, router: &ClusterRouter) -> Option<NodeId> {
+        if !matches!(self.state, State::Route) {
+            return None;
+        }
+        match self.slot {
+            Some(slot) => router.route(slot, self.read_from),
+            None => router.route_keyless(),
+        }
+    }
+
     /// How many `MOVED`/`ASK` redirects it followed.
     pub fn redirects(&self) -> u32 {
         self.redirects
@@ -336,31 +350,25 @@ impl ClusterCall {
     pub fn poll_action(&mut self, router: &mut ClusterRouter, now: Instant) -> Option<CallAction> {
         loop {
             match self.state {
-                State::Route => {
-                    let node = match self.slot {
-                        Some(slot) => router.route(slot, self.read_from),
-                        None => router.route_keyless(),
-                    };
-                    match node {
-                        Some(node) => {
-                            self.state = State::InFlight { node };
-                            return Some(CallAction::Send {
-                                node,
-                                asking: false,
-                            });
-                        }
-                        None => {
-                            router.request_refresh(now);
-                            let failed = ClusterError::NoNodeForSlot {
-                                slot: self.slot.unwrap_or(0),
-                            };
-                            self.retry_later(router.config(), now);
-                            if matches!(self.state, State::Deliver) {
-                                self.state = State::Failed(failed);
-                            }
+                State::Route => match self.route(router) {
+                    Some(node) => {
+                        self.state = State::InFlight { node };
+                        return Some(CallAction::Send {
+                            node,
+                            asking: false,
+                        });
+                    }
+                    None => {
+                        router.request_refresh(now);
+                        let failed = ClusterError::NoNodeForSlot {
+                            slot: self.slot.unwrap_or(0),
+                        };
+                        self.retry_later(router.config(), now);
+                        if matches!(self.state, State::Deliver) {
+                            self.state = State::Failed(failed);
                         }
                     }
-                }
+                },
                 State::SendTo { node, asking } => {
                     self.state = State::InFlight { node };
                     return Some(CallAction::Send { node, asking });

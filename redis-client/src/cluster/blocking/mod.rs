@@ -5,21 +5,23 @@ mod batches;
 mod many_nodes;
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::time::Instant;
 
 use redis_io_sync::Connection;
 use redis_sansio::Cmd;
 use redis_sansio::cluster::{
-    ClusterError, ClusterEvent, ClusterRouter, Decision, NodeAddr, NodeId, ReadFrom, RouterConfig,
-    TopologyCommand,
+    ClusterCall, ClusterError, ClusterEvent, ClusterRouter, NodeAddr, NodeId, ReadFrom,
+    RouterConfig, Routing, Target, TopologyCommand,
 };
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::resp::Frame;
 
 use super::batch;
+use super::call::{self, NodeIo};
 use super::drop_closed;
-use super::fanout::{self, Fanout};
-use super::route::{after_asking, asking, command_slot, read_from, readonly};
+use super::fanout;
+use super::route::{after_asking, asking, readonly};
 use super::scan as cluster_scan;
 use super::seeds::Seeds;
 use super::split::Split;
@@ -56,11 +58,19 @@ use redis_sansio::resp::ToArg;
 /// - other keyless commands (`ECHO`, `INFO`, `RANDOMKEY`, whose merging is
 ///   command-specific): the primary serving slot 0.
 ///
-/// `MOVED` updates the slot table and retries on the new owner; `ASK` sends `ASKING`
-/// and the command together to the node named; `TRYAGAIN`, `CLUSTERDOWN` and
-/// `LOADING` are retried after the router's backoff; a node whose connection fails
-/// is reported, the topology is refreshed (rate-limited), and the request is retried
-/// once. Limits are the [`RouterConfig`]'s.
+/// Each request is a [`ClusterCall`] of the core, the same machine as on the async
+/// client: `MOVED` updates the slot table and retries on the new owner (the first
+/// at once, later ones after the router's backoff); `ASK` sends `ASKING` and the
+/// command together to the node named; `TRYAGAIN`, `CLUSTERDOWN` and `LOADING` are
+/// retried after the backoff; a node that cannot be reached is reported, the
+/// topology is refreshed, and the request is routed again with backoff until
+/// [`RouterConfig::retry_timeout`] (so a write to a primary that died waits for its
+/// replica's promotion). A request whose connection was lost after it was written
+/// is sent again only when it cannot change data (`GET`, `PING`: the command
+/// table's `may_resend`) or [`RouterConfig::resend_writes`] is set; a write fails
+/// with the connection's error, whose
+/// [`is_unknown_outcome`](redis_sansio::RequestError::is_unknown_outcome) says it
+/// may have run. Limits are the [`RouterConfig`]'s.
 ///
 /// With [`RouterConfig::read_from`] set to [`ReadFrom::PreferReplica`], commands the
 /// specification flags `readonly` go to a replica of their slot's shard (each
@@ -139,64 +149,30 @@ impl ClusterConnection {
     /// `multi_shard` command whose keys span slots (`MGET a b`) runs as one command
     /// per slot and returns their merged reply, or the first part's error.
     pub fn request(&mut self, cmd: &Cmd) -> Result<Frame, Error> {
-        let slot = match command_slot(cmd) {
-            Ok(slot) => slot,
-            Err(cross_slot) => {
+        let routing = Routing::of(cmd)?;
+        match routing.target {
+            Target::SplitBySlot { first, second } => {
                 return match Split::of(cmd) {
                     Some(split) => self.split(&split),
-                    None => Err(Error::Cluster(cross_slot)),
+                    None => Err(Error::Cluster(ClusterError::CrossSlot { first, second })),
                 };
             }
-        };
-        if cluster_scan::is_scan(cmd) {
-            return self.scan_page(cmd);
-        }
-        if slot.is_none() {
-            let _ = self.drive();
-            let nodes = match fanout::fanout_of(cmd) {
-                Fanout::One => Vec::new(),
-                Fanout::Primaries(how) => vec![(how, self.router.primaries())],
-                Fanout::AllNodes(how) => vec![(how, self.router.shard_nodes())],
-            };
-            if let Some((how, nodes)) = nodes.into_iter().find(|(_, n)| !n.is_empty()) {
-                return self.fan_out(cmd, nodes, how);
-            }
-        }
-        let reads = read_from(cmd, self.router.config().read_from);
-        let mut attempt = 0;
-        let mut reconnected = false;
-        let mut target = None;
-        loop {
-            // A failed background refresh leaves the old table, which may still work.
-            let _ = self.drive();
-            let (node, with_asking) = match target.take() {
-                Some(target) => target,
-                None => (self.route_for(slot, reads)?, false),
-            };
-            let error = match self.send_to(node, cmd, with_asking) {
-                Ok(frame) => return Ok(frame),
-                Err(error) => error,
-            };
-            let now = Instant::now();
-            if let Some(server_error) = error.server_error() {
-                match self.router.handle_error(server_error, node, attempt, now) {
-                    Decision::Retry { node } => target = Some((node, false)),
-                    Decision::RetryAsking { node } => target = Some((node, true)),
-                    Decision::RetryAfter { deadline } => {
-                        std::thread::sleep(deadline.saturating_duration_since(now));
-                    }
-                    Decision::Fail(reason) => return Err(Error::Cluster(reason)),
-                    _ => return Err(error),
+            _ if cluster_scan::is_scan(cmd) => return self.scan_page(cmd),
+            Target::AllPrimaries(policy) | Target::AllNodes(policy) => {
+                let _ = self.drive();
+                let nodes = if matches!(routing.target, Target::AllNodes(_)) {
+                    self.router.shard_nodes()
+                } else {
+                    self.router.primaries()
+                };
+                if !nodes.is_empty() {
+                    return self.fan_out(cmd, nodes, fanout::how(policy));
                 }
-                attempt += 1;
-            } else if error.is_connection_failure() && !reconnected {
-                reconnected = true;
-                self.conns.remove(&node);
-                self.router.handle_node_failure(node, now);
-            } else {
-                return Err(error);
             }
+            _ => {}
         }
+        let call = ClusterCall::new(&routing, self.router.config(), Instant::now());
+        crate::body_ops::now(call::run(self, cmd, call, None))
     }
 
     /// A new connection of its own to the primary serving `key`'s slot, with the
@@ -252,11 +228,11 @@ impl ClusterConnection {
         self.router.node_addr(node)
     }
 
-    fn route(&self, slot: Option<u16>) -> Result<NodeId, Error> {
+    pub(super) fn route(&self, slot: Option<u16>) -> Result<NodeId, Error> {
         self.route_for(slot, ReadFrom::Primary)
     }
 
-    fn route_for(&self, slot: Option<u16>, reads: ReadFrom) -> Result<NodeId, Error> {
+    pub(super) fn route_for(&self, slot: Option<u16>, reads: ReadFrom) -> Result<NodeId, Error> {
         let node = match slot {
             Some(slot) => self.router.route(slot, reads),
             None => self.router.route_keyless(),
@@ -331,5 +307,34 @@ impl ClusterConnection {
 
     fn refresh_failed(&mut self, tried: usize) -> Error {
         self.refresh_failures.error(tried)
+    }
+}
+
+/// The blocking body of the shared request loop: every future is ready at once.
+impl NodeIo for ClusterConnection {
+    fn with_router<T>(&mut self, f: impl FnOnce(&mut ClusterRouter) -> T) -> T {
+        f(&mut self.router)
+    }
+
+    fn drive_router(&mut self) -> impl Future<Output = Result<(), Error>> + Send {
+        std::future::ready(self.drive())
+    }
+
+    fn send(
+        &mut self,
+        node: NodeId,
+        cmd: &Cmd,
+        asking: bool,
+    ) -> impl Future<Output = Result<Frame, Error>> + Send {
+        std::future::ready(self.send_to(node, cmd, asking))
+    }
+
+    fn drop_node(&mut self, node: NodeId) {
+        self.conns.remove(&node);
+    }
+
+    fn sleep_until(&mut self, until: Instant) -> impl Future<Output = ()> + Send {
+        std::thread::sleep(until.saturating_duration_since(Instant::now()));
+        std::future::ready(())
     }
 }

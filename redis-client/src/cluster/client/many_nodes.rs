@@ -6,28 +6,38 @@ use std::time::Instant;
 
 use redis_io_async::Runtime;
 use redis_sansio::Cmd;
+use redis_sansio::cluster::{ClusterCall, Routing};
 use redis_sansio::resp::Frame;
 
 use super::ClusterClient;
 use crate::Error;
-use crate::cluster::fanout::{self, Combine, Fanout};
+use crate::cluster::fanout::{self, Combine};
 use crate::cluster::scan as cluster_scan;
 use crate::cluster::split::Split;
 
 impl<R: Runtime> ClusterClient<R> {
     /// Sends `cmd` to every primary (or every node, as its request policy says) at
     /// once and combines the replies; without a topology, to the one keyless node.
-    pub(super) async fn fan_out(self, cmd: Cmd, how: Combine) -> Result<Frame, Error> {
+    pub(super) async fn fan_out(
+        self,
+        cmd: Cmd,
+        routing: Routing,
+        how: Combine,
+        all_nodes: bool,
+    ) -> Result<Frame, Error> {
         let _ = self.drive().await;
-        let nodes = {
+        let (nodes, config) = {
             let state = self.lock();
-            match fanout::fanout_of(&cmd) {
-                Fanout::AllNodes(_) => state.router.shard_nodes(),
-                _ => state.router.primaries(),
-            }
+            let nodes = if all_nodes {
+                state.router.shard_nodes()
+            } else {
+                state.router.primaries()
+            };
+            (nodes, state.router.config().clone())
         };
         if nodes.is_empty() {
-            return self.run(cmd, None, None).await;
+            let call = ClusterCall::new(&routing, &config, Instant::now());
+            return self.run(cmd, call, None).await;
         }
         let mut sent = Vec::with_capacity(nodes.len());
         for node in nodes {

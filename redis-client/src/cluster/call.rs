@@ -6,6 +6,7 @@
 use std::future::Future;
 use std::time::Instant;
 
+use redis_io_async::Outcome;
 use redis_sansio::cluster::{CallAction, ClusterCall, ClusterRouter, NodeId};
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, Cmd, RequestError, ServerError};
@@ -31,6 +32,14 @@ pub(crate) trait NodeIo: Send {
         cmd: &Cmd,
         asking: bool,
     ) -> impl Future<Output = Result<Frame, Error>> + Send;
+
+    /// Sends each batch as one pipeline to its node, every node at once, and gives
+    /// each batch's outcomes (or why its node could not run it), in the batches'
+    /// order.
+    fn send_many(
+        &mut self,
+        batches: Vec<(NodeId, Vec<Cmd>)>,
+    ) -> impl Future<Output = Vec<Result<Vec<Outcome>, Error>>> + Send;
 
     /// Forgets `node`'s connection, so the next use opens another.
     fn drop_node(&mut self, node: NodeId);

@@ -45,6 +45,7 @@ mod blocking;
 mod call;
 mod client;
 mod fanout;
+mod many_nodes;
 mod request;
 mod route;
 mod scan;

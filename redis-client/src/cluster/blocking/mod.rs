@@ -2,12 +2,13 @@
 //! when first needed, driven by the core's [`ClusterRouter`].
 
 mod batches;
-mod many_nodes;
+mod fanout_nodes;
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::time::Instant;
 
+use redis_io_async::Outcome;
 use redis_io_sync::Connection;
 use redis_sansio::Cmd;
 use redis_sansio::cluster::{
@@ -20,7 +21,7 @@ use redis_sansio::resp::Frame;
 use super::batch;
 use super::call::{self, NodeIo};
 use super::drop_closed;
-use super::fanout;
+use super::many_nodes;
 use super::route::{after_asking, asking, readonly};
 use super::scan as cluster_scan;
 use super::seeds::Seeds;
@@ -28,6 +29,8 @@ use super::split::Split;
 use super::subscriber::ClusterSubscriber;
 use super::topology_reply::RefreshFailures;
 use crate::Error;
+use crate::body_ops::now;
+use fanout_nodes::FanoutNodes;
 use redis_sansio::resp::ToArg;
 
 /// A blocking client for a Redis Cluster.
@@ -41,7 +44,7 @@ use redis_sansio::resp::ToArg;
 /// - keys in different slots, for a command the specification marks
 ///   `request_policy:multi_shard` (`MGET`, `MSET`, `DEL`, `EXISTS`, `UNLINK`,
 ///   `TOUCH`): one command per slot (`MSET`'s values with their keys), sent as one
-///   pipeline per node, nodes one after another, each part following redirects and
+///   pipeline per node, every node at once, each part following redirects and
 ///   retries like a single command; the replies merged as its `response_policy`
 ///   says (`MGET`'s values in the keys' order, the counts summed, `MSET` failing if
 ///   any part failed; an error in any part is the command's error). Not atomic:
@@ -50,7 +53,7 @@ use redis_sansio::resp::ToArg;
 ///   and nothing is sent;
 /// - no keys, and meant for every primary or every node by the specification's
 ///   `request_policy` tip (`DBSIZE`, `FLUSHALL`, `KEYS`, `PING`, `SCRIPT LOAD`,
-///   `CONFIG SET`...): all of them, one after another, their replies combined as its
+///   `CONFIG SET`...): all of them at once, their replies combined as its
 ///   `response_policy` says (`DBSIZE` sums, `KEYS` concatenates, `FLUSHALL` fails if
 ///   any node failed);
 /// - `SCAN`: every primary in turn, under one cursor (see
@@ -93,6 +96,9 @@ pub struct ClusterConnection {
     seeds: Seeds,
     addrs: HashMap<NodeId, NodeAddr>,
     conns: HashMap<NodeId, Connection>,
+    /// Second connections to the nodes, on one mio `Fanout`, for pipelines and
+    /// fan-outs that reach every node at once.
+    fanout: FanoutNodes,
     /// What went wrong while asking for the topology, for a clear error.
     refresh_failures: RefreshFailures,
 }
@@ -126,6 +132,7 @@ impl ClusterConnection {
             seeds,
             addrs: HashMap::new(),
             conns: HashMap::new(),
+            fanout: FanoutNodes::default(),
             refresh_failures: RefreshFailures::default(),
         };
         cluster.refresh()?;
@@ -153,26 +160,18 @@ impl ClusterConnection {
         match routing.target {
             Target::SplitBySlot { first, second } => {
                 return match Split::of(cmd) {
-                    Some(split) => self.split(&split),
+                    Some(split) => now(many_nodes::split(self, &split)),
                     None => Err(Error::Cluster(ClusterError::CrossSlot { first, second })),
                 };
             }
-            _ if cluster_scan::is_scan(cmd) => return self.scan_page(cmd),
+            _ if cluster_scan::is_scan(cmd) => return now(many_nodes::scan_page(self, cmd)),
             Target::AllPrimaries(policy) | Target::AllNodes(policy) => {
-                let _ = self.drive();
-                let nodes = if matches!(routing.target, Target::AllNodes(_)) {
-                    self.router.shard_nodes()
-                } else {
-                    self.router.primaries()
-                };
-                if !nodes.is_empty() {
-                    return self.fan_out(cmd, nodes, fanout::how(policy));
-                }
+                return now(many_nodes::fan_out_or_one(self, cmd, routing, policy));
             }
             _ => {}
         }
         let call = ClusterCall::new(&routing, self.router.config(), Instant::now());
-        crate::body_ops::now(call::run(self, cmd, call, None))
+        now(call::run(self, cmd, call, None))
     }
 
     /// A new connection of its own to the primary serving `key`'s slot, with the
@@ -199,6 +198,7 @@ impl ClusterConnection {
             seeds: self.seeds.clone(),
             addrs: self.addrs.clone(),
             conns: HashMap::new(),
+            fanout: FanoutNodes::default(),
             refresh_failures: RefreshFailures::default(),
         })
     }
@@ -228,18 +228,8 @@ impl ClusterConnection {
         self.router.node_addr(node)
     }
 
-    pub(super) fn route(&self, slot: Option<u16>) -> Result<NodeId, Error> {
-        self.route_for(slot, ReadFrom::Primary)
-    }
-
-    pub(super) fn route_for(&self, slot: Option<u16>, reads: ReadFrom) -> Result<NodeId, Error> {
-        let node = match slot {
-            Some(slot) => self.router.route(slot, reads),
-            None => self.router.route_keyless(),
-        };
-        node.ok_or(Error::Cluster(ClusterError::NoNodeForSlot {
-            slot: slot.unwrap_or(0),
-        }))
+    fn route(&self, slot: Option<u16>) -> Result<NodeId, Error> {
+        many_nodes::route(&self.router, slot, ReadFrom::Primary)
     }
 
     fn send_to(&mut self, node: NodeId, cmd: &Cmd, with_asking: bool) -> Result<Frame, Error> {
@@ -283,6 +273,7 @@ impl ClusterConnection {
                 ClusterEvent::Disconnect { node } => {
                     self.addrs.remove(&node);
                     self.conns.remove(&node);
+                    self.fanout.forget(node);
                 }
                 ClusterEvent::Refresh { node, command } => self.ask_topology(node, command),
                 ClusterEvent::RefreshFailed { tried } => result = Err(self.refresh_failed(tried)),
@@ -329,8 +320,21 @@ impl NodeIo for ClusterConnection {
         std::future::ready(self.send_to(node, cmd, asking))
     }
 
+    fn send_many(
+        &mut self,
+        batches: Vec<(NodeId, Vec<Cmd>)>,
+    ) -> impl Future<Output = Vec<Result<Vec<Outcome>, Error>>> + Send {
+        let readonly = self.router.config().read_from != ReadFrom::Primary;
+        let configs: Vec<Result<ConnectionConfig, Error>> = batches
+            .iter()
+            .map(|(node, _)| self.node_config(*node))
+            .collect();
+        std::future::ready(self.fanout.run(batches, configs, readonly))
+    }
+
     fn drop_node(&mut self, node: NodeId) {
         self.conns.remove(&node);
+        self.fanout.forget(node);
     }
 
     fn sleep_until(&mut self, until: Instant) -> impl Future<Output = ()> + Send {

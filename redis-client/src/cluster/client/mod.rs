@@ -2,7 +2,6 @@
 //! clone, driven by the core's [`ClusterRouter`].
 
 mod batches;
-mod many_nodes;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -10,7 +9,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use redis_io_async::{Client, Connection, Runtime};
+use redis_io_async::{Client, Connection, Outcome, Runtime};
 use redis_sansio::Cmd;
 use redis_sansio::cluster::{
     ClusterCall, ClusterError, ClusterEvent, ClusterRouter, NodeAddr, NodeId, ReadFrom,
@@ -23,7 +22,7 @@ use redis_sansio::resp::ToArg;
 use super::batch;
 use super::call::{self, NodeIo};
 use super::drop_closed;
-use super::fanout;
+use super::many_nodes;
 use super::request::ClusterRequest;
 use super::route::{after_asking, asking, readonly};
 use super::scan as cluster_scan;
@@ -120,13 +119,6 @@ impl<R: Runtime> State<R> {
         None
     }
 
-    fn route(&self, slot: Option<u16>, reads: ReadFrom) -> Option<NodeId> {
-        match slot {
-            Some(slot) => self.router.route(slot, reads),
-            None => self.router.route_keyless(),
-        }
-    }
-
     /// The open client for `node`, if there is one.
     fn client(&self, node: NodeId) -> Option<&Client<R>> {
         self.clients.get(&node).filter(|c| !c.is_closed())
@@ -200,23 +192,28 @@ impl<R: Runtime> ClusterClient<R> {
         };
         match routing.target {
             Target::SplitBySlot { first, second } => {
-                return match Split::of(cmd) {
-                    Some(split) => ClusterRequest::retrying(Box::pin(self.clone().split(split))),
-                    None => ClusterRequest::failed(Error::Cluster(ClusterError::CrossSlot {
+                let Some(split) = Split::of(cmd) else {
+                    return ClusterRequest::failed(Error::Cluster(ClusterError::CrossSlot {
                         first,
                         second,
-                    })),
+                    }));
                 };
+                let mut client = self.clone();
+                return ClusterRequest::retrying(Box::pin(async move {
+                    many_nodes::split(&mut client, &split).await
+                }));
             }
             _ if cluster_scan::is_scan(cmd) => {
-                return ClusterRequest::retrying(Box::pin(self.clone().scan_page(cmd.clone())));
+                let (mut client, cmd) = (self.clone(), cmd.clone());
+                return ClusterRequest::retrying(Box::pin(async move {
+                    many_nodes::scan_page(&mut client, &cmd).await
+                }));
             }
             Target::AllPrimaries(policy) | Target::AllNodes(policy) => {
-                let all_nodes = matches!(routing.target, Target::AllNodes(_));
-                let rest =
-                    self.clone()
-                        .fan_out(cmd.clone(), routing, fanout::how(policy), all_nodes);
-                return ClusterRequest::retrying(Box::pin(rest));
+                let (mut client, cmd) = (self.clone(), cmd.clone());
+                return ClusterRequest::retrying(Box::pin(async move {
+                    many_nodes::fan_out_or_one(&mut client, &cmd, routing, policy).await
+                }));
             }
             _ => {}
         }
@@ -290,18 +287,9 @@ impl<R: Runtime> ClusterClient<R> {
         call::run(&mut self, &cmd, call, first).await
     }
 
-    /// The node for `slot` (`None`: a keyless command) as the table says now: a
-    /// primary, or where `reads` says for a read-only command.
+    /// The primary for `slot` (`None`: a keyless command) as the table says now.
     fn route(&self, slot: Option<u16>) -> Result<NodeId, Error> {
-        self.route_for(slot, ReadFrom::Primary)
-    }
-
-    fn route_for(&self, slot: Option<u16>, reads: ReadFrom) -> Result<NodeId, Error> {
-        self.lock()
-            .route(slot, reads)
-            .ok_or(Error::Cluster(ClusterError::NoNodeForSlot {
-                slot: slot.unwrap_or(0),
-            }))
+        many_nodes::route(&self.lock().router, slot, ReadFrom::Primary)
     }
 
     async fn send_to(&self, node: NodeId, cmd: &Cmd, with_asking: bool) -> Result<Frame, Error> {
@@ -334,14 +322,6 @@ impl<R: Runtime> ClusterClient<R> {
         }
         state.clients.insert(node, client.clone());
         Ok(client)
-    }
-
-    /// Drops `node`'s client and tells the router its connection failed (fan-outs
-    /// and pipelines, which do not run a [`ClusterCall`]).
-    fn forget(&self, node: NodeId, now: Instant) {
-        let mut state = self.lock();
-        state.clients.remove(&node);
-        state.router.handle_node_failure(node, now);
     }
 
     /// Carries the router's events out until none is left: node events under the
@@ -402,6 +382,31 @@ impl<R: Runtime> NodeIo for ClusterClient<R> {
         asking: bool,
     ) -> impl Future<Output = Result<Frame, Error>> + Send {
         self.send_to(node, cmd, asking)
+    }
+
+    fn send_many(
+        &mut self,
+        batches: Vec<(NodeId, Vec<Cmd>)>,
+    ) -> impl Future<Output = Vec<Result<Vec<Outcome>, Error>>> + Send {
+        let client = self.clone();
+        async move {
+            // Queue every node's share before awaiting any, so the nodes work at once.
+            let mut sent = Vec::with_capacity(batches.len());
+            for (node, cmds) in batches {
+                sent.push(match client.client(node).await {
+                    Ok(node_client) => Ok(node_client.pipeline(&cmds)),
+                    Err(error) => Err(error),
+                });
+            }
+            let mut results = Vec::with_capacity(sent.len());
+            for pipeline in sent {
+                results.push(match pipeline {
+                    Ok(pipeline) => pipeline.await,
+                    Err(error) => Err(error),
+                });
+            }
+            results
+        }
     }
 
     fn drop_node(&mut self, node: NodeId) {

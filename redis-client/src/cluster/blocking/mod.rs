@@ -37,7 +37,9 @@ use redis_sansio::resp::ToArg;
 ///
 /// It keeps one [`redis_io_sync::Connection`] per node, opened the first time a
 /// request is routed there, with the settings of the first seed URL (password,
-/// protocol, client name, timeouts). Every generated command works on it
+/// protocol, client name, timeouts), and for pipelines and fan-outs a second
+/// connection per node on one mio [`Fanout`](redis_io_sync::Fanout), so that those
+/// reach every node at once. Every generated command works on it
 /// (`cluster.set("k", "v")?`), routed by its keys:
 ///
 /// - keys in one slot: the primary serving that slot;

@@ -1,6 +1,7 @@
-//! A primary killed for real: the clients' requests fail for a bounded while (the
-//! cluster needs its node timeout to promote the replica), then succeed on the
-//! promoted replica, found by topology refreshes from the surviving nodes; the
+//! A primary killed for real: the clients' requests wait (each within its retry
+//! timeout, 10 s by default; the cluster needs its node timeout to promote the
+//! replica), then succeed on the promoted replica, found by topology refreshes from
+//! the surviving nodes (`cluster_failover_writes.rs` counts every write); the
 //! cluster subscribers (blocking and tokio) subscribe their shard and ordinary
 //! channels again on the promoted replica.
 //!
@@ -68,10 +69,9 @@ fn requests_recover_on_the_promoted_replica_after_a_primary_dies() {
         std::thread::sleep(PAUSE);
     };
     assert_eq!(value.as_deref(), Some(&b"v"[..]));
-    assert!(
-        failures > 0,
-        "the first request after the kill cannot have succeeded"
-    );
+    // The first GET after the kill waited for the promotion rather than failing at
+    // once: only a failover slower than the retry timeout shows an error here.
+    eprintln!("{failures} failed GETs");
     let promoted = conn.node_for_slot(slot).unwrap().to_string();
     assert_ne!(promoted, owner);
 

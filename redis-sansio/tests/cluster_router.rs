@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use redis_sansio::cluster::{
     ClusterError, ClusterEvent, ClusterRouter, DEFAULT_MAX_REDIRECTS, DEFAULT_MAX_RETRIES,
-    DEFAULT_REFRESH_INTERVAL, DEFAULT_REFRESH_TIMEOUT, DEFAULT_RETRY_BASE, DEFAULT_RETRY_MAX,
-    Decision, NodeAddr, ReadFrom, Role, RouterConfig, TopologyCommand, key_slot,
+    DEFAULT_PERIODIC_REFRESH, DEFAULT_REFRESH_INTERVAL, DEFAULT_REFRESH_TIMEOUT,
+    DEFAULT_RETRY_BASE, DEFAULT_RETRY_MAX, DEFAULT_RETRY_TIMEOUT, Decision, NodeAddr, ReadFrom,
+    Role, RouterConfig, TopologyCommand, key_slot,
 };
 use redis_sansio::deadline::LONGEST_WAIT;
 use redis_sansio::resp::Frame;
@@ -222,7 +223,7 @@ fn failed_nodes_are_asked_last() {
 #[test]
 fn refreshes_are_rate_limited_and_merged() {
     let t0 = Instant::now();
-    let mut router = ready(RouterConfig::default(), t0);
+    let mut router = ready(RouterConfig::default().with_periodic_refresh(None), t0);
     assert_eq!(router.poll_timeout(), None);
     // Within the interval: remembered, not started.
     router.request_refresh(t0 + 100 * MS);
@@ -511,7 +512,12 @@ fn the_documented_defaults() {
     let config = RouterConfig::default();
     assert_eq!(config.max_redirects, DEFAULT_MAX_REDIRECTS);
     assert_eq!(config.max_retries, DEFAULT_MAX_RETRIES);
-    assert_eq!(DEFAULT_MAX_RETRIES, 5);
+    assert_eq!(DEFAULT_MAX_RETRIES, 16);
+    assert_eq!(config.retry_timeout, DEFAULT_RETRY_TIMEOUT);
+    assert_eq!(DEFAULT_RETRY_TIMEOUT, Duration::from_secs(10));
+    assert_eq!(config.periodic_refresh, Some(DEFAULT_PERIODIC_REFRESH));
+    assert_eq!(DEFAULT_PERIODIC_REFRESH, Duration::from_secs(30));
+    assert!(!config.resend_writes, "writes are not resent unless asked");
     assert_eq!(config.refresh_interval, Duration::from_millis(500));
     assert_eq!(config.refresh_timeout, DEFAULT_REFRESH_TIMEOUT);
     assert_eq!(config.read_from, ReadFrom::Primary);

@@ -8,6 +8,7 @@ use redis_io_async::Outcome;
 use redis_sansio::cluster::{ClusterError, NodeId};
 use redis_sansio::{CloseReason, Cmd, RequestError, ServerError, ServerErrorKind};
 
+use super::call::is_cluster_error;
 use super::route::{command_slot, same_slot};
 use crate::Error;
 use crate::keys::keys;
@@ -51,16 +52,8 @@ pub(crate) fn group_in_order<T, K: Copy + Eq + Hash, E>(
 /// The server error of an outcome the cluster machinery should take over: a redirect
 /// or a busy error.
 pub(crate) fn redirected(outcome: &Outcome) -> Option<&ServerError> {
-    use ServerErrorKind::{Ask, ClusterDown, Loading, Moved, TryAgain};
     match outcome {
-        Err(RequestError::Server(error))
-            if matches!(
-                error.kind(),
-                Moved(_) | Ask(_) | TryAgain | ClusterDown | Loading
-            ) =>
-        {
-            Some(error)
-        }
+        Err(RequestError::Server(error)) if is_cluster_error(error) => Some(error),
         _ => None,
     }
 }

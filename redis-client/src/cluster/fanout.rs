@@ -1,22 +1,11 @@
-//! Keyless commands meant for many nodes: which nodes (the specification's
-//! `request_policy` tip) and how their replies make one (its `response_policy`).
+//! Keyless commands meant for many nodes (the core's
+//! [`Routing`](redis_sansio::cluster::Routing) says which): how their replies make one
+//! (the specification's `response_policy`).
 
-use redis_sansio::Cmd;
 use redis_sansio::resp::Frame;
 
 use crate::Error;
-use crate::keys::{CommandInfo, RequestPolicy, command_info_of};
-
-/// Which nodes a keyless command goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Fanout {
-    /// One node: the primary serving slot 0.
-    One,
-    /// Every primary that serves slots (`request_policy:all_shards`).
-    Primaries(Combine),
-    /// Every primary and replica (`request_policy:all_nodes`).
-    AllNodes(Combine),
-}
+use crate::keys::CommandInfo;
 
 /// How the nodes' replies make the one reply (`response_policy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,11 +40,26 @@ pub(crate) enum ResponsePolicy {
     Special,
 }
 
+/// How the replies of a fan-out whose command has `policy` make one: the tip's
+/// combination, concatenation without a tip (`KEYS`). `special` never fans out
+/// ([`Routing`](redis_sansio::cluster::Routing) sends it to one node); it reads as
+/// concatenation here.
+pub(crate) fn how(policy: redis_sansio::commands::ResponsePolicy) -> Combine {
+    match response_policy_of(policy) {
+        ResponsePolicy::Combine(combine) => combine,
+        ResponsePolicy::Default | ResponsePolicy::Special => Combine::Concat,
+    }
+}
+
 /// What `info`'s `response_policy` tip says; both the keyless fan-out here and the
 /// per-slot split of multi-key commands ([`super::split`]) read it through this.
 pub(crate) fn response_policy(info: &CommandInfo) -> ResponsePolicy {
+    response_policy_of(info.response_policy)
+}
+
+fn response_policy_of(tip: redis_sansio::commands::ResponsePolicy) -> ResponsePolicy {
     use redis_sansio::commands::ResponsePolicy as Tip;
-    let combine = match info.response_policy {
+    let combine = match tip {
         Tip::Default => return ResponsePolicy::Default,
         Tip::AllSucceeded => Combine::AllSucceeded,
         Tip::OneSucceeded => Combine::OneSucceeded,
@@ -67,25 +71,6 @@ pub(crate) fn response_policy(info: &CommandInfo) -> ResponsePolicy {
         _ => return ResponsePolicy::Special,
     };
     ResponsePolicy::Combine(combine)
-}
-
-/// Where `cmd`, a command without keys, goes. Commands whose response policy is
-/// `special` (`INFO`, `RANDOMKEY`, `SCAN`...) need their own merging and go to one
-/// node.
-pub(crate) fn fanout_of(cmd: &Cmd) -> Fanout {
-    let Some(info) = command_info_of(cmd) else {
-        return Fanout::One;
-    };
-    let combine = match response_policy(info) {
-        ResponsePolicy::Default => Combine::Concat,
-        ResponsePolicy::Combine(combine) => combine,
-        ResponsePolicy::Special => return Fanout::One,
-    };
-    match info.request_policy {
-        RequestPolicy::AllShards => Fanout::Primaries(combine),
-        RequestPolicy::AllNodes => Fanout::AllNodes(combine),
-        _ => Fanout::One,
-    }
 }
 
 /// The one reply for the nodes' `replies` under `combine`. A reply that is not the
@@ -208,31 +193,12 @@ mod tests {
     }
 
     #[test]
-    fn policies_come_from_the_specification_tips() {
-        assert_eq!(
-            fanout_of(&Cmd::new("DBSIZE")),
-            Fanout::Primaries(Combine::Sum)
-        );
-        assert_eq!(
-            fanout_of(&Cmd::new("flushall")),
-            Fanout::Primaries(Combine::AllSucceeded)
-        );
-        assert_eq!(
-            fanout_of(&Cmd::new("KEYS").arg("*")),
-            Fanout::Primaries(Combine::Concat)
-        );
-        assert_eq!(
-            fanout_of(&Cmd::new("SCRIPT").arg("LOAD").arg("return 1")),
-            Fanout::AllNodes(Combine::AllSucceeded)
-        );
-        assert_eq!(
-            fanout_of(&Cmd::new("SCRIPT").arg("EXISTS").arg("abc")),
-            Fanout::Primaries(Combine::And)
-        );
-        assert_eq!(fanout_of(&Cmd::new("INFO")), Fanout::One, "special");
-        assert_eq!(fanout_of(&Cmd::new("RANDOMKEY")), Fanout::One, "special");
-        assert_eq!(fanout_of(&Cmd::new("ECHO").arg("x")), Fanout::One);
-        assert_eq!(fanout_of(&Cmd::new("NOSUCH")), Fanout::One);
+    fn fan_outs_combine_as_their_tips_say() {
+        use redis_sansio::commands::ResponsePolicy as Tip;
+        assert_eq!(how(Tip::AggSum), Combine::Sum);
+        assert_eq!(how(Tip::AllSucceeded), Combine::AllSucceeded);
+        assert_eq!(how(Tip::AggLogicalAnd), Combine::And);
+        assert_eq!(how(Tip::Default), Combine::Concat, "KEYS");
     }
 
     #[test]

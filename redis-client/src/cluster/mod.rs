@@ -42,8 +42,10 @@
 mod batch;
 #[cfg(feature = "sync")]
 mod blocking;
+mod call;
 mod client;
 mod fanout;
+mod many_nodes;
 mod request;
 mod route;
 mod scan;

@@ -6,12 +6,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use redis_io_async::{Request, Runtime};
-use redis_sansio::cluster::NodeId;
+use redis_sansio::cluster::ClusterCall;
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, Cmd};
 
+use super::call::needs_machine;
 use super::client::ClusterClient;
-use super::route::is_actionable;
 use crate::Error;
 
 /// The boxed rest of a request that has to be retried.
@@ -21,8 +21,9 @@ type Retrying = Pin<Box<dyn Future<Output = Result<Frame, Error>> + Send>>;
 /// retries. `Send` and `'static`.
 ///
 /// While the first attempt is on the wire it is the node client's own
-/// [`Request`], unboxed, next to a copy of the command (inline while it is short) in
-/// case it must be sent again; only when that attempt must be followed
+/// [`Request`], unboxed, next to a copy of the command (inline while it is short) and
+/// the core's [`ClusterCall`] in case it must be sent again; only when that attempt
+/// must be followed
 /// up (a redirect, a busy error, a failed connection) or could not be sent at once
 /// (no open connection to the node yet, a topology refresh due, a command meant for
 /// every node, a multi-key command split per slot) does the rest run in a boxed future, because it awaits connects,
@@ -38,9 +39,9 @@ enum State<R: Runtime> {
     Failed(Option<Error>),
     Sent {
         request: Request,
-        node: NodeId,
         cmd: Cmd,
-        slot: Option<u16>,
+        /// The machine, marked sent to the request's node.
+        call: ClusterCall,
         client: ClusterClient<R>,
     },
     Retrying(Retrying),
@@ -55,17 +56,15 @@ impl<R: Runtime> ClusterRequest<R> {
 
     pub(super) fn sent(
         request: Request,
-        node: NodeId,
         cmd: Cmd,
-        slot: Option<u16>,
+        call: ClusterCall,
         client: ClusterClient<R>,
     ) -> Self {
         ClusterRequest {
             state: State::Sent {
                 request,
-                node,
                 cmd,
-                slot,
+                call,
                 client,
             },
         }
@@ -93,22 +92,16 @@ impl<R: Runtime> Future for ClusterRequest<R> {
                 State::Retrying(rest) => return rest.as_mut().poll(cx),
                 State::Sent { request, .. } => {
                     let outcome = ready!(Pin::new(request).poll(cx));
-                    let error = match outcome {
-                        Err(error) if is_actionable(&error) => error,
-                        done => return Poll::Ready(done),
-                    };
+                    if !needs_machine(&outcome) {
+                        return Poll::Ready(outcome);
+                    }
                     let State::Sent {
-                        node,
-                        cmd,
-                        slot,
-                        client,
-                        ..
+                        cmd, call, client, ..
                     } = std::mem::replace(&mut this.state, State::Failed(None))
                     else {
                         continue;
                     };
-                    this.state =
-                        State::Retrying(Box::pin(client.run(cmd, slot, Some((node, error)))));
+                    this.state = State::Retrying(Box::pin(client.run(cmd, call, Some(outcome))));
                 }
             }
         }

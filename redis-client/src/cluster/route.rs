@@ -1,52 +1,16 @@
-//! Where a command goes: the slot of its keys, checked to be one.
+//! Where a command goes: the slot of its keys (the core's [`command_slot`]), and
+//! the small commands and checks both cluster clients share.
 
 use redis_sansio::Cmd;
-use redis_sansio::cluster::{ClusterError, key_slot};
 use redis_sansio::resp::Frame;
 
 use redis_sansio::cluster::ReadFrom;
 
 use crate::Error;
-use crate::keys::{command_info_of, key_positions};
+use crate::keys::command_info_of;
 
-/// The slot every key of `cmd` hashes to, `None` for a command without keys, or
-/// [`ClusterError::CrossSlot`] when its keys are in different slots.
-///
-/// Keys are found with [`crate::keys`], the command specification's key specs; shard
-/// channels (`SPUBLISH`, `SSUBSCRIBE`) count as keys here, since they are routed the
-/// same way. A command the clients split per slot (`MGET a b`) is `CrossSlot` here
-/// too: this is where one command goes, not whether the clients can run it.
-pub fn command_slot(cmd: &Cmd) -> Result<Option<u16>, ClusterError> {
-    let positions = key_positions(cmd);
-    if positions.is_empty() {
-        return Ok(None);
-    }
-    let args: Vec<&[u8]> = cmd.args().collect();
-    let mut slot = None;
-    for position in positions {
-        let Some(key) = args.get(position.index) else {
-            continue;
-        };
-        same_slot(&mut slot, key_slot(key))?;
-    }
-    Ok(slot)
-}
-
-/// Adds `this` to the slot seen so far: the first sets it, a different one is
-/// [`ClusterError::CrossSlot`].
-pub(crate) fn same_slot(slot: &mut Option<u16>, this: u16) -> Result<(), ClusterError> {
-    match *slot {
-        None => *slot = Some(this),
-        Some(first) if first != this => {
-            return Err(ClusterError::CrossSlot {
-                first,
-                second: this,
-            });
-        }
-        Some(_) => {}
-    }
-    Ok(())
-}
+pub use redis_sansio::cluster::command_slot;
+pub(crate) use redis_sansio::cluster::same_slot;
 
 /// Where `cmd` may go: `preferred` for a command the specification flags
 /// `readonly`, the primary for every other.
@@ -67,19 +31,6 @@ pub(crate) fn readonly() -> Cmd {
 /// `ASKING`, sent right before a command that an `ASK` redirect sent elsewhere.
 pub(crate) fn asking() -> Cmd {
     Cmd::new("ASKING")
-}
-
-/// Whether the cluster machinery may do something about `error`: a redirect or busy
-/// error to hand to the router, or a connection that failed.
-pub(crate) fn is_actionable(error: &Error) -> bool {
-    use redis_sansio::ServerErrorKind::*;
-    match error.server_error() {
-        Some(server) => matches!(
-            server.kind(),
-            Moved(_) | Ask(_) | TryAgain | ClusterDown | Loading
-        ),
-        None => error.is_connection_failure(),
-    }
 }
 
 /// The reply to the command sent after `ASKING`: the second outcome.

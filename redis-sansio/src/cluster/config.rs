@@ -8,8 +8,8 @@ use crate::retry::Backoff;
 /// How many `MOVED`/`ASK` redirects one request may follow, by default.
 pub const DEFAULT_MAX_REDIRECTS: u32 = 5;
 /// How many times one request is retried after `TRYAGAIN`, `CLUSTERDOWN` or `LOADING`,
-/// by default.
-pub const DEFAULT_MAX_RETRIES: u32 = 5;
+/// by default (the [retry timeout](DEFAULT_RETRY_TIMEOUT) usually ends them first).
+pub const DEFAULT_MAX_RETRIES: u32 = 16;
 /// The first retry delay; each later one doubles, by default.
 pub const DEFAULT_RETRY_BASE: Duration = Duration::from_millis(50);
 /// The longest retry delay, by default.
@@ -19,6 +19,12 @@ pub const DEFAULT_REFRESH_INTERVAL: Duration = Duration::from_millis(500);
 /// How long a node asked for the topology may take before the next one is asked, by
 /// default.
 pub const DEFAULT_REFRESH_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long after a call was made it may still be retried, by default: long enough
+/// for a failover under Redis's usual `cluster-node-timeout` of a few seconds.
+pub const DEFAULT_RETRY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long after a topology was last read it is read again without any error
+/// asking for it, by default.
+pub const DEFAULT_PERIODIC_REFRESH: Duration = Duration::from_secs(30);
 
 /// The router's limits and timings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +46,21 @@ pub struct RouterConfig {
     /// How long a refresh may wait for its node's answer before the next node is
     /// asked (a lost answer cannot stall refreshes for ever).
     pub refresh_timeout: Duration,
+    /// How long after a call was made a [`ClusterCall`](super::ClusterCall) may
+    /// still retry it (redirects past the first, busy errors, a connection refused or
+    /// lost while a failover promotes a replica); past it the call ends with its last
+    /// outcome.
+    pub retry_timeout: Duration,
+    /// Read the topology again when this long has passed since it was last read,
+    /// even without an error asking for it (`None`: only on errors). The router asks
+    /// for it through [`poll_timeout`](super::ClusterRouter::poll_timeout).
+    pub periodic_refresh: Option<Duration>,
+    /// Whether a call whose command may change data (a write, a script, `PUBLISH`)
+    /// is sent again after its connection was lost before the reply came, at the risk
+    /// of running it twice. Off by default: such a call fails with the connection's
+    /// error (its outcome unknown), and only commands that cannot change data
+    /// ([`Routing::may_resend`](super::Routing::may_resend)) are sent again.
+    pub resend_writes: bool,
     /// Where the clients send read-only commands: the primary (the default), or a
     /// replica (the clients then send `READONLY` on every node connection). The router
     /// itself routes by the [`ReadFrom`] each call passes.
@@ -62,6 +83,9 @@ impl Default for RouterConfig {
             retry_max: DEFAULT_RETRY_MAX,
             refresh_interval: DEFAULT_REFRESH_INTERVAL,
             refresh_timeout: DEFAULT_REFRESH_TIMEOUT,
+            retry_timeout: DEFAULT_RETRY_TIMEOUT,
+            periodic_refresh: Some(DEFAULT_PERIODIC_REFRESH),
+            resend_writes: false,
             read_from: ReadFrom::Primary,
             tls: false,
         }
@@ -97,6 +121,24 @@ impl RouterConfig {
     /// Sets [`refresh_timeout`](Self::refresh_timeout).
     pub fn with_refresh_timeout(mut self, timeout: Duration) -> Self {
         self.refresh_timeout = timeout;
+        self
+    }
+
+    /// Sets [`retry_timeout`](Self::retry_timeout).
+    pub fn with_retry_timeout(mut self, timeout: Duration) -> Self {
+        self.retry_timeout = timeout;
+        self
+    }
+
+    /// Sets [`periodic_refresh`](Self::periodic_refresh).
+    pub fn with_periodic_refresh(mut self, every: Option<Duration>) -> Self {
+        self.periodic_refresh = every;
+        self
+    }
+
+    /// Sets [`resend_writes`](Self::resend_writes).
+    pub fn with_resend_writes(mut self, resend: bool) -> Self {
+        self.resend_writes = resend;
         self
     }
 

@@ -8,6 +8,12 @@
 //! - [`ClusterRouter`]: the slot table and node table; decides where a request goes
 //!   and what to do when it fails ([`Decision`]); says when to connect, disconnect and
 //!   ask for the topology ([`ClusterEvent`]).
+//! - [`Routing`]: where a command goes, computed once from the command table (its
+//!   slot, the nodes of a fan-out, a per-slot split, read-only or not, whether it may
+//!   be sent again after a lost connection).
+//! - [`ClusterCall`]: one request as a machine over the router: which node, `ASKING`
+//!   or not, how long to wait, when to give up; it owns the attempt counts, backoff
+//!   and deadline ([`CallAction`]).
 //! - [`ClusterSubscriptions`]: a cluster subscriber's books: which channel is subscribed
 //!   on which node, and what must be subscribed again where after a slot moved or a
 //!   node's connection failed.
@@ -43,6 +49,7 @@
 //! assert_eq!(router.route(key_slot(b"user:1"), ReadFrom::Primary), Some(seed));
 //! ```
 
+mod call;
 mod config;
 mod error;
 mod event;
@@ -51,19 +58,23 @@ mod pubsub;
 mod refresh;
 mod reply_fields;
 mod router;
+mod routing;
 mod shards_reply;
 mod slot;
 mod slot_table;
 mod slots_reply;
 mod topology;
 
+pub use call::{CallAction, ClusterCall};
 pub use config::{
-    DEFAULT_MAX_REDIRECTS, DEFAULT_MAX_RETRIES, DEFAULT_REFRESH_INTERVAL, DEFAULT_REFRESH_TIMEOUT,
-    DEFAULT_RETRY_BASE, DEFAULT_RETRY_MAX, RouterConfig,
+    DEFAULT_MAX_REDIRECTS, DEFAULT_MAX_RETRIES, DEFAULT_PERIODIC_REFRESH, DEFAULT_REFRESH_INTERVAL,
+    DEFAULT_REFRESH_TIMEOUT, DEFAULT_RETRY_BASE, DEFAULT_RETRY_MAX, DEFAULT_RETRY_TIMEOUT,
+    RouterConfig,
 };
 pub use error::{ClusterError, TopologyError};
 pub use event::{ClusterEvent, Decision, NodeId, ReadFrom, TopologyCommand};
 pub use pubsub::{BatchOutcome, ClusterSubscriptions, DropReason, Dropped, PubSubBatch};
 pub use router::ClusterRouter;
+pub use routing::{Routing, Target, command_slot, same_slot};
 pub use slot::{SLOT_COUNT, crc16, hash_tag, key_slot};
 pub use topology::{Health, NodeAddr, NodeInfo, Role, Shard, SlotRange, Topology};

@@ -28,6 +28,8 @@ pub(super) struct Refresh {
     pub(super) tried: Vec<NodeId>,
     /// `CLUSTER SHARDS` until some node refuses it, then `CLUSTER SLOTS`.
     pub(super) command: TopologyCommand,
+    /// When a topology was last read, for the periodic refresh.
+    pub(super) last_read: Option<Instant>,
 }
 
 impl Default for Refresh {
@@ -38,6 +40,7 @@ impl Default for Refresh {
             wanted: false,
             tried: Vec::new(),
             command: TopologyCommand::Shards,
+            last_read: None,
         }
     }
 }
@@ -59,6 +62,15 @@ impl Refresh {
         }
         self.round_started
             .map(|started| deadline::after(started, interval))
+    }
+
+    /// When the periodic refresh is due: `every` after the last topology read, unless
+    /// a round is in progress or already wanted.
+    pub(super) fn periodic_due(&self, every: Option<Duration>) -> Option<Instant> {
+        if self.wanted || self.in_flight.is_some() {
+            return None;
+        }
+        Some(deadline::after(self.last_read?, every?))
     }
 
     /// A new round starts: nobody asked yet.

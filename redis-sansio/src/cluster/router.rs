@@ -206,6 +206,7 @@ impl ClusterRouter {
             Ok(topology) => {
                 self.apply(&topology);
                 self.refresh.finish();
+                self.refresh.last_read = Some(now);
                 Ok(())
             }
             Err(error) => {
@@ -252,9 +253,17 @@ impl ClusterRouter {
 
     /// Call when the deadline from [`poll_timeout`](Self::poll_timeout) has passed: a
     /// node that took too long to answer a refresh is given up on, and a refresh the
-    /// rate limit held back starts.
+    /// rate limit held back, or the [periodic](RouterConfig::periodic_refresh) one,
+    /// starts.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.expire_refresh(now);
+        if self
+            .refresh
+            .periodic_due(self.config.periodic_refresh)
+            .is_some_and(|due| now >= due)
+        {
+            self.refresh.wanted = true;
+        }
         if self.refresh.wanted && self.refresh.may_start(now, self.config.refresh_interval) {
             self.start_round(now);
         }
@@ -312,23 +321,12 @@ impl ClusterRouter {
         now: Instant,
     ) -> Decision {
         match error.kind() {
-            ServerErrorKind::Moved(redirect) | ServerErrorKind::Ask(redirect) => {
-                let default_host = self.node(from).map_or("", |n| n.addr.host.as_str());
-                let Some(addr) = NodeAddr::parse_redirect(&redirect.addr, default_host) else {
-                    return Decision::Fail(ClusterError::BadRedirect {
-                        addr: redirect.addr.clone(),
-                    });
+            ServerErrorKind::Moved(_) | ServerErrorKind::Ask(_) => {
+                let (node, asking) = match self.follow_redirect(error, from, now) {
+                    Ok(Some(followed)) => followed,
+                    Ok(None) => return Decision::Deliver,
+                    Err(error) => return Decision::Fail(error),
                 };
-                let node = match self.node_by_addr(&addr) {
-                    Some(node) => node,
-                    None => self.insert_node(addr, false),
-                };
-                let asking = matches!(error.kind(), ServerErrorKind::Ask(_));
-                if !asking {
-                    // True whatever becomes of this request: learn it.
-                    self.table.assign(redirect.slot, node);
-                    self.request_refresh(now);
-                }
                 if attempt >= self.config.max_redirects {
                     Decision::Fail(ClusterError::TooManyRedirects {
                         limit: self.config.max_redirects,
@@ -357,6 +355,39 @@ impl ClusterRouter {
         }
     }
 
+    /// Takes in what a `MOVED` or `ASK` from `from` says: the node named (a new one
+    /// comes out as [`ClusterEvent::Connect`]) and whether it was `ASK`. A `MOVED`
+    /// also assigns the slot to that node and requests a refresh. `None` for any
+    /// other error; [`ClusterError::BadRedirect`] for an address that cannot be read.
+    pub(super) fn follow_redirect(
+        &mut self,
+        error: &ServerError,
+        from: NodeId,
+        now: Instant,
+    ) -> Result<Option<(NodeId, bool)>, ClusterError> {
+        let (redirect, asking) = match error.kind() {
+            ServerErrorKind::Moved(redirect) => (redirect, false),
+            ServerErrorKind::Ask(redirect) => (redirect, true),
+            _ => return Ok(None),
+        };
+        let default_host = self.node(from).map_or("", |n| n.addr.host.as_str());
+        let Some(addr) = NodeAddr::parse_redirect(&redirect.addr, default_host) else {
+            return Err(ClusterError::BadRedirect {
+                addr: redirect.addr.clone(),
+            });
+        };
+        let node = match self.node_by_addr(&addr) {
+            Some(node) => node,
+            None => self.insert_node(addr, false),
+        };
+        if !asking {
+            // True whatever becomes of this request: learn it.
+            self.table.assign(redirect.slot, node);
+            self.request_refresh(now);
+        }
+        Ok(Some((node, asking)))
+    }
+
     // D: drains.
 
     /// The next thing the adapter must do, in order.
@@ -366,15 +397,14 @@ impl ClusterRouter {
     }
 
     /// When to call [`handle_timeout`](Self::handle_timeout): the deadline of the
-    /// refresh in progress, or when a refresh held back by the rate limit may start.
+    /// refresh in progress, when a refresh held back by the rate limit may start, or
+    /// when the [periodic refresh](RouterConfig::periodic_refresh) is due.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let asked = self.refresh.in_flight.map(|a| a.deadline);
         let deferred = self.refresh.deferred_until(self.config.refresh_interval);
-        match (asked, deferred) {
-            (Some(a), Some(d)) => Some(a.min(d)),
-            (a, d) => a.or(d),
-        }
+        let periodic = self.refresh.periodic_due(self.config.periodic_refresh);
+        [asked, deferred, periodic].into_iter().flatten().min()
     }
 
     // Internals.

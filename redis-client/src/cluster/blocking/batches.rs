@@ -1,7 +1,5 @@
 //! Pipelines, transactions and check-and-set on the blocking cluster connection.
 
-use std::time::Instant;
-
 use redis_io_async::Outcome;
 use redis_io_sync::Connection;
 use redis_sansio::Cmd;
@@ -9,7 +7,8 @@ use redis_sansio::cluster::ReadFrom;
 use redis_sansio::resp::{Frame, ToArg};
 
 use super::ClusterConnection;
-use crate::cluster::batch;
+use crate::body_ops::now;
+use crate::cluster::{batch, many_nodes};
 use crate::{Error, Replies, Transaction};
 
 impl ClusterConnection {
@@ -17,7 +16,8 @@ impl ClusterConnection {
     /// the commands' order. Each command's keys must share a slot (otherwise
     /// [`ClusterError::CrossSlot`](redis_sansio::cluster::ClusterError::CrossSlot) and nothing is sent), even for a command such
     /// as `MGET` that [`request`](Self::request) would split per slot; different
-    /// commands may go to different nodes, visited one after another.
+    /// commands may go to different nodes, all reached at once (one mio `Fanout`
+    /// loop over second connections to the nodes).
     ///
     /// Commands answered with `MOVED`, `ASK`, `TRYAGAIN`, `CLUSTERDOWN` or `LOADING`,
     /// and the commands of a node whose connection failed, are then run again one by
@@ -26,54 +26,7 @@ impl ClusterConnection {
     /// retry fails the whole call.
     pub fn pipeline(&mut self, cmds: &[Cmd]) -> Result<Vec<Outcome>, Error> {
         let slots = batch::slots(cmds)?;
-        self.pipeline_routed(cmds, &slots, ReadFrom::Primary)
-    }
-
-    /// [`pipeline`](Self::pipeline) for commands whose slots are known (`slots[i]`
-    /// for `cmds[i]`), each sent where `reads` says for its slot: the one body of
-    /// cluster pipelines and of multi-key commands split per slot
-    /// ([`Split`](crate::cluster::split::Split)).
-    pub(super) fn pipeline_routed(
-        &mut self,
-        cmds: &[Cmd],
-        slots: &[Option<u16>],
-        reads: ReadFrom,
-    ) -> Result<Vec<Outcome>, Error> {
-        let _ = self.drive();
-        let groups = batch::group_by_node(slots, |slot| self.route_for(slot, reads))?;
-        let mut outcomes: Vec<Option<Outcome>> = vec![None; cmds.len()];
-        let mut again = Vec::new();
-        for (node, indices) in groups {
-            let group: Vec<Cmd> = indices.iter().map(|&i| cmds[i].clone()).collect();
-            match self.conn(node).and_then(|conn| conn.pipeline(&group)) {
-                Ok(results) => {
-                    for (index, outcome) in indices.into_iter().zip(results) {
-                        match batch::redirected(&outcome) {
-                            Some(error) => {
-                                if matches!(error.kind(), redis_sansio::ServerErrorKind::Moved(_)) {
-                                    // Learn the new owner now, so the retry goes there.
-                                    let _ =
-                                        self.router.handle_error(error, node, 0, Instant::now());
-                                }
-                                again.push(index);
-                            }
-                            None => outcomes[index] = Some(outcome),
-                        }
-                    }
-                }
-                Err(error) if error.is_connection_failure() => {
-                    self.conns.remove(&node);
-                    self.router.handle_node_failure(node, Instant::now());
-                    again.extend(indices);
-                }
-                Err(error) => return Err(error),
-            }
-        }
-        again.sort_unstable();
-        for index in again {
-            outcomes[index] = Some(batch::as_outcome(self.request(&cmds[index]))?);
-        }
-        Ok(batch::collect(outcomes))
+        now(many_nodes::pipeline(self, cmds, &slots, ReadFrom::Primary))
     }
 
     /// Runs `cmds` in `MULTI`/`EXEC` on the node serving their slot and returns

@@ -2,44 +2,51 @@
 //! when first needed, driven by the core's [`ClusterRouter`].
 
 mod batches;
-mod many_nodes;
+mod fanout_nodes;
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::time::Instant;
 
+use redis_io_async::Outcome;
 use redis_io_sync::Connection;
 use redis_sansio::Cmd;
 use redis_sansio::cluster::{
-    ClusterError, ClusterEvent, ClusterRouter, Decision, NodeAddr, NodeId, ReadFrom, RouterConfig,
-    TopologyCommand,
+    ClusterCall, ClusterError, ClusterEvent, ClusterRouter, NodeAddr, NodeId, ReadFrom,
+    RouterConfig, Routing, Target, TopologyCommand,
 };
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::resp::Frame;
 
 use super::batch;
+use super::call::{self, NodeIo};
 use super::drop_closed;
-use super::fanout::{self, Fanout};
-use super::route::{after_asking, asking, command_slot, read_from, readonly};
+use super::many_nodes;
+use super::route::{after_asking, asking, readonly};
 use super::scan as cluster_scan;
 use super::seeds::Seeds;
 use super::split::Split;
 use super::subscriber::ClusterSubscriber;
 use super::topology_reply::RefreshFailures;
 use crate::Error;
+use crate::body_ops::now;
+use fanout_nodes::FanoutNodes;
 use redis_sansio::resp::ToArg;
 
 /// A blocking client for a Redis Cluster.
 ///
 /// It keeps one [`redis_io_sync::Connection`] per node, opened the first time a
 /// request is routed there, with the settings of the first seed URL (password,
-/// protocol, client name, timeouts). Every generated command works on it
+/// protocol, client name, timeouts), and for pipelines and fan-outs a second
+/// connection per node on one mio [`Fanout`](redis_io_sync::Fanout), so that those
+/// reach every node at once. Every generated command works on it
 /// (`cluster.set("k", "v")?`), routed by its keys:
 ///
 /// - keys in one slot: the primary serving that slot;
 /// - keys in different slots, for a command the specification marks
 ///   `request_policy:multi_shard` (`MGET`, `MSET`, `DEL`, `EXISTS`, `UNLINK`,
 ///   `TOUCH`): one command per slot (`MSET`'s values with their keys), sent as one
-///   pipeline per node, nodes one after another, each part following redirects and
+///   pipeline per node, every node at once, each part following redirects and
 ///   retries like a single command; the replies merged as its `response_policy`
 ///   says (`MGET`'s values in the keys' order, the counts summed, `MSET` failing if
 ///   any part failed; an error in any part is the command's error). Not atomic:
@@ -48,7 +55,7 @@ use redis_sansio::resp::ToArg;
 ///   and nothing is sent;
 /// - no keys, and meant for every primary or every node by the specification's
 ///   `request_policy` tip (`DBSIZE`, `FLUSHALL`, `KEYS`, `PING`, `SCRIPT LOAD`,
-///   `CONFIG SET`...): all of them, one after another, their replies combined as its
+///   `CONFIG SET`...): all of them at once, their replies combined as its
 ///   `response_policy` says (`DBSIZE` sums, `KEYS` concatenates, `FLUSHALL` fails if
 ///   any node failed);
 /// - `SCAN`: every primary in turn, under one cursor (see
@@ -56,11 +63,19 @@ use redis_sansio::resp::ToArg;
 /// - other keyless commands (`ECHO`, `INFO`, `RANDOMKEY`, whose merging is
 ///   command-specific): the primary serving slot 0.
 ///
-/// `MOVED` updates the slot table and retries on the new owner; `ASK` sends `ASKING`
-/// and the command together to the node named; `TRYAGAIN`, `CLUSTERDOWN` and
-/// `LOADING` are retried after the router's backoff; a node whose connection fails
-/// is reported, the topology is refreshed (rate-limited), and the request is retried
-/// once. Limits are the [`RouterConfig`]'s.
+/// Each request is a [`ClusterCall`] of the core, the same machine as on the async
+/// client: `MOVED` updates the slot table and retries on the new owner (the first
+/// at once, later ones after the router's backoff); `ASK` sends `ASKING` and the
+/// command together to the node named; `TRYAGAIN`, `CLUSTERDOWN` and `LOADING` are
+/// retried after the backoff; a node that cannot be reached is reported, the
+/// topology is refreshed, and the request is routed again with backoff until
+/// [`RouterConfig::retry_timeout`] (so a write to a primary that died waits for its
+/// replica's promotion). A request whose connection was lost after it was written
+/// is sent again only when it cannot change data (`GET`, `PING`: the command
+/// table's `may_resend`) or [`RouterConfig::resend_writes`] is set; a write fails
+/// with the connection's error, whose
+/// [`is_unknown_outcome`](redis_sansio::RequestError::is_unknown_outcome) says it
+/// may have run. Limits are the [`RouterConfig`]'s.
 ///
 /// With [`RouterConfig::read_from`] set to [`ReadFrom::PreferReplica`], commands the
 /// specification flags `readonly` go to a replica of their slot's shard (each
@@ -83,6 +98,9 @@ pub struct ClusterConnection {
     seeds: Seeds,
     addrs: HashMap<NodeId, NodeAddr>,
     conns: HashMap<NodeId, Connection>,
+    /// Second connections to the nodes, on one mio `Fanout`, for pipelines and
+    /// fan-outs that reach every node at once.
+    fanout: FanoutNodes,
     /// What went wrong while asking for the topology, for a clear error.
     refresh_failures: RefreshFailures,
 }
@@ -116,6 +134,7 @@ impl ClusterConnection {
             seeds,
             addrs: HashMap::new(),
             conns: HashMap::new(),
+            fanout: FanoutNodes::default(),
             refresh_failures: RefreshFailures::default(),
         };
         cluster.refresh()?;
@@ -139,64 +158,22 @@ impl ClusterConnection {
     /// `multi_shard` command whose keys span slots (`MGET a b`) runs as one command
     /// per slot and returns their merged reply, or the first part's error.
     pub fn request(&mut self, cmd: &Cmd) -> Result<Frame, Error> {
-        let slot = match command_slot(cmd) {
-            Ok(slot) => slot,
-            Err(cross_slot) => {
+        let routing = Routing::of(cmd)?;
+        match routing.target {
+            Target::SplitBySlot { first, second } => {
                 return match Split::of(cmd) {
-                    Some(split) => self.split(&split),
-                    None => Err(Error::Cluster(cross_slot)),
+                    Some(split) => now(many_nodes::split(self, &split)),
+                    None => Err(Error::Cluster(ClusterError::CrossSlot { first, second })),
                 };
             }
-        };
-        if cluster_scan::is_scan(cmd) {
-            return self.scan_page(cmd);
-        }
-        if slot.is_none() {
-            let _ = self.drive();
-            let nodes = match fanout::fanout_of(cmd) {
-                Fanout::One => Vec::new(),
-                Fanout::Primaries(how) => vec![(how, self.router.primaries())],
-                Fanout::AllNodes(how) => vec![(how, self.router.shard_nodes())],
-            };
-            if let Some((how, nodes)) = nodes.into_iter().find(|(_, n)| !n.is_empty()) {
-                return self.fan_out(cmd, nodes, how);
+            _ if cluster_scan::is_scan(cmd) => return now(many_nodes::scan_page(self, cmd)),
+            Target::AllPrimaries(policy) | Target::AllNodes(policy) => {
+                return now(many_nodes::fan_out_or_one(self, cmd, routing, policy));
             }
+            _ => {}
         }
-        let reads = read_from(cmd, self.router.config().read_from);
-        let mut attempt = 0;
-        let mut reconnected = false;
-        let mut target = None;
-        loop {
-            // A failed background refresh leaves the old table, which may still work.
-            let _ = self.drive();
-            let (node, with_asking) = match target.take() {
-                Some(target) => target,
-                None => (self.route_for(slot, reads)?, false),
-            };
-            let error = match self.send_to(node, cmd, with_asking) {
-                Ok(frame) => return Ok(frame),
-                Err(error) => error,
-            };
-            let now = Instant::now();
-            if let Some(server_error) = error.server_error() {
-                match self.router.handle_error(server_error, node, attempt, now) {
-                    Decision::Retry { node } => target = Some((node, false)),
-                    Decision::RetryAsking { node } => target = Some((node, true)),
-                    Decision::RetryAfter { deadline } => {
-                        std::thread::sleep(deadline.saturating_duration_since(now));
-                    }
-                    Decision::Fail(reason) => return Err(Error::Cluster(reason)),
-                    _ => return Err(error),
-                }
-                attempt += 1;
-            } else if error.is_connection_failure() && !reconnected {
-                reconnected = true;
-                self.conns.remove(&node);
-                self.router.handle_node_failure(node, now);
-            } else {
-                return Err(error);
-            }
-        }
+        let call = ClusterCall::new(&routing, self.router.config(), Instant::now());
+        now(call::run(self, cmd, call, None))
     }
 
     /// A new connection of its own to the primary serving `key`'s slot, with the
@@ -223,6 +200,7 @@ impl ClusterConnection {
             seeds: self.seeds.clone(),
             addrs: self.addrs.clone(),
             conns: HashMap::new(),
+            fanout: FanoutNodes::default(),
             refresh_failures: RefreshFailures::default(),
         })
     }
@@ -253,17 +231,7 @@ impl ClusterConnection {
     }
 
     fn route(&self, slot: Option<u16>) -> Result<NodeId, Error> {
-        self.route_for(slot, ReadFrom::Primary)
-    }
-
-    fn route_for(&self, slot: Option<u16>, reads: ReadFrom) -> Result<NodeId, Error> {
-        let node = match slot {
-            Some(slot) => self.router.route(slot, reads),
-            None => self.router.route_keyless(),
-        };
-        node.ok_or(Error::Cluster(ClusterError::NoNodeForSlot {
-            slot: slot.unwrap_or(0),
-        }))
+        many_nodes::route(&self.router, slot, ReadFrom::Primary)
     }
 
     fn send_to(&mut self, node: NodeId, cmd: &Cmd, with_asking: bool) -> Result<Frame, Error> {
@@ -307,6 +275,7 @@ impl ClusterConnection {
                 ClusterEvent::Disconnect { node } => {
                     self.addrs.remove(&node);
                     self.conns.remove(&node);
+                    self.fanout.forget(node);
                 }
                 ClusterEvent::Refresh { node, command } => self.ask_topology(node, command),
                 ClusterEvent::RefreshFailed { tried } => result = Err(self.refresh_failed(tried)),
@@ -331,5 +300,47 @@ impl ClusterConnection {
 
     fn refresh_failed(&mut self, tried: usize) -> Error {
         self.refresh_failures.error(tried)
+    }
+}
+
+/// The blocking body of the shared request loop: every future is ready at once.
+impl NodeIo for ClusterConnection {
+    fn with_router<T>(&mut self, f: impl FnOnce(&mut ClusterRouter) -> T) -> T {
+        f(&mut self.router)
+    }
+
+    fn drive_router(&mut self) -> impl Future<Output = Result<(), Error>> + Send {
+        std::future::ready(self.drive())
+    }
+
+    fn send(
+        &mut self,
+        node: NodeId,
+        cmd: &Cmd,
+        asking: bool,
+    ) -> impl Future<Output = Result<Frame, Error>> + Send {
+        std::future::ready(self.send_to(node, cmd, asking))
+    }
+
+    fn send_many(
+        &mut self,
+        batches: Vec<(NodeId, Vec<Cmd>)>,
+    ) -> impl Future<Output = Vec<Result<Vec<Outcome>, Error>>> + Send {
+        let readonly = self.router.config().read_from != ReadFrom::Primary;
+        let configs: Vec<Result<ConnectionConfig, Error>> = batches
+            .iter()
+            .map(|(node, _)| self.node_config(*node))
+            .collect();
+        std::future::ready(self.fanout.run(batches, configs, readonly))
+    }
+
+    fn drop_node(&mut self, node: NodeId) {
+        self.conns.remove(&node);
+        self.fanout.forget(node);
+    }
+
+    fn sleep_until(&mut self, until: Instant) -> impl Future<Output = ()> + Send {
+        std::thread::sleep(until.saturating_duration_since(Instant::now()));
+        std::future::ready(())
     }
 }

@@ -1,14 +1,12 @@
 //! Pipelines, transactions and check-and-set on the async cluster client.
 
-use std::time::Instant;
-
 use redis_io_async::{Connection, Outcome, Runtime};
 use redis_sansio::Cmd;
 use redis_sansio::cluster::{ClusterError, ReadFrom};
 use redis_sansio::resp::{Frame, ToArg};
 
 use super::ClusterClient;
-use crate::cluster::batch;
+use crate::cluster::{batch, many_nodes};
 use crate::{Error, Replies, Transaction};
 
 impl<R: Runtime> ClusterClient<R> {
@@ -24,67 +22,7 @@ impl<R: Runtime> ClusterClient<R> {
     /// retry fails the whole call.
     pub async fn pipeline(&self, cmds: &[Cmd]) -> Result<Vec<Outcome>, Error> {
         let slots = batch::slots(cmds)?;
-        self.pipeline_routed(cmds, &slots, ReadFrom::Primary).await
-    }
-
-    /// [`pipeline`](Self::pipeline) for commands whose slots are known (`slots[i]`
-    /// for `cmds[i]`), each sent where `reads` says for its slot: the one body of
-    /// cluster pipelines and of multi-key commands split per slot
-    /// ([`Split`](crate::cluster::split::Split)).
-    pub(super) async fn pipeline_routed(
-        &self,
-        cmds: &[Cmd],
-        slots: &[Option<u16>],
-        reads: ReadFrom,
-    ) -> Result<Vec<Outcome>, Error> {
-        let _ = self.drive().await;
-        let groups = batch::group_by_node(slots, |slot| self.route_for(slot, reads))?;
-        let mut outcomes: Vec<Option<Outcome>> = vec![None; cmds.len()];
-        let mut again = Vec::new();
-        // Queue every node's share before awaiting any, so the nodes work at once.
-        let mut sent = Vec::new();
-        for (node, indices) in groups {
-            match self.client(node).await {
-                Ok(client) => {
-                    let group: Vec<Cmd> = indices.iter().map(|&i| cmds[i].clone()).collect();
-                    sent.push((node, indices, client.pipeline(&group)));
-                }
-                Err(error) if error.is_connection_failure() => {
-                    self.forget(node, Instant::now());
-                    again.extend(indices);
-                }
-                Err(error) => return Err(error),
-            }
-        }
-        for (node, indices, pipeline) in sent {
-            match pipeline.await {
-                Ok(results) => {
-                    for (index, outcome) in indices.into_iter().zip(results) {
-                        match batch::redirected(&outcome) {
-                            Some(error) => {
-                                if matches!(error.kind(), redis_sansio::ServerErrorKind::Moved(_)) {
-                                    // Learn the new owner now, so the retry goes there.
-                                    let now = Instant::now();
-                                    let _ = self.lock().router.handle_error(error, node, 0, now);
-                                }
-                                again.push(index);
-                            }
-                            None => outcomes[index] = Some(outcome),
-                        }
-                    }
-                }
-                Err(error) if error.is_connection_failure() => {
-                    self.forget(node, Instant::now());
-                    again.extend(indices);
-                }
-                Err(error) => return Err(error),
-            }
-        }
-        again.sort_unstable();
-        for index in again {
-            outcomes[index] = Some(batch::as_outcome(self.request(&cmds[index]).await)?);
-        }
-        Ok(batch::collect(outcomes))
+        many_nodes::pipeline(&mut self.clone(), cmds, &slots, ReadFrom::Primary).await
     }
 
     /// Runs `cmds` in `MULTI`/`EXEC` on the node serving their slot and resolves to

@@ -2,27 +2,29 @@
 //! clone, driven by the core's [`ClusterRouter`].
 
 mod batches;
-mod many_nodes;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use redis_io_async::{Client, Connection, Runtime};
+use redis_io_async::{Client, Connection, Outcome, Runtime};
 use redis_sansio::Cmd;
 use redis_sansio::cluster::{
-    ClusterError, ClusterEvent, ClusterRouter, Decision, NodeAddr, NodeId, ReadFrom, RouterConfig,
-    TopologyCommand,
+    ClusterCall, ClusterError, ClusterEvent, ClusterRouter, NodeAddr, NodeId, ReadFrom,
+    RouterConfig, Routing, Target, TopologyCommand,
 };
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::resp::Frame;
 use redis_sansio::resp::ToArg;
 
 use super::batch;
-use super::fanout::{self, Fanout};
+use super::call::{self, NodeIo};
+use super::drop_closed;
+use super::many_nodes;
 use super::request::ClusterRequest;
-use super::route::{after_asking, asking, command_slot, read_from, readonly};
+use super::route::{after_asking, asking, readonly};
 use super::scan as cluster_scan;
 use super::seeds::Seeds;
 use super::split::Split;
@@ -39,7 +41,10 @@ use crate::Error;
 /// [`ClusterConnection`](super::ClusterConnection): by the slot of its keys to that
 /// slot's primary, keyless commands meant for every node to all of them at once
 /// (combined as the specification says) and other keyless commands to the primary
-/// serving slot 0. Keys in different slots are split into one command per slot when
+/// serving slot 0. Each request is the core's [`ClusterCall`], the machine the
+/// blocking connection runs too (redirects, backoff, failovers waited out within
+/// [`RouterConfig::retry_timeout`], a lost request sent again only when it cannot
+/// change data or [`RouterConfig::resend_writes`] is set). Keys in different slots are split into one command per slot when
 /// the specification marks the command `request_policy:multi_shard` (`MGET`, `MSET`,
 /// `DEL`, `EXISTS`, `UNLINK`, `TOUCH`), the parts sent as one pipeline per node to
 /// every node at once and their replies merged as its `response_policy` says
@@ -114,13 +119,6 @@ impl<R: Runtime> State<R> {
         None
     }
 
-    fn route(&self, slot: Option<u16>, reads: ReadFrom) -> Option<NodeId> {
-        match slot {
-            Some(slot) => self.router.route(slot, reads),
-            None => self.router.route_keyless(),
-        }
-    }
-
     /// The open client for `node`, if there is one.
     fn client(&self, node: NodeId) -> Option<&Client<R>> {
         self.clients.get(&node).filter(|c| !c.is_closed())
@@ -188,39 +186,51 @@ impl<R: Runtime> ClusterClient<R> {
     /// whose keys span slots (`MGET a b`) runs as one command per slot, in a boxed
     /// future, and resolves to their merged reply, or to the first part's error.
     pub fn request(&self, cmd: &Cmd) -> ClusterRequest<R> {
-        let slot = match command_slot(cmd) {
-            Ok(slot) => slot,
-            Err(cross_slot) => {
-                return match Split::of(cmd) {
-                    Some(split) => ClusterRequest::retrying(Box::pin(self.clone().split(split))),
-                    None => ClusterRequest::failed(Error::Cluster(cross_slot)),
-                };
-            }
+        let routing = match Routing::of(cmd) {
+            Ok(routing) => routing,
+            Err(error) => return ClusterRequest::failed(Error::Cluster(error)),
         };
-        if cluster_scan::is_scan(cmd) {
-            return ClusterRequest::retrying(Box::pin(self.clone().scan_page(cmd.clone())));
-        }
-        if slot.is_none() {
-            if let Fanout::Primaries(how) | Fanout::AllNodes(how) = fanout::fanout_of(cmd) {
-                let rest = self.clone().fan_out(cmd.clone(), how);
-                return ClusterRequest::retrying(Box::pin(rest));
+        match routing.target {
+            Target::SplitBySlot { first, second } => {
+                let Some(split) = Split::of(cmd) else {
+                    return ClusterRequest::failed(Error::Cluster(ClusterError::CrossSlot {
+                        first,
+                        second,
+                    }));
+                };
+                let mut client = self.clone();
+                return ClusterRequest::retrying(Box::pin(async move {
+                    many_nodes::split(&mut client, &split).await
+                }));
             }
+            _ if cluster_scan::is_scan(cmd) => {
+                let (mut client, cmd) = (self.clone(), cmd.clone());
+                return ClusterRequest::retrying(Box::pin(async move {
+                    many_nodes::scan_page(&mut client, &cmd).await
+                }));
+            }
+            Target::AllPrimaries(policy) | Target::AllNodes(policy) => {
+                let (mut client, cmd) = (self.clone(), cmd.clone());
+                return ClusterRequest::retrying(Box::pin(async move {
+                    many_nodes::fan_out_or_one(&mut client, &cmd, routing, policy).await
+                }));
+            }
+            _ => {}
         }
-        let sent = {
+        let now = Instant::now();
+        let (call, sent) = {
             let state = self.lock();
-            let refresh_due = state
-                .router
-                .poll_timeout()
-                .is_some_and(|t| t <= Instant::now());
-            let reads = read_from(cmd, state.router.config().read_from);
-            let node = state.route(slot, reads).filter(|_| !refresh_due);
-            node.and_then(|node| Some((node, state.client(node)?.request(cmd))))
+            let call = ClusterCall::new(&routing, state.router.config(), now);
+            let refresh_due = state.router.poll_timeout().is_some_and(|t| t <= now);
+            let node = call.route(&state.router).filter(|_| !refresh_due);
+            let sent = node.and_then(|node| Some((node, state.client(node)?.request(cmd))));
+            (call, sent)
         };
         match sent {
             Some((node, request)) => {
-                ClusterRequest::sent(request, node, cmd.clone(), slot, self.clone())
+                ClusterRequest::sent(request, cmd.clone(), call.sent_to(node), self.clone())
             }
-            None => ClusterRequest::retrying(Box::pin(self.clone().run(cmd.clone(), slot, None))),
+            None => ClusterRequest::retrying(Box::pin(self.clone().run(cmd.clone(), call, None))),
         }
     }
 
@@ -265,67 +275,21 @@ impl<R: Runtime> ClusterClient<R> {
         state.router.node_addr(node).cloned()
     }
 
-    /// The rest of a request after its first attempt failed with `failed` (or could
-    /// not be sent at once): decide, wait, refresh, reconnect and resend, within the
-    /// router's limits.
+    /// A request from its first attempt on, or (`first`) from the outcome of a
+    /// first attempt that needs following up: the shared loop over the core's
+    /// [`ClusterCall`].
     pub(super) async fn run(
-        self,
+        mut self,
         cmd: Cmd,
-        slot: Option<u16>,
-        mut failed: Option<(NodeId, Error)>,
+        call: ClusterCall,
+        first: Option<Result<Frame, Error>>,
     ) -> Result<Frame, Error> {
-        let reads = read_from(&cmd, self.lock().router.config().read_from);
-        let mut attempt = 0;
-        let mut reconnected = false;
-        let mut target = None;
-        loop {
-            if let Some((node, error)) = failed.take() {
-                let now = Instant::now();
-                if let Some(server_error) = error.server_error() {
-                    let decision =
-                        self.lock()
-                            .router
-                            .handle_error(server_error, node, attempt, now);
-                    match decision {
-                        Decision::Retry { node } => target = Some((node, false)),
-                        Decision::RetryAsking { node } => target = Some((node, true)),
-                        Decision::RetryAfter { deadline } => R::sleep_until(deadline).await,
-                        Decision::Fail(reason) => return Err(Error::Cluster(reason)),
-                        _ => return Err(error),
-                    }
-                    attempt += 1;
-                } else if error.is_connection_failure() && !reconnected {
-                    reconnected = true;
-                    self.forget(node, now);
-                } else {
-                    return Err(error);
-                }
-            }
-            // A failed background refresh leaves the old table, which may still work.
-            let _ = self.drive().await;
-            let (node, with_asking) = match target.take() {
-                Some(target) => target,
-                None => (self.route_for(slot, reads)?, false),
-            };
-            match self.send_to(node, &cmd, with_asking).await {
-                Ok(frame) => return Ok(frame),
-                Err(error) => failed = Some((node, error)),
-            }
-        }
+        call::run(&mut self, &cmd, call, first).await
     }
 
-    /// The node for `slot` (`None`: a keyless command) as the table says now: a
-    /// primary, or where `reads` says for a read-only command.
+    /// The primary for `slot` (`None`: a keyless command) as the table says now.
     fn route(&self, slot: Option<u16>) -> Result<NodeId, Error> {
-        self.route_for(slot, ReadFrom::Primary)
-    }
-
-    fn route_for(&self, slot: Option<u16>, reads: ReadFrom) -> Result<NodeId, Error> {
-        self.lock()
-            .route(slot, reads)
-            .ok_or(Error::Cluster(ClusterError::NoNodeForSlot {
-                slot: slot.unwrap_or(0),
-            }))
+        many_nodes::route(&self.lock().router, slot, ReadFrom::Primary)
     }
 
     async fn send_to(&self, node: NodeId, cmd: &Cmd, with_asking: bool) -> Result<Frame, Error> {
@@ -358,13 +322,6 @@ impl<R: Runtime> ClusterClient<R> {
         }
         state.clients.insert(node, client.clone());
         Ok(client)
-    }
-
-    /// Drops `node`'s client and tells the router its connection failed.
-    fn forget(&self, node: NodeId, now: Instant) {
-        let mut state = self.lock();
-        state.clients.remove(&node);
-        state.router.handle_node_failure(node, now);
     }
 
     /// Carries the router's events out until none is left: node events under the
@@ -405,6 +362,60 @@ impl<R: Runtime> ClusterClient<R> {
             .state
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The async body of the shared request loop.
+impl<R: Runtime> NodeIo for ClusterClient<R> {
+    fn with_router<T>(&mut self, f: impl FnOnce(&mut ClusterRouter) -> T) -> T {
+        f(&mut self.lock().router)
+    }
+
+    fn drive_router(&mut self) -> impl Future<Output = Result<(), Error>> + Send {
+        self.drive()
+    }
+
+    fn send(
+        &mut self,
+        node: NodeId,
+        cmd: &Cmd,
+        asking: bool,
+    ) -> impl Future<Output = Result<Frame, Error>> + Send {
+        self.send_to(node, cmd, asking)
+    }
+
+    fn send_many(
+        &mut self,
+        batches: Vec<(NodeId, Vec<Cmd>)>,
+    ) -> impl Future<Output = Vec<Result<Vec<Outcome>, Error>>> + Send {
+        let client = self.clone();
+        async move {
+            // Queue every node's share before awaiting any, so the nodes work at once.
+            let mut sent = Vec::with_capacity(batches.len());
+            for (node, cmds) in batches {
+                sent.push(match client.client(node).await {
+                    Ok(node_client) => Ok(node_client.pipeline(&cmds)),
+                    Err(error) => Err(error),
+                });
+            }
+            let mut results = Vec::with_capacity(sent.len());
+            for pipeline in sent {
+                results.push(match pipeline {
+                    Ok(pipeline) => pipeline.await,
+                    Err(error) => Err(error),
+                });
+            }
+            results
+        }
+    }
+
+    fn drop_node(&mut self, node: NodeId) {
+        // Another task may have opened a new one meanwhile: only a closed one goes.
+        drop_closed(&mut self.lock().clients, node, Client::is_closed);
+    }
+
+    fn sleep_until(&mut self, until: Instant) -> impl Future<Output = ()> + Send {
+        R::sleep_until(until)
     }
 }
 

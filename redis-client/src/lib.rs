@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod args;
 mod batch;
 mod bodies;
 mod body_ops;
@@ -39,7 +40,7 @@ pub mod watch;
 
 /// The traits that put the command methods on every body: `use redis_client::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Batches, Commands, Executor, FromReply, Invoke};
+    pub use crate::{Batches, Commands, Each, Executor, FromReply, Invoke};
 }
 
 pub use batch::{BatchFuture, Batches, Pipeline, Replies, Slot, Transaction};
@@ -49,7 +50,7 @@ pub use generated::{Commands, cmd, options};
 pub use redis_io_async::{ConversionError, Error, PoolError, TlsError, TlsErrorKind};
 pub use redis_sansio::Cmd;
 pub use redis_sansio::resp;
-pub use redis_sansio::resp::{ArgBuf, ToArg};
+pub use redis_sansio::resp::{ArgBuf, Each, ToArg, ToArgs};
 pub use redis_sansio::retry::Reconnect;
 pub use reply::FromReply;
 #[cfg(feature = "sync")]

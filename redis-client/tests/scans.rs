@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use redis_client::{Commands, Pipeline, Scan};
+use redis_client::{Commands, Each, Pipeline, Scan};
 use redis_test_support::RedisServer;
 
 const KEYS: usize = 10_000;
@@ -24,11 +24,11 @@ fn populate(server: &RedisServer) {
     for i in 0..KEYS {
         pipe.set(format!("scan:{i}"), i);
     }
-    pipe.sadd("big-set", (0..MEMBERS).map(|i| format!("m{i}")));
-    pipe.hset("big-hash", (0..MEMBERS).map(|i| (format!("f{i}"), i)));
+    pipe.sadd("big-set", Each((0..MEMBERS).map(|i| format!("m{i}"))));
+    pipe.hset("big-hash", Each((0..MEMBERS).map(|i| (format!("f{i}"), i))));
     pipe.zadd(
         "big-zset",
-        (0..MEMBERS).map(|i| (i as f64, format!("z{i}"))),
+        Each((0..MEMBERS).map(|i| (i as f64, format!("z{i}")))),
     );
     pipe.rpush("scan-list", ["x"]);
     for outcome in pipe.run(&mut conn).unwrap().into_outcomes() {

@@ -182,6 +182,7 @@ fn lower_command(
             ctors: Vec::new(),
             setters: option_methods,
             is_options: true,
+            is_element: false,
         }
     });
     let with = options.as_ref().map(|def| {
@@ -326,13 +327,17 @@ fn imports(code: &str, always: &[&str]) -> String {
     if has("HashMap") {
         lines.push("use std::collections::HashMap;".into());
     }
-    let frame = has("Frame");
-    let to_arg = has("ToArg");
-    match (frame, to_arg) {
-        (true, true) => lines.push("use redis_sansio::resp::{Frame, ToArg};".into()),
-        (true, false) => lines.push("use redis_sansio::resp::Frame;".into()),
-        (false, true) => lines.push("use redis_sansio::resp::ToArg;".into()),
-        (false, false) => {}
+    let resp: Vec<&str> = ["ArgBuf", "Frame", "Pair", "ToArg", "ToArgs", "Triple"]
+        .into_iter()
+        .filter(|name| has(name))
+        .collect();
+    match resp[..] {
+        [] => {}
+        [one] => lines.push(format!("use redis_sansio::resp::{one};")),
+        _ => lines.push(format!("use redis_sansio::resp::{{{}}};", resp.join(", "))),
+    }
+    if code.contains("impl args::") {
+        lines.push("use crate::args;".into());
     }
     if code.contains("options::") {
         lines.push("use crate::generated::options;".into());
@@ -541,9 +546,13 @@ fn type_def(def: &TypeDef) -> String {
                     "s",
                 ));
             }
-            out.push_str(
-                "pub(crate) fn write_to(&self, c: &mut Cmd) {\nc.extend_from(&self.0);\n}\n}\n\n",
-            );
+            if !def.is_element {
+                out.push_str(
+                    "pub(crate) fn write_to(&self, c: &mut Cmd) {\nc.extend_from(&self.0);\n}\n",
+                );
+            }
+            out.push_str("}\n\n");
+            out.push_str(&element_impl(def, &["0".to_string()]));
         }
         TypeKind::Struct { fields } => {
             let derive = if def.is_options {
@@ -576,7 +585,7 @@ fn type_def(def: &TypeDef) -> String {
             for setter in &def.setters {
                 out.push_str(&method_fn(setter, "mut self", "Self", "", "self"));
             }
-            if !def.is_options {
+            if !def.is_options && !def.is_element {
                 out.push_str("pub(crate) fn write_to(&self, c: &mut Cmd) {\n");
                 for field in fields {
                     out.push_str(&format!("c.extend_from(&self.{field});\n"));
@@ -584,9 +593,26 @@ fn type_def(def: &TypeDef) -> String {
                 out.push_str("}\n");
             }
             out.push_str("}\n\n");
+            out.push_str(&element_impl(def, fields));
         }
     }
     out
+}
+
+/// `impl ToArgs<Self>` for the element type of a repeated argument, so the argument
+/// takes one element or a collection of them.
+fn element_impl(def: &TypeDef, fields: &[String]) -> String {
+    if !def.is_element {
+        return String::new();
+    }
+    let writes: String = fields
+        .iter()
+        .map(|f| format!("out.extend_from(self.{f}.arg_buf());\n"))
+        .collect();
+    format!(
+        "/// One element where the argument repeats; a collection of them writes each.\nimpl ToArgs<Self> for {} {{\nfn write_args(&self, out: &mut ArgBuf) {{\n{writes}}}\n}}\n\n",
+        def.name
+    )
 }
 
 fn options_file(group: &str, list: &[&Lowered]) -> String {
@@ -955,7 +981,7 @@ mod tests {
             [
                 "c.push_arg(destination);",
                 "let mut counted = Cmd::default();",
-                "counted.push_args(key);",
+                "counted.push_all(&key);",
                 "c.push_arg(counted.len());",
                 "c.extend_from(&counted);",
                 "c.extend_from(&options.weight);",

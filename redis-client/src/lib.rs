@@ -32,6 +32,7 @@ pub mod keys;
 pub mod pool;
 pub mod pubsub;
 mod reply;
+mod returning;
 mod scan;
 mod script;
 pub mod sentinel;
@@ -53,6 +54,7 @@ pub use redis_sansio::resp;
 pub use redis_sansio::resp::{ArgBuf, Each, ToArg, ToArgs};
 pub use redis_sansio::retry::Reconnect;
 pub use reply::FromReply;
+pub use returning::Returning;
 #[cfg(feature = "sync")]
 pub use scan::ScanIter;
 pub use scan::{ClientFetch, Scan, ScanBody, ScanStream};

@@ -661,8 +661,9 @@ fn commands_file(lowered: &[Lowered]) -> String {
 /// connection returns `Result<R, Error>`, an async one a future, a pipeline a slot.
 ///
 /// Each method returns the command's natural reply type; to read the reply as another
-/// type, build the command with [`cmd`](crate::cmd) and call
-/// [`returning`](crate::TypedCmd::returning) before executing it.
+/// type, call [`returning`](crate::Executor::returning) on the body first:
+/// `let name: String = conn.returning().get(\"name\")?` (a result, a future or a slot,
+/// as the body gives).
 pub trait Commands<'a>: Executor<'a> {\n",
     );
     for l in lowered {

@@ -12,8 +12,9 @@ use std::collections::HashMap;
 /// connection returns `Result<R, Error>`, an async one a future, a pipeline a slot.
 ///
 /// Each method returns the command's natural reply type; to read the reply as another
-/// type, build the command with [`cmd`](crate::cmd) and call
-/// [`returning`](crate::TypedCmd::returning) before executing it.
+/// type, call [`returning`](crate::Executor::returning) on the body first:
+/// `let name: String = conn.returning().get("name")?` (a result, a future or a slot,
+/// as the body gives).
 pub trait Commands<'a>: Executor<'a> {
     /// [`ACL`](https://redis.io/commands/acl/): `ACL subcommand`
     ///

@@ -49,10 +49,10 @@ pub use bodies::ReplyFuture;
 pub use executor::Executor;
 pub use generated::{Commands, cmd, options};
 pub use redis_io_async::{ConversionError, Error, PoolError, TlsError, TlsErrorKind};
-pub use redis_sansio::Cmd;
 pub use redis_sansio::resp;
 pub use redis_sansio::resp::{ArgBuf, Each, ToArg, ToArgs};
 pub use redis_sansio::retry::Reconnect;
+pub use redis_sansio::{CloseReason, Cmd, RequestError, ServerError, ServerErrorKind};
 pub use reply::FromReply;
 pub use returning::Returning;
 #[cfg(feature = "sync")]

@@ -46,6 +46,9 @@ pub mod prelude {
 
 pub use batch::{BatchFuture, Batches, Pipeline, Replies, Slot, Transaction};
 pub use bodies::ReplyFuture;
+/// The byte string replies are read as (and arguments may be): re-exported so a user
+/// needs no `bytes` dependency of their own.
+pub use bytes::Bytes;
 pub use executor::Executor;
 pub use generated::{Commands, cmd, options};
 pub use redis_io_async::{ConversionError, Error, PoolError, TlsError, TlsErrorKind};

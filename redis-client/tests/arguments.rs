@@ -27,6 +27,10 @@ macro_rules! arguments {
         let all: Vec<Bytes> = $b.lrange("queue", 0, -1)$($aw)*.unwrap();
         assert_eq!(all, ["job:1", "job:1", "job:2", "job:3", "job:2"]);
 
+        // Text the server makes up is a String (Display works); stored values are Bytes.
+        let kind: String = $b.type_("queue")$($aw)*.unwrap();
+        assert_eq!(format!("{kind}"), "list");
+
         // One key where many may be given; a set of one member; a pair of a hash.
         assert_eq!($b.exists("queue")$($aw)*.unwrap(), 1);
         assert_eq!($b.sadd("tags", "rust")$($aw)*.unwrap(), 1);

@@ -411,7 +411,7 @@ fn command_doc(l: &Lowered, with: bool) -> String {
     if !l.positional.is_empty() {
         let lists: Vec<String> = l.positional.iter().map(|p| format!("`{p}`")).collect();
         text.push_str(&format!(
-            " {} {} optional in the specification but {} here: pass an empty list (`[\"\"; 0]`) for none.",
+            " {} {} optional in the specification but {} here: pass `()` for none (or an empty list).",
             lists.join(" and "),
             if lists.len() == 1 { "is" } else { "are" },
             if lists.len() == 1 { "a parameter" } else { "parameters" },

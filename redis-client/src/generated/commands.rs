@@ -174,7 +174,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// [`ACL WHOAMI`](https://redis.io/commands/acl-whoami/): `ACL WHOAMI`
     ///
     /// Since 6.0.0; group `server`; flags `noscript`, `loading`, `stale`, `sentinel`.
-    fn acl_whoami(self) -> Self::Ret<Bytes> {
+    fn acl_whoami(self) -> Self::Ret<String> {
         self.execute(cmd::acl_whoami())
     }
 
@@ -523,7 +523,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// [`CLIENT INFO`](https://redis.io/commands/client-info/): `CLIENT INFO`
     ///
     /// Since 6.2.0; group `connection`; flags `noscript`, `loading`, `stale`, `sentinel`; ACL `@connection`.
-    fn client_info(self) -> Self::Ret<Bytes> {
+    fn client_info(self) -> Self::Ret<String> {
         self.execute(cmd::client_info())
     }
 
@@ -539,7 +539,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// Since 2.4.0; group `connection`; flags `admin`, `noscript`, `loading`, `stale`, `sentinel`; ACL `@connection`.
     ///
     /// Required arguments only; [`client_list_with`](crate::cmd::client_list_with) takes the options too.
-    fn client_list(self) -> Self::Ret<Bytes> {
+    fn client_list(self) -> Self::Ret<String> {
         self.execute(cmd::client_list())
     }
 
@@ -548,7 +548,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// Since 2.4.0; group `connection`; flags `admin`, `noscript`, `loading`, `stale`, `sentinel`; ACL `@connection`.
     ///
     /// With the optional arguments in [`ClientListOptions`](crate::options::ClientListOptions).
-    fn client_list_with(self, options: options::ClientListOptions) -> Self::Ret<Bytes> {
+    fn client_list_with(self, options: options::ClientListOptions) -> Self::Ret<String> {
         self.execute(cmd::client_list_with(options))
     }
 
@@ -691,7 +691,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// [`CLUSTER BUMPEPOCH`](https://redis.io/commands/cluster-bumpepoch/): `CLUSTER BUMPEPOCH`
     ///
     /// Since 3.0.0; group `cluster`; flags `no_async_loading`, `admin`, `stale`.
-    fn cluster_bumpepoch(self) -> Self::Ret<Bytes> {
+    fn cluster_bumpepoch(self) -> Self::Ret<String> {
         self.execute(cmd::cluster_bumpepoch())
     }
 
@@ -820,7 +820,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// [`CLUSTER MYID`](https://redis.io/commands/cluster-myid/): `CLUSTER MYID`
     ///
     /// Since 3.0.0; group `cluster`; flags `stale`.
-    fn cluster_myid(self) -> Self::Ret<Bytes> {
+    fn cluster_myid(self) -> Self::Ret<String> {
         self.execute(cmd::cluster_myid())
     }
 
@@ -1165,7 +1165,7 @@ pub trait Commands<'a>: Executor<'a> {
     ///
     /// Since 2.6.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
     ///
-    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass `()` for none (or an empty list).
     fn eval(self, script: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> Self::Ret<Frame> {
         self.execute(cmd::eval(script, key, arg))
     }
@@ -1174,7 +1174,7 @@ pub trait Commands<'a>: Executor<'a> {
     ///
     /// Since 2.6.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
     ///
-    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass `()` for none (or an empty list).
     fn evalsha(self, sha1: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> Self::Ret<Frame> {
         self.execute(cmd::evalsha(sha1, key, arg))
     }
@@ -1183,7 +1183,7 @@ pub trait Commands<'a>: Executor<'a> {
     ///
     /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
     ///
-    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass `()` for none (or an empty list).
     fn evalsha_ro(self, sha1: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> Self::Ret<Frame> {
         self.execute(cmd::evalsha_ro(sha1, key, arg))
     }
@@ -1192,7 +1192,7 @@ pub trait Commands<'a>: Executor<'a> {
     ///
     /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
     ///
-    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass `()` for none (or an empty list).
     fn eval_ro(self, script: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> Self::Ret<Frame> {
         self.execute(cmd::eval_ro(script, key, arg))
     }
@@ -1286,7 +1286,7 @@ pub trait Commands<'a>: Executor<'a> {
     ///
     /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
     ///
-    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass `()` for none (or an empty list).
     fn fcall(self, function: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> Self::Ret<Frame> {
         self.execute(cmd::fcall(function, key, arg))
     }
@@ -1295,7 +1295,7 @@ pub trait Commands<'a>: Executor<'a> {
     ///
     /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
     ///
-    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+    /// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass `()` for none (or an empty list).
     fn fcall_ro(
         self,
         function: impl ToArg,
@@ -1417,7 +1417,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// Since 7.0.0; group `scripting`; flags `noscript`, `write`, `denyoom`; ACL `@scripting`.
     ///
     /// Required arguments only; [`function_load_with`](crate::cmd::function_load_with) takes the options too.
-    fn function_load(self, function_code: impl ToArg) -> Self::Ret<Bytes> {
+    fn function_load(self, function_code: impl ToArg) -> Self::Ret<String> {
         self.execute(cmd::function_load(function_code))
     }
 
@@ -1430,7 +1430,7 @@ pub trait Commands<'a>: Executor<'a> {
         self,
         function_code: impl ToArg,
         options: options::FunctionLoadOptions,
-    ) -> Self::Ret<Bytes> {
+    ) -> Self::Ret<String> {
         self.execute(cmd::function_load_with(function_code, options))
     }
 
@@ -1496,7 +1496,7 @@ pub trait Commands<'a>: Executor<'a> {
         key: impl ToArg,
         member1: impl ToArg,
         member2: impl ToArg,
-    ) -> Self::Ret<Option<Bytes>> {
+    ) -> Self::Ret<Option<f64>> {
         self.execute(cmd::geodist(key, member1, member2))
     }
 
@@ -1511,7 +1511,7 @@ pub trait Commands<'a>: Executor<'a> {
         member1: impl ToArg,
         member2: impl ToArg,
         options: options::GeodistOptions,
-    ) -> Self::Ret<Option<Bytes>> {
+    ) -> Self::Ret<Option<f64>> {
         self.execute(cmd::geodist_with(key, member1, member2, options))
     }
 
@@ -2024,7 +2024,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// Since 1.0.0; group `server`; flags `loading`, `stale`, `sentinel`; ACL `@dangerous`.
     ///
     /// Required arguments only; [`info_with`](crate::cmd::info_with) takes the options too.
-    fn info(self) -> Self::Ret<Bytes> {
+    fn info(self) -> Self::Ret<String> {
         self.execute(cmd::info())
     }
 
@@ -2033,7 +2033,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// Since 1.0.0; group `server`; flags `loading`, `stale`, `sentinel`; ACL `@dangerous`.
     ///
     /// With the optional arguments in [`InfoOptions`](crate::options::InfoOptions).
-    fn info_with(self, options: options::InfoOptions) -> Self::Ret<Bytes> {
+    fn info_with(self, options: options::InfoOptions) -> Self::Ret<String> {
         self.execute(cmd::info_with(options))
     }
 
@@ -2581,7 +2581,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// [`OBJECT ENCODING`](https://redis.io/commands/object-encoding/): `OBJECT ENCODING key`
     ///
     /// Since 2.2.3; group `generic`; flags `readonly`; ACL `@keyspace`.
-    fn object_encoding(self, key: impl ToArg) -> Self::Ret<Option<Bytes>> {
+    fn object_encoding(self, key: impl ToArg) -> Self::Ret<Option<String>> {
         self.execute(cmd::object_encoding(key))
     }
 
@@ -2964,7 +2964,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// [`REPLICAOF`](https://redis.io/commands/replicaof/): `REPLICAOF <host port | NO ONE>`
     ///
     /// Since 5.0.0; group `server`; flags `no_async_loading`, `admin`, `noscript`, `stale`.
-    fn replicaof(self, args: options::ReplicaofArgs) -> Self::Ret<Bytes> {
+    fn replicaof(self, args: options::ReplicaofArgs) -> Self::Ret<String> {
         self.execute(cmd::replicaof(args))
     }
 
@@ -3183,7 +3183,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// [`SCRIPT LOAD`](https://redis.io/commands/script-load/): `SCRIPT LOAD script`
     ///
     /// Since 2.6.0; group `scripting`; flags `noscript`, `stale`; ACL `@scripting`.
-    fn script_load(self, script: impl ToArg) -> Self::Ret<Bytes> {
+    fn script_load(self, script: impl ToArg) -> Self::Ret<String> {
         self.execute(cmd::script_load(script))
     }
 
@@ -3218,7 +3218,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// [`SENTINEL CKQUORUM`](https://redis.io/commands/sentinel-ckquorum/): `SENTINEL CKQUORUM master-name`
     ///
     /// Since 2.8.4; group `sentinel`; flags `admin`, `sentinel`, `only_sentinel`.
-    fn sentinel_ckquorum(self, master_name: impl ToArg) -> Self::Ret<Bytes> {
+    fn sentinel_ckquorum(self, master_name: impl ToArg) -> Self::Ret<String> {
         self.execute(cmd::sentinel_ckquorum(master_name))
     }
 
@@ -3267,7 +3267,7 @@ pub trait Commands<'a>: Executor<'a> {
     fn sentinel_get_master_addr_by_name(
         self,
         master_name: impl ToArg,
-    ) -> Self::Ret<(Bytes, Bytes)> {
+    ) -> Self::Ret<(Bytes, String)> {
         self.execute(cmd::sentinel_get_master_addr_by_name(master_name))
     }
 
@@ -3541,7 +3541,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// [`SLAVEOF`](https://redis.io/commands/slaveof/): `SLAVEOF <host port | NO ONE>`
     ///
     /// Since 1.0.0; group `server`; deprecated since 5.0.0; flags `no_async_loading`, `admin`, `noscript`, `stale`.
-    fn slaveof(self, args: options::SlaveofArgs) -> Self::Ret<Bytes> {
+    fn slaveof(self, args: options::SlaveofArgs) -> Self::Ret<String> {
         self.execute(cmd::slaveof(args))
     }
 
@@ -3821,7 +3821,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// [`TIME`](https://redis.io/commands/time/): `TIME`
     ///
     /// Since 2.6.0; group `server`; flags `loading`, `stale`, `fast`.
-    fn time(self) -> Self::Ret<Vec<Bytes>> {
+    fn time(self) -> Self::Ret<Vec<String>> {
         self.execute(cmd::time())
     }
 
@@ -3842,7 +3842,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// [`TYPE`](https://redis.io/commands/type/): `TYPE key`
     ///
     /// Since 1.0.0; group `generic`; flags `readonly`, `fast`; ACL `@keyspace`.
-    fn type_(self, key: impl ToArg) -> Self::Ret<Bytes> {
+    fn type_(self, key: impl ToArg) -> Self::Ret<String> {
         self.execute(cmd::type_(key))
     }
 
@@ -3940,7 +3940,7 @@ pub trait Commands<'a>: Executor<'a> {
         id_selector: options::XaddIdSelector,
         data: impl ToArgs<Pair>,
         options: options::XaddOptions,
-    ) -> Self::Ret<Option<Bytes>> {
+    ) -> Self::Ret<Option<String>> {
         self.execute(cmd::xadd_with(key, id_selector, data, options))
     }
 
@@ -4227,7 +4227,7 @@ pub trait Commands<'a>: Executor<'a> {
         key: impl ToArg,
         start: impl ToArg,
         end: impl ToArg,
-    ) -> Self::Ret<Vec<(Bytes, Vec<Bytes>)>> {
+    ) -> Self::Ret<Vec<(String, Vec<Bytes>)>> {
         self.execute(cmd::xrange(key, start, end))
     }
 
@@ -4243,7 +4243,7 @@ pub trait Commands<'a>: Executor<'a> {
         start: impl ToArg,
         end: impl ToArg,
         options: options::XrangeOptions,
-    ) -> Self::Ret<Vec<(Bytes, Vec<Bytes>)>> {
+    ) -> Self::Ret<Vec<(String, Vec<Bytes>)>> {
         self.execute(cmd::xrange_with(key, start, end, options))
     }
 
@@ -4257,7 +4257,7 @@ pub trait Commands<'a>: Executor<'a> {
         self,
         key: impl ToArgs,
         id: impl ToArgs,
-    ) -> Self::Ret<Option<HashMap<Bytes, Vec<(Bytes, Vec<Bytes>)>>>> {
+    ) -> Self::Ret<Option<HashMap<Bytes, Vec<(String, Vec<Bytes>)>>>> {
         self.execute(cmd::xread(key, id))
     }
 
@@ -4272,7 +4272,7 @@ pub trait Commands<'a>: Executor<'a> {
         key: impl ToArgs,
         id: impl ToArgs,
         options: options::XreadOptions,
-    ) -> Self::Ret<Option<HashMap<Bytes, Vec<(Bytes, Vec<Bytes>)>>>> {
+    ) -> Self::Ret<Option<HashMap<Bytes, Vec<(String, Vec<Bytes>)>>>> {
         self.execute(cmd::xread_with(key, id, options))
     }
 
@@ -4288,7 +4288,7 @@ pub trait Commands<'a>: Executor<'a> {
         consumer: impl ToArg,
         key: impl ToArgs,
         id: impl ToArgs,
-    ) -> Self::Ret<Option<HashMap<Bytes, Vec<(Bytes, Option<Vec<Bytes>>)>>>> {
+    ) -> Self::Ret<Option<HashMap<Bytes, Vec<(String, Option<Vec<Bytes>>)>>>> {
         self.execute(cmd::xreadgroup(group, consumer, key, id))
     }
 
@@ -4305,7 +4305,7 @@ pub trait Commands<'a>: Executor<'a> {
         key: impl ToArgs,
         id: impl ToArgs,
         options: options::XreadgroupOptions,
-    ) -> Self::Ret<Option<HashMap<Bytes, Vec<(Bytes, Option<Vec<Bytes>>)>>>> {
+    ) -> Self::Ret<Option<HashMap<Bytes, Vec<(String, Option<Vec<Bytes>>)>>>> {
         self.execute(cmd::xreadgroup_with(group, consumer, key, id, options))
     }
 
@@ -4320,7 +4320,7 @@ pub trait Commands<'a>: Executor<'a> {
         key: impl ToArg,
         end: impl ToArg,
         start: impl ToArg,
-    ) -> Self::Ret<Vec<(Bytes, Vec<Bytes>)>> {
+    ) -> Self::Ret<Vec<(String, Vec<Bytes>)>> {
         self.execute(cmd::xrevrange(key, end, start))
     }
 
@@ -4336,7 +4336,7 @@ pub trait Commands<'a>: Executor<'a> {
         end: impl ToArg,
         start: impl ToArg,
         options: options::XrevrangeOptions,
-    ) -> Self::Ret<Vec<(Bytes, Vec<Bytes>)>> {
+    ) -> Self::Ret<Vec<(String, Vec<Bytes>)>> {
         self.execute(cmd::xrevrange_with(key, end, start, options))
     }
 

@@ -51,7 +51,7 @@ pub fn cluster_addslotsrange(range: impl ToArgs<Pair>) -> TypedCmd<()> {
 /// [`CLUSTER BUMPEPOCH`](https://redis.io/commands/cluster-bumpepoch/): `CLUSTER BUMPEPOCH`
 ///
 /// Since 3.0.0; group `cluster`; flags `no_async_loading`, `admin`, `stale`.
-pub fn cluster_bumpepoch() -> TypedCmd<Bytes> {
+pub fn cluster_bumpepoch() -> TypedCmd<String> {
     let mut cmd = Cmd::new("CLUSTER");
     let c = &mut cmd;
     c.push_arg("BUMPEPOCH");
@@ -240,7 +240,7 @@ pub fn cluster_meet_with(
 /// [`CLUSTER MYID`](https://redis.io/commands/cluster-myid/): `CLUSTER MYID`
 ///
 /// Since 3.0.0; group `cluster`; flags `stale`.
-pub fn cluster_myid() -> TypedCmd<Bytes> {
+pub fn cluster_myid() -> TypedCmd<String> {
     let mut cmd = Cmd::new("CLUSTER");
     let c = &mut cmd;
     c.push_arg("MYID");

@@ -96,7 +96,7 @@ pub fn client_id() -> TypedCmd<i64> {
 /// [`CLIENT INFO`](https://redis.io/commands/client-info/): `CLIENT INFO`
 ///
 /// Since 6.2.0; group `connection`; flags `noscript`, `loading`, `stale`, `sentinel`; ACL `@connection`.
-pub fn client_info() -> TypedCmd<Bytes> {
+pub fn client_info() -> TypedCmd<String> {
     let mut cmd = Cmd::new("CLIENT");
     let c = &mut cmd;
     c.push_arg("INFO");
@@ -119,7 +119,7 @@ pub fn client_kill(filter: options::ClientKillFilter) -> TypedCmd<Frame> {
 /// Since 2.4.0; group `connection`; flags `admin`, `noscript`, `loading`, `stale`, `sentinel`; ACL `@connection`.
 ///
 /// Required arguments only; [`client_list_with`](crate::cmd::client_list_with) takes the options too.
-pub fn client_list() -> TypedCmd<Bytes> {
+pub fn client_list() -> TypedCmd<String> {
     let mut cmd = Cmd::new("CLIENT");
     let c = &mut cmd;
     c.push_arg("LIST");
@@ -131,7 +131,7 @@ pub fn client_list() -> TypedCmd<Bytes> {
 /// Since 2.4.0; group `connection`; flags `admin`, `noscript`, `loading`, `stale`, `sentinel`; ACL `@connection`.
 ///
 /// With the optional arguments in [`ClientListOptions`](crate::options::ClientListOptions).
-pub fn client_list_with(options: options::ClientListOptions) -> TypedCmd<Bytes> {
+pub fn client_list_with(options: options::ClientListOptions) -> TypedCmd<String> {
     let mut cmd = Cmd::new("CLIENT");
     let c = &mut cmd;
     c.push_arg("LIST");

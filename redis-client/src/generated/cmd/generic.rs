@@ -224,7 +224,7 @@ pub fn object(subcommand: impl ToArg) -> TypedCmd<Frame> {
 /// [`OBJECT ENCODING`](https://redis.io/commands/object-encoding/): `OBJECT ENCODING key`
 ///
 /// Since 2.2.3; group `generic`; flags `readonly`; ACL `@keyspace`.
-pub fn object_encoding(key: impl ToArg) -> TypedCmd<Option<Bytes>> {
+pub fn object_encoding(key: impl ToArg) -> TypedCmd<Option<String>> {
     let mut cmd = Cmd::new("OBJECT");
     let c = &mut cmd;
     c.push_arg("ENCODING");
@@ -553,7 +553,7 @@ pub fn ttl(key: impl ToArg) -> TypedCmd<i64> {
 /// [`TYPE`](https://redis.io/commands/type/): `TYPE key`
 ///
 /// Since 1.0.0; group `generic`; flags `readonly`, `fast`; ACL `@keyspace`.
-pub fn type_(key: impl ToArg) -> TypedCmd<Bytes> {
+pub fn type_(key: impl ToArg) -> TypedCmd<String> {
     let mut cmd = Cmd::new("TYPE");
     let c = &mut cmd;
     c.push_arg(key);

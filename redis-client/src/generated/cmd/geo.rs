@@ -44,11 +44,7 @@ pub fn geoadd_with(
 /// Since 3.2.0; group `geo`; flags `readonly`; ACL `@geo`.
 ///
 /// Required arguments only; [`geodist_with`](crate::cmd::geodist_with) takes the options too.
-pub fn geodist(
-    key: impl ToArg,
-    member1: impl ToArg,
-    member2: impl ToArg,
-) -> TypedCmd<Option<Bytes>> {
+pub fn geodist(key: impl ToArg, member1: impl ToArg, member2: impl ToArg) -> TypedCmd<Option<f64>> {
     let mut cmd = Cmd::new("GEODIST");
     let c = &mut cmd;
     c.push_arg(key);
@@ -67,7 +63,7 @@ pub fn geodist_with(
     member1: impl ToArg,
     member2: impl ToArg,
     options: options::GeodistOptions,
-) -> TypedCmd<Option<Bytes>> {
+) -> TypedCmd<Option<f64>> {
     let mut cmd = Cmd::new("GEODIST");
     let c = &mut cmd;
     c.push_arg(key);

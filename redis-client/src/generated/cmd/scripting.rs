@@ -10,7 +10,7 @@ use redis_sansio::resp::{Frame, ToArg, ToArgs};
 ///
 /// Since 2.6.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
 ///
-/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass `()` for none (or an empty list).
 pub fn eval(script: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("EVAL");
     let c = &mut cmd;
@@ -27,7 +27,7 @@ pub fn eval(script: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> TypedCmd<
 ///
 /// Since 2.6.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
 ///
-/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass `()` for none (or an empty list).
 pub fn evalsha(sha1: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("EVALSHA");
     let c = &mut cmd;
@@ -44,7 +44,7 @@ pub fn evalsha(sha1: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> TypedCmd
 ///
 /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
 ///
-/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass `()` for none (or an empty list).
 pub fn evalsha_ro(sha1: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("EVALSHA_RO");
     let c = &mut cmd;
@@ -61,7 +61,7 @@ pub fn evalsha_ro(sha1: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> Typed
 ///
 /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
 ///
-/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass `()` for none (or an empty list).
 pub fn eval_ro(script: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("EVAL_RO");
     let c = &mut cmd;
@@ -78,7 +78,7 @@ pub fn eval_ro(script: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> TypedC
 ///
 /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
 ///
-/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass `()` for none (or an empty list).
 pub fn fcall(function: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("FCALL");
     let c = &mut cmd;
@@ -95,7 +95,7 @@ pub fn fcall(function: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> TypedC
 ///
 /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
 ///
-/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass `()` for none (or an empty list).
 pub fn fcall_ro(function: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("FCALL_RO");
     let c = &mut cmd;
@@ -215,7 +215,7 @@ pub fn function_list_with(options: options::FunctionListOptions) -> TypedCmd<Fra
 /// Since 7.0.0; group `scripting`; flags `noscript`, `write`, `denyoom`; ACL `@scripting`.
 ///
 /// Required arguments only; [`function_load_with`](crate::cmd::function_load_with) takes the options too.
-pub fn function_load(function_code: impl ToArg) -> TypedCmd<Bytes> {
+pub fn function_load(function_code: impl ToArg) -> TypedCmd<String> {
     let mut cmd = Cmd::new("FUNCTION");
     let c = &mut cmd;
     c.push_arg("LOAD");
@@ -231,7 +231,7 @@ pub fn function_load(function_code: impl ToArg) -> TypedCmd<Bytes> {
 pub fn function_load_with(
     function_code: impl ToArg,
     options: options::FunctionLoadOptions,
-) -> TypedCmd<Bytes> {
+) -> TypedCmd<String> {
     let mut cmd = Cmd::new("FUNCTION");
     let c = &mut cmd;
     c.push_arg("LOAD");
@@ -360,7 +360,7 @@ pub fn script_kill() -> TypedCmd<()> {
 /// [`SCRIPT LOAD`](https://redis.io/commands/script-load/): `SCRIPT LOAD script`
 ///
 /// Since 2.6.0; group `scripting`; flags `noscript`, `stale`; ACL `@scripting`.
-pub fn script_load(script: impl ToArg) -> TypedCmd<Bytes> {
+pub fn script_load(script: impl ToArg) -> TypedCmd<String> {
     let mut cmd = Cmd::new("SCRIPT");
     let c = &mut cmd;
     c.push_arg("LOAD");

@@ -21,7 +21,7 @@ pub fn sentinel(subcommand: impl ToArg) -> TypedCmd<Frame> {
 /// [`SENTINEL CKQUORUM`](https://redis.io/commands/sentinel-ckquorum/): `SENTINEL CKQUORUM master-name`
 ///
 /// Since 2.8.4; group `sentinel`; flags `admin`, `sentinel`, `only_sentinel`.
-pub fn sentinel_ckquorum(master_name: impl ToArg) -> TypedCmd<Bytes> {
+pub fn sentinel_ckquorum(master_name: impl ToArg) -> TypedCmd<String> {
     let mut cmd = Cmd::new("SENTINEL");
     let c = &mut cmd;
     c.push_arg("CKQUORUM");
@@ -89,7 +89,7 @@ pub fn sentinel_flushconfig() -> TypedCmd<()> {
 /// [`SENTINEL GET-MASTER-ADDR-BY-NAME`](https://redis.io/commands/sentinel-get-master-addr-by-name/): `SENTINEL GET-MASTER-ADDR-BY-NAME master-name`
 ///
 /// Since 2.8.4; group `sentinel`; flags `admin`, `sentinel`, `only_sentinel`.
-pub fn sentinel_get_master_addr_by_name(master_name: impl ToArg) -> TypedCmd<(Bytes, Bytes)> {
+pub fn sentinel_get_master_addr_by_name(master_name: impl ToArg) -> TypedCmd<(Bytes, String)> {
     let mut cmd = Cmd::new("SENTINEL");
     let c = &mut cmd;
     c.push_arg("GET-MASTER-ADDR-BY-NAME");

@@ -228,7 +228,7 @@ pub fn acl_users() -> TypedCmd<Vec<Bytes>> {
 /// [`ACL WHOAMI`](https://redis.io/commands/acl-whoami/): `ACL WHOAMI`
 ///
 /// Since 6.0.0; group `server`; flags `noscript`, `loading`, `stale`, `sentinel`.
-pub fn acl_whoami() -> TypedCmd<Bytes> {
+pub fn acl_whoami() -> TypedCmd<String> {
     let mut cmd = Cmd::new("ACL");
     let c = &mut cmd;
     c.push_arg("WHOAMI");
@@ -583,7 +583,7 @@ pub fn flushdb_with(options: options::FlushdbOptions) -> TypedCmd<()> {
 /// Since 1.0.0; group `server`; flags `loading`, `stale`, `sentinel`; ACL `@dangerous`.
 ///
 /// Required arguments only; [`info_with`](crate::cmd::info_with) takes the options too.
-pub fn info() -> TypedCmd<Bytes> {
+pub fn info() -> TypedCmd<String> {
     let cmd = Cmd::new("INFO");
     TypedCmd::new(cmd)
 }
@@ -593,7 +593,7 @@ pub fn info() -> TypedCmd<Bytes> {
 /// Since 1.0.0; group `server`; flags `loading`, `stale`, `sentinel`; ACL `@dangerous`.
 ///
 /// With the optional arguments in [`InfoOptions`](crate::options::InfoOptions).
-pub fn info_with(options: options::InfoOptions) -> TypedCmd<Bytes> {
+pub fn info_with(options: options::InfoOptions) -> TypedCmd<String> {
     let mut cmd = Cmd::new("INFO");
     let c = &mut cmd;
     c.extend_from(&options.section);
@@ -958,7 +958,7 @@ pub fn replconf() -> TypedCmd<()> {
 /// [`REPLICAOF`](https://redis.io/commands/replicaof/): `REPLICAOF <host port | NO ONE>`
 ///
 /// Since 5.0.0; group `server`; flags `no_async_loading`, `admin`, `noscript`, `stale`.
-pub fn replicaof(args: options::ReplicaofArgs) -> TypedCmd<Bytes> {
+pub fn replicaof(args: options::ReplicaofArgs) -> TypedCmd<String> {
     let mut cmd = Cmd::new("REPLICAOF");
     let c = &mut cmd;
     args.write_to(c);
@@ -1050,7 +1050,7 @@ pub fn shutdown_with(options: options::ShutdownOptions) -> TypedCmd<()> {
 /// [`SLAVEOF`](https://redis.io/commands/slaveof/): `SLAVEOF <host port | NO ONE>`
 ///
 /// Since 1.0.0; group `server`; deprecated since 5.0.0; flags `no_async_loading`, `admin`, `noscript`, `stale`.
-pub fn slaveof(args: options::SlaveofArgs) -> TypedCmd<Bytes> {
+pub fn slaveof(args: options::SlaveofArgs) -> TypedCmd<String> {
     let mut cmd = Cmd::new("SLAVEOF");
     let c = &mut cmd;
     args.write_to(c);
@@ -1148,7 +1148,7 @@ pub fn sync() -> TypedCmd<Frame> {
 /// [`TIME`](https://redis.io/commands/time/): `TIME`
 ///
 /// Since 2.6.0; group `server`; flags `loading`, `stale`, `fast`.
-pub fn time() -> TypedCmd<Vec<Bytes>> {
+pub fn time() -> TypedCmd<Vec<String>> {
     let cmd = Cmd::new("TIME");
     TypedCmd::new(cmd)
 }

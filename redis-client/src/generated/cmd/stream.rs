@@ -47,7 +47,7 @@ pub fn xadd_with(
     id_selector: options::XaddIdSelector,
     data: impl ToArgs<Pair>,
     options: options::XaddOptions,
-) -> TypedCmd<Option<Bytes>> {
+) -> TypedCmd<Option<String>> {
     let mut cmd = Cmd::new("XADD");
     let c = &mut cmd;
     c.push_arg(key);
@@ -435,7 +435,7 @@ pub fn xrange(
     key: impl ToArg,
     start: impl ToArg,
     end: impl ToArg,
-) -> TypedCmd<Vec<(Bytes, Vec<Bytes>)>> {
+) -> TypedCmd<Vec<(String, Vec<Bytes>)>> {
     let mut cmd = Cmd::new("XRANGE");
     let c = &mut cmd;
     c.push_arg(key);
@@ -455,7 +455,7 @@ pub fn xrange_with(
     start: impl ToArg,
     end: impl ToArg,
     options: options::XrangeOptions,
-) -> TypedCmd<Vec<(Bytes, Vec<Bytes>)>> {
+) -> TypedCmd<Vec<(String, Vec<Bytes>)>> {
     let mut cmd = Cmd::new("XRANGE");
     let c = &mut cmd;
     c.push_arg(key);
@@ -474,7 +474,7 @@ pub fn xrange_with(
 pub fn xread(
     key: impl ToArgs,
     id: impl ToArgs,
-) -> TypedCmd<Option<HashMap<Bytes, Vec<(Bytes, Vec<Bytes>)>>>> {
+) -> TypedCmd<Option<HashMap<Bytes, Vec<(String, Vec<Bytes>)>>>> {
     let mut cmd = Cmd::new("XREAD");
     let c = &mut cmd;
     c.push_arg("STREAMS");
@@ -493,7 +493,7 @@ pub fn xread_with(
     key: impl ToArgs,
     id: impl ToArgs,
     options: options::XreadOptions,
-) -> TypedCmd<Option<HashMap<Bytes, Vec<(Bytes, Vec<Bytes>)>>>> {
+) -> TypedCmd<Option<HashMap<Bytes, Vec<(String, Vec<Bytes>)>>>> {
     let mut cmd = Cmd::new("XREAD");
     let c = &mut cmd;
     c.extend_from(&options.count);
@@ -515,7 +515,7 @@ pub fn xreadgroup(
     consumer: impl ToArg,
     key: impl ToArgs,
     id: impl ToArgs,
-) -> TypedCmd<Option<HashMap<Bytes, Vec<(Bytes, Option<Vec<Bytes>>)>>>> {
+) -> TypedCmd<Option<HashMap<Bytes, Vec<(String, Option<Vec<Bytes>>)>>>> {
     let mut cmd = Cmd::new("XREADGROUP");
     let c = &mut cmd;
     c.push_arg("GROUP");
@@ -539,7 +539,7 @@ pub fn xreadgroup_with(
     key: impl ToArgs,
     id: impl ToArgs,
     options: options::XreadgroupOptions,
-) -> TypedCmd<Option<HashMap<Bytes, Vec<(Bytes, Option<Vec<Bytes>>)>>>> {
+) -> TypedCmd<Option<HashMap<Bytes, Vec<(String, Option<Vec<Bytes>>)>>>> {
     let mut cmd = Cmd::new("XREADGROUP");
     let c = &mut cmd;
     c.push_arg("GROUP");
@@ -564,7 +564,7 @@ pub fn xrevrange(
     key: impl ToArg,
     end: impl ToArg,
     start: impl ToArg,
-) -> TypedCmd<Vec<(Bytes, Vec<Bytes>)>> {
+) -> TypedCmd<Vec<(String, Vec<Bytes>)>> {
     let mut cmd = Cmd::new("XREVRANGE");
     let c = &mut cmd;
     c.push_arg(key);
@@ -584,7 +584,7 @@ pub fn xrevrange_with(
     end: impl ToArg,
     start: impl ToArg,
     options: options::XrevrangeOptions,
-) -> TypedCmd<Vec<(Bytes, Vec<Bytes>)>> {
+) -> TypedCmd<Vec<(String, Vec<Bytes>)>> {
     let mut cmd = Cmd::new("XREVRANGE");
     let c = &mut cmd;
     c.push_arg(key);

@@ -34,6 +34,7 @@ pub mod pubsub;
 mod reply;
 mod returning;
 mod scan;
+mod scan_pages;
 mod script;
 pub mod sentinel;
 mod typed;
@@ -61,5 +62,6 @@ pub use returning::Returning;
 #[cfg(feature = "sync")]
 pub use scan::ScanIter;
 pub use scan::{ClientFetch, Scan, ScanBody, ScanStream};
+pub use scan_pages::ScanPages;
 pub use script::{Invoke, InvokeFuture, Script, ScriptCall};
 pub use typed::TypedCmd;

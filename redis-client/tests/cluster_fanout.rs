@@ -76,12 +76,12 @@ fn blocking(cluster: &RedisCluster) {
             .scan_with(
                 cursor,
                 redis_client::options::ScanOptions::new()
-                    .match_("fan:*")
+                    .pattern("fan:*")
                     .count(10),
             )
             .unwrap();
         by_hand.extend(page);
-        cursor = std::str::from_utf8(&next).unwrap().parse().unwrap();
+        cursor = next;
         if cursor == 0 {
             break;
         }

@@ -224,8 +224,16 @@ fn token_name(token: &Option<String>) -> Option<String> {
 /// The method name for an argument: its token; for a block without one, the token
 /// of its required first child (`COUNT count [ANY]` -> `count`); else its name.
 /// Generated block types are named the same way (`GeoradiusCount`).
+///
+/// A token that is a Rust keyword gives way to its value's name when that is not one:
+/// `MATCH pattern` is `pattern` (as on [`Scan`]), not `match_`.
 pub fn arg_method_name(arg: &Arg) -> String {
     token_name(&arg.token)
+        .filter(|name| {
+            !name.ends_with('_')
+                || !matches!(arg.kind, Kind::Value(_))
+                || names::snake(&arg.name).ends_with('_')
+        })
         .or_else(|| match &arg.kind {
             // A block the spec calls `options` (HRANDFIELD's `count [WITHVALUES]`) would
             // read like the options type: it is named after its first child instead.

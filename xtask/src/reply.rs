@@ -95,6 +95,15 @@ pub const OVERRIDES: &[(&str, Variant, &str)] = &[
     ("function_load_with", Variant::With, "String"),
     ("cluster_myid", Variant::Plain, "String"),
     ("acl_whoami", Variant::Plain, "String"),
+    // The cursor goes in as an integer and comes back as one (the same `u64`).
+    ("scan", Variant::Plain, "(u64, Vec<Bytes>)"),
+    ("scan_with", Variant::With, "(u64, Vec<Bytes>)"),
+    ("sscan", Variant::Plain, "(u64, Vec<Bytes>)"),
+    ("sscan_with", Variant::With, "(u64, Vec<Bytes>)"),
+    ("hscan", Variant::Plain, "(u64, Vec<Bytes>)"),
+    ("hscan_with", Variant::With, "(u64, Vec<Bytes>)"),
+    ("zscan", Variant::Plain, "(u64, Vec<Bytes>)"),
+    ("zscan_with", Variant::With, "(u64, Vec<Bytes>)"),
     // GEODIST's string holds a distance.
     ("geodist", Variant::Plain, "Option<f64>"),
     ("geodist_with", Variant::With, "Option<f64>"),

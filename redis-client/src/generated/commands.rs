@@ -1952,7 +1952,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// Since 2.8.0; group `hash`; flags `readonly`; ACL `@hash`.
     ///
     /// Required arguments only; [`hscan_with`](crate::cmd::hscan_with) takes the options too.
-    fn hscan(self, key: impl ToArg, cursor: impl args::Integer) -> Self::Ret<(Bytes, Vec<Bytes>)> {
+    fn hscan(self, key: impl ToArg, cursor: impl args::Integer) -> Self::Ret<(u64, Vec<Bytes>)> {
         self.execute(cmd::hscan(key, cursor))
     }
 
@@ -1966,7 +1966,7 @@ pub trait Commands<'a>: Executor<'a> {
         key: impl ToArg,
         cursor: impl args::Integer,
         options: options::HscanOptions,
-    ) -> Self::Ret<(Bytes, Vec<Bytes>)> {
+    ) -> Self::Ret<(u64, Vec<Bytes>)> {
         self.execute(cmd::hscan_with(key, cursor, options))
     }
 
@@ -3103,7 +3103,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// Since 2.8.0; group `generic`; flags `readonly`, `touches_arbitrary_keys`; ACL `@keyspace`.
     ///
     /// Required arguments only; [`scan_with`](crate::cmd::scan_with) takes the options too.
-    fn scan(self, cursor: impl args::Integer) -> Self::Ret<(Bytes, Vec<Bytes>)> {
+    fn scan(self, cursor: impl args::Integer) -> Self::Ret<(u64, Vec<Bytes>)> {
         self.execute(cmd::scan(cursor))
     }
 
@@ -3116,7 +3116,7 @@ pub trait Commands<'a>: Executor<'a> {
         self,
         cursor: impl args::Integer,
         options: options::ScanOptions,
-    ) -> Self::Ret<(Bytes, Vec<Bytes>)> {
+    ) -> Self::Ret<(u64, Vec<Bytes>)> {
         self.execute(cmd::scan_with(cursor, options))
     }
 
@@ -3721,7 +3721,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// Since 2.8.0; group `set`; flags `readonly`; ACL `@set`.
     ///
     /// Required arguments only; [`sscan_with`](crate::cmd::sscan_with) takes the options too.
-    fn sscan(self, key: impl ToArg, cursor: impl args::Integer) -> Self::Ret<(Bytes, Vec<Bytes>)> {
+    fn sscan(self, key: impl ToArg, cursor: impl args::Integer) -> Self::Ret<(u64, Vec<Bytes>)> {
         self.execute(cmd::sscan(key, cursor))
     }
 
@@ -3735,7 +3735,7 @@ pub trait Commands<'a>: Executor<'a> {
         key: impl ToArg,
         cursor: impl args::Integer,
         options: options::SscanOptions,
-    ) -> Self::Ret<(Bytes, Vec<Bytes>)> {
+    ) -> Self::Ret<(u64, Vec<Bytes>)> {
         self.execute(cmd::sscan_with(key, cursor, options))
     }
 
@@ -4924,7 +4924,7 @@ pub trait Commands<'a>: Executor<'a> {
     /// Since 2.8.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
     ///
     /// Required arguments only; [`zscan_with`](crate::cmd::zscan_with) takes the options too.
-    fn zscan(self, key: impl ToArg, cursor: impl args::Integer) -> Self::Ret<(Bytes, Vec<Bytes>)> {
+    fn zscan(self, key: impl ToArg, cursor: impl args::Integer) -> Self::Ret<(u64, Vec<Bytes>)> {
         self.execute(cmd::zscan(key, cursor))
     }
 
@@ -4938,7 +4938,7 @@ pub trait Commands<'a>: Executor<'a> {
         key: impl ToArg,
         cursor: impl args::Integer,
         options: options::ZscanOptions,
-    ) -> Self::Ret<(Bytes, Vec<Bytes>)> {
+    ) -> Self::Ret<(u64, Vec<Bytes>)> {
         self.execute(cmd::zscan_with(key, cursor, options))
     }
 

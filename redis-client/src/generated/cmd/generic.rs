@@ -443,7 +443,7 @@ pub fn restore_with(
 /// Since 2.8.0; group `generic`; flags `readonly`, `touches_arbitrary_keys`; ACL `@keyspace`.
 ///
 /// Required arguments only; [`scan_with`](crate::cmd::scan_with) takes the options too.
-pub fn scan(cursor: impl args::Integer) -> TypedCmd<(Bytes, Vec<Bytes>)> {
+pub fn scan(cursor: impl args::Integer) -> TypedCmd<(u64, Vec<Bytes>)> {
     let mut cmd = Cmd::new("SCAN");
     let c = &mut cmd;
     c.push_arg(cursor);
@@ -458,7 +458,7 @@ pub fn scan(cursor: impl args::Integer) -> TypedCmd<(Bytes, Vec<Bytes>)> {
 pub fn scan_with(
     cursor: impl args::Integer,
     options: options::ScanOptions,
-) -> TypedCmd<(Bytes, Vec<Bytes>)> {
+) -> TypedCmd<(u64, Vec<Bytes>)> {
     let mut cmd = Cmd::new("SCAN");
     let c = &mut cmd;
     c.push_arg(cursor);

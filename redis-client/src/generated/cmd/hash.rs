@@ -151,7 +151,7 @@ pub fn hrandfield_with(key: impl ToArg, options: options::HrandfieldOptions) -> 
 /// Since 2.8.0; group `hash`; flags `readonly`; ACL `@hash`.
 ///
 /// Required arguments only; [`hscan_with`](crate::cmd::hscan_with) takes the options too.
-pub fn hscan(key: impl ToArg, cursor: impl args::Integer) -> TypedCmd<(Bytes, Vec<Bytes>)> {
+pub fn hscan(key: impl ToArg, cursor: impl args::Integer) -> TypedCmd<(u64, Vec<Bytes>)> {
     let mut cmd = Cmd::new("HSCAN");
     let c = &mut cmd;
     c.push_arg(key);
@@ -168,7 +168,7 @@ pub fn hscan_with(
     key: impl ToArg,
     cursor: impl args::Integer,
     options: options::HscanOptions,
-) -> TypedCmd<(Bytes, Vec<Bytes>)> {
+) -> TypedCmd<(u64, Vec<Bytes>)> {
     let mut cmd = Cmd::new("HSCAN");
     let c = &mut cmd;
     c.push_arg(key);

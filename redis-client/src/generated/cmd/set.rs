@@ -215,7 +215,7 @@ pub fn srem(key: impl ToArg, member: impl ToArgs) -> TypedCmd<i64> {
 /// Since 2.8.0; group `set`; flags `readonly`; ACL `@set`.
 ///
 /// Required arguments only; [`sscan_with`](crate::cmd::sscan_with) takes the options too.
-pub fn sscan(key: impl ToArg, cursor: impl args::Integer) -> TypedCmd<(Bytes, Vec<Bytes>)> {
+pub fn sscan(key: impl ToArg, cursor: impl args::Integer) -> TypedCmd<(u64, Vec<Bytes>)> {
     let mut cmd = Cmd::new("SSCAN");
     let c = &mut cmd;
     c.push_arg(key);
@@ -232,7 +232,7 @@ pub fn sscan_with(
     key: impl ToArg,
     cursor: impl args::Integer,
     options: options::SscanOptions,
-) -> TypedCmd<(Bytes, Vec<Bytes>)> {
+) -> TypedCmd<(u64, Vec<Bytes>)> {
     let mut cmd = Cmd::new("SSCAN");
     let c = &mut cmd;
     c.push_arg(key);

@@ -853,7 +853,7 @@ pub fn zrevrank_with(
 /// Since 2.8.0; group `sorted_set`; flags `readonly`; ACL `@sortedset`.
 ///
 /// Required arguments only; [`zscan_with`](crate::cmd::zscan_with) takes the options too.
-pub fn zscan(key: impl ToArg, cursor: impl args::Integer) -> TypedCmd<(Bytes, Vec<Bytes>)> {
+pub fn zscan(key: impl ToArg, cursor: impl args::Integer) -> TypedCmd<(u64, Vec<Bytes>)> {
     let mut cmd = Cmd::new("ZSCAN");
     let c = &mut cmd;
     c.push_arg(key);
@@ -870,7 +870,7 @@ pub fn zscan_with(
     key: impl ToArg,
     cursor: impl args::Integer,
     options: options::ZscanOptions,
-) -> TypedCmd<(Bytes, Vec<Bytes>)> {
+) -> TypedCmd<(u64, Vec<Bytes>)> {
     let mut cmd = Cmd::new("ZSCAN");
     let c = &mut cmd;
     c.push_arg(key);

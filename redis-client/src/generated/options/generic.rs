@@ -375,7 +375,7 @@ impl ScanOptions {
     }
 
     /// `MATCH pattern`
-    pub fn match_(mut self, pattern: impl ToArg) -> Self {
+    pub fn pattern(mut self, pattern: impl ToArg) -> Self {
         let c = &mut self.pattern;
         *c = Cmd::default();
         c.push_arg("MATCH");

@@ -37,6 +37,8 @@ mod scan;
 mod scan_pages;
 mod script;
 pub mod sentinel;
+#[cfg(feature = "serde")]
+mod serde_values;
 mod typed;
 pub mod watch;
 
@@ -64,4 +66,6 @@ pub use scan::ScanIter;
 pub use scan::{ClientFetch, Scan, ScanBody, ScanStream};
 pub use scan_pages::ScanPages;
 pub use script::{Invoke, InvokeFuture, Script, ScriptCall};
+#[cfg(feature = "serde")]
+pub use serde_values::{HashStruct, Json};
 pub use typed::TypedCmd;

@@ -135,14 +135,15 @@ macro_rules! parsed {
     )*};
 }
 
-/// Reads JSON text with `$method` of serde_json's deserializer.
-macro_rules! nested_json {
-    ($($method:ident),*) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-            de::Deserializer::$method(&mut serde_json::Deserializer::from_str(self.0), visitor)
-                .map_err(de::Error::custom)
-        }
-    )*};
+/// Reads `text` as JSON with one of serde_json's deserializer methods: a nested list
+/// or struct stored as JSON text.
+fn nested_json<'de, T>(
+    text: &'de str,
+    read: impl FnOnce(
+        &mut serde_json::Deserializer<serde_json::de::StrRead<'de>>,
+    ) -> Result<T, serde_json::Error>,
+) -> Result<T, DeError> {
+    read(&mut serde_json::Deserializer::from_str(text)).map_err(de::Error::custom)
 }
 
 impl<'de> de::Deserializer<'de> for FieldText<'de> {
@@ -173,7 +174,17 @@ impl<'de> de::Deserializer<'de> for FieldText<'de> {
         deserialize_char char => visit_char,
     }
 
-    nested_json!(deserialize_seq, deserialize_map);
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        nested_json(self.0, |json| {
+            de::Deserializer::deserialize_seq(json, visitor)
+        })
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        nested_json(self.0, |json| {
+            de::Deserializer::deserialize_map(json, visitor)
+        })
+    }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         visitor.visit_some(self)
@@ -193,13 +204,9 @@ impl<'de> de::Deserializer<'de> for FieldText<'de> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
-        de::Deserializer::deserialize_struct(
-            &mut serde_json::Deserializer::from_str(self.0),
-            name,
-            fields,
-            visitor,
-        )
-        .map_err(de::Error::custom)
+        nested_json(self.0, |json| {
+            de::Deserializer::deserialize_struct(json, name, fields, visitor)
+        })
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(
@@ -207,12 +214,9 @@ impl<'de> de::Deserializer<'de> for FieldText<'de> {
         len: usize,
         visitor: V,
     ) -> Result<V::Value, DeError> {
-        de::Deserializer::deserialize_tuple(
-            &mut serde_json::Deserializer::from_str(self.0),
-            len,
-            visitor,
-        )
-        .map_err(de::Error::custom)
+        nested_json(self.0, |json| {
+            de::Deserializer::deserialize_tuple(json, len, visitor)
+        })
     }
 
     fn deserialize_enum<V: Visitor<'de>>(

@@ -17,7 +17,7 @@ pub(crate) fn run(server: &RedisServer) -> Result<(), Error> {
     println!("  protocol: {:?}", conn.core().protocol());
     println!("  who am I: {:?}", conn.acl_whoami()?);
     let info = conn.client_info()?;
-    for field in String::from_utf8_lossy(&info).trim_end().split(' ') {
+    for field in info.trim_end().split(' ') {
         if ["name=", "db=", "resp=", "lib-name=", "lib-ver="]
             .iter()
             .any(|key| field.starts_with(key))

@@ -1,6 +1,6 @@
 //! The one trait every body implements, so the generated commands work on all of them.
 
-use crate::{FromReply, TypedCmd};
+use crate::{FromReply, Returning, TypedCmd};
 
 /// Something that runs a command and hands back its typed reply in its own way: the
 /// one trait that lets the generated [`Commands`](crate::Commands) serve every body.
@@ -20,4 +20,30 @@ pub trait Executor<'a>: Sized {
 
     /// Runs (or queues) `cmd`.
     fn execute<R: FromReply + 'a>(self, cmd: TypedCmd<R>) -> Self::Ret<R>;
+
+    /// The next command's reply read as `T` instead of its natural type, on every
+    /// body alike: the blocking result, the async future, the pipeline slot.
+    ///
+    /// ```no_run
+    /// # fn demo(conn: &mut redis_io_sync::Connection) -> Result<(), redis_client::Error> {
+    /// use redis_client::prelude::*;
+    ///
+    /// let name: String = conn.returning().get("name")?; // not Option<Bytes>
+    /// let hits = conn.returning::<u64>().incr("hits")?; // not i64
+    /// let jobs: Vec<String> = conn.returning().lrange("jobs", 0, -1)?;
+    ///
+    /// let mut pipe = redis_client::Pipeline::new();
+    /// let slot = pipe.returning::<Vec<String>>().lrange("jobs", 0, -1);
+    /// let mut replies = pipe.run(conn)?;
+    /// let jobs: Vec<String> = replies.take(slot)?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// On an async body the future is re-typed the same way:
+    /// `let n: u64 = client.returning().incr("hits").await?;`. The type must be one
+    /// the reply can be read as ([`FromReply`]); `Option<String>` keeps a missing key
+    /// apart, `String` makes it an error.
+    fn returning<T: FromReply + 'a>(self) -> Returning<Self, T> {
+        Returning::new(self)
+    }
 }

@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod args;
 mod batch;
 mod bodies;
 mod body_ops;
@@ -31,29 +32,40 @@ pub mod keys;
 pub mod pool;
 pub mod pubsub;
 mod reply;
+mod returning;
 mod scan;
+mod scan_pages;
 mod script;
 pub mod sentinel;
+#[cfg(feature = "serde")]
+mod serde_values;
 mod typed;
 pub mod watch;
 
 /// The traits that put the command methods on every body: `use redis_client::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Batches, Commands, Executor, FromReply, Invoke};
+    pub use crate::{Batches, Commands, Each, Executor, FromReply, Invoke};
 }
 
 pub use batch::{BatchFuture, Batches, Pipeline, Replies, Slot, Transaction};
 pub use bodies::ReplyFuture;
+/// The byte string replies are read as (and arguments may be): re-exported so a user
+/// needs no `bytes` dependency of their own.
+pub use bytes::Bytes;
 pub use executor::Executor;
 pub use generated::{Commands, cmd, options};
 pub use redis_io_async::{ConversionError, Error, PoolError, TlsError, TlsErrorKind};
-pub use redis_sansio::Cmd;
 pub use redis_sansio::resp;
-pub use redis_sansio::resp::{ArgBuf, ToArg};
+pub use redis_sansio::resp::{ArgBuf, Each, ToArg, ToArgs};
 pub use redis_sansio::retry::Reconnect;
+pub use redis_sansio::{CloseReason, Cmd, RequestError, ServerError, ServerErrorKind};
 pub use reply::FromReply;
+pub use returning::Returning;
 #[cfg(feature = "sync")]
 pub use scan::ScanIter;
 pub use scan::{ClientFetch, Scan, ScanBody, ScanStream};
+pub use scan_pages::ScanPages;
 pub use script::{Invoke, InvokeFuture, Script, ScriptCall};
+#[cfg(feature = "serde")]
+pub use serde_values::{HashStruct, Json};
 pub use typed::TypedCmd;

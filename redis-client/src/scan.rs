@@ -89,16 +89,16 @@ impl<T> Scan<T> {
     }
 
     /// `COUNT n`: how much work the server does per page (a hint, default 10).
-    pub fn count(mut self, count: u64) -> Self {
+    pub fn count(mut self, count: impl crate::args::Integer) -> Self {
         self.options.push_arg("COUNT");
         self.options.push_arg(count);
         self
     }
 
     /// `TYPE type`: only keys of this type (`string`, `list`, `hash`, ...); `SCAN` only.
-    pub fn kind(mut self, kind: impl ToArg) -> Self {
+    pub fn type_(mut self, type_: impl ToArg) -> Self {
         self.options.push_arg("TYPE");
-        self.options.push_arg(kind);
+        self.options.push_arg(type_);
         self
     }
 
@@ -137,7 +137,7 @@ impl<T: FromReply> Scan<T> {
 #[derive(Debug)]
 pub(crate) struct ScanState<T> {
     scan: Scan<T>,
-    cursor: Bytes,
+    cursor: u64,
     pub(crate) items: VecDeque<T>,
     finished: bool,
 }
@@ -146,10 +146,20 @@ impl<T: FromReply> ScanState<T> {
     pub(crate) fn new(scan: Scan<T>) -> Self {
         ScanState {
             scan,
-            cursor: Bytes::from_static(b"0"),
+            cursor: 0,
             items: VecDeque::new(),
             finished: false,
         }
+    }
+
+    /// The cursor of the next page.
+    pub(crate) fn cursor(&self) -> u64 {
+        self.cursor
+    }
+
+    /// Whether the scan is over.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.finished
     }
 
     /// The command for the next page, unless the scan is over.
@@ -158,22 +168,28 @@ impl<T: FromReply> ScanState<T> {
             return None;
         }
         let mut cmd = self.scan.head.clone();
-        cmd.push_arg(&self.cursor[..]);
+        cmd.push_arg(self.cursor);
         cmd.extend_from(&self.scan.options);
         Some(cmd)
     }
 
     /// Files a page (`[next cursor, [elements...]]`); cursor `0` ends the scan.
     pub(crate) fn handle_page(&mut self, page: Result<Frame, Error>) -> Result<(), Error> {
+        let items = self.take_page(page)?;
+        self.items.extend(items);
+        Ok(())
+    }
+
+    /// Reads a page and moves the cursor on; an error ends the scan.
+    pub(crate) fn take_page(&mut self, page: Result<Frame, Error>) -> Result<Vec<T>, Error> {
         let (cursor, items) = page
-            .and_then(<(Bytes, Vec<T>)>::from_reply)
+            .and_then(<(u64, Vec<T>)>::from_reply)
             .inspect_err(|_| {
                 self.finished = true;
             })?;
-        self.finished = &cursor[..] == b"0";
+        self.finished = cursor == 0;
         self.cursor = cursor;
-        self.items.extend(items);
-        Ok(())
+        Ok(items)
     }
 }
 

@@ -203,7 +203,7 @@ fn a_dead_seed_before_a_good_one_is_skipped() {
     let cluster = support::cluster();
     let dead = support::dead_url();
     let good = cluster.seed_urls()[1].clone();
-    let mut conn = ClusterConnection::open(&[&dead, &good]).unwrap();
+    let mut conn = ClusterConnection::open([&dead, &good]).unwrap();
     conn.set("seeds:blocking", "ok").unwrap();
     let value: Option<String> = conn
         .execute(redis_client::cmd::get("seeds:blocking").returning())
@@ -214,7 +214,7 @@ fn a_dead_seed_before_a_good_one_is_skipped() {
 #[test]
 fn all_seeds_dead_is_a_clear_error() {
     let (a, b) = (support::dead_url(), support::dead_url());
-    let error = ClusterConnection::open(&[&a, &b]).unwrap_err();
+    let error = ClusterConnection::open([&a, &b]).unwrap_err();
     match &error {
         Error::Cluster(ClusterError::TopologyRefreshFailed { tried, last_error }) => {
             assert_eq!(*tried, 2);
@@ -235,7 +235,7 @@ fn all_seeds_dead_is_a_clear_error() {
         "{error}"
     );
     assert!(matches!(
-        ClusterConnection::open(&[]).unwrap_err(),
+        ClusterConnection::open(Vec::<&str>::new()).unwrap_err(),
         Error::Cluster(ClusterError::NoSeeds)
     ));
 }

@@ -58,7 +58,7 @@ fn blocking(cluster: &RedisCluster) {
     assert_eq!(scanned.iter().cloned().collect::<BTreeSet<_>>(), found);
     assert_eq!(scanned.len(), 100, "each key once");
     // HSCAN goes to its key's node.
-    conn.hset("fan:hash", (0..50).map(|i| (format!("f{i}"), i)))
+    conn.hset("fan:hash", Each((0..50).map(|i| (format!("f{i}"), i))))
         .unwrap();
     let fields: Vec<(String, i64)> = Scan::hash("fan:hash")
         .count(5)
@@ -76,12 +76,12 @@ fn blocking(cluster: &RedisCluster) {
             .scan_with(
                 cursor,
                 redis_client::options::ScanOptions::new()
-                    .match_("fan:*")
+                    .pattern("fan:*")
                     .count(10),
             )
             .unwrap();
         by_hand.extend(page);
-        cursor = std::str::from_utf8(&next).unwrap().parse().unwrap();
+        cursor = next;
         if cursor == 0 {
             break;
         }

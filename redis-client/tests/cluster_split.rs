@@ -93,7 +93,7 @@ macro_rules! split_commands {
 
         // MSET across every primary: one MSET per slot, each value on its owner.
         let before = support::calls(&primaries, "mset");
-        $b.mset(keys.iter().enumerate().map(|(i, k)| (k.as_str(), i)))$($aw)*.unwrap();
+        $b.mset(Each(keys.iter().enumerate().map(|(i, k)| (k.as_str(), i))))$($aw)*.unwrap();
         assert_eq!(support::calls(&primaries, "mset"), before + per_slot);
         let expected: Vec<Option<String>> = (0..keys.len()).map(|i| Some(i.to_string())).collect();
         assert_eq!(on_owners(cluster, &keys), expected);
@@ -111,12 +111,12 @@ macro_rules! split_commands {
         }
         let before = support::calls(&primaries, "mget");
         let got: Vec<Option<String>> = $b
-            .execute(redis_client::cmd::mget(asked.iter()).returning())$($aw)*
+            .execute(redis_client::cmd::mget(&asked).returning())$($aw)*
             .unwrap();
         assert_eq!(got, values);
         assert_eq!(support::calls(&primaries, "mget"), before + slots(&asked));
         // The typed default (bytes) too, reversed.
-        let reversed = $b.mget(keys.iter().rev())$($aw)*.unwrap();
+        let reversed = $b.mget(Each(keys.iter().rev()))$($aw)*.unwrap();
         let reversed: Vec<Option<String>> = reversed
             .into_iter()
             .map(|v| v.map(|b| String::from_utf8(b.to_vec()).unwrap()))
@@ -128,12 +128,12 @@ macro_rules! split_commands {
         // Counts summed over the parts; a key named twice counts twice in EXISTS.
         let mut twice = asked.clone();
         twice.push(keys[0].clone());
-        assert_eq!($b.exists(twice.iter())$($aw)*.unwrap(), keys.len() as i64 + 1);
-        assert_eq!($b.touch(asked.iter())$($aw)*.unwrap(), keys.len() as i64);
+        assert_eq!($b.exists(&twice)$($aw)*.unwrap(), keys.len() as i64 + 1);
+        assert_eq!($b.touch(&asked)$($aw)*.unwrap(), keys.len() as i64);
         let (first, _) = keys.split_at(10);
-        assert_eq!($b.del(first.iter())$($aw)*.unwrap(), 10);
-        assert_eq!($b.unlink(asked.iter())$($aw)*.unwrap(), keys.len() as i64 - 10);
-        assert_eq!($b.exists(keys.iter())$($aw)*.unwrap(), 0);
+        assert_eq!($b.del(&first)$($aw)*.unwrap(), 10);
+        assert_eq!($b.unlink(&asked)$($aw)*.unwrap(), keys.len() as i64 - 10);
+        assert_eq!($b.exists(&keys)$($aw)*.unwrap(), 0);
         assert!(on_owners(cluster, &keys).iter().all(Option::is_none));
 
         // A part whose slot moved by hand: the body's table still names the old
@@ -306,7 +306,8 @@ fn blocking_split_reads_go_to_replicas_when_asked() {
     let config = RouterConfig::default().with_read_from(ReadFrom::PreferReplica);
     let mut conn = ClusterConnection::connect(support::seed_configs(&cluster), config).unwrap();
     let keys = spread(&cluster, "replica-blocking");
-    conn.mset(keys.iter().map(|k| (k.as_str(), "r"))).unwrap();
+    conn.mset(Each(keys.iter().map(|k| (k.as_str(), "r"))))
+        .unwrap();
     for key in &keys {
         support::wait_replicated(&cluster, key, "r");
     }
@@ -317,7 +318,7 @@ fn blocking_split_reads_go_to_replicas_when_asked() {
         support::calls(&primaries, "mget"),
     );
     let values: Vec<Option<String>> = conn
-        .execute(redis_client::cmd::mget(keys.iter()).returning())
+        .execute(redis_client::cmd::mget(&keys).returning())
         .unwrap();
     assert!(
         values.iter().all(|v| v.as_deref() == Some("r")),
@@ -330,5 +331,5 @@ fn blocking_split_reads_go_to_replicas_when_asked() {
     );
     assert_eq!(support::calls(&primaries, "mget"), on_primaries);
     // Writes stay on primaries.
-    assert_eq!(conn.del(keys.iter()).unwrap(), keys.len() as i64);
+    assert_eq!(conn.del(&keys).unwrap(), keys.len() as i64);
 }

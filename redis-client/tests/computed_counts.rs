@@ -128,12 +128,12 @@ fn any_iterator_is_counted_by_what_it_yields() {
     // Neither `filter` nor `chain` knows its length in advance.
     let keys = ["a", "b", "c", "d"].into_iter().filter(|k| *k != "b");
     assert_eq!(
-        args(&cmd::sintercard(keys)),
+        args(&cmd::sintercard(Each(keys))),
         ["SINTERCARD", "3", "a", "c", "d"]
     );
     let keys = ["a"].into_iter().chain(["b"]);
     assert_eq!(
-        args(&cmd::zunionstore("dst", keys)),
+        args(&cmd::zunionstore("dst", Each(keys))),
         ["ZUNIONSTORE", "dst", "2", "a", "b"]
     );
     // Owned keys and a list longer than the command's inline buffer.

@@ -152,7 +152,7 @@ fn scan_options_and_keyword_names() {
     let options = options::ScanOptions::new()
         .type_("hash")
         .count(100)
-        .match_("user:*");
+        .pattern("user:*");
     assert_eq!(
         args(&cmd::scan_with(0, options)),
         [

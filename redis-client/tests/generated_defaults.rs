@@ -61,7 +61,7 @@ fn default_reply_types_read_real_replies() {
     let (cursor, keys) = c
         .scan_with(0, options::ScanOptions::new().count(1000))
         .unwrap();
-    assert_eq!(cursor, "0");
+    assert_eq!(cursor, 0);
     assert!(keys.len() >= 5);
 
     // Another type is one call on the constructor.

@@ -63,7 +63,7 @@ macro_rules! groups {
         $b.xadd("st", XaddIdSelector::auto_id(), [("temp", "22")])$($aw)*.unwrap();
         assert_eq!($b.xlen("st")$($aw)*.unwrap(), 2);
         let entries = $b.xrange("st", "-", "+")$($aw)*.unwrap();
-        assert_eq!(entries[0], (Bytes::from("1-1"), vec![Bytes::from("temp"), Bytes::from("21")]));
+        assert_eq!(entries[0], ("1-1".to_string(), vec![Bytes::from("temp"), Bytes::from("21")]));
 
         // geo
         let added = $b
@@ -71,10 +71,7 @@ macro_rules! groups {
             $($aw)*
             .unwrap();
         assert_eq!(added, 2);
-        let metres: f64 = std::str::from_utf8(&$b.geodist("geo", "Palermo", "Catania")$($aw)*.unwrap().unwrap())
-            .unwrap()
-            .parse()
-            .unwrap();
+        let metres: f64 = $b.geodist("geo", "Palermo", "Catania")$($aw)*.unwrap().unwrap();
         assert!((metres - 166_274.15).abs() < 1.0, "{metres}");
 
         // hyperloglog
@@ -87,20 +84,17 @@ macro_rules! groups {
         assert_eq!($b.bitcount("bits")$($aw)*.unwrap(), 2);
 
         // scripting: EVAL and FUNCTION LOAD + FCALL, typed on request
-        let echoed = $b.eval("return ARGV[1]", [""; 0], ["lua"])$($aw)*.unwrap();
+        let echoed = $b.eval("return ARGV[1]", (), "lua")$($aw)*.unwrap();
         assert_eq!(echoed, Frame::bulk("lua"));
         $b.function_flush()$($aw)*.unwrap();
         assert_eq!($b.function_load(LIBRARY)$($aw)*.unwrap(), "grouptest");
-        let doubled: i64 = $b
-            .execute(redis_client::cmd::fcall("double", [""; 0], [21]).returning())
-            $($aw)*
-            .unwrap();
+        let doubled: i64 = $b.returning().fcall("double", (), 21)$($aw)*.unwrap();
         assert_eq!(doubled, 42);
 
         // server
         assert_eq!($b.dbsize()$($aw)*.unwrap(), 9, "s l set z h st geo hll bits");
         let info = $b.info()$($aw)*.unwrap();
-        assert!(info.windows(13).any(|w| w == b"redis_version"));
+        assert!(info.contains("redis_version"));
 
         // connection
         assert_eq!($b.echo("hi")$($aw)*.unwrap(), "hi");

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use redis_client::{Commands, Pipeline, Scan};
+use redis_client::{Commands, Each, Pipeline, Scan};
 use redis_test_support::RedisServer;
 
 const KEYS: usize = 10_000;
@@ -24,11 +24,11 @@ fn populate(server: &RedisServer) {
     for i in 0..KEYS {
         pipe.set(format!("scan:{i}"), i);
     }
-    pipe.sadd("big-set", (0..MEMBERS).map(|i| format!("m{i}")));
-    pipe.hset("big-hash", (0..MEMBERS).map(|i| (format!("f{i}"), i)));
+    pipe.sadd("big-set", Each((0..MEMBERS).map(|i| format!("m{i}"))));
+    pipe.hset("big-hash", Each((0..MEMBERS).map(|i| (format!("f{i}"), i))));
     pipe.zadd(
         "big-zset",
-        (0..MEMBERS).map(|i| (i as f64, format!("z{i}"))),
+        Each((0..MEMBERS).map(|i| (i as f64, format!("z{i}")))),
     );
     pipe.rpush("scan-list", ["x"]);
     for outcome in pipe.run(&mut conn).unwrap().into_outcomes() {
@@ -82,7 +82,7 @@ fn blocking_iterators_yield_each_element_once() {
         let keys: Vec<String> = Scan::keys()
             .pattern("scan:*")
             .count(500)
-            .kind("string")
+            .type_("string")
             .returning()
             .iter(&mut conn)
             .collect::<Result<_, _>>()
@@ -90,7 +90,7 @@ fn blocking_iterators_yield_each_element_once() {
         assert_each_once(keys, scan_keys());
 
         let lists: Vec<Bytes> = Scan::keys()
-            .kind("list")
+            .type_("list")
             .iter(&mut conn)
             .map(Result::unwrap)
             .collect();
@@ -193,5 +193,79 @@ fn smol_streams_yield_each_element_once() {
             .await
             .unwrap();
         stream_checks!(&client);
+    });
+}
+
+/// Page by page, the connection back between pages: each page's keys get their TYPE
+/// and TTL in one pipeline before the next page is asked for.
+#[test]
+fn pages_give_the_connection_back_for_a_pipeline_per_page() {
+    let server = common::server();
+    let mut conn = common::blocking(common::resp3(&server));
+    let mut pipe = Pipeline::new();
+    for i in 0..300 {
+        pipe.set(format!("page:{i}"), i);
+    }
+    pipe.rpush("page:list", "x");
+    pipe.expire("page:list", 100u32);
+    pipe.run(&mut conn).unwrap();
+
+    let mut pages = Scan::keys().pattern("page:*").count(50).pages();
+    assert_eq!(pages.cursor(), 0);
+    let mut seen: Vec<(Bytes, String, i64)> = Vec::new();
+    let mut page_count = 0;
+    while let Some(keys) = pages.next_page(&mut conn).unwrap() {
+        page_count += 1;
+        assert!(page_count <= 1_000, "a scan of 301 keys ends");
+        let mut pipe = Pipeline::new();
+        let slots: Vec<_> = keys.iter().map(|k| (pipe.type_(k), pipe.ttl(k))).collect();
+        let mut replies = pipe.run(&mut conn).unwrap();
+        for (key, (kind, ttl)) in keys.into_iter().zip(slots) {
+            seen.push((key, replies.take(kind).unwrap(), replies.take(ttl).unwrap()));
+        }
+    }
+    assert!(pages.is_finished());
+    assert!(page_count > 1, "many pages: {page_count}");
+    assert_each_once(
+        seen.iter().map(|(k, _, _)| k.clone()).collect(),
+        (0..300)
+            .map(|i| Bytes::from(format!("page:{i}")))
+            .chain([Bytes::from("page:list")]),
+    );
+    let list = seen.iter().find(|(k, _, _)| k == "page:list").unwrap();
+    assert_eq!((list.1.as_str(), list.2), ("list", 100));
+    assert!(
+        seen.iter()
+            .filter(|(k, _, _)| k != "page:list")
+            .all(|(_, kind, ttl)| kind == "string" && *ttl == -1)
+    );
+    assert_eq!(pages.next_page(&mut conn).unwrap(), None, "over stays over");
+}
+
+/// The same on an async body.
+#[test]
+fn pages_on_an_async_client() {
+    let server = common::server();
+    let mut conn = common::blocking(common::resp3(&server));
+    for i in 0..120 {
+        conn.set(format!("apage:{i}"), i).unwrap();
+    }
+    common::tokio_runtime().block_on(async {
+        let client = redis_io_tokio::Client::connect(common::resp3(&server))
+            .await
+            .unwrap();
+        let mut pages = Scan::keys().pattern("apage:*").count(20).pages();
+        let mut seen = Vec::new();
+        let mut page_count = 0;
+        while let Some(keys) = pages.next_page_async(&client).await.unwrap() {
+            page_count += 1;
+            assert!(page_count <= 1_000, "a scan of 120 keys ends");
+            for key in keys {
+                let kind: String = client.type_(&key).await.unwrap();
+                assert_eq!(kind, "string");
+                seen.push(key);
+            }
+        }
+        assert_each_once(seen, (0..120).map(|i| Bytes::from(format!("apage:{i}"))));
     });
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use redis_sansio::cluster::ClusterError;
 use redis_sansio::config::UrlError;
 use redis_sansio::sentinel::SentinelError;
-use redis_sansio::{CloseReason, RequestError, SendError, ServerError};
+use redis_sansio::{CloseReason, RequestError, SendError, ServerError, ServerErrorKind};
 
 use crate::tls::TlsError;
 
@@ -204,11 +204,59 @@ impl Error {
         )
     }
 
+    /// The kind of the server's error (`WRONGTYPE`, `NOSCRIPT`, `BUSY`, ...), if the
+    /// server answered with one: `match err.server_kind() { Some(ServerErrorKind::WrongType) => .. }`.
+    pub fn server_kind(&self) -> Option<&ServerErrorKind> {
+        self.server_error().map(ServerError::kind)
+    }
+
+    /// Whether a deadline passed: a request's response timeout (the request was sent:
+    /// see [`is_unknown_outcome`](Self::is_unknown_outcome)), the handshake's, a pool
+    /// checkout's, or a connect or socket operation that timed out.
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::Request(RequestError::Timeout) => true,
+            Error::Pool(PoolError::CheckoutTimeout { .. }) => true,
+            Error::Connect { source, .. } | Error::Io(source) => {
+                source.kind() == io::ErrorKind::TimedOut
+            }
+            _ => matches!(self.close_reason(), Some(CloseReason::HandshakeTimeout)),
+        }
+    }
+
+    /// Whether an open connection was lost (the server closed it, a socket error, a
+    /// protocol error, a local close): a request failed because of it, sent or not,
+    /// or the call found the connection already closed. A connection that could not
+    /// be opened at all is [`is_connection_failure`](Self::is_connection_failure)
+    /// instead. The bodies that reconnect do so on their next use.
+    pub fn is_connection_dropped(&self) -> bool {
+        matches!(
+            self,
+            Error::Io(_)
+                | Error::Closed(_)
+                | Error::Request(RequestError::Closed(_) | RequestError::NotSent(_))
+                | Error::Send(SendError::Closed)
+        )
+    }
+
+    /// Whether the request reached the server and its outcome is unknown: the
+    /// connection closed before the reply, or the response timeout passed. A write in
+    /// this state may have been applied; only the caller knows whether sending it
+    /// again is safe. A request that was never sent
+    /// ([`RequestError::NotSent`]) is not unknown: it did not run.
+    pub fn is_unknown_outcome(&self) -> bool {
+        matches!(self, Error::Request(error) if error.is_unknown_outcome())
+    }
+
     /// Why the connection closed, if this error says so: [`Error::Closed`], or a
-    /// request that failed because the connection closed while it was pending.
+    /// request that failed because the connection closed while it was pending (sent
+    /// or not).
     pub fn close_reason(&self) -> Option<&CloseReason> {
         match self {
-            Error::Closed(reason) | Error::Request(RequestError::Closed(reason)) => Some(reason),
+            Error::Closed(reason)
+            | Error::Request(RequestError::Closed(reason) | RequestError::NotSent(reason)) => {
+                Some(reason)
+            }
             _ => None,
         }
     }

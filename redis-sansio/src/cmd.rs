@@ -2,7 +2,8 @@
 
 use bytes::BytesMut;
 
-use crate::resp::{ArgBuf, Args, ToArg, write_array_header};
+use crate::resp::to_args::write_each;
+use crate::resp::{ArgBuf, Args, ToArg, ToArgs, write_array_header};
 
 /// A Redis command: its name and arguments, already encoded as RESP bulk strings.
 ///
@@ -66,23 +67,14 @@ impl Cmd {
     /// size (and a quarter more, as later keys tend to be longer: `key:9` then
     /// `key:10`) instead of growing step by step.
     pub fn push_args<A: ToArg>(&mut self, args: impl IntoIterator<Item = A>) {
-        /// The most a guess reserves: a wrong guess wastes at most this.
-        const MOST_GUESSED: usize = 1 << 20;
-        let mut args = args.into_iter();
-        let Some(first) = args.next() else {
-            return;
-        };
-        let before = self.args.byte_len();
-        self.push_arg(first);
-        let (more, _) = args.size_hint();
-        if more > 0 {
-            let guess = (self.args.byte_len() - before).saturating_mul(more);
-            self.args
-                .reserve(guess.saturating_add(guess / 4).min(MOST_GUESSED));
-        }
-        for arg in args {
-            self.push_arg(arg);
-        }
+        write_each(&mut self.args, args, |out, arg| arg.write_arg(out));
+    }
+
+    /// Adds every argument `args` stands for, in order: one value or a collection
+    /// (see [`ToArgs`]). What the generated commands call for a repeated argument.
+    #[inline]
+    pub fn push_all<S>(&mut self, args: &impl ToArgs<S>) {
+        args.write_args(&mut self.args);
     }
 
     /// Appends `other`'s arguments after this command's, in order. Generated option

@@ -233,12 +233,13 @@ impl ServerError {
     }
 }
 
-/// Shown as the struct it was before its parts moved into a box.
+/// Shown as the struct it was before its parts moved into a box, the message as text
+/// (`"WRONGTYPE Operation against a key..."`, not `b"..."`; invalid UTF-8 replaced).
 impl std::fmt::Debug for ServerError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServerError")
             .field("kind", &self.0.kind)
-            .field("message", &self.0.message)
+            .field("message", &self.message_lossy())
             .finish()
     }
 }

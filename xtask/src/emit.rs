@@ -179,6 +179,7 @@ fn lower_command(
             ctors: Vec::new(),
             setters: option_methods,
             is_options: true,
+            is_element: false,
         }
     });
     let with = options.as_ref().map(|def| {
@@ -322,13 +323,17 @@ fn imports(code: &str, always: &[&str]) -> String {
     if has("HashMap") {
         lines.push("use std::collections::HashMap;".into());
     }
-    let frame = has("Frame");
-    let to_arg = has("ToArg");
-    match (frame, to_arg) {
-        (true, true) => lines.push("use redis_sansio::resp::{Frame, ToArg};".into()),
-        (true, false) => lines.push("use redis_sansio::resp::Frame;".into()),
-        (false, true) => lines.push("use redis_sansio::resp::ToArg;".into()),
-        (false, false) => {}
+    let resp: Vec<&str> = ["ArgBuf", "Frame", "Pair", "ToArg", "ToArgs", "Triple"]
+        .into_iter()
+        .filter(|name| has(name))
+        .collect();
+    match resp[..] {
+        [] => {}
+        [one] => lines.push(format!("use redis_sansio::resp::{one};")),
+        _ => lines.push(format!("use redis_sansio::resp::{{{}}};", resp.join(", "))),
+    }
+    if code.contains("impl args::") {
+        lines.push("use crate::args;".into());
     }
     if code.contains("options::") {
         lines.push("use crate::generated::options;".into());
@@ -402,7 +407,7 @@ fn command_doc(l: &Lowered, with: bool) -> String {
     if !l.positional.is_empty() {
         let lists: Vec<String> = l.positional.iter().map(|p| format!("`{p}`")).collect();
         text.push_str(&format!(
-            " {} {} optional in the specification but {} here: pass an empty list (`[\"\"; 0]`) for none.",
+            " {} {} optional in the specification but {} here: pass `()` for none (or an empty list).",
             lists.join(" and "),
             if lists.len() == 1 { "is" } else { "are" },
             if lists.len() == 1 { "a parameter" } else { "parameters" },
@@ -537,9 +542,13 @@ fn type_def(def: &TypeDef) -> String {
                     "s",
                 ));
             }
-            out.push_str(
-                "pub(crate) fn write_to(&self, c: &mut Cmd) {\nc.extend_from(&self.0);\n}\n}\n\n",
-            );
+            if !def.is_element {
+                out.push_str(
+                    "pub(crate) fn write_to(&self, c: &mut Cmd) {\nc.extend_from(&self.0);\n}\n",
+                );
+            }
+            out.push_str("}\n\n");
+            out.push_str(&element_impl(def, &["0".to_string()]));
         }
         TypeKind::Struct { fields } => {
             let derive = if def.is_options {
@@ -572,7 +581,7 @@ fn type_def(def: &TypeDef) -> String {
             for setter in &def.setters {
                 out.push_str(&method_fn(setter, "mut self", "Self", "", "self"));
             }
-            if !def.is_options {
+            if !def.is_options && !def.is_element {
                 out.push_str("pub(crate) fn write_to(&self, c: &mut Cmd) {\n");
                 for field in fields {
                     out.push_str(&format!("c.extend_from(&self.{field});\n"));
@@ -580,9 +589,26 @@ fn type_def(def: &TypeDef) -> String {
                 out.push_str("}\n");
             }
             out.push_str("}\n\n");
+            out.push_str(&element_impl(def, fields));
         }
     }
     out
+}
+
+/// `impl ToArgs<Self>` for the element type of a repeated argument, so the argument
+/// takes one element or a collection of them.
+fn element_impl(def: &TypeDef, fields: &[String]) -> String {
+    if !def.is_element {
+        return String::new();
+    }
+    let writes: String = fields
+        .iter()
+        .map(|f| format!("out.extend_from(self.{f}.arg_buf());\n"))
+        .collect();
+    format!(
+        "/// One element where the argument repeats; a collection of them writes each.\nimpl ToArgs<Self> for {} {{\nfn write_args(&self, out: &mut ArgBuf) {{\n{writes}}}\n}}\n\n",
+        def.name
+    )
 }
 
 fn options_file(group: &str, list: &[&Lowered]) -> String {
@@ -631,8 +657,9 @@ fn commands_file(lowered: &[Lowered]) -> String {
 /// connection returns `Result<R, Error>`, an async one a future, a pipeline a slot.
 ///
 /// Each method returns the command's natural reply type; to read the reply as another
-/// type, build the command with [`cmd`](crate::cmd) and call
-/// [`returning`](crate::TypedCmd::returning) before executing it.
+/// type, call [`returning`](crate::Executor::returning) on the body first:
+/// `let name: String = conn.returning().get(\"name\")?` (a result, a future or a slot,
+/// as the body gives).
 pub trait Commands<'a>: Executor<'a> {\n",
     );
     for l in lowered {
@@ -859,7 +886,7 @@ mod tests {
             [
                 "c.push_arg(destination);",
                 "let mut counted = Cmd::default();",
-                "counted.push_args(key);",
+                "counted.push_all(&key);",
                 "c.push_arg(counted.len());",
                 "c.extend_from(&counted);",
                 "c.extend_from(&options.weight);",

@@ -4,13 +4,18 @@
 //! command constructors, option setters and the constructors of generated types.
 //! The rules, applied recursively, keep the spec's argument order exactly:
 //!
-//! - `key`, `string`, `pattern` -> `impl ToArg`; `integer`, `unix-time` -> `i64`;
-//!   `double` -> `f64`. A `token` is written before the value.
+//! - `key`, `string`, `pattern` -> `impl ToArg`; `integer`, `unix-time` ->
+//!   `impl args::Integer` (any integer type); `double` -> `impl args::Float` (a float
+//!   or an integer). A `token` is written before the value.
 //! - a required `pure-token` is written automatically (no parameter).
-//! - `multiple` -> `impl IntoIterator<Item = T>` with a named type parameter for generic
-//!   elements; `multiple_token` writes the token before every element, otherwise it is
-//!   written once. A multiple block of plain values is an iterator of tuples
-//!   (`(f64, M)` for ZADD's `score member`).
+//! - a time span (`seconds`, `milliseconds`, `timeout`, see [`time_type`]) ->
+//!   `impl args::Seconds` / `args::Milliseconds` / `args::FractionalSeconds`: integers
+//!   or a `Duration`, written in the argument's unit.
+//! - `multiple` -> `impl ToArgs<Shape>`: one element or a collection of them; a
+//!   multiple block of two or three plain values has the shape `Pair` or `Triple`
+//!   (ZADD's `score member` takes `(1.0, "m")` or `[(1.0, "m"), ...]`), a generated
+//!   type is its own shape. `multiple_token` writes the token before every element,
+//!   otherwise it is written once.
 //! - a required block whose children are all required is flattened into its children's
 //!   parameters; one with optional children becomes a generated type (a constructor for
 //!   the required children, one setter per optional child).
@@ -42,7 +47,6 @@ pub struct Param {
 #[derive(Debug, Default)]
 pub struct FnBuilder {
     params_scope: Scope,
-    generics_scope: Scope,
     pub generics: Vec<String>,
     pub params: Vec<Param>,
     pub body: Vec<String>,
@@ -52,7 +56,6 @@ impl FnBuilder {
     pub fn new(reserved: &[&str]) -> Self {
         FnBuilder {
             params_scope: Scope::with_reserved(reserved),
-            generics_scope: Scope::with_reserved(&["Self"]),
             ..FnBuilder::default()
         }
     }
@@ -65,17 +68,6 @@ impl FnBuilder {
             sample_min,
             sample_max,
         });
-        name
-    }
-
-    fn generic(&mut self, arg_name: &str) -> String {
-        let letter = names::camel(arg_name)
-            .chars()
-            .next()
-            .unwrap_or('T')
-            .to_string();
-        let name = self.generics_scope.claim_type(&letter);
-        self.generics.push(format!("{name}: ToArg"));
         name
     }
 
@@ -147,6 +139,9 @@ pub struct TypeDef {
     pub setters: Vec<Method>,
     /// An options type: `new()` takes nothing and every part is optional.
     pub is_options: bool,
+    /// The element of a repeated argument: it implements `ToArgs<Self>`, so one of
+    /// it or a collection of them is accepted.
+    pub is_element: bool,
 }
 
 impl TypeDef {
@@ -183,8 +178,27 @@ pub struct Lowerer<'a> {
 fn value_type(t: &ValueType) -> Option<&'static str> {
     match t {
         ValueType::Text => None,
-        ValueType::Integer => Some("i64"),
-        ValueType::Double => Some("f64"),
+        ValueType::Integer => Some("impl args::Integer"),
+        ValueType::Double => Some("impl args::Float"),
+    }
+}
+
+/// A value that is a time span: its parameter type and the call that turns it into
+/// the number sent. The specification has no unit field, so the unit is read from
+/// the argument's name and type: `seconds` is whole seconds; `milliseconds`, `ms`,
+/// `min-idle-time` and an integer `timeout` (WAIT, CLIENT PAUSE, MIGRATE) are whole
+/// milliseconds; a double `timeout` (BLPOP, BZPOPMIN, ...) is seconds with a fraction.
+/// Each takes integers or a `Duration` (see `redis_client::args`).
+fn time_type(arg: &Arg, t: &ValueType) -> Option<(&'static str, &'static str)> {
+    match (arg.name.as_str(), t) {
+        ("seconds", ValueType::Integer) => Some(("impl args::Seconds", ".whole_seconds()")),
+        ("milliseconds" | "ms" | "min-idle-time" | "timeout", ValueType::Integer) => {
+            Some(("impl args::Milliseconds", ".whole_milliseconds()"))
+        }
+        ("timeout", ValueType::Double) => {
+            Some(("impl args::FractionalSeconds", ".fractional_seconds()"))
+        }
+        _ => None,
     }
 }
 
@@ -210,8 +224,16 @@ fn token_name(token: &Option<String>) -> Option<String> {
 /// The method name for an argument: its token; for a block without one, the token
 /// of its required first child (`COUNT count [ANY]` -> `count`); else its name.
 /// Generated block types are named the same way (`GeoradiusCount`).
+///
+/// A token that is a Rust keyword gives way to its value's name when that is not one:
+/// `MATCH pattern` is `pattern` (as on [`Scan`]), not `match_`.
 pub fn arg_method_name(arg: &Arg) -> String {
     token_name(&arg.token)
+        .filter(|name| {
+            !name.ends_with('_')
+                || !matches!(arg.kind, Kind::Value(_))
+                || names::snake(&arg.name).ends_with('_')
+        })
         .or_else(|| match &arg.kind {
             // A block the spec calls `options` (HRANDFIELD's `count [WITHVALUES]`) would
             // read like the options type: it is named after its first child instead.
@@ -276,9 +298,12 @@ impl Lowerer<'_> {
             Kind::PureToken => fb.push_token(&arg.token),
             Kind::Value(t) => {
                 fb.push_token(&arg.token);
-                let ty = value_type(t).unwrap_or("impl ToArg").to_string();
+                let (ty, convert) = match time_type(arg, t) {
+                    Some((ty, convert)) => (ty.to_string(), convert),
+                    None => (value_type(t).unwrap_or("impl ToArg").to_string(), ""),
+                };
                 let name = fb.param(&arg.name, ty, sample(t), sample(t));
-                fb.body.push(format!("c.push_arg({name});"));
+                fb.body.push(format!("c.push_arg({name}{convert});"));
             }
             Kind::Block(children) if children.iter().all(|c| !c.optional) => {
                 fb.push_token(&arg.token);
@@ -338,87 +363,51 @@ impl Lowerer<'_> {
         Ok(fb.params[params_before].name.clone())
     }
 
+    /// A repeated argument: one `impl ToArgs<Shape>` parameter that takes one element
+    /// or a collection of them (see `redis_sansio::resp::ToArgs`). The shape is
+    /// `Single` for a value, `Pair` or `Triple` for a block of two or three plain
+    /// values (`score member`), and the generated type itself for a block or oneof
+    /// that gets one. A token repeated before every element is written between the
+    /// elements: they are written into an argument-only `Cmd` first, then copied
+    /// one element (one to three arguments) at a time.
     fn multiple(&mut self, arg: &Arg, fb: &mut FnBuilder) {
-        // The element: (item type, loop pattern, statements, sample).
-        let simple_block = match &arg.kind {
-            Kind::Block(children) => {
-                children.iter().all(|c| {
-                    !c.optional && !c.multiple && matches!(c.kind, Kind::Value(_) | Kind::PureToken)
-                }) && children.iter().any(|c| matches!(c.kind, Kind::Value(_)))
-            }
-            _ => false,
+        // (shape, arguments per element, sample)
+        let plain_values = |children: &[Arg]| {
+            children
+                .iter()
+                .all(|c| !c.optional && !c.multiple && c.token.is_none())
+                && children.iter().all(|c| matches!(c.kind, Kind::Value(_)))
         };
-        let (item, pattern, stmts, sample_min, sample_max) = match &arg.kind {
-            Kind::Value(t) => {
-                let item = match value_type(t) {
-                    Some(ty) => ty.to_string(),
-                    None => fb.generic(&arg.name),
-                };
-                let s = sample(t);
-                (
-                    item,
-                    "e".to_string(),
-                    vec!["c.push_arg(e);".to_string()],
-                    s.clone(),
-                    s,
-                )
-            }
-            Kind::Block(children) if simple_block => {
-                let values: Vec<&Arg> = children
+        let (shape, width, sample_min, sample_max) = match &arg.kind {
+            Kind::Value(t) => ("ToArgs".to_string(), 1, sample(t), sample(t)),
+            Kind::Block(children)
+                if plain_values(children) && (2..=3).contains(&children.len()) =>
+            {
+                let samples: Vec<String> = children
                     .iter()
-                    .filter(|c| matches!(c.kind, Kind::Value(_)))
+                    .map(|c| match &c.kind {
+                        Kind::Value(t) => sample(t),
+                        _ => unreachable!("plain values only"),
+                    })
                     .collect();
-                let mut items = Vec::new();
-                let mut samples = Vec::new();
-                let mut stmts = Vec::new();
-                let mut index = 0;
-                for child in children {
-                    if let Kind::Value(t) = &child.kind {
-                        items.push(match value_type(t) {
-                            Some(ty) => ty.to_string(),
-                            None => fb.generic(&child.name),
-                        });
-                        samples.push(sample(t));
-                        if let Some(token) = &child.token {
-                            stmts.push(format!("c.push_arg({token:?});"));
-                        }
-                        if values.len() == 1 {
-                            stmts.push("c.push_arg(e);".to_string());
-                        } else {
-                            stmts.push(format!("c.push_arg(e.{index});"));
-                        }
-                        index += 1;
-                    } else {
-                        stmts.push(format!(
-                            "c.push_arg({:?});",
-                            child.token.clone().unwrap_or_default()
-                        ));
-                    }
-                }
-                if values.len() == 1 {
-                    let s = samples.remove(0);
-                    (items.remove(0), "e".to_string(), stmts, s.clone(), s)
+                let shape = if children.len() == 2 {
+                    "Pair"
                 } else {
-                    let s = format!("({})", samples.join(", "));
-                    (
-                        format!("({})", items.join(", ")),
-                        "e".to_string(),
-                        stmts,
-                        s.clone(),
-                        s,
-                    )
-                }
+                    "Triple"
+                };
+                let s = format!("({})", samples.join(", "));
+                (format!("ToArgs<{shape}>"), children.len(), s.clone(), s)
             }
             _ => {
                 let mut single = arg.clone();
                 single.multiple = false;
                 single.multiple_token = false;
                 single.token = None;
-                let def = self.gen_type(&single);
+                let mut def = self.gen_type(&single);
+                def.is_element = true;
                 let out = (
-                    format!("options::{}", def.name),
-                    "e".to_string(),
-                    vec!["e.write_to(c);".to_string()],
+                    format!("ToArgs<options::{}>", def.name),
+                    0,
                     def.sample(false),
                     def.sample(true),
                 );
@@ -428,26 +417,29 @@ impl Lowerer<'_> {
         };
         let name = fb.param(
             &arg.name,
-            format!("impl IntoIterator<Item = {item}>"),
+            format!("impl {shape}"),
             format!("[{sample_min}]"),
             format!("[{sample_max}]"),
         );
-        if !arg.multiple_token {
-            fb.push_token(&arg.token);
-        }
-        let mut body = String::new();
-        if arg.multiple_token
-            && let Some(token) = &arg.token
-        {
-            body.push_str(&format!("c.push_arg({token:?});"));
-        }
-        body.push_str(&stmts.join(" "));
-        if body == "c.push_arg(e);" {
-            // One argument per element: `push_args` sizes the buffer once.
-            fb.body.push(format!("c.push_args({name});"));
-        } else {
-            fb.body
-                .push(format!("for {pattern} in {name} {{ {body} }}"));
+        match (&arg.token, arg.multiple_token) {
+            (Some(token), true) => {
+                // Every element after its token: `GET pattern GET pattern`.
+                fb.body.push("let mut each = Cmd::default();".to_string());
+                fb.body.push(format!("each.push_all(&{name});"));
+                let body = if width == 1 {
+                    format!("for e in each.args() {{ c.push_arg({token:?}); c.push_arg(e); }}")
+                } else {
+                    format!(
+                        "let mut args = each.args(); while let Some(e) = args.next() {{ c.push_arg({token:?}); c.push_arg(e); for e in args.by_ref().take({}) {{ c.push_arg(e); }} }}",
+                        width.saturating_sub(1)
+                    )
+                };
+                fb.body.push(body);
+            }
+            (token, _) => {
+                fb.push_token(token);
+                fb.body.push(format!("c.push_all(&{name});"));
+            }
         }
     }
 
@@ -482,6 +474,7 @@ impl Lowerer<'_> {
                     ctors,
                     setters: Vec::new(),
                     is_options: false,
+                    is_element: false,
                 }
             }
             Kind::Block(children) => self.block_type(name, doc, children),
@@ -576,6 +569,7 @@ impl Lowerer<'_> {
             ctors,
             setters,
             is_options: false,
+            is_element: false,
         }
     }
 

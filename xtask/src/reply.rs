@@ -3,7 +3,8 @@
 //! | schema | Rust type |
 //! |---|---|
 //! | `{"const": "OK"}` or any other string `const` | `()` |
-//! | `{"type": "string"}` | `Bytes` |
+//! | `{"type": "string"}` | `Bytes` (a stored value may be any bytes) |
+//! | `{"type": "string", "pattern": ..}` | `String` (the schema pins it to text: stream IDs, `TIME`) |
 //! | `{"type": "integer"}`, integer `const`s other than only 0/1 | `i64` |
 //! | `{"type": "number"}` | `f64` |
 //! | `{"type": "boolean"}`; integer `const`s that are only 0 and 1 | `bool` |
@@ -15,7 +16,11 @@
 //! | anything else, no schema, or disagreeing alternatives | `Frame` |
 //!
 //! [`OVERRIDES`] replaces a few defaults where the schema describes every option's
-//! reply at once but the plain constructor (no options) only ever gets one shape.
+//! reply at once but the plain constructor (no options) only ever gets one shape, and
+//! where a reply is text the server makes up but the schema says only `string`
+//! (`TYPE`'s `string`/`list`/..., `OBJECT ENCODING`, `INFO`, `CLIENT LIST`, a script's
+//! SHA1): those are `String`, as `Bytes` has no `Display`. Stored values (`GET`,
+//! `LPOP`, `ECHO`, `RANDOMKEY`'s key names) stay `Bytes`: they may be any bytes.
 
 use serde_json::Value;
 
@@ -28,6 +33,8 @@ pub enum Ty {
     Int01,
     Float,
     Bytes,
+    /// A string the schema pins to text (a `pattern`).
+    Text,
     Frame,
     Option(Box<Ty>),
     Vec(Box<Ty>),
@@ -43,6 +50,7 @@ impl Ty {
             Ty::Int => "i64".into(),
             Ty::Float => "f64".into(),
             Ty::Bytes => "Bytes".into(),
+            Ty::Text => "String".into(),
             Ty::Frame => "Frame".into(),
             Ty::Option(t) => format!("Option<{}>", t.rust()),
             Ty::Vec(t) => format!("Vec<{}>", t.rust()),
@@ -74,7 +82,31 @@ pub const OVERRIDES: &[(&str, Variant, &str)] = &[
     ("incrbyfloat", Variant::Plain, "f64"),
     ("hincrbyfloat", Variant::Plain, "f64"),
     // TYPE replies `none` for a missing key (the schema's null is never sent).
-    ("type_", Variant::Plain, "Bytes"),
+    ("type_", Variant::Plain, "String"),
+    // Text the server makes up, where the schema says only `string`.
+    ("object_encoding", Variant::Plain, "Option<String>"),
+    ("info", Variant::Plain, "String"),
+    ("info_with", Variant::With, "String"),
+    ("client_list", Variant::Plain, "String"),
+    ("client_list_with", Variant::With, "String"),
+    ("client_info", Variant::Plain, "String"),
+    ("script_load", Variant::Plain, "String"),
+    ("function_load", Variant::Plain, "String"),
+    ("function_load_with", Variant::With, "String"),
+    ("cluster_myid", Variant::Plain, "String"),
+    ("acl_whoami", Variant::Plain, "String"),
+    // The cursor goes in as an integer and comes back as one (the same `u64`).
+    ("scan", Variant::Plain, "(u64, Vec<Bytes>)"),
+    ("scan_with", Variant::With, "(u64, Vec<Bytes>)"),
+    ("sscan", Variant::Plain, "(u64, Vec<Bytes>)"),
+    ("sscan_with", Variant::With, "(u64, Vec<Bytes>)"),
+    ("hscan", Variant::Plain, "(u64, Vec<Bytes>)"),
+    ("hscan_with", Variant::With, "(u64, Vec<Bytes>)"),
+    ("zscan", Variant::Plain, "(u64, Vec<Bytes>)"),
+    ("zscan_with", Variant::With, "(u64, Vec<Bytes>)"),
+    // GEODIST's string holds a distance.
+    ("geodist", Variant::Plain, "Option<f64>"),
+    ("geodist_with", Variant::With, "Option<f64>"),
     // Without NOMKSTREAM (the only way to get nil): the new entry's ID.
     ("xadd", Variant::Plain, "Bytes"),
     // PONG, or the message given.
@@ -186,6 +218,7 @@ fn map(schema: &Value) -> Ty {
         };
     }
     match schema.get("type").and_then(Value::as_str) {
+        Some("string") if schema.get("pattern").is_some() => Ty::Text,
         Some("string") => Ty::Bytes,
         Some("integer") => Ty::Int,
         Some("number") => Ty::Float,
@@ -246,6 +279,7 @@ fn agree(a: &Ty, b: &Ty) -> Option<Ty> {
     match (a, b) {
         _ if a == b => Some(a.clone()),
         (Ty::Int01, Ty::Int) | (Ty::Int, Ty::Int01) => Some(Ty::Int),
+        (Ty::Text, Ty::Bytes) | (Ty::Bytes, Ty::Text) => Some(Ty::Bytes),
         (Ty::Option(x), y) | (y, Ty::Option(x)) => agree(x, y).map(|t| Ty::Option(Box::new(t))),
         _ => None,
     }

@@ -14,11 +14,14 @@ pub(crate) struct Seeds {
 }
 
 impl Seeds {
-    /// Parses every URL; Unix-socket seeds are skipped (cluster nodes talk TCP).
-    pub(crate) fn from_urls(urls: &[&str]) -> Result<Seeds, Error> {
+    /// Parses every URL (`&[&str]`, `Vec<String>`, an array...); Unix-socket seeds
+    /// are skipped (cluster nodes talk TCP).
+    pub(crate) fn from_urls(
+        urls: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Result<Seeds, Error> {
         let configs = urls
-            .iter()
-            .map(|url| url.parse::<ConnectionConfig>())
+            .into_iter()
+            .map(|url| url.as_ref().parse::<ConnectionConfig>())
             .collect::<Result<Vec<_>, _>>()?;
         Seeds::from_configs(configs)
     }
@@ -62,7 +65,7 @@ mod tests {
 
     #[test]
     fn the_first_seed_sets_everything_but_the_address() {
-        let seeds = Seeds::from_urls(&[
+        let seeds = Seeds::from_urls([
             "redis://:secret@10.0.0.1:7000?protocol=2&client_name=app",
             "redis://10.0.0.2:7001",
         ])
@@ -88,11 +91,11 @@ mod tests {
             ["redis://10.0.0.1:7000", "rediss://10.0.0.2:7001"],
         ] {
             assert!(
-                matches!(Seeds::from_urls(&urls), Err(Error::Url(UrlError::MixedTls))),
+                matches!(Seeds::from_urls(urls), Err(Error::Url(UrlError::MixedTls))),
                 "{urls:?}"
             );
         }
-        let tls = Seeds::from_urls(&[
+        let tls = Seeds::from_urls([
             "rediss://10.0.0.1:7000?tls_ca_file=/etc/redis/ca.pem&tls_server_name=cluster",
             "rediss://10.0.0.2:7001",
         ])
@@ -108,17 +111,32 @@ mod tests {
     }
 
     #[test]
+    fn owned_strings_are_seeds_as_str_slices_are() {
+        let owned: Vec<String> = vec![
+            "redis://10.0.0.1:7000".into(),
+            "redis://10.0.0.2:7001".into(),
+        ];
+        let from_slice = Seeds::from_urls(&owned[..]).expect("&[String]");
+        let from_vec = Seeds::from_urls(owned).expect("Vec<String>");
+        let from_strs =
+            Seeds::from_urls(["redis://10.0.0.1:7000", "redis://10.0.0.2:7001"]).expect("&[&str]");
+        assert_eq!(from_slice.addrs, from_strs.addrs);
+        assert_eq!(from_vec.addrs, from_strs.addrs);
+        assert_eq!(from_vec.addrs.len(), 2);
+    }
+
+    #[test]
     fn no_tcp_seed_is_an_error() {
         assert!(matches!(
-            Seeds::from_urls(&[]),
+            Seeds::from_urls(Vec::<String>::new()),
             Err(Error::Cluster(ClusterError::NoSeeds))
         ));
         assert!(matches!(
-            Seeds::from_urls(&["unix:///tmp/redis.sock"]),
+            Seeds::from_urls(["unix:///tmp/redis.sock"]),
             Err(Error::Cluster(ClusterError::NoSeeds))
         ));
         assert!(matches!(
-            Seeds::from_urls(&["nonsense://x"]),
+            Seeds::from_urls(["nonsense://x"]),
             Err(Error::Url(_))
         ));
     }

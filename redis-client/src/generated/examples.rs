@@ -1776,7 +1776,7 @@ pub fn examples() -> Vec<Example> {
             min_since: "2.8.0",
             max_since: "2.8.0",
             min: cmd::hscan("x", 1).into_cmd(),
-            max: cmd::hscan_with("x", 1, options::HscanOptions::new().match_("x").count(1))
+            max: cmd::hscan_with("x", 1, options::HscanOptions::new().pattern("x").count(1))
                 .into_cmd(),
         },
         Example {
@@ -2873,7 +2873,7 @@ pub fn examples() -> Vec<Example> {
             min: cmd::scan(1).into_cmd(),
             max: cmd::scan_with(
                 1,
-                options::ScanOptions::new().match_("x").count(1).type_("x"),
+                options::ScanOptions::new().pattern("x").count(1).type_("x"),
             )
             .into_cmd(),
         },
@@ -3496,7 +3496,7 @@ pub fn examples() -> Vec<Example> {
             min_since: "2.8.0",
             max_since: "2.8.0",
             min: cmd::sscan("x", 1).into_cmd(),
-            max: cmd::sscan_with("x", 1, options::SscanOptions::new().match_("x").count(1))
+            max: cmd::sscan_with("x", 1, options::SscanOptions::new().pattern("x").count(1))
                 .into_cmd(),
         },
         Example {
@@ -4381,7 +4381,7 @@ pub fn examples() -> Vec<Example> {
             min_since: "2.8.0",
             max_since: "2.8.0",
             min: cmd::zscan("x", 1).into_cmd(),
-            max: cmd::zscan_with("x", 1, options::ZscanOptions::new().match_("x").count(1))
+            max: cmd::zscan_with("x", 1, options::ZscanOptions::new().pattern("x").count(1))
                 .into_cmd(),
         },
         Example {

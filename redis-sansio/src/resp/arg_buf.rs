@@ -132,7 +132,7 @@ impl ArgBuf {
     }
 
     /// Appends `other`'s bulk strings after this buffer's.
-    pub(crate) fn extend_from(&mut self, other: &ArgBuf) {
+    pub fn extend_from(&mut self, other: &ArgBuf) {
         let bytes = other.as_bytes();
         self.count += other.count;
         if let Storage::Inline { len, buf } = &mut self.bytes {

@@ -12,7 +12,8 @@ use super::frame::Frame;
 
 /// A value that can be sent as one command argument (a RESP bulk string).
 ///
-/// Implemented for byte and string types, integers and floats. Implement it for your
+/// Implemented for byte and string types, integers, floats, `bool` (`1`/`0`) and
+/// `Option` (nothing for `None`). Implement it for your
 /// own types by writing their bytes with [`ArgBuf::push_bulk`], exactly once:
 ///
 /// ```
@@ -153,6 +154,25 @@ impl ToArg for Bytes {
     #[inline]
     fn write_arg(&self, out: &mut ArgBuf) {
         out.push_bulk(self);
+    }
+}
+
+/// `1` for true, `0` for false, as Redis spells a flag (`SETBIT key 7 1`).
+impl ToArg for bool {
+    #[inline]
+    fn write_arg(&self, out: &mut ArgBuf) {
+        out.push_bulk(if *self { b"1" } else { b"0" });
+    }
+}
+
+/// The value if there is one; `None` writes no argument at all (the buffer counts
+/// what is written, so the command's length stays right).
+impl<T: ToArg> ToArg for Option<T> {
+    #[inline]
+    fn write_arg(&self, out: &mut ArgBuf) {
+        if let Some(value) = self {
+            value.write_arg(out);
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 //! | values | [`Frame`] |
 //! | decoding replies | [`Decoder`], pluggable through [`Builder`] |
 //! | limits on what a peer sends | [`DecodeLimits`], [`RequestLimits`] |
-//! | encoding commands and frames | [`ToArg`], [`ArgBuf`], [`encode_command`], [`encode_frame`] |
+//! | encoding commands and frames | [`ToArg`], [`ToArgs`] (one value or many), [`ArgBuf`], [`encode_command`], [`encode_frame`] |
 //! | decoding requests (servers, proxies) | [`RequestDecoder`] |
 
 mod arg_buf;
@@ -19,6 +19,7 @@ mod inline;
 mod limits;
 mod number;
 mod request;
+pub(crate) mod to_args;
 
 pub use arg_buf::{ArgBuf, Args};
 pub use builder::{AggregateKind, Builder, FrameBuilder, NullKind, PartialFrame, Skip};
@@ -31,3 +32,4 @@ pub use encode::{
 pub use frame::Frame;
 pub use limits::{DecodeLimits, RequestLimits};
 pub use request::{Request, RequestArgs, RequestDecoder};
+pub use to_args::{Each, Pair, Single, ToArgs, Triple};

@@ -108,7 +108,7 @@ pub struct ClusterConnection {
 impl ClusterConnection {
     /// Connects to the cluster through the seed URLs (tried in order until one
     /// answers `CLUSTER SHARDS`) with the default router settings.
-    pub fn open(urls: &[&str]) -> Result<Self, Error> {
+    pub fn open(urls: impl IntoIterator<Item = impl AsRef<str>>) -> Result<Self, Error> {
         Self::with_seeds(Seeds::from_urls(urls)?, RouterConfig::default())
     }
 

@@ -128,7 +128,7 @@ impl<R: Runtime> State<R> {
 impl<R: Runtime> ClusterClient<R> {
     /// Connects to the cluster through the seed URLs (tried in order until one
     /// answers `CLUSTER SHARDS`) with the default router settings.
-    pub async fn open(urls: &[&str]) -> Result<Self, Error> {
+    pub async fn open(urls: impl IntoIterator<Item = impl AsRef<str>>) -> Result<Self, Error> {
         Self::with_seeds(Seeds::from_urls(urls)?, RouterConfig::default()).await
     }
 

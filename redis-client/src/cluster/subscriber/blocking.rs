@@ -71,7 +71,7 @@ pub struct ClusterSubscriber {
 impl ClusterSubscriber {
     /// Connects to the cluster through the seed URLs, as
     /// [`ClusterConnection::open`] does, for subscribing.
-    pub fn open(urls: &[&str]) -> Result<Self, Error> {
+    pub fn open(urls: impl IntoIterator<Item = impl AsRef<str>>) -> Result<Self, Error> {
         ClusterConnection::open(urls).map(Self::new)
     }
 

@@ -85,7 +85,7 @@ fn lock(steps: &Mutex<Steps>) -> MutexGuard<'_, Steps> {
 impl<R: Runtime> AsyncClusterSubscriber<R> {
     /// Connects to the cluster through the seed URLs, as [`ClusterClient::open`]
     /// does, for subscribing.
-    pub async fn open(urls: &[&str]) -> Result<Self, Error> {
+    pub async fn open(urls: impl IntoIterator<Item = impl AsRef<str>>) -> Result<Self, Error> {
         ClusterClient::open(urls).await.map(Self::new)
     }
 

@@ -3,7 +3,7 @@
 use crate::TypedCmd;
 use crate::generated::options;
 use redis_sansio::Cmd;
-use redis_sansio::resp::{Frame, ToArg};
+use redis_sansio::resp::{Frame, ToArg, ToArgs};
 
 /// [`PFADD`](https://redis.io/commands/pfadd/): `PFADD key [element [element ...]]`
 ///
@@ -33,10 +33,10 @@ pub fn pfadd_with(key: impl ToArg, options: options::PfaddOptions) -> TypedCmd<b
 /// [`PFCOUNT`](https://redis.io/commands/pfcount/): `PFCOUNT key [key ...]`
 ///
 /// Since 2.8.9; group `hyperloglog`; flags `readonly`, `may_replicate`; ACL `@hyperloglog`.
-pub fn pfcount<K: ToArg>(key: impl IntoIterator<Item = K>) -> TypedCmd<i64> {
+pub fn pfcount(key: impl ToArgs) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("PFCOUNT");
     let c = &mut cmd;
-    c.push_args(key);
+    c.push_all(&key);
     TypedCmd::new(cmd)
 }
 

@@ -4,15 +4,15 @@ use crate::TypedCmd;
 use crate::generated::options;
 use bytes::Bytes;
 use redis_sansio::Cmd;
-use redis_sansio::resp::{Frame, ToArg};
+use redis_sansio::resp::{Frame, ToArg, ToArgs};
 
 /// [`PSUBSCRIBE`](https://redis.io/commands/psubscribe/): `PSUBSCRIBE pattern [pattern ...]`
 ///
 /// Since 2.0.0; group `pubsub`; flags `pubsub`, `noscript`, `loading`, `stale`, `sentinel`.
-pub fn psubscribe<P: ToArg>(pattern: impl IntoIterator<Item = P>) -> TypedCmd<Frame> {
+pub fn psubscribe(pattern: impl ToArgs) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("PSUBSCRIBE");
     let c = &mut cmd;
-    c.push_args(pattern);
+    c.push_all(&pattern);
     TypedCmd::new(cmd)
 }
 
@@ -195,20 +195,20 @@ pub fn spublish(shardchannel: impl ToArg, message: impl ToArg) -> TypedCmd<i64> 
 /// [`SSUBSCRIBE`](https://redis.io/commands/ssubscribe/): `SSUBSCRIBE shardchannel [shardchannel ...]`
 ///
 /// Since 7.0.0; group `pubsub`; flags `pubsub`, `noscript`, `loading`, `stale`.
-pub fn ssubscribe<S: ToArg>(shardchannel: impl IntoIterator<Item = S>) -> TypedCmd<Frame> {
+pub fn ssubscribe(shardchannel: impl ToArgs) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("SSUBSCRIBE");
     let c = &mut cmd;
-    c.push_args(shardchannel);
+    c.push_all(&shardchannel);
     TypedCmd::new(cmd)
 }
 
 /// [`SUBSCRIBE`](https://redis.io/commands/subscribe/): `SUBSCRIBE channel [channel ...]`
 ///
 /// Since 2.0.0; group `pubsub`; flags `pubsub`, `noscript`, `loading`, `stale`, `sentinel`.
-pub fn subscribe<C: ToArg>(channel: impl IntoIterator<Item = C>) -> TypedCmd<Frame> {
+pub fn subscribe(channel: impl ToArgs) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("SUBSCRIBE");
     let c = &mut cmd;
-    c.push_args(channel);
+    c.push_all(&channel);
     TypedCmd::new(cmd)
 }
 

@@ -4,26 +4,22 @@ use crate::TypedCmd;
 use crate::generated::options;
 use bytes::Bytes;
 use redis_sansio::Cmd;
-use redis_sansio::resp::{Frame, ToArg};
+use redis_sansio::resp::{Frame, ToArg, ToArgs};
 
 /// [`EVAL`](https://redis.io/commands/eval/): `EVAL script numkeys [key [key ...]] [arg [arg ...]]`
 ///
 /// Since 2.6.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
 ///
-/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
-pub fn eval<K: ToArg, A: ToArg>(
-    script: impl ToArg,
-    key: impl IntoIterator<Item = K>,
-    arg: impl IntoIterator<Item = A>,
-) -> TypedCmd<Frame> {
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass `()` for none (or an empty list).
+pub fn eval(script: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("EVAL");
     let c = &mut cmd;
     c.push_arg(script);
     let mut counted = Cmd::default();
-    counted.push_args(key);
+    counted.push_all(&key);
     c.push_arg(counted.len());
     c.extend_from(&counted);
-    c.push_args(arg);
+    c.push_all(&arg);
     TypedCmd::new(cmd)
 }
 
@@ -31,20 +27,16 @@ pub fn eval<K: ToArg, A: ToArg>(
 ///
 /// Since 2.6.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
 ///
-/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
-pub fn evalsha<K: ToArg, A: ToArg>(
-    sha1: impl ToArg,
-    key: impl IntoIterator<Item = K>,
-    arg: impl IntoIterator<Item = A>,
-) -> TypedCmd<Frame> {
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass `()` for none (or an empty list).
+pub fn evalsha(sha1: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("EVALSHA");
     let c = &mut cmd;
     c.push_arg(sha1);
     let mut counted = Cmd::default();
-    counted.push_args(key);
+    counted.push_all(&key);
     c.push_arg(counted.len());
     c.extend_from(&counted);
-    c.push_args(arg);
+    c.push_all(&arg);
     TypedCmd::new(cmd)
 }
 
@@ -52,20 +44,16 @@ pub fn evalsha<K: ToArg, A: ToArg>(
 ///
 /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
 ///
-/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
-pub fn evalsha_ro<K: ToArg, A: ToArg>(
-    sha1: impl ToArg,
-    key: impl IntoIterator<Item = K>,
-    arg: impl IntoIterator<Item = A>,
-) -> TypedCmd<Frame> {
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass `()` for none (or an empty list).
+pub fn evalsha_ro(sha1: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("EVALSHA_RO");
     let c = &mut cmd;
     c.push_arg(sha1);
     let mut counted = Cmd::default();
-    counted.push_args(key);
+    counted.push_all(&key);
     c.push_arg(counted.len());
     c.extend_from(&counted);
-    c.push_args(arg);
+    c.push_all(&arg);
     TypedCmd::new(cmd)
 }
 
@@ -73,20 +61,16 @@ pub fn evalsha_ro<K: ToArg, A: ToArg>(
 ///
 /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
 ///
-/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
-pub fn eval_ro<K: ToArg, A: ToArg>(
-    script: impl ToArg,
-    key: impl IntoIterator<Item = K>,
-    arg: impl IntoIterator<Item = A>,
-) -> TypedCmd<Frame> {
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass `()` for none (or an empty list).
+pub fn eval_ro(script: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("EVAL_RO");
     let c = &mut cmd;
     c.push_arg(script);
     let mut counted = Cmd::default();
-    counted.push_args(key);
+    counted.push_all(&key);
     c.push_arg(counted.len());
     c.extend_from(&counted);
-    c.push_args(arg);
+    c.push_all(&arg);
     TypedCmd::new(cmd)
 }
 
@@ -94,20 +78,16 @@ pub fn eval_ro<K: ToArg, A: ToArg>(
 ///
 /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `may_replicate`, `no_mandatory_keys`, `stale`; ACL `@scripting`.
 ///
-/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
-pub fn fcall<K: ToArg, A: ToArg>(
-    function: impl ToArg,
-    key: impl IntoIterator<Item = K>,
-    arg: impl IntoIterator<Item = A>,
-) -> TypedCmd<Frame> {
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass `()` for none (or an empty list).
+pub fn fcall(function: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("FCALL");
     let c = &mut cmd;
     c.push_arg(function);
     let mut counted = Cmd::default();
-    counted.push_args(key);
+    counted.push_all(&key);
     c.push_arg(counted.len());
     c.extend_from(&counted);
-    c.push_args(arg);
+    c.push_all(&arg);
     TypedCmd::new(cmd)
 }
 
@@ -115,20 +95,16 @@ pub fn fcall<K: ToArg, A: ToArg>(
 ///
 /// Since 7.0.0; group `scripting`; flags `noscript`, `skip_monitor`, `no_mandatory_keys`, `stale`, `readonly`; ACL `@scripting`.
 ///
-/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass an empty list (`[""; 0]`) for none.
-pub fn fcall_ro<K: ToArg, A: ToArg>(
-    function: impl ToArg,
-    key: impl IntoIterator<Item = K>,
-    arg: impl IntoIterator<Item = A>,
-) -> TypedCmd<Frame> {
+/// `numkeys` is not a parameter: it is computed as the number of elements of `key`, so it always matches the list. `key` and `arg` are optional in the specification but parameters here: pass `()` for none (or an empty list).
+pub fn fcall_ro(function: impl ToArg, key: impl ToArgs, arg: impl ToArgs) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("FCALL_RO");
     let c = &mut cmd;
     c.push_arg(function);
     let mut counted = Cmd::default();
-    counted.push_args(key);
+    counted.push_all(&key);
     c.push_arg(counted.len());
     c.extend_from(&counted);
-    c.push_args(arg);
+    c.push_all(&arg);
     TypedCmd::new(cmd)
 }
 
@@ -239,7 +215,7 @@ pub fn function_list_with(options: options::FunctionListOptions) -> TypedCmd<Fra
 /// Since 7.0.0; group `scripting`; flags `noscript`, `write`, `denyoom`; ACL `@scripting`.
 ///
 /// Required arguments only; [`function_load_with`](crate::cmd::function_load_with) takes the options too.
-pub fn function_load(function_code: impl ToArg) -> TypedCmd<Bytes> {
+pub fn function_load(function_code: impl ToArg) -> TypedCmd<String> {
     let mut cmd = Cmd::new("FUNCTION");
     let c = &mut cmd;
     c.push_arg("LOAD");
@@ -255,7 +231,7 @@ pub fn function_load(function_code: impl ToArg) -> TypedCmd<Bytes> {
 pub fn function_load_with(
     function_code: impl ToArg,
     options: options::FunctionLoadOptions,
-) -> TypedCmd<Bytes> {
+) -> TypedCmd<String> {
     let mut cmd = Cmd::new("FUNCTION");
     let c = &mut cmd;
     c.push_arg("LOAD");
@@ -328,11 +304,11 @@ pub fn script_debug(mode: options::ScriptDebugMode) -> TypedCmd<()> {
 /// [`SCRIPT EXISTS`](https://redis.io/commands/script-exists/): `SCRIPT EXISTS sha1 [sha1 ...]`
 ///
 /// Since 2.6.0; group `scripting`; flags `noscript`; ACL `@scripting`.
-pub fn script_exists<S: ToArg>(sha1: impl IntoIterator<Item = S>) -> TypedCmd<Vec<bool>> {
+pub fn script_exists(sha1: impl ToArgs) -> TypedCmd<Vec<bool>> {
     let mut cmd = Cmd::new("SCRIPT");
     let c = &mut cmd;
     c.push_arg("EXISTS");
-    c.push_args(sha1);
+    c.push_all(&sha1);
     TypedCmd::new(cmd)
 }
 
@@ -384,7 +360,7 @@ pub fn script_kill() -> TypedCmd<()> {
 /// [`SCRIPT LOAD`](https://redis.io/commands/script-load/): `SCRIPT LOAD script`
 ///
 /// Since 2.6.0; group `scripting`; flags `noscript`, `stale`; ACL `@scripting`.
-pub fn script_load(script: impl ToArg) -> TypedCmd<Bytes> {
+pub fn script_load(script: impl ToArg) -> TypedCmd<String> {
     let mut cmd = Cmd::new("SCRIPT");
     let c = &mut cmd;
     c.push_arg("LOAD");

@@ -4,22 +4,18 @@ use crate::TypedCmd;
 use crate::generated::options;
 use bytes::Bytes;
 use redis_sansio::Cmd;
-use redis_sansio::resp::{Frame, ToArg};
+use redis_sansio::resp::{Frame, Pair, ToArg, ToArgs};
 use std::collections::HashMap;
 
 /// [`XACK`](https://redis.io/commands/xack/): `XACK key group ID [ID ...]`
 ///
 /// Since 5.0.0; group `stream`; flags `write`, `fast`; ACL `@stream`.
-pub fn xack<I: ToArg>(
-    key: impl ToArg,
-    group: impl ToArg,
-    id: impl IntoIterator<Item = I>,
-) -> TypedCmd<i64> {
+pub fn xack(key: impl ToArg, group: impl ToArg, id: impl ToArgs) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("XACK");
     let c = &mut cmd;
     c.push_arg(key);
     c.push_arg(group);
-    c.push_args(id);
+    c.push_all(&id);
     TypedCmd::new(cmd)
 }
 
@@ -28,19 +24,16 @@ pub fn xack<I: ToArg>(
 /// Since 5.0.0; group `stream`; flags `write`, `denyoom`, `fast`; ACL `@stream`.
 ///
 /// Required arguments only; [`xadd_with`](crate::cmd::xadd_with) takes the options too.
-pub fn xadd<F: ToArg, V: ToArg>(
+pub fn xadd(
     key: impl ToArg,
     id_selector: options::XaddIdSelector,
-    data: impl IntoIterator<Item = (F, V)>,
+    data: impl ToArgs<Pair>,
 ) -> TypedCmd<Bytes> {
     let mut cmd = Cmd::new("XADD");
     let c = &mut cmd;
     c.push_arg(key);
     id_selector.write_to(c);
-    for e in data {
-        c.push_arg(e.0);
-        c.push_arg(e.1);
-    }
+    c.push_all(&data);
     TypedCmd::new(cmd)
 }
 
@@ -49,22 +42,19 @@ pub fn xadd<F: ToArg, V: ToArg>(
 /// Since 5.0.0; group `stream`; flags `write`, `denyoom`, `fast`; ACL `@stream`.
 ///
 /// With the optional arguments in [`XaddOptions`](crate::options::XaddOptions).
-pub fn xadd_with<F: ToArg, V: ToArg>(
+pub fn xadd_with(
     key: impl ToArg,
     id_selector: options::XaddIdSelector,
-    data: impl IntoIterator<Item = (F, V)>,
+    data: impl ToArgs<Pair>,
     options: options::XaddOptions,
-) -> TypedCmd<Option<Bytes>> {
+) -> TypedCmd<Option<String>> {
     let mut cmd = Cmd::new("XADD");
     let c = &mut cmd;
     c.push_arg(key);
     c.extend_from(&options.nomkstream);
     c.extend_from(&options.trim);
     id_selector.write_to(c);
-    for e in data {
-        c.push_arg(e.0);
-        c.push_arg(e.1);
-    }
+    c.push_all(&data);
     TypedCmd::new(cmd)
 }
 
@@ -120,12 +110,12 @@ pub fn xautoclaim_with(
 /// Since 5.0.0; group `stream`; flags `write`, `fast`; ACL `@stream`.
 ///
 /// Required arguments only; [`xclaim_with`](crate::cmd::xclaim_with) takes the options too.
-pub fn xclaim<I: ToArg>(
+pub fn xclaim(
     key: impl ToArg,
     group: impl ToArg,
     consumer: impl ToArg,
     min_idle_time: impl ToArg,
-    id: impl IntoIterator<Item = I>,
+    id: impl ToArgs,
 ) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("XCLAIM");
     let c = &mut cmd;
@@ -133,7 +123,7 @@ pub fn xclaim<I: ToArg>(
     c.push_arg(group);
     c.push_arg(consumer);
     c.push_arg(min_idle_time);
-    c.push_args(id);
+    c.push_all(&id);
     TypedCmd::new(cmd)
 }
 
@@ -142,12 +132,12 @@ pub fn xclaim<I: ToArg>(
 /// Since 5.0.0; group `stream`; flags `write`, `fast`; ACL `@stream`.
 ///
 /// With the optional arguments in [`XclaimOptions`](crate::options::XclaimOptions).
-pub fn xclaim_with<I: ToArg>(
+pub fn xclaim_with(
     key: impl ToArg,
     group: impl ToArg,
     consumer: impl ToArg,
     min_idle_time: impl ToArg,
-    id: impl IntoIterator<Item = I>,
+    id: impl ToArgs,
     options: options::XclaimOptions,
 ) -> TypedCmd<Frame> {
     let mut cmd = Cmd::new("XCLAIM");
@@ -156,7 +146,7 @@ pub fn xclaim_with<I: ToArg>(
     c.push_arg(group);
     c.push_arg(consumer);
     c.push_arg(min_idle_time);
-    c.push_args(id);
+    c.push_all(&id);
     c.extend_from(&options.ms);
     c.extend_from(&options.unix_time_milliseconds);
     c.extend_from(&options.count);
@@ -169,11 +159,11 @@ pub fn xclaim_with<I: ToArg>(
 /// [`XDEL`](https://redis.io/commands/xdel/): `XDEL key ID [ID ...]`
 ///
 /// Since 5.0.0; group `stream`; flags `write`, `fast`; ACL `@stream`.
-pub fn xdel<I: ToArg>(key: impl ToArg, id: impl IntoIterator<Item = I>) -> TypedCmd<i64> {
+pub fn xdel(key: impl ToArg, id: impl ToArgs) -> TypedCmd<i64> {
     let mut cmd = Cmd::new("XDEL");
     let c = &mut cmd;
     c.push_arg(key);
-    c.push_args(id);
+    c.push_all(&id);
     TypedCmd::new(cmd)
 }
 
@@ -445,7 +435,7 @@ pub fn xrange(
     key: impl ToArg,
     start: impl ToArg,
     end: impl ToArg,
-) -> TypedCmd<Vec<(Bytes, Vec<Bytes>)>> {
+) -> TypedCmd<Vec<(String, Vec<Bytes>)>> {
     let mut cmd = Cmd::new("XRANGE");
     let c = &mut cmd;
     c.push_arg(key);
@@ -465,7 +455,7 @@ pub fn xrange_with(
     start: impl ToArg,
     end: impl ToArg,
     options: options::XrangeOptions,
-) -> TypedCmd<Vec<(Bytes, Vec<Bytes>)>> {
+) -> TypedCmd<Vec<(String, Vec<Bytes>)>> {
     let mut cmd = Cmd::new("XRANGE");
     let c = &mut cmd;
     c.push_arg(key);
@@ -481,15 +471,15 @@ pub fn xrange_with(
 ///
 /// Required arguments only; [`xread_with`](crate::cmd::xread_with) takes the options too.
 #[allow(clippy::type_complexity)]
-pub fn xread<K: ToArg, I: ToArg>(
-    key: impl IntoIterator<Item = K>,
-    id: impl IntoIterator<Item = I>,
-) -> TypedCmd<Option<HashMap<Bytes, Vec<(Bytes, Vec<Bytes>)>>>> {
+pub fn xread(
+    key: impl ToArgs,
+    id: impl ToArgs,
+) -> TypedCmd<Option<HashMap<Bytes, Vec<(String, Vec<Bytes>)>>>> {
     let mut cmd = Cmd::new("XREAD");
     let c = &mut cmd;
     c.push_arg("STREAMS");
-    c.push_args(key);
-    c.push_args(id);
+    c.push_all(&key);
+    c.push_all(&id);
     TypedCmd::new(cmd)
 }
 
@@ -499,18 +489,18 @@ pub fn xread<K: ToArg, I: ToArg>(
 ///
 /// With the optional arguments in [`XreadOptions`](crate::options::XreadOptions).
 #[allow(clippy::type_complexity)]
-pub fn xread_with<K: ToArg, I: ToArg>(
-    key: impl IntoIterator<Item = K>,
-    id: impl IntoIterator<Item = I>,
+pub fn xread_with(
+    key: impl ToArgs,
+    id: impl ToArgs,
     options: options::XreadOptions,
-) -> TypedCmd<Option<HashMap<Bytes, Vec<(Bytes, Vec<Bytes>)>>>> {
+) -> TypedCmd<Option<HashMap<Bytes, Vec<(String, Vec<Bytes>)>>>> {
     let mut cmd = Cmd::new("XREAD");
     let c = &mut cmd;
     c.extend_from(&options.count);
     c.extend_from(&options.milliseconds);
     c.push_arg("STREAMS");
-    c.push_args(key);
-    c.push_args(id);
+    c.push_all(&key);
+    c.push_all(&id);
     TypedCmd::new(cmd)
 }
 
@@ -520,20 +510,20 @@ pub fn xread_with<K: ToArg, I: ToArg>(
 ///
 /// Required arguments only; [`xreadgroup_with`](crate::cmd::xreadgroup_with) takes the options too.
 #[allow(clippy::type_complexity)]
-pub fn xreadgroup<K: ToArg, I: ToArg>(
+pub fn xreadgroup(
     group: impl ToArg,
     consumer: impl ToArg,
-    key: impl IntoIterator<Item = K>,
-    id: impl IntoIterator<Item = I>,
-) -> TypedCmd<Option<HashMap<Bytes, Vec<(Bytes, Option<Vec<Bytes>>)>>>> {
+    key: impl ToArgs,
+    id: impl ToArgs,
+) -> TypedCmd<Option<HashMap<Bytes, Vec<(String, Option<Vec<Bytes>>)>>>> {
     let mut cmd = Cmd::new("XREADGROUP");
     let c = &mut cmd;
     c.push_arg("GROUP");
     c.push_arg(group);
     c.push_arg(consumer);
     c.push_arg("STREAMS");
-    c.push_args(key);
-    c.push_args(id);
+    c.push_all(&key);
+    c.push_all(&id);
     TypedCmd::new(cmd)
 }
 
@@ -543,13 +533,13 @@ pub fn xreadgroup<K: ToArg, I: ToArg>(
 ///
 /// With the optional arguments in [`XreadgroupOptions`](crate::options::XreadgroupOptions).
 #[allow(clippy::type_complexity)]
-pub fn xreadgroup_with<K: ToArg, I: ToArg>(
+pub fn xreadgroup_with(
     group: impl ToArg,
     consumer: impl ToArg,
-    key: impl IntoIterator<Item = K>,
-    id: impl IntoIterator<Item = I>,
+    key: impl ToArgs,
+    id: impl ToArgs,
     options: options::XreadgroupOptions,
-) -> TypedCmd<Option<HashMap<Bytes, Vec<(Bytes, Option<Vec<Bytes>>)>>>> {
+) -> TypedCmd<Option<HashMap<Bytes, Vec<(String, Option<Vec<Bytes>>)>>>> {
     let mut cmd = Cmd::new("XREADGROUP");
     let c = &mut cmd;
     c.push_arg("GROUP");
@@ -559,8 +549,8 @@ pub fn xreadgroup_with<K: ToArg, I: ToArg>(
     c.extend_from(&options.milliseconds);
     c.extend_from(&options.noack);
     c.push_arg("STREAMS");
-    c.push_args(key);
-    c.push_args(id);
+    c.push_all(&key);
+    c.push_all(&id);
     TypedCmd::new(cmd)
 }
 
@@ -574,7 +564,7 @@ pub fn xrevrange(
     key: impl ToArg,
     end: impl ToArg,
     start: impl ToArg,
-) -> TypedCmd<Vec<(Bytes, Vec<Bytes>)>> {
+) -> TypedCmd<Vec<(String, Vec<Bytes>)>> {
     let mut cmd = Cmd::new("XREVRANGE");
     let c = &mut cmd;
     c.push_arg(key);
@@ -594,7 +584,7 @@ pub fn xrevrange_with(
     end: impl ToArg,
     start: impl ToArg,
     options: options::XrevrangeOptions,
-) -> TypedCmd<Vec<(Bytes, Vec<Bytes>)>> {
+) -> TypedCmd<Vec<(String, Vec<Bytes>)>> {
     let mut cmd = Cmd::new("XREVRANGE");
     let c = &mut cmd;
     c.push_arg(key);

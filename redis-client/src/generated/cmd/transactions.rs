@@ -2,7 +2,7 @@
 //! Constructors of the `transactions` group.
 use crate::TypedCmd;
 use redis_sansio::Cmd;
-use redis_sansio::resp::{Frame, ToArg};
+use redis_sansio::resp::{Frame, ToArgs};
 
 /// [`DISCARD`](https://redis.io/commands/discard/): `DISCARD`
 ///
@@ -39,9 +39,9 @@ pub fn unwatch() -> TypedCmd<()> {
 /// [`WATCH`](https://redis.io/commands/watch/): `WATCH key [key ...]`
 ///
 /// Since 2.2.0; group `transactions`; flags `noscript`, `loading`, `stale`, `fast`, `allow_busy`; ACL `@transaction`.
-pub fn watch<K: ToArg>(key: impl IntoIterator<Item = K>) -> TypedCmd<()> {
+pub fn watch(key: impl ToArgs) -> TypedCmd<()> {
     let mut cmd = Cmd::new("WATCH");
     let c = &mut cmd;
-    c.push_args(key);
+    c.push_all(&key);
     TypedCmd::new(cmd)
 }

@@ -2,7 +2,7 @@
 //! Options and argument types of the `sentinel` group.
 use crate::generated::options;
 use redis_sansio::Cmd;
-use redis_sansio::resp::ToArg;
+use redis_sansio::resp::{ArgBuf, Pair, ToArgs};
 
 /// `<SET parameter value [SET parameter value ...] | GET parameter [parameter ...]>`: the `action` argument of [`SENTINEL CONFIG`](https://redis.io/commands/sentinel-config/).
 #[derive(Debug, Clone)]
@@ -11,23 +11,20 @@ pub struct SentinelConfigAction(Cmd);
 
 impl SentinelConfigAction {
     /// `SET parameter value [SET parameter value ...]`
-    pub fn set<P: ToArg, V: ToArg>(set: impl IntoIterator<Item = (P, V)>) -> Self {
+    pub fn set(set: impl ToArgs<Pair>) -> Self {
         let mut s = Self(Cmd::default());
         let c = &mut s.0;
         c.push_arg("SET");
-        for e in set {
-            c.push_arg(e.0);
-            c.push_arg(e.1);
-        }
+        c.push_all(&set);
         s
     }
 
     /// `GET parameter [parameter ...]`
-    pub fn get<P: ToArg>(parameter: impl IntoIterator<Item = P>) -> Self {
+    pub fn get(parameter: impl ToArgs) -> Self {
         let mut s = Self(Cmd::default());
         let c = &mut s.0;
         c.push_arg("GET");
-        c.push_args(parameter);
+        c.push_all(&parameter);
         s
     }
 
@@ -50,13 +47,10 @@ impl SentinelDebugOptions {
     }
 
     /// `parameter value [parameter value ...]`
-    pub fn data<P: ToArg, V: ToArg>(mut self, data: impl IntoIterator<Item = (P, V)>) -> Self {
+    pub fn data(mut self, data: impl ToArgs<Pair>) -> Self {
         let c = &mut self.data;
         *c = Cmd::default();
-        for e in data {
-            c.push_arg(e.0);
-            c.push_arg(e.1);
-        }
+        c.push_all(&data);
         self
     }
 }
@@ -75,15 +69,10 @@ impl SentinelSimulateFailureOptions {
     }
 
     /// `<CRASH-AFTER-ELECTION | CRASH-AFTER-PROMOTION | HELP> [<CRASH-AFTER-ELECTION | CRASH-AFTER-PROMOTION | HELP> ...]`
-    pub fn mode(
-        mut self,
-        mode: impl IntoIterator<Item = options::SentinelSimulateFailureMode>,
-    ) -> Self {
+    pub fn mode(mut self, mode: impl ToArgs<options::SentinelSimulateFailureMode>) -> Self {
         let c = &mut self.mode;
         *c = Cmd::default();
-        for e in mode {
-            e.write_to(c);
-        }
+        c.push_all(&mode);
         self
     }
 }
@@ -117,8 +106,11 @@ impl SentinelSimulateFailureMode {
         c.push_arg("HELP");
         s
     }
+}
 
-    pub(crate) fn write_to(&self, c: &mut Cmd) {
-        c.extend_from(&self.0);
+/// One element where the argument repeats; a collection of them writes each.
+impl ToArgs<Self> for SentinelSimulateFailureMode {
+    fn write_args(&self, out: &mut ArgBuf) {
+        out.extend_from(self.0.arg_buf());
     }
 }

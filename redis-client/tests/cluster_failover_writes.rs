@@ -174,9 +174,9 @@ fn primary_killed_under_writes(
 
 /// The counter as `addr` has it.
 fn counter(addr: &str) -> u64 {
-    match support::run(addr, &["GET", KEY]) {
+    match &support::run(addr, &["GET", KEY]) {
         Frame::Null => 0,
-        Frame::BulkString(bytes) => std::str::from_utf8(&bytes).unwrap().parse().unwrap(),
+        Frame::BulkString(bytes) => std::str::from_utf8(bytes).unwrap().parse().unwrap(),
         other => panic!("{other:?}"),
     }
 }

@@ -23,8 +23,10 @@ pub enum Reply {
     /// This frame, then the connection closes once it is written (`QUIT`). Requests
     /// the client sent after this one are not read.
     Close(Frame),
-    /// No reply at all: a command that answers only through pushes, as
-    /// `SUBSCRIBE` answers with one confirmation push per channel.
+    /// Several frames in place of one, written back to back: `SUBSCRIBE a b`
+    /// confirms each channel with a frame of its own.
+    Many(Vec<Frame>),
+    /// No reply at all.
     None,
 }
 

@@ -266,6 +266,11 @@ impl<H: Handler> Session<H> {
                 // Requests after a closing one are never read.
                 self.phase = Phase::Draining;
             }
+            Reply::Many(frames) => {
+                for frame in frames {
+                    self.queue(protocol, Reply::Frame(frame));
+                }
+            }
             Reply::Deferred(_) | Reply::None => {}
         }
     }

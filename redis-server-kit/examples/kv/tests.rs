@@ -1,7 +1,6 @@
 //! The key-value example against this workspace's clients, redis-cli and
 //! redis-benchmark, on both bodies.
 
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +13,9 @@ use redis_sansio::resp::Frame;
 use redis_server_kit::{BoundAddr, ListenAddr, ServerConfig};
 
 use crate::Kv;
+
+#[path = "../../tests/support/redis_tools.rs"]
+mod redis_tools;
 
 /// A kv server on a free loopback port, shut down when dropped.
 struct Running {
@@ -293,30 +295,10 @@ fn the_tokio_multiplexed_client_runs_concurrent_callers() {
     });
 }
 
-/// Runs a tool from the Redis installation with a hard time limit.
-fn run_bounded(tool: &str, args: &[String]) -> std::process::Output {
-    let path = redis_test_support::redis_cli_path().with_file_name(tool);
-    Command::new("timeout")
-        .arg("60")
-        .arg(path)
-        .args(args)
-        .output()
-        .expect("run the tool under timeout")
-}
-
 #[test]
 fn redis_cli_talks_to_it() {
     let server = start_blocking();
-    let port = server.port.to_string();
-    let cli = |words: &[&str]| {
-        let mut args = vec!["-p".to_owned(), port.clone()];
-        args.extend(words.iter().map(|w| w.to_string()));
-        let output = run_bounded("redis-cli", &args);
-        assert!(output.status.success(), "{output:?}");
-        String::from_utf8_lossy(&output.stdout)
-            .trim_end()
-            .to_owned()
-    };
+    let cli = |words: &[&str]| redis_tools::cli(server.port, words);
     assert_eq!(cli(&["set", "cli:k", "hello"]), "OK");
     assert_eq!(cli(&["get", "cli:k"]), "hello");
     assert_eq!(cli(&["-3", "hset", "cli:h", "f", "v"]), "1");
@@ -329,40 +311,7 @@ fn redis_cli_talks_to_it() {
 #[test]
 fn redis_benchmark_runs_against_it() {
     let server = start_blocking();
-    let args: Vec<String> = [
-        "-p",
-        &server.port.to_string(),
-        "-n",
-        "2000",
-        "-c",
-        "10",
-        "-P",
-        "4",
-        "-q",
-        "-t",
-        "ping_inline,ping_mbulk,set,get,lpush,mset",
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .collect();
-    let output = run_bounded("redis-benchmark", &args);
-    assert!(output.status.success(), "{output:?}");
-    let report = String::from_utf8_lossy(&output.stdout);
-    for label in [
-        "PING_INLINE",
-        "PING_MBULK",
-        "SET",
-        "GET",
-        "LPUSH",
-        "MSET (10 keys)",
-    ] {
-        // Progress lines read `LABEL: rps=...`; the result `LABEL: N requests per second`.
-        let result = report
-            .split(&format!("{label}: "))
-            .skip(1)
-            .any(|rest| rest.split_whitespace().nth(1) == Some("requests"));
-        assert!(result, "no {label} result in {report}");
-    }
+    redis_tools::benchmark(server.port);
     let mut conn = connect(server.port, ProtocolVersion::Resp3);
     assert_eq!(
         request(&mut conn, Cmd::new("LLEN").arg("mylist")),

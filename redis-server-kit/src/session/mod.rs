@@ -291,6 +291,8 @@ impl<H: Handler> Session<H> {
                 Delivery::Push(_) => {}
                 Delivery::Complete(ticket, frame) => {
                     self.replies.complete(ticket, frame);
+                    // Before any push delivered after it.
+                    self.flush_ready();
                 }
                 Delivery::Close(error) => {
                     self.replies.fail_waiting(&error);

@@ -12,7 +12,7 @@ use crate::reply::Ticket;
 pub(crate) enum Delivery {
     Push(Frame),
     Complete(Ticket, Frame),
-    Close(Frame),
+    Close,
 }
 
 /// How a body learns that a session has deliveries: it wakes the task or the event
@@ -69,11 +69,12 @@ impl Outbox {
         self.deliver(Delivery::Complete(ticket, frame))
     }
 
-    /// Closes the connection: every reply still owed is answered with `error` (an
-    /// error frame saying why), what is ready is written, then the socket closes.
-    /// For a proxy whose upstream closed: the client is told, never left hanging.
-    pub fn close(&self, error: Frame) -> bool {
-        self.deliver(Delivery::Close(error))
+    /// Closes the connection as a server that went away would: the replies ready
+    /// in order are written, those still owed are dropped, then the socket closes
+    /// and the client sees it end. For a proxy whose upstream closed: the client is
+    /// not left waiting, and does not take the loss for a reply.
+    pub fn close(&self) -> bool {
+        self.deliver(Delivery::Close)
     }
 
     /// Whether the connection is gone (deliveries would be refused).

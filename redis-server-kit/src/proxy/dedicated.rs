@@ -12,13 +12,13 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::forwarder::Forward;
-use super::reply::{dedicated_decoder, upstream_lost};
+use super::reply::dedicated_decoder;
 use crate::outbox::Outbox;
 
 /// Connects to `addr`, sends the `preamble` (bringing the new connection to the
 /// client's state; its replies are dropped), then passes the client's requests up
 /// and everything the server sends down, until either side goes. A lost upstream
-/// closes the client with an error.
+/// closes the client, as the server's own close would.
 pub(crate) async fn run(
     addr: &ServerAddr,
     preamble: Vec<Vec<Bytes>>,
@@ -42,8 +42,8 @@ pub(crate) async fn run(
         #[allow(unreachable_patterns)]
         _ => Err("unsupported upstream address".to_owned()),
     };
-    if let Err(why) = result {
-        outbox.close(upstream_lost(&why));
+    if result.is_err() {
+        outbox.close();
     }
 }
 

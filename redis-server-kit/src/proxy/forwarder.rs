@@ -10,7 +10,7 @@ use redis_sansio::resp::{Frame, Version};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::dedicated;
-use super::reply::{shared_reply, upstream_lost};
+use super::reply::{auth_refusal, shared_reply};
 use super::upstreams::Upstreams;
 use crate::outbox::Outbox;
 use crate::reply::Ticket;
@@ -23,6 +23,9 @@ pub(crate) enum Forward {
         parts: Vec<Bytes>,
         ticket: Ticket,
         protocol: Version,
+        /// The reply to give instead of the upstream's when it succeeds: `HELLO` is
+        /// answered by the proxy after a `PING` shows the upstream answers.
+        answer: Option<Frame>,
     },
     /// From now on this client has a dedicated upstream; `preamble` brings it to the
     /// client's state (credentials, protocol, name).
@@ -39,32 +42,49 @@ pub(crate) async fn run(
     mut requests: UnboundedReceiver<Forward>,
     outbox: Outbox,
 ) {
-    let mut waiting: VecDeque<(Ticket, redis_io_tokio::Request)> = VecDeque::new();
+    let mut waiting: VecDeque<Waiting> = VecDeque::new();
     loop {
         tokio::select! {
             biased;
             result = front_reply(&mut waiting), if !waiting.is_empty() => {
-                let Some((ticket, _)) = waiting.pop_front() else { continue };
-                if !answer(&outbox, ticket, result) {
+                let Some(done) = waiting.pop_front() else { continue };
+                if !answer(&outbox, done, result) {
                     return;
                 }
             }
             forward = requests.recv() => match forward {
                 None => return,
-                Some(Forward::Shared { parts, ticket, protocol }) => {
+                Some(Forward::Shared { parts, ticket, protocol, answer }) => {
                     let client = match upstreams.shared(protocol, id).await {
                         Ok(client) => client,
-                        Err(error) => {
-                            outbox.close(upstream_lost(&error.to_string()));
-                            return;
-                        }
+                        Err(error) => match auth_refusal(&error) {
+                            Some(refusal) => {
+                                // The server wants credentials: this client (and every
+                                // later one) goes through dedicated upstreams, where its
+                                // own AUTH reaches the server.
+                                upstreams.note_auth_required();
+                                let text = if answer.is_some() {
+                                    refusal.message().clone()
+                                } else {
+                                    Bytes::from_static(b"NOAUTH Authentication required.")
+                                };
+                                outbox.complete(ticket, Frame::SimpleError(text));
+                                continue;
+                            }
+                            None => {
+                                outbox.close();
+                                return;
+                            }
+                        },
                     };
-                    waiting.push_back((ticket, client.request(&command(&parts))));
+                    let request = client.request(&command(&parts));
+                    waiting.push_back(Waiting { ticket, request, answer });
                 }
                 Some(Forward::Dedicate { preamble }) => {
                     // Replies owed by the shared upstream go out first, in order.
-                    while let Some((ticket, request)) = waiting.pop_front() {
-                        if !answer(&outbox, ticket, request.await) {
+                    while let Some(mut done) = waiting.pop_front() {
+                        let result = (&mut done.request).await;
+                        if !answer(&outbox, done, result) {
                             return;
                         }
                     }
@@ -78,24 +98,30 @@ pub(crate) async fn run(
     }
 }
 
+/// A request on a shared upstream whose reply is owed.
+struct Waiting {
+    ticket: Ticket,
+    request: redis_io_tokio::Request,
+    answer: Option<Frame>,
+}
+
 /// The reply to the oldest request waiting (never resolves when none waits: its
 /// branch is disabled then, but select! still builds the future).
-async fn front_reply(
-    waiting: &mut VecDeque<(Ticket, redis_io_tokio::Request)>,
-) -> Result<Frame, redis_io_tokio::Error> {
+async fn front_reply(waiting: &mut VecDeque<Waiting>) -> Result<Frame, redis_io_tokio::Error> {
     match waiting.front_mut() {
-        Some((_, request)) => request.await,
+        Some(front) => (&mut front.request).await,
         None => std::future::pending().await,
     }
 }
 
 /// Gives the client its reply; false when the upstream is lost (the client is then
-/// closed with the error).
-fn answer(outbox: &Outbox, ticket: Ticket, result: Result<Frame, redis_io_tokio::Error>) -> bool {
+/// closed).
+fn answer(outbox: &Outbox, done: Waiting, result: Result<Frame, redis_io_tokio::Error>) -> bool {
     match shared_reply(result) {
-        Ok(frame) => outbox.complete(ticket, frame),
-        Err(error) => {
-            outbox.close(error);
+        Some(frame) if frame.is_error() => outbox.complete(done.ticket, frame),
+        Some(frame) => outbox.complete(done.ticket, done.answer.unwrap_or(frame)),
+        None => {
+            outbox.close();
             false
         }
     }

@@ -12,11 +12,16 @@
 //!   `MONITOR`, `CLIENT TRACKING`/`REPLY` or `RESET` gets a **dedicated** upstream for
 //!   the rest of its connection, brought to its state first (the proxy's credentials,
 //!   `HELLO 3`, its name), after every reply the shared upstream still owed it;
-//! - a lost upstream closes the client connection, after an error reply for every
-//!   request still owed; it is never left waiting.
+//! - a lost upstream closes the client connection, as the server's own close would
+//!   (replies already in are written first; those still owed are not invented):
+//!   the client sees the end of the stream, never silence;
+//! - a server that wants credentials the proxy lacks sends every client to a
+//!   dedicated upstream, where the client's own `AUTH` or `HELLO ... AUTH` counts.
 //!
-//! `HELLO` (without `AUTH`), `CLIENT SETNAME`/`GETNAME`/`ID`/`SETINFO` are answered by
-//! the proxy itself on a shared upstream, as the toolkit's defaults do.
+//! `HELLO` (without `AUTH`) and `CLIENT SETNAME`/`GETNAME`/`SETINFO`/`INFO` are
+//! answered by the proxy itself on a shared upstream, as the toolkit's defaults do,
+//! `HELLO` after a `PING` round trip to the upstream; `CLIENT ID` moves the client to
+//! a dedicated upstream, whose id it gets.
 //!
 //! ```no_run
 //! # async fn serve() -> Result<(), Box<dyn std::error::Error>> {
@@ -47,7 +52,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use redis_sansio::config::ConnectionConfig;
-use redis_sansio::resp::Version;
+use redis_sansio::resp::{Frame, Version};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use crate::client::ClientInfo;
@@ -133,22 +138,34 @@ impl Proxy {
     }
 
     /// Sends `request` to a shared upstream, or to this client's dedicated one once
-    /// it has one or needs one.
+    /// it has one or needs one (or the server wants credentials the proxy lacks).
     fn forward(&self, cx: &mut Cx<'_, ProxyConn>, request: Request) -> Reply {
-        if cx.state().dedicated || route::needs_dedicated(&request) {
+        if cx.state().dedicated
+            || route::needs_dedicated(&request)
+            || self.upstreams.auth_required()
+        {
             return self.pass_through(cx, request);
         }
+        self.shared(cx, request.into_parts(), None)
+    }
+
+    /// Sends `parts` to a shared upstream; the reply (or `answer` in its place when
+    /// the upstream's is not an error) comes back through a ticket.
+    fn shared(
+        &self,
+        cx: &mut Cx<'_, ProxyConn>,
+        parts: Vec<Bytes>,
+        answer: Option<Frame>,
+    ) -> Reply {
         let ticket = cx.defer();
         let protocol = cx.client().protocol;
         let forward = Forward::Shared {
-            parts: request.into_parts(),
+            parts,
             ticket,
             protocol,
+            answer,
         };
-        if cx.state().forwarder.send(forward).is_err() {
-            cx.outbox()
-                .close(reply::upstream_lost("the forwarder stopped"));
-        }
+        self.send(cx, forward);
         Reply::Deferred(ticket)
     }
 
@@ -158,14 +175,7 @@ impl Proxy {
         if !cx.state().dedicated {
             cx.state().dedicated = true;
             let preamble = self.preamble(cx.client());
-            if cx
-                .state()
-                .forwarder
-                .send(Forward::Dedicate { preamble })
-                .is_err()
-            {
-                return Reply::Close(reply::upstream_lost("the forwarder stopped"));
-            }
+            self.send(cx, Forward::Dedicate { preamble });
         }
         if request.is("hello") {
             // The upstream answers in the protocol asked for, so the session encodes
@@ -176,15 +186,16 @@ impl Proxy {
                 _ => {}
             }
         }
-        if cx
-            .state()
-            .forwarder
-            .send(Forward::Raw(request.into_parts()))
-            .is_err()
-        {
-            return Reply::Close(reply::upstream_lost("the forwarder stopped"));
-        }
+        self.send(cx, Forward::Raw(request.into_parts()));
         Reply::None
+    }
+
+    /// Hands `forward` to the client's forwarder; if it has stopped (its upstream
+    /// went away), the client is closed.
+    fn send(&self, cx: &mut Cx<'_, ProxyConn>, forward: Forward) {
+        if cx.state().forwarder.send(forward).is_err() {
+            cx.outbox().close();
+        }
     }
 
     /// The commands that bring a new dedicated upstream to the client's state: the
@@ -236,17 +247,23 @@ impl Handler for Proxy {
     }
 
     /// `HELLO` with `AUTH` goes to a dedicated upstream, which checks the
-    /// credentials; so does every `HELLO` of a client that has one. Otherwise the
-    /// toolkit's default answers.
+    /// credentials; so does every `HELLO` of a client that has one, or when the
+    /// server wants credentials the proxy lacks. Otherwise the toolkit's default
+    /// answers, once a `PING` on the shared upstream shows the server answers (a
+    /// sleeping or refusing server is seen at the handshake, as without a proxy).
     fn hello(&self, cx: &mut Cx<'_, ProxyConn>, request: Request) -> Reply {
         let authenticates = request
             .args()
             .iter()
             .any(|a| a.eq_ignore_ascii_case(b"auth"));
-        if cx.state().dedicated || authenticates {
-            self.pass_through(cx, request)
-        } else {
-            defaults::hello(self, cx, &request)
+        if cx.state().dedicated || authenticates || self.upstreams.auth_required() {
+            return self.pass_through(cx, request);
+        }
+        match defaults::hello(self, cx, &request) {
+            Reply::Frame(frame) if !frame.is_error() => {
+                self.shared(cx, vec![Bytes::from_static(b"PING")], Some(frame))
+            }
+            refused => refused,
         }
     }
 
@@ -261,13 +278,20 @@ impl Handler for Proxy {
     }
 
     /// On a dedicated upstream every `CLIENT` subcommand goes up (the name and id
-    /// are the upstream's); on a shared one the toolkit answers the client's own
-    /// (`SETNAME`, `GETNAME`, `ID`, `SETINFO`, `INFO`) and forwards the rest.
+    /// are the upstream's), and `CLIENT ID`, `TRACKING` and `REPLY` open one. On a
+    /// shared upstream the toolkit answers the client's own `SETNAME`, `GETNAME` and
+    /// `INFO`; `SETINFO` is answered once a `PING` shows the upstream answers (it is
+    /// part of every handshake, which then covers the upstream); the rest goes up.
     fn client(&self, cx: &mut Cx<'_, ProxyConn>, request: Request) -> Reply {
-        if cx.state().dedicated {
-            self.pass_through(cx, request)
-        } else {
-            defaults::client(self, cx, request)
+        if cx.state().dedicated || route::needs_dedicated(&request) {
+            return self.pass_through(cx, request);
+        }
+        let setinfo = request.is_sub("client", "setinfo");
+        match defaults::client(self, cx, request) {
+            Reply::Frame(frame) if setinfo && !frame.is_error() => {
+                self.shared(cx, vec![Bytes::from_static(b"PING")], Some(frame))
+            }
+            reply => reply,
         }
     }
 }

@@ -5,20 +5,30 @@
 //! are where the proxy switches from re-encoding values to forwarding bytes.
 
 use redis_io_async::Error;
-use redis_sansio::RequestError;
 use redis_sansio::resp::{DecodeLimits, Decoder, Frame};
+use redis_sansio::{CloseReason, RequestError, ServerError};
 
 /// A shared upstream's outcome as the reply to the client: the value, or the server's
-/// error reply. `Err` holds the error frame to close the client with: the upstream
-/// connection is gone, and the client is told rather than left waiting.
-pub(crate) fn shared_reply(result: Result<Frame, Error>) -> Result<Frame, Frame> {
+/// error reply. `None` when the upstream connection is gone: the client is then
+/// closed, as by a server that went away.
+pub(crate) fn shared_reply(result: Result<Frame, Error>) -> Option<Frame> {
     match result {
-        Ok(frame) => Ok(frame),
+        Ok(frame) => Some(frame),
         Err(Error::Request(RequestError::Server(error))) => {
-            Ok(Frame::SimpleError(error.message().clone()))
+            Some(Frame::SimpleError(error.message().clone()))
         }
-        Err(Error::Send(error)) => Ok(Frame::error(format!("ERR proxy: {error}"))),
-        Err(error) => Err(upstream_lost(&error.to_string())),
+        Err(Error::Send(error)) => Some(Frame::error(format!("ERR proxy: {error}"))),
+        Err(_) => None,
+    }
+}
+
+/// The server's refusal when a shared upstream could not connect because the server
+/// wants credentials the proxy does not have (`NOAUTH`, `WRONGPASS`); `None` for
+/// any other failure.
+pub(crate) fn auth_refusal(error: &Error) -> Option<&ServerError> {
+    match error {
+        Error::Closed(CloseReason::Auth(refusal)) => Some(refusal),
+        _ => None,
     }
 }
 
@@ -30,9 +40,4 @@ pub(crate) fn dedicated_decoder() -> Decoder {
         max_depth: 10_000,
         ..DecodeLimits::default()
     })
-}
-
-/// The error a client gets when its upstream connection is lost.
-pub(crate) fn upstream_lost(why: &str) -> Frame {
-    Frame::error(format!("ERR proxy: upstream connection lost: {why}"))
 }

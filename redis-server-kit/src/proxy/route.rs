@@ -7,7 +7,9 @@ use crate::request::Request;
 /// Whether `request` must run on a dedicated upstream: it blocks the connection
 /// (`BLPOP`, `XREAD ... BLOCK`, `WAIT`), sets state on it for later commands
 /// (`MULTI`, `WATCH`, `SELECT`, `AUTH`, `CLIENT TRACKING`, `CLIENT REPLY`, `RESET`),
-/// or turns it into a stream of pushes (pub/sub, `MONITOR`). Once a client needs one,
+/// turns it into a stream of pushes (pub/sub, `MONITOR`), or names it (`CLIENT ID`:
+/// the id a client then kills, unblocks or redirects to must be its own
+/// connection's). Once a client needs one,
 /// it keeps it for the rest of its connection.
 pub(crate) fn needs_dedicated(request: &Request) -> bool {
     const DEDICATED: &[&str] = &[
@@ -42,5 +44,7 @@ pub(crate) fn needs_dedicated(request: &Request) -> bool {
             .iter()
             .any(|arg| arg.eq_ignore_ascii_case(b"block"));
     }
-    request.is_sub("client", "tracking") || request.is_sub("client", "reply")
+    ["tracking", "reply", "id"]
+        .iter()
+        .any(|sub| request.is_sub("client", sub))
 }

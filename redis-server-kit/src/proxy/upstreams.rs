@@ -1,6 +1,8 @@
 //! The shared upstream connections: multiplexed clients, one set per protocol,
 //! connected when first needed and replaced when found closed.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use redis_io_tokio::{Client, Error};
 use redis_sansio::config::{ConnectionConfig, ProtocolVersion};
 use redis_sansio::resp::Version;
@@ -10,6 +12,8 @@ use tokio::sync::Mutex;
 /// so that every reply is the upstream's own in the client's protocol.
 pub(crate) struct Upstreams {
     config: ConnectionConfig,
+    /// The server refused a shared upstream for want of credentials.
+    auth_required: AtomicBool,
     count: usize,
     slots: Vec<Mutex<Option<Client>>>,
 }
@@ -19,6 +23,7 @@ impl Upstreams {
         let count = count.max(1);
         Upstreams {
             config,
+            auth_required: AtomicBool::new(false),
             count,
             slots: (0..2 * count).map(|_| Mutex::new(None)).collect(),
         }
@@ -27,6 +32,17 @@ impl Upstreams {
     /// The upstream settings (address, the proxy's own credentials).
     pub(crate) fn config(&self) -> &ConnectionConfig {
         &self.config
+    }
+
+    /// Whether the server refused a shared upstream for want of credentials: then
+    /// every client needs a dedicated upstream, on which its own `AUTH` counts.
+    pub(crate) fn auth_required(&self) -> bool {
+        self.auth_required.load(Ordering::Relaxed)
+    }
+
+    /// Records that the server wants credentials the proxy does not have.
+    pub(crate) fn note_auth_required(&self) {
+        self.auth_required.store(true, Ordering::Relaxed);
     }
 
     /// The shared client for a client speaking `protocol`; client `id`s are spread

@@ -276,8 +276,8 @@ impl<H: Handler> Session<H> {
     }
 
     /// Takes what arrived through the [`Outbox`]: pushes are written, deferred
-    /// replies fill their places (and ready ones go out in order), a close fails what
-    /// is still owed and ends the session once written.
+    /// replies fill their places (and ready ones go out in order), a close drops what
+    /// is still owed and ends the session once what is ready is written.
     pub fn handle_deliveries(&mut self) {
         self.outbox.take(&mut self.deliveries);
         for delivery in std::mem::take(&mut self.deliveries) {
@@ -294,11 +294,10 @@ impl<H: Handler> Session<H> {
                     // Before any push delivered after it.
                     self.flush_ready();
                 }
-                Delivery::Close(error) => {
-                    self.replies.fail_waiting(&error);
-                    if self.replies.is_empty() && self.phase != Phase::Finished {
-                        encode(&mut self.output, &error, self.client.protocol);
-                    }
+                Delivery::Close => {
+                    self.flush_ready();
+                    // What is still owed never comes.
+                    self.replies = ReplyQueue::default();
                     self.phase = Phase::Draining.max_with(self.phase);
                     self.input.clear();
                 }

@@ -88,15 +88,6 @@ impl ReplyQueue {
         }
     }
 
-    /// Fills every place still empty with `frame`.
-    pub(crate) fn fail_waiting(&mut self, frame: &Frame) {
-        for slot in &mut self.slots {
-            if slot.frame.is_none() {
-                slot.frame = Some(frame.clone());
-            }
-        }
-    }
-
     /// Takes the front reply if it is ready.
     pub(crate) fn pop_ready(&mut self) -> Option<Ready> {
         if !self.front_is_ready() {

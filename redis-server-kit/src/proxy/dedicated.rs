@@ -1,4 +1,4 @@
-//! A dedicated upstream: one connection per client, bytes passed through.
+//! A dedicated upstream: one connection per client, everything passed through.
 //!
 //! Requests go up re-encoded from their decoded parts (RESP arrays of bulk strings,
 //! as Redis reads them); everything that comes down (replies, pub/sub messages,
@@ -7,95 +7,84 @@
 
 use bytes::{Bytes, BytesMut};
 use redis_sansio::config::ServerAddr;
-use redis_sansio::resp::{write_array_header, write_bulk};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::oneshot;
 
-use super::forwarder::Forward;
-use super::reply::dedicated_decoder;
+use super::encode_request;
+use super::reply::{reply_decoder, upstream_reply};
+use super::socket::UpstreamSocket;
 use crate::outbox::Outbox;
 
 /// Connects to `addr`, sends the `preamble` (bringing the new connection to the
-/// client's state; its replies are dropped), then passes the client's requests up
-/// and everything the server sends down, until either side goes. A lost upstream
-/// closes the client, as the server's own close would.
+/// client's state; its replies are dropped), waits for the `barriers` (every reply
+/// the client's shared upstreams owed it delivered), then passes the client's
+/// requests up and everything the server sends down, until either side goes. A
+/// lost upstream closes the client, as the server's own close would.
 pub(crate) async fn run(
-    addr: &ServerAddr,
+    addr: ServerAddr,
     preamble: Vec<Vec<Bytes>>,
-    requests: UnboundedReceiver<Forward>,
+    barriers: Vec<oneshot::Receiver<()>>,
+    requests: UnboundedReceiver<Vec<Bytes>>,
     outbox: Outbox,
 ) {
-    let result = match addr {
-        ServerAddr::Tcp { host, port } => {
-            match tokio::net::TcpStream::connect((host.as_str(), *port)).await {
-                Ok(stream) => {
-                    let _ = stream.set_nodelay(true);
-                    pipe(stream, preamble, requests, &outbox).await
-                }
-                Err(error) => Err(error.to_string()),
-            }
-        }
-        ServerAddr::Unix { path } => match tokio::net::UnixStream::connect(path).await {
-            Ok(stream) => pipe(stream, preamble, requests, &outbox).await,
-            Err(error) => Err(error.to_string()),
-        },
-        #[allow(unreachable_patterns)]
-        _ => Err("unsupported upstream address".to_owned()),
+    let socket = UpstreamSocket::connect(&addr).await;
+    for barrier in barriers {
+        // An error means that upstream was lost; the client is being closed then.
+        let _ = barrier.await;
+    }
+    let lost = match socket {
+        Ok(socket) => pipe(socket, preamble, requests, &outbox).await,
+        Err(_) => true,
     };
-    if result.is_err() {
+    if lost {
         outbox.close();
     }
 }
 
-/// Appends `parts` as a RESP array of bulk strings.
-fn encode_request(out: &mut BytesMut, parts: &[Bytes]) {
-    write_array_header(out, parts.len());
-    for part in parts {
-        write_bulk(out, part);
-    }
-}
-
-/// `Ok` when the client went away; `Err(why)` when the upstream did.
-async fn pipe<S: AsyncRead + AsyncWrite + Unpin>(
-    mut stream: S,
+/// True when the upstream went; false when the client did.
+async fn pipe(
+    mut socket: UpstreamSocket,
     preamble: Vec<Vec<Bytes>>,
-    mut requests: UnboundedReceiver<Forward>,
+    mut requests: UnboundedReceiver<Vec<Bytes>>,
     outbox: &Outbox,
-) -> Result<(), String> {
+) -> bool {
     let mut out = BytesMut::new();
     let mut skip = preamble.len();
     for parts in &preamble {
         encode_request(&mut out, parts);
     }
     let mut input = BytesMut::with_capacity(16 * 1024);
-    let mut decoder = dedicated_decoder();
+    let mut decoder = reply_decoder();
     loop {
+        while let Ok(parts) = requests.try_recv() {
+            encode_request(&mut out, &parts);
+        }
         if !out.is_empty() {
-            stream.write_all(&out).await.map_err(|e| e.to_string())?;
+            if socket.write_all(&out).await.is_err() {
+                return true;
+            }
             out.clear();
         }
         tokio::select! {
             request = requests.recv() => match request {
-                Some(Forward::Raw(parts)) => encode_request(&mut out, &parts),
-                Some(_) => {}
-                None => return Ok(()),
+                Some(parts) => encode_request(&mut out, &parts),
+                None => return false,
             },
-            read = stream.read_buf(&mut input) => {
-                match read {
-                    Ok(0) => return Err("closed by the server".to_owned()),
-                    Ok(_) => {}
-                    Err(error) => return Err(error.to_string()),
+            read = socket.read_buf(&mut input) => {
+                if !matches!(read, Ok(n) if n > 0) {
+                    return true;
                 }
                 loop {
                     match decoder.decode(&mut input) {
                         Ok(Some(_)) if skip > 0 => skip -= 1,
                         Ok(Some(frame)) => {
-                            if !outbox.push(frame) {
-                                return Ok(());
+                            if !outbox.push(upstream_reply(frame)) {
+                                return false;
                             }
                         }
                         Ok(None) => break,
-                        Err(error) => return Err(format!("unreadable reply: {error}")),
+                        Err(_) => return true,
                     }
                 }
             }

@@ -33,6 +33,12 @@ pub trait Executor: 'static {
     fn spawn<T: Send + 'static>(
         future: impl Future<Output = T> + Send + 'static,
     ) -> impl Future<Output = T> + Send + 'static;
+
+    /// The bodies' [`Body::front`]: `None` (direct) unless the executor runs them
+    /// through a proxy under test.
+    fn front() -> Option<super::Front> {
+        None
+    }
 }
 
 /// `redis_io_async::Connection` on `E`'s runtime: the exclusive connection.
@@ -42,6 +48,10 @@ pub struct AsyncConnection<E: Executor> {
 }
 
 impl<E: Executor> Body for AsyncConnection<E> {
+    fn front() -> Option<super::Front> {
+        E::front()
+    }
+
     fn name() -> String {
         format!("{} Connection", E::NAME)
     }
@@ -115,6 +125,10 @@ impl<E: Executor> AsyncClient<E> {
 }
 
 impl<E: Executor> Body for AsyncClient<E> {
+    fn front() -> Option<super::Front> {
+        E::front()
+    }
+
     fn name() -> String {
         format!("{} Client", E::NAME)
     }

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use redis_io_async::Error;
-use redis_sansio::config::{ConnectionConfig, ProtocolVersion};
+use redis_sansio::config::{ConnectionConfig, ProtocolVersion, ServerAddr};
 use redis_sansio::resp::Frame;
 
 use super::Body;
@@ -105,9 +105,26 @@ impl Target {
 }
 
 /// TCP and Unix, each in RESP3 and RESP2, with the safety timeouts.
+///
+/// Through the [`Front`](super::Front) of the body under test, if it has one.
 pub(crate) fn targets(server: &RedisServer) -> Vec<Target> {
     let mut targets = Vec::with_capacity(4);
-    for (transport, base) in [("tcp", tcp_config(server)), ("unix", unix_config(server))] {
+    let (tcp, unix) = match super::front::current() {
+        None => (tcp_config(server), unix_config(server)),
+        Some(front) => {
+            let addrs = front(server);
+            let tcp = ConnectionConfig::default().with_addr(ServerAddr::tcp(
+                addrs.tcp.ip().to_string(),
+                addrs.tcp.port(),
+            ));
+            let unix = addrs.unix.map_or_else(
+                || unix_config(server),
+                |path| ConnectionConfig::default().with_addr(ServerAddr::unix(path)),
+            );
+            (tcp, unix)
+        }
+    };
+    for (transport, base) in [("tcp", tcp), ("unix", unix)] {
         for protocol in [ProtocolVersion::Resp3, ProtocolVersion::Resp2] {
             let label = match (transport, protocol) {
                 ("tcp", ProtocolVersion::Resp3) => "tcp/resp3",

@@ -38,6 +38,7 @@
 mod async_bodies;
 pub mod checks;
 mod env;
+mod front;
 
 use std::time::Duration;
 
@@ -49,6 +50,7 @@ use redis_sansio::{CloseReason, Cmd};
 
 pub use async_bodies::{AsyncClient, AsyncConnection, Executor};
 pub use env::{SAFETY_CONNECT_TIMEOUT, SAFETY_TIMEOUT};
+pub use front::{Front, FrontAddrs};
 
 /// Something a body may be unable to do by design.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +141,12 @@ pub trait Body: Sized {
     /// Why the connection closed, once it has.
     fn close_reason(&self) -> Option<CloseReason>;
 
+    /// Something between the body and the servers (a proxy under test): the checks'
+    /// TCP and Unix targets then go through it. `None` (the default): direct.
+    fn front() -> Option<Front> {
+        None
+    }
+
     /// Runs each job as its own task, all at once over this one connection; each task
     /// makes its calls in order, waiting for each. Returns every task's answers.
     /// Needs [`Capability::ConcurrentCallers`].
@@ -199,6 +207,7 @@ pub fn needs(check: &str) -> &'static [Capability] {
 /// When the check fails, or when it needs a capability `B` lacks (list it under
 /// `skip` instead).
 pub fn run<B: Body>(check: &str, body: fn()) {
+    front::install(B::front());
     for &capability in needs(check) {
         if let Some(reason) = B::lacks(capability) {
             panic!(
@@ -218,6 +227,7 @@ pub fn run<B: Body>(check: &str, body: fn()) {
 /// When `B` lacks none of the capabilities the check needs, or gives another reason
 /// than the one the skip list shows.
 pub fn skipped<B: Body>(check: &str, listed_reason: &str) {
+    front::install(B::front());
     let reasons: Vec<&str> = needs(check).iter().filter_map(|&c| B::lacks(c)).collect();
     assert!(
         !reasons.is_empty(),

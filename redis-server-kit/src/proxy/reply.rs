@@ -1,0 +1,23 @@
+//! What goes back to a client from an upstream: the one place that turns the
+//! upstream's bytes into what the session writes.
+//!
+//! Replies are decoded to find where each ends and re-encoded in the client's
+//! protocol (which is the upstream connection's own). When the codec's raw mode
+//! lands (each frame's exact bytes), these functions are where the proxy switches
+//! from re-encoding values to forwarding bytes.
+
+use redis_sansio::resp::{DecodeLimits, Decoder, Frame};
+
+/// The decoder for an upstream's byte stream: nesting as deep as Redis's own
+/// replies can go (a Lua table converts to thousands of levels).
+pub(crate) fn reply_decoder() -> Decoder {
+    Decoder::new().with_limits(DecodeLimits {
+        max_depth: 10_000,
+        ..DecodeLimits::default()
+    })
+}
+
+/// An upstream frame as the client gets it.
+pub(crate) fn upstream_reply(frame: Frame) -> Frame {
+    frame
+}

@@ -1,0 +1,50 @@
+//! Which commands need an upstream connection of their own.
+//!
+//! One function: the cluster mode's routing by slot would sit beside it.
+
+use crate::request::Request;
+
+/// Whether `request` must run on a dedicated upstream: it blocks the connection
+/// (`BLPOP`, `XREAD ... BLOCK`, `WAIT`), sets state on it for later commands
+/// (`MULTI`, `WATCH`, `SELECT`, `AUTH`, `CLIENT TRACKING`, `CLIENT REPLY`, `RESET`),
+/// turns it into a stream of pushes (pub/sub, `MONITOR`), or names it (`CLIENT ID`:
+/// the id a client then kills, unblocks or redirects to must be its own
+/// connection's). Once a client needs one,
+/// it keeps it for the rest of its connection.
+pub(crate) fn needs_dedicated(request: &Request) -> bool {
+    const DEDICATED: &[&str] = &[
+        "blpop",
+        "brpop",
+        "brpoplpush",
+        "blmove",
+        "blmpop",
+        "bzpopmin",
+        "bzpopmax",
+        "bzmpop",
+        "wait",
+        "waitaof",
+        "multi",
+        "watch",
+        "select",
+        "auth",
+        "reset",
+        "subscribe",
+        "psubscribe",
+        "ssubscribe",
+        "monitor",
+        "sync",
+        "psync",
+    ];
+    if DEDICATED.iter().any(|name| request.is(name)) {
+        return true;
+    }
+    if request.is("xread") || request.is("xreadgroup") {
+        return request
+            .args()
+            .iter()
+            .any(|arg| arg.eq_ignore_ascii_case(b"block"));
+    }
+    ["tracking", "reply", "id"]
+        .iter()
+        .any(|sub| request.is_sub("client", sub))
+}

@@ -7,7 +7,8 @@
 //!   `cmd::set_with(key, value, options)` for commands with optional arguments.
 //! - `options/<group>.rs`: the options type of each such command and the types for
 //!   `oneof`s and blocks (see [`crate::lower`] for the argument rules).
-//! - `commands.rs`: the `Commands` trait, one provided method per constructor.
+//! - `commands/<group>.rs`: one trait per group (`StringCommands`, ...), one provided
+//!   method per constructor; `commands/mod.rs`: `Commands`, which has every group.
 //! - `keys.rs`: the key-spec table the cluster router reads (interpreted by the
 //!   hand-written `redis-client/src/keys.rs`).
 //! - `examples.rs`: a minimal and a maximal invocation of every command, for the test
@@ -80,7 +81,10 @@ pub fn generate(commands: &[Command]) -> Result<Vec<(String, String)>, String> {
     for (group, list) in &option_groups {
         files.push((format!("options/{group}.rs"), options_file(group, list)));
     }
-    files.push(("commands.rs".into(), commands_file(&lowered)));
+    files.push(("commands/mod.rs".into(), commands_mod(&groups)));
+    for (group, list) in &groups {
+        files.push((format!("commands/{group}.rs"), commands_file(group, list)));
+    }
     files.push(("keys.rs".into(), keys_file(&lowered)));
     files.push(("examples.rs".into(), examples_file(&lowered)));
     Ok(files)
@@ -265,12 +269,10 @@ fn mod_rs() -> String {
         "{HEADER}//! The command API generated from `spec/commands.json` (run `cargo run -p xtask -- generate`).
 
 pub mod cmd;
-mod commands;
+pub(crate) mod commands;
 pub(crate) mod examples;
 pub(crate) mod keys;
 pub mod options;
-
-pub use commands::Commands;
 "
     )
 }
@@ -629,25 +631,90 @@ fn trait_method(l: &Lowered, fb: &FnBuilder, with: bool) -> String {
     )
 }
 
-fn commands_file(lowered: &[Lowered]) -> String {
-    let mut code = String::from(
-        "/// Every command as a method, on every body that implements [`Executor`]: a blocking
+/// The trait name of a group's commands: `string` -> `StringCommands`.
+fn group_trait(group: &str) -> String {
+    format!("{}Commands", names::camel(group))
+}
+
+/// `commands/mod.rs`: the group traits, and `Commands`, which has them all.
+fn commands_mod(groups: &BTreeMap<String, Vec<&Lowered>>) -> String {
+    let mut out = String::from(HEADER);
+    out.push_str(
+        "//! The command methods, one trait per group of the specification
+//! ([`StringCommands`], [`ListCommands`], [`HashCommands`], ...), and [`Commands`],
+//! which has every group. `use redis_client::prelude::*` brings them all into scope.\n\n\
+use crate::Executor;\n\n",
+    );
+    for group in groups.keys() {
+        out.push_str(&format!("mod {group};\n"));
+    }
+    out.push('\n');
+    for group in groups.keys() {
+        out.push_str(&format!("pub use {group}::{};\n", group_trait(group)));
+    }
+    let supertraits: Vec<String> = groups
+        .keys()
+        .map(|group| format!("{}<'a>", group_trait(group)))
+        .collect();
+    let list: Vec<String> = groups
+        .iter()
+        .map(|(group, commands)| {
+            format!(
+                "/// - [`{}`]: the {} commands of group `{group}`",
+                group_trait(group),
+                commands.len()
+            )
+        })
+        .collect();
+    out.push_str(&format!(
+        "
+/// Every command as a method, on every body that implements [`Executor`]: a blocking
 /// connection returns `Result<R, Error>`, an async one a future, a pipeline a slot.
+///
+/// The methods live in one trait per group of the specification, so each group's page
+/// lists its own commands:
+///
+{}
+///
+/// `Commands` has every group as a supertrait and is implemented for every
+/// [`Executor`]: a bound `E: Commands<'a>` gives every method, and
+/// `use redis_client::prelude::*` brings every group's methods into scope.
 ///
 /// Each method returns the command's natural reply type; to read the reply as another
 /// type, build the command with [`cmd`](crate::cmd) and call
 /// [`returning`](crate::TypedCmd::returning) before executing it.
-pub trait Commands<'a>: Executor<'a> {\n",
+pub trait Commands<'a>:
+    {}
+{{
+}}
+
+impl<'a, E: Executor<'a>> Commands<'a> for E {{}}
+",
+        list.join("\n"),
+        supertraits.join(" + "),
+    ));
+    out
+}
+
+/// `commands/<group>.rs`: the trait with the group's command methods.
+fn commands_file(group: &str, list: &[&Lowered]) -> String {
+    let name = group_trait(group);
+    let mut code = format!(
+        "/// The commands of group `{group}` as methods, on every body that implements
+/// [`Executor`]; part of [`Commands`](super::Commands).
+pub trait {name}<'a>: Executor<'a> {{\n",
     );
-    for l in lowered {
+    for l in list {
         code.push_str(&trait_method(l, &l.plain, false));
         if let Some(with) = &l.with {
             code.push_str(&trait_method(l, with, true));
         }
     }
-    code.push_str("}\n\nimpl<'a, E: Executor<'a>> Commands<'a> for E {}\n");
+    code.push_str(&format!(
+        "}}\n\nimpl<'a, E: Executor<'a>> {name}<'a> for E {{}}\n"
+    ));
     file(
-        "//! The `Commands` trait: one provided method per constructor in `cmd`.",
+        &format!("//! [`{name}`]: the `{group}` group's commands as methods."),
         &["use crate::Executor;", "use crate::generated::cmd;"],
         &code,
     )

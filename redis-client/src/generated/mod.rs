@@ -2,9 +2,7 @@
 //! The command API generated from `spec/commands.json` (run `cargo run -p xtask -- generate`).
 
 pub mod cmd;
-mod commands;
+pub(crate) mod commands;
 pub(crate) mod examples;
 pub(crate) mod keys;
 pub mod options;
-
-pub use commands::Commands;

@@ -40,7 +40,7 @@ pub use error::{
 };
 pub use resp::{ArgBuf, Args};
 
-/// The README's examples, compiled and run as doc tests.
+/// The codec's examples in the docs, compiled and run as doc tests.
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeExamples;
+#[doc = include_str!("../../docs/codec.md")]
+struct CodecDocExamples;

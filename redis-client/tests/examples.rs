@@ -27,7 +27,7 @@ fn every_example_runs() {
 }
 
 /// `docs/command-api.md` shows each example file whole, in a block fenced as
-/// ```` ```rust,ignore ```` right after a line naming the file; this keeps them equal.
+/// ```` ```rust,no_run ```` right after a line naming the file; this keeps them equal.
 #[test]
 fn the_docs_show_the_examples_as_they_are() {
     let readme = include_str!("../../docs/command-api.md");
@@ -43,7 +43,7 @@ fn the_docs_show_the_examples_as_they_are() {
             include_str!("../examples/async_std.rs"),
         ),
     ] {
-        let marker = format!("`redis-client/{name}`:\n\n```rust,ignore\n");
+        let marker = format!("`redis-client/{name}`:\n\n```rust,no_run\n");
         let start = readme
             .find(&marker)
             .unwrap_or_else(|| panic!("docs/command-api.md does not show {name}"))

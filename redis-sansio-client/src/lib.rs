@@ -114,3 +114,42 @@ pub mod async_std;
 #[cfg(feature = "sync")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
 pub mod blocking;
+
+/// The Rust blocks of the workspace's README.md, docs/*.md and redis-client/README.md,
+/// compiled (and run, unless `no_run`) as this crate's doc tests. They use every
+/// runtime, so they are built with every feature: `cargo test -p redis-sansio-client
+/// --all-features` (in `scripts/test`).
+#[cfg(all(
+    doctest,
+    feature = "tokio",
+    feature = "smol",
+    feature = "async-std",
+    feature = "sync",
+    feature = "tls-rustls"
+))]
+mod doc_blocks {
+    #[doc = include_str!("../../README.md")]
+    struct Readme;
+    #[doc = include_str!("../../docs/command-api.md")]
+    struct CommandApi;
+    #[doc = include_str!("../../docs/tls.md")]
+    struct Tls;
+    #[doc = include_str!("../../docs/cluster.md")]
+    struct Cluster;
+    #[doc = include_str!("../../docs/codec.md")]
+    struct Codec;
+    #[doc = include_str!("../../docs/connection.md")]
+    struct Connection;
+    #[doc = include_str!("../../docs/pools.md")]
+    struct Pools;
+    #[doc = include_str!("../../docs/sentinel.md")]
+    struct Sentinel;
+    #[doc = include_str!("../../docs/benchmarks.md")]
+    struct Benchmarks;
+    #[doc = include_str!("../../docs/conformance.md")]
+    struct Conformance;
+    #[doc = include_str!("../../docs/design.md")]
+    struct Design;
+    #[doc = include_str!("../../redis-client/README.md")]
+    struct TypedApiReadme;
+}

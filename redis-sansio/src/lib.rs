@@ -39,8 +39,3 @@ pub use error::{
     CloseReason, ProtocolError, Redirect, RequestError, SendError, ServerError, ServerErrorKind,
 };
 pub use resp::{ArgBuf, Args};
-
-/// The codec's examples in the docs, compiled and run as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../docs/codec.md")]
-struct CodecDocExamples;

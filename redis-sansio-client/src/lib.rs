@@ -91,7 +91,7 @@ pub use redis_io_async as io_async;
 /// The sans-IO core itself: the codec, the connection state machine, the cluster
 /// router, the pool's and Sentinel's books. For writing an adapter of your own.
 pub use redis_sansio as sansio;
-/// Connection settings and URLs: [`ConnectionConfig`](config::ConnectionConfig),
+/// Connection settings and URLs: [`ConnectionConfig`],
 /// TLS settings, [`UrlError`](config::UrlError).
 pub use redis_sansio::config;
 pub use redis_sansio::config::ConnectionConfig;

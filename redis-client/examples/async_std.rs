@@ -1,5 +1,5 @@
 //! async-std: the multiplexed client. Run with
-//! `cargo run -p redis-client --example async_std [redis://...]`.
+//! `cargo run -p redis-sansio-api --example async_std [redis://...]`.
 #![allow(clippy::print_stdout)]
 
 use redis_client::Error;

@@ -1,5 +1,5 @@
 //! The blocking connection: typed commands, a pipeline, a transaction, a script and
-//! a scan. Run with `cargo run -p redis-client --example blocking [redis://...]`.
+//! a scan. Run with `cargo run -p redis-sansio-api --example blocking [redis://...]`.
 #![allow(clippy::print_stdout)]
 
 use redis_client::options::SetOptions;

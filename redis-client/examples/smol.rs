@@ -1,5 +1,5 @@
 //! smol: an exclusive connection and a WATCH transaction. Run with
-//! `cargo run -p redis-client --example smol [redis://...]`.
+//! `cargo run -p redis-sansio-api --example smol [redis://...]`.
 #![allow(clippy::print_stdout)]
 
 use redis_client::prelude::*;

@@ -1,5 +1,5 @@
 //! tokio: the multiplexed client shared by many tasks, and a scan stream. Run with
-//! `cargo run -p redis-client --example tokio [redis://...]`.
+//! `cargo run -p redis-sansio-api --example tokio [redis://...]`.
 #![allow(clippy::print_stdout)]
 
 use redis_client::prelude::*;

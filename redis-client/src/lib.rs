@@ -1,6 +1,8 @@
 //! One typed Redis command API over every redis-sansio adapter.
 //!
-//! Every command of the Redis 7.2 specification is a method of [`Commands`],
+//! Every command of the Redis 7.2 specification is a method of [`Commands`] (one trait
+//! per group: [`StringCommands`], [`ListCommands`], [`HashCommands`], [`StreamCommands`],
+//! ...),
 //! generated from a facts-only copy of the specification (`spec/commands.json`), and
 //! works on every body that implements [`Executor`]: the blocking connection, the async
 //! exclusive connection and multiplexed client on any runtime, pipelines and
@@ -43,8 +45,12 @@ mod typed;
 pub mod watch;
 
 /// The traits that put the command methods on every body: `use redis_client::prelude::*;`.
+///
+/// The command methods live in one trait per group ([`StringCommands`],
+/// [`ListCommands`], ...); the prelude brings every group, and [`Commands`], into scope.
 pub mod prelude {
-    pub use crate::{Batches, Commands, Each, Executor, FromReply, Invoke};
+    pub use crate::generated::commands::*;
+    pub use crate::{Batches, Each, Executor, FromReply, Invoke};
 }
 
 pub use batch::{BatchFuture, Batches, Pipeline, Replies, Slot, Transaction};
@@ -53,7 +59,8 @@ pub use bodies::ReplyFuture;
 /// needs no `bytes` dependency of their own.
 pub use bytes::Bytes;
 pub use executor::Executor;
-pub use generated::{Commands, cmd, options};
+pub use generated::commands::*;
+pub use generated::{cmd, options};
 pub use redis_io_async::{ConversionError, Error, PoolError, TlsError, TlsErrorKind};
 pub use redis_sansio::resp;
 pub use redis_sansio::resp::{ArgBuf, Each, ToArg, ToArgs};

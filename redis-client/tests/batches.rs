@@ -6,7 +6,8 @@ mod common;
 
 use bytes::Bytes;
 use common::on_every_body;
-use redis_client::{Cmd, Commands, Error, Pipeline, Transaction, TypedCmd};
+use redis_client::prelude::*;
+use redis_client::{Cmd, Error, Pipeline, Transaction, TypedCmd};
 use redis_sansio::{RequestError, ServerErrorKind};
 
 fn server_error_kind(error: &Error) -> &ServerErrorKind {

@@ -1,5 +1,5 @@
-//! The examples in `examples/`, each run against a real server, and the README's
-//! copies of them checked to be the same text.
+//! The examples in `examples/`, each run against a real server, and the copies in
+//! `docs/command-api.md` checked to be the same text.
 // Needs the blocking adapter (the default `sync` feature).
 #![cfg(feature = "sync")]
 
@@ -26,11 +26,11 @@ fn every_example_runs() {
     async_std::task::block_on(async_std_example::run(&url)).unwrap();
 }
 
-/// The README shows each example file whole, in a block fenced as
-/// ```` ```rust,ignore ```` right after a line naming the file; this keeps them equal.
+/// `docs/command-api.md` shows each example file whole, in a block fenced as
+/// ```` ```rust,no_run ```` right after a line naming the file; this keeps them equal.
 #[test]
-fn the_readme_shows_the_examples_as_they_are() {
-    let readme = include_str!("../../README.md");
+fn the_docs_show_the_examples_as_they_are() {
+    let readme = include_str!("../../docs/command-api.md");
     for (name, source) in [
         (
             "examples/blocking.rs",
@@ -43,16 +43,16 @@ fn the_readme_shows_the_examples_as_they_are() {
             include_str!("../examples/async_std.rs"),
         ),
     ] {
-        let marker = format!("`redis-client/{name}`:\n\n```rust,ignore\n");
+        let marker = format!("`redis-client/{name}`:\n\n```rust,no_run\n");
         let start = readme
             .find(&marker)
-            .unwrap_or_else(|| panic!("README.md does not show {name}"))
+            .unwrap_or_else(|| panic!("docs/command-api.md does not show {name}"))
             + marker.len();
         let end = start + readme[start..].find("```\n").expect("an unclosed block");
         assert_eq!(
             &readme[start..end],
             source,
-            "README.md's copy of {name} is stale"
+            "docs/command-api.md's copy of {name} is stale"
         );
     }
 }

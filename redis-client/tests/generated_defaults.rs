@@ -3,7 +3,8 @@
 #![cfg(feature = "sync")]
 
 use bytes::Bytes;
-use redis_client::{Commands, Executor, cmd, options};
+use redis_client::prelude::*;
+use redis_client::{cmd, options};
 use redis_io_sync::Connection;
 use redis_test_support::{RedisServer, tcp_config};
 

@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use redis_client::{Commands, Each, Pipeline, Scan};
+use redis_client::prelude::*;
+use redis_client::{Each, Pipeline, Scan};
 use redis_test_support::RedisServer;
 
 const KEYS: usize = 10_000;

@@ -6,7 +6,8 @@
 mod common;
 
 use common::on_every_body;
-use redis_client::{Commands, Pipeline, Script, Transaction};
+use redis_client::prelude::*;
+use redis_client::{Pipeline, Script, Transaction};
 
 const INCRBY: &str = "return redis.call('INCRBY', KEYS[1], ARGV[1])";
 

@@ -1,4 +1,5 @@
-//! Connection settings, and parsing them from `redis://`, `rediss://` and `unix://` URLs.
+//! Connection settings, and parsing them from `redis://`, `rediss://` and `unix://` URLs
+//! (and their Valkey spellings `valkey://`, `valkeys://` and `valkey+unix://`).
 //!
 //! [`ConnectionConfig`] holds everything an adapter needs to open a connection and
 //! everything the handshake sends (`HELLO`, `AUTH`, `SELECT`, `CLIENT SETNAME`,
@@ -411,7 +412,8 @@ impl ConnectionConfig {
         self
     }
 
-    /// Parses a `redis://`, `rediss://`, `unix://` or `redis+unix://` URL.
+    /// Parses a `redis://`, `rediss://`, `unix://` or `redis+unix://` URL, or the
+    /// Valkey spellings `valkey://`, `valkeys://` and `valkey+unix://`.
     ///
     /// # TCP: `redis://` and `rediss://`
     ///
@@ -447,6 +449,14 @@ impl ConnectionConfig {
     /// and must decode to UTF-8; `+` stays a `+`. The userinfo ends at the last `@`
     /// before the host, so a raw `@` in a password still parses, but `/`, `?` and `#`
     /// must be percent-encoded.
+    ///
+    /// # Valkey: `valkey://`, `valkeys://` and `valkey+unix://`
+    ///
+    /// Valkey speaks the same protocol, and its URLs are read exactly as their Redis
+    /// twins: `valkey://` as `redis://`, `valkeys://` as `rediss://` (TLS) and
+    /// `valkey+unix://` as `redis+unix://`. The configuration does not remember the
+    /// spelling: [`to_url_with_password`](Self::to_url_with_password) (and `Display`) write the Redis scheme, which parses back to
+    /// an equal configuration.
     ///
     /// # Unix sockets: `unix://` and `redis+unix://`
     ///
@@ -519,9 +529,9 @@ impl ConnectionConfig {
             return Err(UrlError::MissingScheme);
         }
         let result = match scheme.to_ascii_lowercase().as_str() {
-            "redis" => parse_tcp(scheme, rest, false),
-            "rediss" => parse_tcp(scheme, rest, true),
-            "unix" | "redis+unix" => parse_unix(rest),
+            "redis" | "valkey" => parse_tcp(scheme, rest, false),
+            "rediss" | "valkeys" => parse_tcp(scheme, rest, true),
+            "unix" | "redis+unix" | "valkey+unix" => parse_unix(rest),
             _ => return Err(UrlError::UnsupportedScheme(scheme.to_owned())),
         };
         result.map_err(|error| guard_misplaced_userinfo(error, rest))
@@ -676,10 +686,15 @@ impl fmt::Display for ConnectionConfig {
 #[non_exhaustive]
 pub enum UrlError {
     /// The text does not start with a scheme and `:`.
-    #[error("not a URL: expected redis://, rediss://, unix:// or redis+unix://")]
+    #[error(
+        "not a URL: expected redis://, rediss://, unix://, redis+unix://, valkey://, valkeys:// or valkey+unix://"
+    )]
     MissingScheme,
-    /// A scheme other than `redis`, `rediss`, `unix` and `redis+unix`.
-    #[error("unsupported URL scheme `{0}`: expected redis, rediss, unix or redis+unix")]
+    /// A scheme other than `redis`, `rediss`, `unix`, `redis+unix`, `valkey`, `valkeys`
+    /// and `valkey+unix`.
+    #[error(
+        "unsupported URL scheme `{0}`: expected redis, rediss, unix, redis+unix, valkey, valkeys or valkey+unix"
+    )]
     UnsupportedScheme(String),
     /// A `redis:` or `rediss:` URL without `//` after the scheme.
     #[error("expected `//` after `{0}:`")]

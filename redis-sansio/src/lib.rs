@@ -46,8 +46,3 @@ pub use error::{
     CloseReason, ProtocolError, Redirect, RequestError, SendError, ServerError, ServerErrorKind,
 };
 pub use resp::{ArgBuf, Args};
-
-/// The README's examples, compiled and run as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeExamples;

@@ -456,6 +456,65 @@ fn malformed_urls() {
     }
 }
 
+/// `valkey://`, `valkeys://` and `valkey+unix://` read exactly as `redis://`,
+/// `rediss://` and `redis+unix://` (as redis-rs reads them), write back with the Redis
+/// scheme, and keep the user's spelling in errors.
+#[test]
+fn valkey_schemes() {
+    let twins = [
+        ("valkey://", "redis://"),
+        ("valkey://h", "redis://h"),
+        ("VALKEY://h:7000/3", "redis://h:7000/3"),
+        (
+            "valkey://alice:s%40cret@[::1]:6380/2?protocol=2&name=n&timeout=500ms",
+            "redis://alice:s%40cret@[::1]:6380/2?protocol=2&name=n&timeout=500ms",
+        ),
+        ("valkeys://cache.example", "rediss://cache.example"),
+        (
+            "valkeys://:pw@h:6380?tls_ca_file=/etc/ca.pem&tls_server_name=cache",
+            "rediss://:pw@h:6380?tls_ca_file=/etc/ca.pem&tls_server_name=cache",
+        ),
+        (
+            "valkey+unix:///run/valkey.sock?db=4&password=pw",
+            "redis+unix:///run/valkey.sock?db=4&password=pw",
+        ),
+    ];
+    for (valkey, redis) in twins {
+        let config = ConnectionConfig::from_url(valkey).expect(valkey);
+        assert_eq!(
+            Ok(&config),
+            ConnectionConfig::from_url(redis).as_ref(),
+            "{valkey}"
+        );
+        let written = config.to_url_with_password();
+        assert!(!written.starts_with("valkey"), "{written}");
+        assert_eq!(ConnectionConfig::from_url(&written), Ok(config), "{valkey}");
+    }
+    assert!(ConnectionConfig::from_url("valkeys://h").unwrap().tls);
+    assert!(!ConnectionConfig::from_url("valkey://h").unwrap().tls);
+
+    assert_eq!(
+        ConnectionConfig::from_url("valkey:h"),
+        Err(UrlError::MissingSlashes("valkey".into()))
+    );
+    assert_eq!(
+        ConnectionConfig::from_url("valkey://h?tls_ca_file=/ca.pem"),
+        Err(UrlError::TlsOptionWithoutTls("tls_ca_file".into()))
+    );
+    assert_eq!(
+        ConnectionConfig::from_url("valkey+tls://h"),
+        Err(UrlError::UnsupportedScheme("valkey+tls".into()))
+    );
+    assert_eq!(
+        ConnectionConfig::from_url("valkey+unix://localhost"),
+        Err(UrlError::MissingPath)
+    );
+    let message = ConnectionConfig::from_url("ftp://h")
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("valkey"), "{message}");
+}
+
 #[test]
 fn error_messages_name_the_problem() {
     let message = |url: &str| ConnectionConfig::from_url(url).unwrap_err().to_string();
@@ -609,6 +668,9 @@ fn url_text() -> impl Strategy<Value = String> {
             "rediss://",
             "unix://",
             "redis+unix://",
+            "valkey://",
+            "valkeys://",
+            "valkey+unix://",
             "REDIS://",
             "unix:",
         ],

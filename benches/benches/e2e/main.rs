@@ -8,7 +8,7 @@
 //! from round to round. It then counts, per pipelined command, CPU instructions
 //! (callgrind), syscalls (strace) and heap allocations (the counting allocator
 //! installed below), and writes every figure to a JSON file that
-//! `benches/scripts/e2e-report.py` turns into the README's table and plot.
+//! `benches/scripts/e2e-report.py` turns into the table of docs/benchmarks.md and the plot.
 //!
 //! `scripts/bench-e2e` runs the whole thing.
 

@@ -5,7 +5,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use redis_client::{Commands, Pipeline};
+use redis_client::Pipeline;
+use redis_client::prelude::*;
 use redis_test_support::RedisServer;
 
 use crate::params::{self, Sizes, Workload};

@@ -45,7 +45,8 @@ impl<R> fmt::Debug for Slot<R> {
 ///
 /// ```no_run
 /// # fn demo(conn: &mut redis_io_sync::Connection) -> Result<(), redis_client::Error> {
-/// use redis_client::{Commands, Pipeline};
+/// use redis_client::Pipeline;
+/// use redis_client::prelude::*;
 ///
 /// let mut pipe = Pipeline::new();
 /// pipe.set("visits", 1);

@@ -2,8 +2,6 @@
 //! The command API generated from `spec/commands.json` (run `cargo run -p xtask -- generate`).
 
 pub mod cmd;
-mod commands;
+pub(crate) mod commands;
 pub(crate) mod examples;
 pub mod options;
-
-pub use commands::Commands;

@@ -383,7 +383,8 @@ pub(crate) fn owner_and_another(seed: &str, slot: u16) -> (String, String) {
 macro_rules! cluster_batches {
     ($cluster:expr, $name:expr, $b:expr, $($aw:tt)*) => {{
         use redis_client::cluster::ClusterError;
-        use redis_client::{Commands, Error, Pipeline, Transaction};
+        use redis_client::prelude::*;
+        use redis_client::{Error, Pipeline, Transaction};
         let name: &str = $name;
         let seed = $cluster.addrs()[0].to_string();
 

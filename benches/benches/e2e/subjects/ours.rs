@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use redis_client::{Commands, Pipeline, Replies, Slot};
+use redis_client::prelude::*;
+use redis_client::{Pipeline, Replies, Slot};
 use redis_io_async::{Client, Connection, Runtime};
 
 use super::exec::Exec;

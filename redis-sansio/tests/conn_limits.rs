@@ -41,7 +41,8 @@ fn protocol_error(result: Result<Frame, RequestError>) -> ProtocolError {
 fn the_defaults_are_the_documented_ones() {
     let config = ConnectionConfig::default();
     assert_eq!(config.decode_limits, DecodeLimits::default());
-    assert_eq!(config.decode_limits.max_depth, 256);
+    assert_eq!(config.decode_limits.max_depth, 10_000);
+    assert_eq!(config.decode_limits.max_values, usize::MAX);
     assert_eq!(config.decode_limits.max_bulk_len, 512 * 1024 * 1024);
     assert_eq!(config.decode_limits.max_aggregate_len, (1 << 31) - 1);
     assert_eq!(config.decode_limits.max_frame_size, 1024 * 1024 * 1024);
@@ -51,19 +52,28 @@ fn the_defaults_are_the_documented_ones() {
 }
 
 #[test]
-fn a_connection_takes_256_levels_by_default_and_more_when_told() {
-    let deep = outcome(config(), &nested(256)).expect("256 levels");
+fn a_connection_takes_10_000_levels_by_default_and_what_it_is_told() {
+    // Redis's own replies nest this deep (a recursive Lua table).
+    let deep = outcome(config(), &nested(10_000)).expect("10,000 levels");
     assert!(matches!(deep, Frame::Array(_)));
-    let error = protocol_error(outcome(config(), &nested(257)));
-    assert_eq!(error, ProtocolError::TooDeep { limit: 256 });
+    let error = protocol_error(outcome(config(), &nested(10_001)));
+    assert_eq!(error, ProtocolError::TooDeep { limit: 10_000 });
 
-    // A Lua script's reply may nest deeper: raise the limit.
+    // Lowered, or raised, when told.
     let limits = DecodeLimits {
-        max_depth: 1000,
+        max_depth: 300,
+        ..DecodeLimits::default()
+    };
+    let shallow = config().with_decode_limits(limits);
+    assert!(outcome(shallow.clone(), &nested(300)).is_ok());
+    let error = protocol_error(outcome(shallow, &nested(301)));
+    assert_eq!(error, ProtocolError::TooDeep { limit: 300 });
+    let limits = DecodeLimits {
+        max_depth: 20_000,
         ..DecodeLimits::default()
     };
     let deeper = config().with_decode_limits(limits);
-    assert!(outcome(deeper, &nested(900)).is_ok());
+    assert!(outcome(deeper, &nested(15_000)).is_ok());
 }
 
 #[test]
@@ -124,7 +134,7 @@ fn urls_set_the_limits_and_give_them_back() {
     assert_eq!(ConnectionConfig::from_url(&config.to_string()), Ok(config));
 
     // Limits at their defaults are left out.
-    let plain = ConnectionConfig::from_url("redis://h:6379?max_depth=256").expect("URL");
+    let plain = ConnectionConfig::from_url("redis://h:6379?max_depth=10000").expect("URL");
     assert_eq!(plain.to_url_with_password(), "redis://h:6379");
     let unix = ConnectionConfig::from_url("unix:///tmp/r.sock?max_pushes=5").expect("URL");
     assert_eq!(

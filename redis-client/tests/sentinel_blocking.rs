@@ -157,8 +157,19 @@ fn the_client_follows_a_failover() {
     client
         .set("before", "1")
         .expect("write before the failover");
+    let mut reader = SentinelClient::connect(config(&topology)).expect("connect");
     let sentinel = start_failover(&topology);
     sentinel_support::wait_switched(&topology, sentinel);
+
+    // A read cannot change data: if its connection died under it, it is sent again
+    // to the new master, so the caller sees no error at all.
+    assert_eq!(
+        reader
+            .get("before")
+            .expect("a read right after the failover")
+            .as_deref(),
+        Some(&b"1"[..])
+    );
 
     // The connection was killed, or the old master answers READONLY: either way the
     // client finds the new master. A write that met the dead connection fails (it may

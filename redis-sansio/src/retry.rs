@@ -69,6 +69,7 @@ pub struct Reconnect {
     max_attempts: u32,
     backoff: Backoff,
     stall_grace: Duration,
+    resend_writes: bool,
 }
 
 impl Default for Reconnect {
@@ -80,6 +81,7 @@ impl Default for Reconnect {
             max_attempts: 10,
             backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(5)),
             stall_grace: crate::supervisor::DEFAULT_STALL_GRACE,
+            resend_writes: false,
         }
     }
 }
@@ -103,6 +105,24 @@ impl Reconnect {
     pub fn stall_grace(mut self, grace: Duration) -> Self {
         self.stall_grace = grace;
         self
+    }
+
+    /// Whether a request that may change data (a write, a script, `PUBLISH`) is sent
+    /// again on the new connection when its connection was lost before its reply came,
+    /// at the risk of running it twice. Off by default: such a request fails with the
+    /// loss's reason (`RequestError::Closed`: its outcome is unknown), and only
+    /// requests that cannot change data
+    /// ([`commands::may_resend`](crate::commands::may_resend)) are sent again, within
+    /// their deadline. The cluster client's twin is
+    /// [`RouterConfig::with_resend_writes`](crate::cluster::RouterConfig::with_resend_writes).
+    pub fn resend_writes(mut self, resend: bool) -> Self {
+        self.resend_writes = resend;
+        self
+    }
+
+    /// Whether writes are sent again: see [`resend_writes`](Self::resend_writes).
+    pub fn resends_writes(&self) -> bool {
+        self.resend_writes
     }
 
     /// The stall grace: see [`stall_grace`](Self::stall_grace).

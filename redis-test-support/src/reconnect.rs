@@ -496,6 +496,47 @@ pub async fn blocking_commands_hold_up_no_one<R: Runtime>(server: &RedisServer) 
     assert_eq!(clients.matches("id=").count(), 3, "{clients}");
 }
 
+/// The connection is lost with a read and a write on the wire (both sent while the
+/// server sleeps, then it is killed): the read cannot change data, so it goes out
+/// again on the new connection and its caller gets a reply; the write may have run,
+/// so it fails as an unknown outcome and is not sent twice.
+pub async fn reads_are_sent_again_after_a_loss<R: Runtime>(server: &RedisServer) {
+    let client = Client::<R>::open(&server.url())
+        .await
+        .unwrap()
+        .with_reconnect(quick(1000));
+    client
+        .request(&cmd(&["SET", "resend:k", "v"]))
+        .await
+        .unwrap();
+    let addr = server.addr();
+    let sleeper = std::thread::spawn(move || {
+        if let Ok(mut admin) = RawConnection::connect(addr) {
+            // Ends with the kill; its reply does not matter.
+            let _ = admin.try_command(&["DEBUG", "SLEEP", "2"]);
+        }
+    });
+    sleep::<R>(Duration::from_millis(200)).await;
+    let read = client.request(&cmd(&["GET", "resend:k"]));
+    let write = client.request(&cmd(&["INCR", "resend:n"]));
+    // Both are on the wire: the server reads them once it wakes, which it never does.
+    sleep::<R>(Duration::from_millis(200)).await;
+    server.kill();
+    server.restart();
+    // The restarted server has no data (no persistence): the read's reply is nil.
+    assert_eq!(read.await.unwrap(), Frame::Null);
+    match write.await {
+        Err(Error::Request(error)) => assert!(error.is_unknown_outcome(), "{error:?}"),
+        other => panic!("the write in flight gave {other:?}"),
+    }
+    assert_eq!(
+        server.command(&["GET", "resend:n"]),
+        "(nil)",
+        "the write was not sent again"
+    );
+    sleeper.join().unwrap();
+}
+
 /// One test per check of this module for runtime `$runtime`, each against a server of
 /// its own (they kill it); `$block_on` runs a check to completion.
 #[macro_export]
@@ -513,6 +554,7 @@ macro_rules! reconnect_tests {
             tracking_is_refused_on_the_shared_client,
             many_tasks_through_a_restart,
             blocking_commands_hold_up_no_one,
+            reads_are_sent_again_after_a_loss,
         ]);
         #[test]
         fn a_refused_password_stops_reconnecting() {

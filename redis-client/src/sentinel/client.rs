@@ -70,9 +70,11 @@ impl SentinelClient {
         Ok(client)
     }
 
-    /// Whether a command whose connection closed before its reply came is sent again,
-    /// once, to the node found afresh. Off by default, as the command may have run;
-    /// turn it on when every command sent is safe to repeat.
+    /// Whether a command that may change data, whose connection closed before its
+    /// reply came, is sent again, once, to the node found afresh. Off by default, as
+    /// the command may have run; turn it on when every command sent is safe to repeat.
+    /// A command that cannot change data (`GET`, `HGETALL`, ...: by the specification's
+    /// flags, `redis_sansio::commands::may_resend`) is sent again either way.
     pub fn resend_after_close(mut self, resend: bool) -> Self {
         self.resend_after_close = resend;
         self
@@ -144,7 +146,9 @@ impl SentinelClient {
         if self.is_broken(&error) {
             self.connection = None;
             self.node = None;
-            if self.resend_after_close {
+            // A command that cannot change data goes out again whatever the setting:
+            // the rule of every client (`commands::may_resend`).
+            if self.resend_after_close || redis_sansio::commands::may_resend(cmd) {
                 return self.connection()?.request(cmd);
             }
         }

@@ -29,8 +29,10 @@ use crate::{Error, Executor, FromReply, TypedCmd};
 /// - A command the master refuses with `READONLY` (it was demoted) is sent again,
 ///   once, to the master found afresh.
 /// - A command whose connection closed while it was in flight fails with that error
-///   (it may have run), unless [`resend_after_close`](Self::resend_after_close) says
-///   to send it again; the next call discovers again.
+///   (it may have run), unless it cannot change data (`GET`, `HGETALL`, ...: by the
+///   specification's flags, `redis_sansio::commands::may_resend`) or
+///   [`resend_after_close`](Self::resend_after_close) says to send it again anyway;
+///   the next call discovers again.
 ///
 /// Unless [`SentinelConfig::with_failover_watch`] turns it off, a client of the master
 /// also runs a task (spawned on `R`) subscribed to `+switch-master` on a sentinel: when
@@ -88,9 +90,10 @@ impl<R: Runtime> SentinelMultiplexed<R> {
         })
     }
 
-    /// Whether this handle's commands whose connection closed before their reply
-    /// came are sent again, once, to the node found afresh. Off by default, as such a
-    /// command may have run; turn it on when every command sent is safe to repeat.
+    /// Whether this handle's commands that may change data, whose connection closed
+    /// before their reply came, are sent again, once, to the node found afresh. Off by
+    /// default, as such a command may have run; turn it on when every command sent is
+    /// safe to repeat. Commands that cannot change data are sent again either way.
     /// Clones made after this call share the setting.
     pub fn resend_after_close(mut self, resend: bool) -> Self {
         self.resend_after_close = resend;
@@ -133,7 +136,9 @@ impl<R: Runtime> SentinelMultiplexed<R> {
             cmd: cmd.clone(),
             stage,
             resent: false,
-            resend_after_close: self.resend_after_close,
+            // A command that cannot change data is sent again after a close whatever
+            // the setting: the rule of every client (`commands::may_resend`).
+            resend_after_close: self.resend_after_close || redis_sansio::commands::may_resend(cmd),
         }
     }
 }

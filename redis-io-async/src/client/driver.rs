@@ -12,8 +12,9 @@ use redis_sansio::{CloseReason, Cmd, RequestError, SendError};
 
 use super::driving::{Engine, Role, Turn};
 use super::reconnect::Reconnecting;
+use super::resend::Resend;
 use super::slots::Target;
-use super::{Inner, Kind, Queue, Queued, Shared};
+use super::{Inner, Kind, Queue, Queued, Reconnect, Shared};
 use crate::transport::Io;
 use crate::{Error, Outcome, Runtime};
 
@@ -24,37 +25,41 @@ use crate::{Error, Outcome, Runtime};
 /// front's. Only a request that times out leaves early; it leaves a hole, popped once
 /// it reaches the front. The front is never a hole.
 #[derive(Debug, Default)]
-pub(super) struct Waiting(VecDeque<(RequestId, Option<Target>)>);
+pub(super) struct Waiting {
+    on_wire: VecDeque<(RequestId, Option<Target>)>,
+    /// The copies of those that may go out again after a loss.
+    pub(super) resend: Resend,
+}
 
 impl Waiting {
     pub(super) fn push(&mut self, id: RequestId, target: Target) {
-        self.0.push_back((id, Some(target)));
+        self.on_wire.push_back((id, Some(target)));
     }
 
     pub(super) fn remove(&mut self, id: RequestId) -> Option<Target> {
-        let (front, _) = self.0.front()?;
+        let (front, _) = self.on_wire.front()?;
         let target = if *front == id {
-            self.0.pop_front()?.1
+            self.on_wire.pop_front()?.1
         } else {
             let offset = usize::try_from(id.get().wrapping_sub(front.get())).unwrap_or(usize::MAX);
-            let position = match self.0.get(offset) {
+            let position = match self.on_wire.get(offset) {
                 Some((at, _)) if *at == id => offset,
-                _ => self.0.iter().position(|(at, _)| *at == id)?,
+                _ => self.on_wire.iter().position(|(at, _)| *at == id)?,
             };
-            self.0[position].1.take()
+            self.on_wire[position].1.take()
         };
-        while let Some((_, None)) = self.0.front() {
-            self.0.pop_front();
+        while let Some((_, None)) = self.on_wire.front() {
+            self.on_wire.pop_front();
         }
         target
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.on_wire.is_empty()
     }
 
     pub(super) fn drain(&mut self) -> impl Iterator<Item = Target> + '_ {
-        self.0.drain(..).filter_map(|(_, target)| target)
+        self.on_wire.drain(..).filter_map(|(_, target)| target)
     }
 }
 
@@ -201,8 +206,9 @@ impl<R: Runtime> Engine for Driver<R> {
         self.finish(shared, reason);
     }
 
-    fn set_stall_grace(&mut self, grace: Option<std::time::Duration>) {
-        self.io.core.set_stall_grace(grace);
+    fn set_reconnect(&mut self, policy: &Reconnect) {
+        self.io.core.set_stall_grace(Some(policy.grace()));
+        self.waiting.resend.enable(policy.resends_writes());
     }
 }
 
@@ -259,6 +265,12 @@ pub(super) fn file_outcome(
         }
     }
     if let Some(target) = waiting.remove(id) {
+        let wanted = !inner.slots.entries[target.slot].caller_gone;
+        if waiting.resend.settle(id, &outcome, target, wanted) {
+            // Lost with the connection, but safe to send again: it goes out on the
+            // next connection, and its call waits on.
+            return;
+        }
         inner.slots.complete(target, outcome, wake);
     }
 }
@@ -288,6 +300,7 @@ pub(super) fn send_run(
             }
             let slot = calls[call].slot;
             waiting.push(first.offset(n), Target { slot, index });
+            waiting.resend.sent(first.offset(n), &cmds[at + n], now);
             index += 1;
         }
         let Err(error) = result else {
@@ -359,6 +372,43 @@ impl<R: Runtime> Driver<R> {
         }
     }
 
+    /// Sends again, first on a new connection, the requests lost with the old one that
+    /// may go out again (see [`Resend`]), each with the deadline it was made with; one
+    /// whose deadline has passed times out instead.
+    pub(super) fn resend_due(&mut self, shared: &Shared) {
+        let due = self.waiting.resend.take_due();
+        if due.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        let timeout = shared.config.response_timeout;
+        {
+            let mut guard = shared.lock();
+            for (target, cmd, made) in due {
+                let expired =
+                    timeout.is_some_and(|t| redis_sansio::deadline::after(made, t) <= now);
+                if expired {
+                    guard
+                        .slots
+                        .complete(target, Err(RequestError::Timeout), &mut self.wake);
+                    continue;
+                }
+                match self.io.core.send(&cmd, made) {
+                    Ok(id) => {
+                        self.waiting.push(id, target);
+                        self.waiting.resend.sent(id, &cmd, made);
+                    }
+                    Err(error) => {
+                        guard
+                            .slots
+                            .fail(target.slot, 1, Error::Send(error), &mut self.wake)
+                    }
+                }
+            }
+        }
+        self.wake_callers();
+    }
+
     /// Fails the calls the core refused.
     pub(super) fn refuse(&mut self, shared: &Shared, refused: Vec<(usize, usize, SendError)>) {
         {
@@ -424,6 +474,9 @@ impl<R: Runtime> Driver<R> {
             for Target { slot, .. } in self.waiting.drain() {
                 slots.fail(slot, 1, Error::Closed(reason.clone()), &mut self.wake);
             }
+            for (Target { slot, .. }, ..) in self.waiting.resend.take_due() {
+                slots.fail(slot, 1, Error::Closed(reason.clone()), &mut self.wake);
+            }
             waker.take()
         };
         drop(stale);
@@ -463,11 +516,11 @@ mod tests {
         // Out of order (a timeout): a hole, found by position.
         assert_eq!(waiting.remove(ids[3]).map(|t| t.slot), Some(3));
         assert_eq!(waiting.remove(ids[3]).map(|t| t.slot), None);
-        assert_eq!(waiting.0.len(), 4);
+        assert_eq!(waiting.on_wire.len(), 4);
         assert_eq!(waiting.remove(ids[1]).map(|t| t.slot), Some(1));
         assert_eq!(waiting.remove(ids[2]).map(|t| t.slot), Some(2));
         // The hole at the front is popped: only 4 is left.
-        assert_eq!(waiting.0.len(), 1);
+        assert_eq!(waiting.on_wire.len(), 1);
         assert_eq!(waiting.remove(ids[0]).map(|t| t.slot), None);
         assert_eq!(waiting.remove(ids[4]).map(|t| t.slot), Some(4));
         assert!(waiting.is_empty());
@@ -558,7 +611,7 @@ mod tests {
         let first = core.next_id();
         send_run(&mut core, &mut waiting, &calls, &cmds, now, &mut refused);
         let targets: Vec<(u64, usize, usize)> = waiting
-            .0
+            .on_wire
             .iter()
             .map(|(id, target)| {
                 let target = target.unwrap();

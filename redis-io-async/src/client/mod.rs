@@ -21,6 +21,7 @@
 mod driver;
 mod driving;
 mod reconnect;
+mod resend;
 mod side;
 mod slots;
 
@@ -247,7 +248,7 @@ impl<R: Runtime> Client<R> {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if let Some(engine) = engine.as_mut() {
-            engine.set_stall_grace(Some(policy.grace()));
+            engine.set_reconnect(&policy);
         }
         self.shared.lock().reconnect = Some(policy);
         drop(engine);

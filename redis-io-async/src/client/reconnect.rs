@@ -228,7 +228,10 @@ impl<R: Runtime> Driver<R> {
                 io.core.set_shared(true);
                 io.core.set_stall_grace(Some(supervisor.policy().grace()));
                 self.io = io;
-                // The calls that waited go out with the deadlines they were made with.
+                // The requests lost with the old connection that may go out again do,
+                // first; then the calls that waited, with the deadlines they were
+                // made with.
+                self.resend_due(shared);
                 self.resumed = true;
                 Poll::Ready(None)
             }

@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use redis_io_sync::Connection;
 use redis_sansio::config::ConnectionConfig;
-use redis_sansio::resp::ToArg;
 use redis_sansio::retry::{Outage, Reconnect};
 use redis_sansio::{CloseReason, Cmd};
 

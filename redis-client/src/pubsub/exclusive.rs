@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 use futures_core::Stream;
 use redis_io_async::{Client, Connection, Runtime};
 use redis_sansio::config::ConnectionConfig;
-use redis_sansio::resp::ToArg;
 use redis_sansio::retry::{Outage, Reconnect};
 use redis_sansio::{CloseReason, Cmd};
 

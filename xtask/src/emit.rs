@@ -963,6 +963,80 @@ mod tests {
         assert!(zunionstore.positional.is_empty());
     }
 
+    /// A required repeated argument of `kind`, with an optional token.
+    fn repeated(name: &str, kind: Kind, token: Option<&str>, multiple_token: bool) -> Arg {
+        Arg {
+            name: name.into(),
+            kind,
+            token: token.map(str::to_string),
+            optional: false,
+            multiple: true,
+            multiple_token,
+            since: None,
+        }
+    }
+
+    fn plain_lowering(args: Vec<Arg>) -> Lowered {
+        let c = command("REPEATS", args, false);
+        lower_command(&c, &mut Scope::default(), &mut Scope::default()).expect("lowered")
+    }
+
+    #[test]
+    fn repeated_values_and_pairs_take_one_or_many() {
+        let pair = Kind::Block(vec![
+            value("field", ValueType::Text, false, false),
+            value("value", ValueType::Integer, false, false),
+        ]);
+        let l = plain_lowering(vec![
+            repeated("element", Kind::Value(ValueType::Text), None, false),
+            repeated("data", pair.clone(), None, false),
+            repeated("pattern", Kind::Value(ValueType::Text), Some("GET"), true),
+            repeated("config", pair, Some("CONFIG"), true),
+        ]);
+        let types: Vec<&str> = l.plain.params.iter().map(|p| p.ty.as_str()).collect();
+        assert_eq!(
+            types,
+            [
+                "impl ToArgs",
+                "impl ToArgs<Pair>",
+                "impl ToArgs",
+                "impl ToArgs<Pair>"
+            ]
+        );
+        assert_eq!(l.plain.body[0], "c.push_all(&element);");
+        assert_eq!(l.plain.body[1], "c.push_all(&data);");
+        // A token before every element: written between the elements, a pair at a time.
+        assert!(l.plain.body[4].contains("c.push_arg(\"GET\"); c.push_arg(e);"));
+        assert!(
+            l.plain.body[7]
+                .contains("c.push_arg(\"CONFIG\"); c.push_arg(e); for e in args.by_ref().take(1)")
+        );
+    }
+
+    #[test]
+    fn a_repeated_generated_type_with_a_token_each_takes_an_iterator() {
+        let block = Kind::Block(vec![
+            value("name", ValueType::Text, false, false),
+            value("extra", ValueType::Integer, true, false),
+        ]);
+        let l = plain_lowering(vec![repeated("part", block.clone(), Some("PART"), true)]);
+        assert!(
+            l.plain.params[0]
+                .ty
+                .starts_with("impl IntoIterator<Item = options::"),
+            "{}",
+            l.plain.params[0].ty
+        );
+        assert_eq!(
+            l.plain.body,
+            ["for e in part { c.push_arg(\"PART\"); c.push_all(&e); }"]
+        );
+        // Without a token per element it is one or many of the type.
+        let l = plain_lowering(vec![repeated("part", block, None, false)]);
+        assert!(l.plain.params[0].ty.starts_with("impl ToArgs<options::"));
+        assert!(l.types.iter().any(|t| t.is_element));
+    }
+
     #[test]
     fn a_counted_list_of_pairs_is_refused_rather_than_miscounted() {
         // One element, two arguments: the buffer's length would be twice the count.

@@ -415,6 +415,21 @@ impl Lowerer<'_> {
                 out
             }
         };
+        // A generated type whose token comes before every element (none in Redis 7.2):
+        // its elements cannot be told apart once written, so it takes an iterator.
+        if let (Some(token), true, 0) = (&arg.token, arg.multiple_token, width) {
+            let item = shape.trim_start_matches("ToArgs<").trim_end_matches('>');
+            let name = fb.param(
+                &arg.name,
+                format!("impl IntoIterator<Item = {item}>"),
+                format!("[{sample_min}]"),
+                format!("[{sample_max}]"),
+            );
+            fb.body.push(format!(
+                "for e in {name} {{ c.push_arg({token:?}); c.push_all(&e); }}"
+            ));
+            return;
+        }
         let name = fb.param(
             &arg.name,
             format!("impl {shape}"),

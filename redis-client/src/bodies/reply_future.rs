@@ -16,6 +16,27 @@ use crate::{Error, FromReply};
 ///
 /// It is `Send` when the adapter's future is, and dropping it is as safe as dropping
 /// that future: the reply is discarded, never given to another caller.
+///
+/// **When the command is sent depends on the body.** On a multiplexed client
+/// (`&Client`, the cluster client) the command is queued the moment the method is
+/// called and goes out without the future being polled (on an idle connection the
+/// call writes it itself): a future that is kept but never awaited still runs its
+/// command. Dropping the future cancels a command not yet written; one already
+/// written runs, and its reply is discarded. So `let a = client.incr("n"); let b =
+/// client.incr("n");` adds 2 even if neither is awaited. On an exclusive connection
+/// (and a pool's guard) the future drives the connection itself: nothing is written
+/// before it is polled.
+///
+/// ```no_run
+/// # async fn demo(client: &redis_io_tokio::Client) -> Result<(), redis_client::Error> {
+/// use redis_client::prelude::*;
+///
+/// let first = client.incr("n"); // queued (and sent) now
+/// let second = client.incr("n");
+/// assert_eq!(client.returning::<i64>().get("n").await?, 2);
+/// # drop((first, second));
+/// # Ok(()) }
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct ReplyFuture<F, T> {
     inner: F,

@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 use redis_io_sync::Connection;
 use redis_sansio::Cmd;
 use redis_sansio::config::ConnectionConfig;
-use redis_sansio::resp::ToArg;
 use redis_sansio::retry::Reconnect;
 use redis_sansio::supervisor::Supervisor;
 

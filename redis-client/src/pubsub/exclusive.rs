@@ -10,7 +10,6 @@ use futures_core::Stream;
 use redis_io_async::{Client, Connection, Runtime};
 use redis_sansio::Cmd;
 use redis_sansio::config::ConnectionConfig;
-use redis_sansio::resp::ToArg;
 use redis_sansio::retry::Reconnect;
 use redis_sansio::supervisor::Supervisor;
 

@@ -30,7 +30,7 @@ mod exclusive;
 use std::time::{Duration, Instant};
 
 use redis_sansio::conn::Event;
-use redis_sansio::resp::ToArg;
+use redis_sansio::resp::ToArgs;
 use redis_sansio::supervisor::{Action, Supervisor};
 use redis_sansio::{CloseReason, Cmd, RequestError, ServerErrorKind};
 
@@ -43,15 +43,9 @@ pub use redis_sansio::conn::{Message, SubscriptionKind, Subscriptions};
 pub use redis_sansio::retry::Reconnect;
 
 /// `name` with each of `names` as an argument: a subscribe or unsubscribe command.
-fn subscription_cmd<I>(name: &'static str, names: I) -> Cmd
-where
-    I: IntoIterator,
-    I::Item: ToArg,
-{
+fn subscription_cmd(name: &'static str, names: impl ToArgs) -> Cmd {
     let mut cmd = Cmd::new(name);
-    for channel in names {
-        cmd.push_arg(channel);
-    }
+    cmd.push_all(&names);
     cmd
 }
 
@@ -162,58 +156,34 @@ macro_rules! subscription_methods {
     ($($async:ident)?, $($await:tt)*) => {
         /// Subscribes to `channels` (`SUBSCRIBE`) and waits until the server has
         /// confirmed each.
-        pub $($async)? fn subscribe<I>(&mut self, channels: I) -> Result<(), Error>
-        where
-            I: IntoIterator,
-            I::Item: ToArg,
-        {
+        pub $($async)? fn subscribe(&mut self, channels: impl crate::ToArgs) -> Result<(), Error> {
             self.run(subscription_cmd("SUBSCRIBE", channels)) $($await)*
         }
 
         /// Subscribes to the channels matching each of `patterns` (`PSUBSCRIBE`).
-        pub $($async)? fn psubscribe<I>(&mut self, patterns: I) -> Result<(), Error>
-        where
-            I: IntoIterator,
-            I::Item: ToArg,
-        {
+        pub $($async)? fn psubscribe(&mut self, patterns: impl crate::ToArgs) -> Result<(), Error> {
             self.run(subscription_cmd("PSUBSCRIBE", patterns)) $($await)*
         }
 
         /// Subscribes to shard channels (`SSUBSCRIBE`, Redis 7).
-        pub $($async)? fn ssubscribe<I>(&mut self, channels: I) -> Result<(), Error>
-        where
-            I: IntoIterator,
-            I::Item: ToArg,
-        {
+        pub $($async)? fn ssubscribe(&mut self, channels: impl crate::ToArgs) -> Result<(), Error> {
             self.run(subscription_cmd("SSUBSCRIBE", channels)) $($await)*
         }
 
-        /// Leaves `channels`, or every channel when `channels` is empty
+        /// Leaves `channels`, or every channel when `channels` is empty (`()`)
         /// (`UNSUBSCRIBE`).
-        pub $($async)? fn unsubscribe<I>(&mut self, channels: I) -> Result<(), Error>
-        where
-            I: IntoIterator,
-            I::Item: ToArg,
-        {
+        pub $($async)? fn unsubscribe(&mut self, channels: impl crate::ToArgs) -> Result<(), Error> {
             self.run(subscription_cmd("UNSUBSCRIBE", channels)) $($await)*
         }
 
         /// Leaves `patterns`, or every pattern when it is empty (`PUNSUBSCRIBE`).
-        pub $($async)? fn punsubscribe<I>(&mut self, patterns: I) -> Result<(), Error>
-        where
-            I: IntoIterator,
-            I::Item: ToArg,
-        {
+        pub $($async)? fn punsubscribe(&mut self, patterns: impl crate::ToArgs) -> Result<(), Error> {
             self.run(subscription_cmd("PUNSUBSCRIBE", patterns)) $($await)*
         }
 
         /// Leaves shard `channels`, or every shard channel when it is empty
         /// (`SUNSUBSCRIBE`).
-        pub $($async)? fn sunsubscribe<I>(&mut self, channels: I) -> Result<(), Error>
-        where
-            I: IntoIterator,
-            I::Item: ToArg,
-        {
+        pub $($async)? fn sunsubscribe(&mut self, channels: impl crate::ToArgs) -> Result<(), Error> {
             self.run(subscription_cmd("SUNSUBSCRIBE", channels)) $($await)*
         }
 

@@ -26,7 +26,7 @@ use redis_sansio::cluster::{
     BatchOutcome, ClusterRouter, ClusterSubscriptions, DropReason, NodeId, PubSubBatch,
 };
 use redis_sansio::conn::{Event, Message, Subscriptions};
-use redis_sansio::resp::{Frame, ToArg};
+use redis_sansio::resp::{Frame, ToArg, ToArgs};
 use redis_sansio::retry::Reconnect;
 use redis_sansio::{Cmd, RequestError};
 
@@ -189,16 +189,18 @@ fn by_node(batches: &[PubSubBatch]) -> BTreeMap<NodeId, Vec<&PubSubBatch>> {
     nodes
 }
 
+/// One name as bytes.
+pub(super) fn name_of(name: impl ToArg) -> Option<Bytes> {
+    let mut cmd = Cmd::default();
+    cmd.push_arg(name);
+    cmd.args().next().map(Bytes::copy_from_slice)
+}
+
 /// Each of `names` as bytes.
-fn names_of<I>(names: I) -> Vec<Bytes>
-where
-    I: IntoIterator,
-    I::Item: ToArg,
-{
-    Cmd::from_args(names)
-        .args()
-        .map(Bytes::copy_from_slice)
-        .collect()
+fn names_of(names: impl ToArgs) -> Vec<Bytes> {
+    let mut cmd = Cmd::default();
+    cmd.push_all(&names);
+    cmd.args().map(Bytes::copy_from_slice).collect()
 }
 
 /// The subscription methods, the same on both cluster subscribers: `$($await)*` is
@@ -209,21 +211,13 @@ macro_rules! cluster_subscription_methods {
         /// server has confirmed each. Messages published to them on any node reach
         /// every node, so one is enough; if its connection fails, they move to another
         /// (the primary serving slot 0, as the refreshed topology says).
-        pub $($async)? fn subscribe<I>(&mut self, channels: I) -> Result<(), Error>
-        where
-            I: IntoIterator,
-            I::Item: ToArg,
-        {
+        pub $($async)? fn subscribe(&mut self, channels: impl crate::ToArgs) -> Result<(), Error> {
             self.change(SubscriptionKind::Channel, names_of(channels), true) $($await)*
         }
 
         /// Subscribes to the channels matching each of `patterns` (`PSUBSCRIBE`), on
         /// the node of the ordinary channels, and waits for every confirmation.
-        pub $($async)? fn psubscribe<I>(&mut self, patterns: I) -> Result<(), Error>
-        where
-            I: IntoIterator,
-            I::Item: ToArg,
-        {
+        pub $($async)? fn psubscribe(&mut self, patterns: impl crate::ToArgs) -> Result<(), Error> {
             self.change(SubscriptionKind::Pattern, names_of(patterns), true) $($await)*
         }
 
@@ -234,41 +228,25 @@ macro_rules! cluster_subscription_methods {
         /// (messages published in between are lost). While the slot is being
         /// migrated, Redis serves its shard channels on the old owner (no `-ASK`),
         /// until the migration ends.
-        pub $($async)? fn ssubscribe<I>(&mut self, channels: I) -> Result<(), Error>
-        where
-            I: IntoIterator,
-            I::Item: ToArg,
-        {
+        pub $($async)? fn ssubscribe(&mut self, channels: impl crate::ToArgs) -> Result<(), Error> {
             self.change(SubscriptionKind::Shard, names_of(channels), true) $($await)*
         }
 
         /// Leaves `channels`, or every channel when `channels` is empty
         /// (`UNSUBSCRIBE`); they are not subscribed again.
-        pub $($async)? fn unsubscribe<I>(&mut self, channels: I) -> Result<(), Error>
-        where
-            I: IntoIterator,
-            I::Item: ToArg,
-        {
+        pub $($async)? fn unsubscribe(&mut self, channels: impl crate::ToArgs) -> Result<(), Error> {
             self.change(SubscriptionKind::Channel, names_of(channels), false) $($await)*
         }
 
         /// Leaves `patterns`, or every pattern when it is empty (`PUNSUBSCRIBE`).
-        pub $($async)? fn punsubscribe<I>(&mut self, patterns: I) -> Result<(), Error>
-        where
-            I: IntoIterator,
-            I::Item: ToArg,
-        {
+        pub $($async)? fn punsubscribe(&mut self, patterns: impl crate::ToArgs) -> Result<(), Error> {
             self.change(SubscriptionKind::Pattern, names_of(patterns), false) $($await)*
         }
 
         /// Leaves shard `channels`, or every shard channel when it is empty
         /// (`SUNSUBSCRIBE`, on each node that has some, one command per slot); they are
         /// not subscribed again.
-        pub $($async)? fn sunsubscribe<I>(&mut self, channels: I) -> Result<(), Error>
-        where
-            I: IntoIterator,
-            I::Item: ToArg,
-        {
+        pub $($async)? fn sunsubscribe(&mut self, channels: impl crate::ToArgs) -> Result<(), Error> {
             self.change(SubscriptionKind::Shard, names_of(channels), false) $($await)*
         }
 

@@ -20,7 +20,7 @@ use redis_sansio::deadline;
 use redis_sansio::resp::ToArg;
 use redis_sansio::retry::Reconnect;
 
-use super::{Step, Steps, by_node, cluster_subscription_methods, names_of};
+use super::{Step, Steps, by_node, cluster_subscription_methods, name_of, names_of};
 use crate::Error;
 use crate::cluster::ClusterClient;
 use crate::cluster::drop_closed;
@@ -142,7 +142,7 @@ impl<R: Runtime> AsyncClusterSubscriber<R> {
     /// The address of the node that has confirmed `name` (a channel, pattern or shard
     /// channel, as `kind` says), if one has.
     pub fn node_of(&self, kind: SubscriptionKind, name: impl ToArg) -> Option<NodeAddr> {
-        let name = names_of([name]).pop()?;
+        let name = name_of(name)?;
         let node = self.steps().books.node_of(kind, &name)?;
         self.cluster
             .with_router(|router| router.node_addr(node).cloned())

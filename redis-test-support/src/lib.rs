@@ -26,8 +26,11 @@
 //!   stand-in for a server, used where a real one cannot be made to misbehave.
 //! * [`echo_task`]: one of many concurrent callers of a multiplexed client, checking
 //!   that every reply is its own.
-//! * [`reconnect`]: the multiplexed client's reconnection checks, generic over the
-//!   runtime, for each runtime's tests to run.
+//! * [`reconnect`]: the multiplexed client's reconnection checks (faults A to D of
+//!   the reconnect supervisor, many tasks through a restart, blocking commands on side
+//!   connections), generic over the runtime; [`reconnect_tests!`] instantiates them
+//!   for one runtime.
+//! * [`StallProxy`]: a loopback TCP proxy that can stop forwarding, for stalls.
 //! * [`conformance`]: the one conformance suite every adapter runs, and
 //!   [`conformance_tests!`], which instantiates it for one adapter.
 //! * [`command`], [`try_command`], [`command_unix`] and [`RawConnection`]: a tiny
@@ -51,6 +54,7 @@ mod cluster;
 mod configs;
 pub mod conformance;
 mod fake_server;
+mod proxy;
 mod raw;
 pub mod reconnect;
 mod sentinel;
@@ -63,6 +67,7 @@ pub use client_tasks::echo_task;
 pub use cluster::RedisCluster;
 pub use configs::{all_configs, cmd, tcp_config, tls_config, unix_config};
 pub use fake_server::{FakeServer, Misbehaviour};
+pub use proxy::StallProxy;
 pub use raw::{RawConnection, command, command_unix, try_command};
 pub use sentinel::RedisSentinel;
 pub use server::{RedisServer, RedisServerBuilder};

@@ -4,7 +4,6 @@
 pub mod cmd;
 mod commands;
 pub(crate) mod examples;
-pub(crate) mod keys;
 pub mod options;
 
 pub use commands::Commands;

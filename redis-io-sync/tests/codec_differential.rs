@@ -14,7 +14,9 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use redis_sansio::resp::{Decoder, Frame, Request, RequestDecoder, encode_frame};
+use redis_sansio::resp::{
+    Decoder, Frame, RawDecoder, RdbDecoder, RdbPiece, Request, RequestDecoder, encode_frame,
+};
 use redis_test_support::RedisServer;
 
 /// What ends a stream that should leave the connection open: its reply marks the end.
@@ -536,6 +538,17 @@ fn every_reply_redis_sends_re_encodes_byte_for_byte() {
             .expect("timeout");
         let mut pending = BytesMut::new();
         let mut check = |raw: Bytes, what: &str| {
+            // Raw mode hands out the same bytes, checked.
+            let mut copy = BytesMut::from(&raw[..]);
+            let forwarded = RawDecoder::new()
+                .with_limits(redis_sansio::resp::DecodeLimits {
+                    max_depth: usize::MAX,
+                    ..Default::default()
+                })
+                .decode(&mut copy)
+                .expect("checks")
+                .expect("one whole frame");
+            assert_eq!(forwarded, raw, "{what}");
             let (frame, encoded) = round_trip(&raw);
             assert_eq!(
                 String::from_utf8_lossy(&encoded),
@@ -602,4 +615,55 @@ fn every_reply_redis_sends_re_encodes_byte_for_byte() {
     ] {
         assert!(kinds.contains(kind), "no {kind} reply seen: {kinds:?}");
     }
+}
+
+/// `SYNC`: redis-server sends the RDB as `$<len>` and the payload with no CRLF after
+/// it, then the replication stream; `RdbDecoder` reads the one and `RequestDecoder`
+/// the other.
+#[test]
+fn a_sync_transfer_and_the_replication_stream_after_it_decode() {
+    let server = RedisServer::start();
+    server.command(&["SET", "before", "1"]);
+    let mut socket = TcpStream::connect(server.addr()).expect("connect");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    socket.write_all(b"SYNC\r\n").expect("write");
+    let mut rdb = RdbDecoder::new();
+    let mut buf = BytesMut::new();
+    let mut payload = Vec::new();
+    let mut announced = None;
+    let mut chunk = [0u8; 65_536];
+    for _ in 0..1000 {
+        while let Some(piece) = rdb.decode(&mut buf).expect("an RDB transfer") {
+            match piece {
+                RdbPiece::Start { len } => announced = len,
+                RdbPiece::Data(data) => payload.extend_from_slice(&data),
+                RdbPiece::End => {}
+            }
+        }
+        if rdb.is_done() {
+            break;
+        }
+        let n = socket.read(&mut chunk).expect("read");
+        assert!(n > 0, "redis-server closed the connection");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    assert!(rdb.is_done());
+    assert_eq!(Some(payload.len() as u64), announced);
+    assert!(payload.starts_with(b"REDIS"), "{:?}", &payload[..9]);
+    // The replication stream: the write made now comes as a request.
+    server.command(&["SET", "after", "2"]);
+    let mut requests = RequestDecoder::new();
+    for _ in 0..1000 {
+        while let Some(request) = requests.decode(&mut buf).expect("a command stream") {
+            if request == [&b"SET"[..], b"after", b"2"] {
+                return;
+            }
+        }
+        let n = socket.read(&mut chunk).expect("read");
+        assert!(n > 0, "redis-server closed the connection");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    panic!("the replication stream never carried the SET");
 }

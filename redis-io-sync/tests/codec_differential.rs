@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use redis_sansio::resp::{
-    Decoder, Frame, RawDecoder, RdbDecoder, RdbPiece, Request, RequestDecoder, encode_frame,
+    DecodeLimits, Decoder, Frame, RawDecoder, RdbDecoder, RdbPiece, Request, RequestDecoder,
+    encode_frame,
 };
 use redis_test_support::RedisServer;
 
@@ -371,12 +372,8 @@ fn next_raw_reply(socket: &mut TcpStream, pending: &mut BytesMut) -> Bytes {
     loop {
         // A fresh decoder over a copy: the frame's length is what it consumed.
         let mut copy = pending.clone();
-        let limits = redis_sansio::resp::DecodeLimits {
-            max_depth: usize::MAX,
-            ..Default::default()
-        };
         if Decoder::new()
-            .with_limits(limits)
+            .with_limits(deep())
             .decode(&mut copy)
             .expect("decodes")
             .is_some()
@@ -390,14 +387,19 @@ fn next_raw_reply(socket: &mut TcpStream, pending: &mut BytesMut) -> Bytes {
     }
 }
 
+/// Limits that take the deepest reply a test provokes, whatever the default.
+fn deep() -> DecodeLimits {
+    DecodeLimits {
+        max_depth: usize::MAX,
+        ..DecodeLimits::default()
+    }
+}
+
 /// Decodes `raw` (one whole frame) and encodes it again.
 fn round_trip(raw: &[u8]) -> (Frame, Vec<u8>) {
     let mut buf = BytesMut::from(raw);
     let frame = Decoder::new()
-        .with_limits(redis_sansio::resp::DecodeLimits {
-            max_depth: usize::MAX,
-            ..Default::default()
-        })
+        .with_limits(deep())
         .decode(&mut buf)
         .expect("decodes")
         .expect("one whole frame");
@@ -541,10 +543,7 @@ fn every_reply_redis_sends_re_encodes_byte_for_byte() {
             // Raw mode hands out the same bytes, checked.
             let mut copy = BytesMut::from(&raw[..]);
             let forwarded = RawDecoder::new()
-                .with_limits(redis_sansio::resp::DecodeLimits {
-                    max_depth: usize::MAX,
-                    ..Default::default()
-                })
+                .with_limits(deep())
                 .decode(&mut copy)
                 .expect("checks")
                 .expect("one whole frame");

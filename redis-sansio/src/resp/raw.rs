@@ -83,7 +83,7 @@ impl RawDecoder {
         if done.is_none() {
             return Ok(None);
         }
-        let frame = buf.split_to(self.parsed).freeze();
+        let frame = buf.split_to(self.parsed.min(buf.len())).freeze();
         self.parsed = 0;
         // Let go of the room a large frame needed rather than keep it.
         if self.shadow.capacity() > SHADOW_KEPT && self.shadow.len() <= SHADOW_KEPT {

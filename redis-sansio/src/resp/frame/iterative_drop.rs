@@ -21,9 +21,9 @@ std::thread_local! {
 impl Drop for Frame {
     #[inline]
     fn drop(&mut self) {
-        // Scalars and empty aggregates: nothing nested. Checked inline, so dropping
-        // the commonest frames costs one comparison more than before.
-        if is_nonempty_aggregate(self) {
+        // Scalars: nothing nested. Checked inline, so dropping the commonest frames
+        // costs one comparison more than before.
+        if is_aggregate(self) {
             drop_nested(self);
         }
     }
@@ -33,6 +33,9 @@ impl Drop for Frame {
 /// heap stack past them.
 #[inline(never)]
 fn drop_nested(frame: &mut Frame) {
+    if !is_nonempty_aggregate(frame) {
+        return;
+    }
     let depth = DEPTH.with(Cell::get);
     if depth < RECURSION_LIMIT {
         DEPTH.with(|d| d.set(depth + 1));
@@ -49,7 +52,14 @@ fn drop_nested(frame: &mut Frame) {
     }
 }
 
-#[inline]
+#[inline(always)]
+fn is_aggregate(frame: &Frame) -> bool {
+    matches!(
+        frame,
+        Frame::Array(_) | Frame::Set(_) | Frame::Push(_) | Frame::Map(_) | Frame::Attributed { .. }
+    )
+}
+
 fn is_nonempty_aggregate(frame: &Frame) -> bool {
     match frame {
         Frame::Array(items) | Frame::Set(items) | Frame::Push(items) => !items.is_empty(),

@@ -7,7 +7,9 @@
 //! | decoding replies | [`Decoder`], pluggable through [`Builder`] |
 //! | limits on what a peer sends | [`DecodeLimits`], [`RequestLimits`] |
 //! | encoding commands and frames | [`ToArg`], [`ToArgs`] (one value or many), [`ArgBuf`], [`encode_command`], [`encode_frame`] |
-//! | decoding requests (servers, proxies) | [`RequestDecoder`] |
+//! | decoding requests (servers, proxies) | [`RequestDecoder`], [`Request`] |
+//! | forwarding replies as received (proxies) | [`RawDecoder`] |
+//! | the RDB transfer of replication (`SYNC`, `PSYNC`) | [`RdbDecoder`] |
 
 mod arg_buf;
 mod builder;
@@ -18,6 +20,8 @@ mod frame;
 mod inline;
 mod limits;
 mod number;
+mod raw;
+mod rdb;
 mod request;
 pub(crate) mod to_args;
 
@@ -31,5 +35,7 @@ pub use encode::{
 };
 pub use frame::Frame;
 pub use limits::{DecodeLimits, RequestLimits};
+pub use raw::RawDecoder;
+pub use rdb::{RdbDecoder, RdbPiece};
 pub use request::{Request, RequestArgs, RequestDecoder};
 pub use to_args::{Each, Pair, Single, ToArgs, Triple};

@@ -203,7 +203,8 @@ impl RequestDecoder {
     /// resuming the scan where the last call stopped. A NUL byte ends the search, as
     /// `strchr` does in Redis: past one, the line never ends.
     fn find(&mut self, buf: &[u8], start: usize, end: u8) -> LineEnd {
-        let from = self.scanned.max(start);
+        // Bounded by the buffer, should a caller have shortened it (which it must not).
+        let from = self.scanned.max(start).min(buf.len());
         match memchr::memchr2(end, 0, &buf[from..]) {
             Some(offset) if buf[from + offset] == end => LineEnd::At(from + offset),
             Some(offset) => {

@@ -158,6 +158,20 @@ impl ClusterConnection {
     /// `multi_shard` command whose keys span slots (`MGET a b`) runs as one command
     /// per slot and returns their merged reply, or the first part's error.
     pub fn request(&mut self, cmd: &Cmd) -> Result<Frame, Error> {
+        self.request_with(cmd, false)
+    }
+
+    /// [`request`](Self::request), and sent again after a connection lost with the
+    /// request written even when the command may change data
+    /// ([`ClusterCall::resend_anyway`]): for a write the caller knows is harmless
+    /// twice (`SET k v`), on a client that does not set
+    /// [`RouterConfig::resend_writes`] for every call. (A command for many nodes or
+    /// split per slot runs as `request` runs it.)
+    pub fn request_resending(&mut self, cmd: &Cmd) -> Result<Frame, Error> {
+        self.request_with(cmd, true)
+    }
+
+    fn request_with(&mut self, cmd: &Cmd, resend: bool) -> Result<Frame, Error> {
         let routing = Routing::of(cmd)?;
         match routing.target {
             Target::SplitBySlot { first, second } => {
@@ -172,7 +186,8 @@ impl ClusterConnection {
             }
             _ => {}
         }
-        let call = ClusterCall::new(&routing, self.router.config(), Instant::now());
+        let call =
+            ClusterCall::new(&routing, self.router.config(), Instant::now()).resend_anyway(resend);
         now(call::run(self, cmd, call, None))
     }
 

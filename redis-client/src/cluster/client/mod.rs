@@ -158,6 +158,20 @@ impl<R: Runtime> ClusterClient<R> {
     /// whose keys span slots (`MGET a b`) runs as one command per slot, in a boxed
     /// future, and resolves to their merged reply, or to the first part's error.
     pub fn request(&self, cmd: &Cmd) -> ClusterRequest<R> {
+        self.request_with(cmd, false)
+    }
+
+    /// [`request`](Self::request), and sent again after a connection lost with the
+    /// request written even when the command may change data
+    /// ([`ClusterCall::resend_anyway`]): for a write the caller knows is harmless
+    /// twice (`SET k v`), on a client that does not set
+    /// [`RouterConfig::resend_writes`] for every call. (A command for many nodes or
+    /// split per slot runs as `request` runs it.)
+    pub fn request_resending(&self, cmd: &Cmd) -> ClusterRequest<R> {
+        self.request_with(cmd, true)
+    }
+
+    fn request_with(&self, cmd: &Cmd, resend: bool) -> ClusterRequest<R> {
         let routing = match Routing::of(cmd) {
             Ok(routing) => routing,
             Err(error) => return ClusterRequest::failed(Error::Cluster(error)),
@@ -192,7 +206,7 @@ impl<R: Runtime> ClusterClient<R> {
         let now = Instant::now();
         let (call, sent) = {
             let state = self.lock();
-            let call = ClusterCall::new(&routing, state.router.config(), now);
+            let call = ClusterCall::new(&routing, state.router.config(), now).resend_anyway(resend);
             let refresh_due = state.router.poll_timeout().is_some_and(|t| t <= now);
             let node = call.route(&state.router).filter(|_| !refresh_due);
             let sent = node.and_then(|node| Some((node, state.client(node)?.request(cmd))));

@@ -18,7 +18,7 @@
 mod cluster_common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -58,20 +58,29 @@ struct Tally {
 }
 
 impl Tally {
-    fn incr<T>(&mut self, result: Result<T, Error>, killed: bool) {
+    /// Counts an increment's result, as after the kill when it came after it.
+    fn incr<T>(&mut self, result: Result<T, Error>, flags: &Flags) {
         match result {
             Ok(_) => {
                 self.acked += 1;
-                self.acked_after_kill += u64::from(killed);
+                if flags.killed.load(Ordering::SeqCst) {
+                    self.acked_after_kill += 1;
+                    flags.acked_after_kill.fetch_add(1, Ordering::SeqCst);
+                }
             }
             Err(Error::Request(error)) if error.is_unknown_outcome() => self.unknown += 1,
             Err(other) => self.write_errors.push(other.to_string()),
         }
     }
 
-    fn get<T>(&mut self, result: Result<T, Error>, killed: bool) {
+    /// Counts a read's result, as after the kill when it came after it.
+    fn get<T>(&mut self, result: Result<T, Error>, flags: &Flags) {
         match result {
-            Ok(_) => self.reads_after_kill += u64::from(killed),
+            Ok(_) if flags.killed.load(Ordering::SeqCst) => {
+                self.reads_after_kill += 1;
+                flags.reads_after_kill.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(_) => {}
             Err(error) => self.read_errors.push(error.to_string()),
         }
     }
@@ -87,12 +96,14 @@ impl Tally {
     }
 }
 
-/// Flags the clients read: killed (from then on their successes count as after the
-/// kill), and stop.
+/// What the test and the clients share: killed (from then on successes count as
+/// after the kill), stop, and how many successes came after the kill.
 #[derive(Debug, Default)]
 struct Flags {
     killed: AtomicBool,
     stop: AtomicBool,
+    acked_after_kill: AtomicU64,
+    reads_after_kill: AtomicU64,
 }
 
 fn router() -> RouterConfig {
@@ -138,7 +149,8 @@ fn primary_killed_under_writes(
     victim.kill();
     flags.killed.store(true, Ordering::SeqCst);
 
-    // The replica is promoted; the clients go on a while on it.
+    // The replica is promoted; the clients go on on it (each waits out its backoff,
+    // up to 2 s, before it tries again), until both kinds have succeeded there.
     let started = Instant::now();
     let promoted = loop {
         assert!(started.elapsed() < FAILOVER_LIMIT, "no failover");
@@ -148,7 +160,15 @@ fn primary_killed_under_writes(
         }
         std::thread::sleep(Duration::from_millis(100));
     };
-    std::thread::sleep(Duration::from_secs(1));
+    while flags.acked_after_kill.load(Ordering::SeqCst) < 10
+        || flags.reads_after_kill.load(Ordering::SeqCst) < 3
+    {
+        assert!(
+            started.elapsed() < FAILOVER_LIMIT,
+            "the clients did not resume on {promoted}: {flags:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     flags.stop.store(true, Ordering::SeqCst);
     let tally = clients.join().expect("the clients finished");
 
@@ -191,8 +211,7 @@ fn blocking_increments_are_never_doubled_and_reads_ride_a_failover_out() {
                     let mut conn = ClusterConnection::connect(seeds, router()).unwrap();
                     let mut tally = Tally::default();
                     while !flags.stop.load(Ordering::SeqCst) {
-                        let killed = flags.killed.load(Ordering::SeqCst);
-                        tally.incr(conn.incr(KEY), killed);
+                        tally.incr(conn.incr(KEY), &flags);
                     }
                     tally
                 })
@@ -200,8 +219,7 @@ fn blocking_increments_are_never_doubled_and_reads_ride_a_failover_out() {
             let mut conn = ClusterConnection::connect(seeds, router()).unwrap();
             let mut tally = Tally::default();
             while !flags.stop.load(Ordering::SeqCst) {
-                let killed = flags.killed.load(Ordering::SeqCst);
-                tally.get(conn.get(KEY), killed);
+                tally.get(conn.get(KEY), &flags);
                 std::thread::sleep(PAUSE);
             }
             tally.merge(writer.join().unwrap())
@@ -225,8 +243,7 @@ fn async_increments_are_never_doubled_and_reads_ride_a_failover_out() {
                 let writer = |client: ClusterClient<Tokio>, flags: Arc<Flags>| async move {
                     let mut tally = Tally::default();
                     while !flags.stop.load(Ordering::SeqCst) {
-                        let killed = flags.killed.load(Ordering::SeqCst);
-                        tally.incr(client.incr(KEY).await, killed);
+                        tally.incr(client.incr(KEY).await, &flags);
                     }
                     tally
                 };
@@ -235,8 +252,7 @@ fn async_increments_are_never_doubled_and_reads_ride_a_failover_out() {
                     .collect();
                 let mut tally = Tally::default();
                 while !flags.stop.load(Ordering::SeqCst) {
-                    let killed = flags.killed.load(Ordering::SeqCst);
-                    tally.get(client.get(KEY).await, killed);
+                    tally.get(client.get(KEY).await, &flags);
                     tokio::time::sleep(PAUSE).await;
                 }
                 for writer in writers {

@@ -142,7 +142,15 @@ fn a_lost_write_is_not_resent_but_a_read_is() {
         sent(&mut get, &mut router, until);
     }
 
-    // Asked for: the write is resent too.
+    // Asked for, per call: the write is resent.
+    let mut router = ready(RouterConfig::default(), t0);
+    let mut incr = call(&["INCR", KEY], &router, t0).resend_anyway(true);
+    sent(&mut incr, &mut router, t0);
+    incr.handle_lost(&mut router, t0);
+    let until = waits(&mut incr, &mut router, t0);
+    assert_eq!(sent(&mut incr, &mut router, until), (7000, false));
+
+    // Asked for, per client: the write is resent too.
     let config = RouterConfig::default().with_resend_writes(true);
     let mut router = ready(config, t0);
     let mut incr = call(&["INCR", KEY], &router, t0);

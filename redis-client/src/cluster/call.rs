@@ -1,4 +1,5 @@
-//! One request to a cluster, written once for both clients: the core's
+//! One request to a cluster, and the router's events, written once for both
+//! clients: the core's
 //! [`ClusterCall`] decides, a [`NodeIo`] body carries out. The blocking connection's
 //! futures are ready at once ([`body_ops::now`](crate::body_ops::now) runs them), the
 //! async client's await.
@@ -7,7 +8,9 @@ use std::future::Future;
 use std::time::Instant;
 
 use redis_io_async::Outcome;
-use redis_sansio::cluster::{CallAction, ClusterCall, ClusterRouter, NodeId};
+use redis_sansio::cluster::{
+    CallAction, ClusterCall, ClusterEvent, ClusterRouter, NodeAddr, NodeId,
+};
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, Cmd, RequestError, ServerError};
 
@@ -20,9 +23,17 @@ pub(crate) trait NodeIo: Send {
     /// `.await`).
     fn with_router<T>(&mut self, f: impl FnOnce(&mut ClusterRouter) -> T) -> T;
 
-    /// Carries the router's events out: records and drops nodes, answers topology
-    /// refreshes (a deferred or periodic one whose time has come starts first).
-    fn drive_router(&mut self) -> impl Future<Output = Result<(), Error>> + Send;
+    /// Records where a node the router learnt of listens (`Some`), or forgets a node
+    /// that left the topology with its connections (`None`).
+    fn set_node_addr(&mut self, node: NodeId, addr: Option<NodeAddr>);
+
+    /// Hands the outcome of the topology request sent to `node` to the router,
+    /// keeping a failure for [`refresh_error`](Self::refresh_error) and dropping a
+    /// connection that failed.
+    fn file_topology(&mut self, node: NodeId, reply: Result<Frame, Error>);
+
+    /// The error of a refresh that asked `tried` nodes and got no topology.
+    fn refresh_error(&mut self, tried: usize) -> Error;
 
     /// Sends `cmd` to `node` (after `ASKING` when `asking`), its connection opened
     /// first when there is none, and gives its outcome.
@@ -56,10 +67,11 @@ pub(crate) enum Failure {
     /// The request never reached the server: no connection could be opened, or it
     /// was closed before the request was written.
     NotSent,
-    /// The connection was lost after the request was written: it may have run.
+    /// The connection was lost after the request was written (whatever closed it: the
+    /// server, a socket error, a stall): it may have run.
     Lost,
-    /// Nothing the cluster can mend (a timeout, a refused password or certificate, a
-    /// protocol error, a misuse): the caller gets it as it is.
+    /// Nothing the cluster can mend (a timeout, a refused password, handshake or
+    /// certificate, a misuse): the caller gets it as it is.
     Final,
 }
 
@@ -71,21 +83,17 @@ impl Failure {
             Error::Request(RequestError::NotSent(_))
             | Error::Connect { .. }
             | Error::UnknownHost { .. } => Failure::NotSent,
-            Error::Closed(reason) if transient(reason) => Failure::NotSent,
-            Error::Request(RequestError::Closed(reason)) if transient(reason) => Failure::Lost,
-            Error::Io(_) => Failure::Lost,
+            Error::Closed(reason) if !refused(reason) => Failure::NotSent,
+            Error::Request(RequestError::Closed(_)) | Error::Io(_) => Failure::Lost,
             _ => Failure::Final,
         }
     }
 }
 
-/// A close that another connection may not meet: the server went away, the handshake
-/// timed out, or this side closed.
-fn transient(reason: &CloseReason) -> bool {
-    matches!(
-        reason,
-        CloseReason::Eof | CloseReason::Local | CloseReason::HandshakeTimeout
-    )
+/// A close that another connection would meet too: the server refused the
+/// credentials or another part of the handshake.
+fn refused(reason: &CloseReason) -> bool {
+    matches!(reason, CloseReason::Auth(_) | CloseReason::Handshake(_))
 }
 
 /// Whether the outcome of an attempt needs the machine (a redirect, a busy error, a
@@ -110,6 +118,34 @@ pub(crate) fn is_cluster_error(error: &ServerError) -> bool {
     )
 }
 
+/// Carries the router's events out until none is left: records and drops nodes,
+/// answers topology refreshes by asking the nodes the router names (a deferred or
+/// periodic refresh whose time has come starts first). Fails when a refresh round
+/// found no topology (the router keeps its last table).
+pub(crate) async fn drive<B: NodeIo>(body: &mut B) -> Result<(), Error> {
+    let mut result = Ok(());
+    loop {
+        let now = Instant::now();
+        let event = body.with_router(|router| {
+            if router.poll_timeout().is_some_and(|t| t <= now) {
+                router.handle_timeout(now);
+            }
+            router.poll_event()
+        });
+        match event {
+            None => return result,
+            Some(ClusterEvent::Connect { node, addr }) => body.set_node_addr(node, Some(addr)),
+            Some(ClusterEvent::Disconnect { node }) => body.set_node_addr(node, None),
+            Some(ClusterEvent::Refresh { node, command }) => {
+                let reply = body.send(node, &command.cmd(), false).await;
+                body.file_topology(node, reply);
+            }
+            Some(ClusterEvent::RefreshFailed { tried }) => result = Err(body.refresh_error(tried)),
+            Some(_) => {}
+        }
+    }
+}
+
 /// Runs `call` for `cmd` to its end. `first` is the outcome of an attempt the body
 /// already made (the async client's fast path: `call` was made
 /// [`sent_to`](ClusterCall::sent_to) its node).
@@ -126,7 +162,7 @@ pub(crate) async fn run<B: NodeIo>(
     }
     loop {
         // A failed background refresh leaves the old table, which may still work.
-        let _ = body.drive_router().await;
+        let _ = drive(body).await;
         let action = body.with_router(|router| call.poll_action(router, Instant::now()));
         match action {
             Some(CallAction::Send { node, asking }) => {

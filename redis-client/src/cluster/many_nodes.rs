@@ -59,7 +59,7 @@ pub(crate) async fn pipeline<B: NodeIo>(
     slots: &[Option<u16>],
     reads: ReadFrom,
 ) -> Result<Vec<Outcome>, Error> {
-    let _ = body.drive_router().await;
+    let _ = call::drive(body).await;
     let groups =
         body.with_router(|router| batch::group_by_node(slots, |slot| route(router, slot, reads)))?;
     let batches = groups
@@ -140,7 +140,7 @@ pub(crate) async fn fan_out_or_one<B: NodeIo>(
     routing: Routing,
     policy: redis_sansio::commands::ResponsePolicy,
 ) -> Result<Frame, Error> {
-    let _ = body.drive_router().await;
+    let _ = call::drive(body).await;
     let nodes = body.with_router(|router| match routing.target {
         redis_sansio::cluster::Target::AllNodes(_) => router.shard_nodes(),
         _ => router.primaries(),
@@ -193,7 +193,7 @@ pub(crate) async fn split<B: NodeIo>(body: &mut B, split: &Split) -> Result<Fram
 /// One page of a `SCAN` over every primary (see
 /// [`Scan::iter_cluster`](crate::Scan::iter_cluster) for the cursor).
 pub(crate) async fn scan_page<B: NodeIo>(body: &mut B, cmd: &Cmd) -> Result<Frame, Error> {
-    let _ = body.drive_router().await;
+    let _ = call::drive(body).await;
     let nodes = body.with_router(|router| {
         let mut nodes = router.primaries();
         nodes.sort_by_key(|node| router.node_addr(*node).map(ToString::to_string));

@@ -58,6 +58,8 @@ pub(crate) const MIGRATED_TAGS: &[&str] = &[
     "{migrating-pubsub-blocking}",
     "{migrating-pubsub-tokio}",
     "{moved-pubsub-async-std}",
+    "{periodic-blocking}",
+    "{periodic-tokio}",
 ];
 
 /// A blocking cluster connection through every seed of `cluster`.

@@ -213,6 +213,15 @@ impl ClusterCall {
         }
     }
 
+    /// Lets this call be sent again after a lost connection even when its command
+    /// may change data: the caller's opt-in, per call, for a write it knows is
+    /// harmless twice (`SET k v`, a script written to be idempotent). `false` keeps
+    /// what the routing and the config say.
+    pub fn resend_anyway(mut self, allowed: bool) -> Self {
+        self.resend |= allowed;
+        self
+    }
+
     /// Sends it first to `node` rather than where the table says (a body that
     /// already sent it there, or a command for that node).
     pub fn sent_to(mut self, node: NodeId) -> Self {

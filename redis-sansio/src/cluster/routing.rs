@@ -58,10 +58,15 @@ impl Routing {
     /// response policy the clients can apply (not `special`), and
     /// [`Target::AnyNode`] for other keyless commands. A command whose keys span
     /// slots otherwise fails with [`ClusterError::CrossSlot`]. Looks the table up
-    /// once; allocates nothing for a command of up to 16 arguments.
+    /// once (for the keys and the flags alike); allocates nothing for a command of
+    /// up to 16 arguments.
     pub fn of(cmd: &Cmd) -> Result<Routing, ClusterError> {
         let info = commands::info_of(cmd);
-        let target = match command_slot(cmd) {
+        let slot = match info {
+            Some(info) => slot_of(info, cmd),
+            None => Ok(None),
+        };
+        let target = match slot {
             Ok(Some(slot)) => Target::Slot(slot),
             Ok(None) => keyless(info),
             Err(ClusterError::CrossSlot { first, second })
@@ -111,9 +116,17 @@ fn keyless(info: Option<&CommandInfo>) -> Target {
 /// slot (`MGET a b`) is `CrossSlot` here too: this is where one command goes, not
 /// whether the clients can run it.
 pub fn command_slot(cmd: &Cmd) -> Result<Option<u16>, ClusterError> {
+    match commands::info_of(cmd) {
+        Some(info) => slot_of(info, cmd),
+        None => Ok(None),
+    }
+}
+
+/// [`command_slot`] for a command already looked up.
+fn slot_of(info: &CommandInfo, cmd: &Cmd) -> Result<Option<u16>, ClusterError> {
     let mut slot = None;
     let mut crossed = None;
-    commands::for_each_key(cmd, |_, key| {
+    info.for_each_key(cmd, |_, key| {
         if crossed.is_none() {
             if let Err(error) = same_slot(&mut slot, key_slot(key)) {
                 crossed = Some(error);

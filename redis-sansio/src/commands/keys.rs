@@ -125,15 +125,18 @@ pub struct KeyPosition {
 /// included, flagged [`KeyFlags::NOT_KEY`]. Unknown commands and malformed argument
 /// lists give what could be found. Allocates nothing for a command of up to 16
 /// arguments.
-pub fn for_each_key(cmd: &Cmd, found: impl FnMut(KeyPosition, &[u8])) {
-    let args = ArgView::of(cmd);
-    let Some(info) = args
-        .get(0)
-        .and_then(|name| super::lookup(name, args.get(1)))
-    else {
-        return;
-    };
-    visit(info, &args, found);
+pub fn for_each_key<'a>(cmd: &'a Cmd, found: impl FnMut(KeyPosition, &'a [u8])) {
+    if let Some(info) = super::info_of(cmd) {
+        info.for_each_key(cmd, found);
+    }
+}
+
+impl CommandInfo {
+    /// [`for_each_key`] for a command already looked up: `cmd` must be this entry's
+    /// command (a caller that needs the entry anyway looks it up once).
+    pub fn for_each_key<'a>(&self, cmd: &'a Cmd, found: impl FnMut(KeyPosition, &'a [u8])) {
+        visit(self, &ArgView::of(cmd), found);
+    }
 }
 
 /// The positions of `cmd`'s keys, as [`for_each_key`] finds them.
@@ -145,19 +148,10 @@ pub fn key_positions(cmd: &Cmd) -> Vec<KeyPosition> {
 
 /// `cmd`'s keys (shard channels excluded), as `COMMAND GETKEYS` would list them.
 pub fn keys(cmd: &Cmd) -> Vec<&[u8]> {
-    let args = ArgView::of(cmd);
     let mut out = Vec::new();
-    let Some(info) = args
-        .get(0)
-        .and_then(|name| super::lookup(name, args.get(1)))
-    else {
-        return out;
-    };
-    visit(info, &args, |position, _| {
+    for_each_key(cmd, |position, key| {
         if !position.flags.contains(KeyFlags::NOT_KEY) {
-            if let Some(key) = args.get(position.index) {
-                out.push(key);
-            }
+            out.push(key);
         }
     });
     out

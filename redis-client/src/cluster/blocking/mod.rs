@@ -12,8 +12,8 @@ use redis_io_async::Outcome;
 use redis_io_sync::Connection;
 use redis_sansio::Cmd;
 use redis_sansio::cluster::{
-    ClusterCall, ClusterError, ClusterEvent, ClusterRouter, NodeAddr, NodeId, ReadFrom,
-    RouterConfig, Routing, Target, TopologyCommand,
+    ClusterCall, ClusterError, ClusterRouter, NodeAddr, NodeId, ReadFrom, RouterConfig, Routing,
+    Target,
 };
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::resp::Frame;
@@ -158,6 +158,20 @@ impl ClusterConnection {
     /// `multi_shard` command whose keys span slots (`MGET a b`) runs as one command
     /// per slot and returns their merged reply, or the first part's error.
     pub fn request(&mut self, cmd: &Cmd) -> Result<Frame, Error> {
+        self.request_with(cmd, false)
+    }
+
+    /// [`request`](Self::request), and sent again after a connection lost with the
+    /// request written even when the command may change data
+    /// ([`ClusterCall::resend_anyway`]): for a write the caller knows is harmless
+    /// twice (`SET k v`), on a client that does not set
+    /// [`RouterConfig::resend_writes`] for every call. (A command for many nodes or
+    /// split per slot runs as `request` runs it.)
+    pub fn request_resending(&mut self, cmd: &Cmd) -> Result<Frame, Error> {
+        self.request_with(cmd, true)
+    }
+
+    fn request_with(&mut self, cmd: &Cmd, resend: bool) -> Result<Frame, Error> {
         let routing = Routing::of(cmd)?;
         match routing.target {
             Target::SplitBySlot { first, second } => {
@@ -172,7 +186,8 @@ impl ClusterConnection {
             }
             _ => {}
         }
-        let call = ClusterCall::new(&routing, self.router.config(), Instant::now());
+        let call =
+            ClusterCall::new(&routing, self.router.config(), Instant::now()).resend_anyway(resend);
         now(call::run(self, cmd, call, None))
     }
 
@@ -258,44 +273,11 @@ impl ClusterConnection {
             .ok_or(Error::Cluster(ClusterError::NodeGone { node }))
     }
 
-    /// Carries the router's events out: records and drops nodes, and answers refresh
-    /// requests by asking nodes in turn. A deferred refresh whose time has come
-    /// starts first.
+    /// Carries the router's events out ([`call::drive`]): records and drops nodes,
+    /// and answers refresh requests by asking nodes in turn. A deferred or periodic
+    /// refresh whose time has come starts first.
     pub(in crate::cluster) fn drive(&mut self) -> Result<(), Error> {
-        let now = Instant::now();
-        if self.router.poll_timeout().is_some_and(|t| t <= now) {
-            self.router.handle_timeout(now);
-        }
-        let mut result = Ok(());
-        while let Some(event) = self.router.poll_event() {
-            match event {
-                ClusterEvent::Connect { node, addr } => {
-                    self.addrs.insert(node, addr);
-                }
-                ClusterEvent::Disconnect { node } => {
-                    self.addrs.remove(&node);
-                    self.conns.remove(&node);
-                    self.fanout.forget(node);
-                }
-                ClusterEvent::Refresh { node, command } => self.ask_topology(node, command),
-                ClusterEvent::RefreshFailed { tried } => result = Err(self.refresh_failed(tried)),
-                _ => {}
-            }
-        }
-        result
-    }
-
-    fn ask_topology(&mut self, node: NodeId, command: TopologyCommand) {
-        let reply = self
-            .conn(node)
-            .and_then(|conn| conn.request(&command.cmd()));
-        let now = Instant::now();
-        let failed = self
-            .refresh_failures
-            .file(&mut self.router, node, reply, now);
-        if failed {
-            self.conns.remove(&node);
-        }
+        now(call::drive(self))
     }
 
     fn refresh_failed(&mut self, tried: usize) -> Error {
@@ -309,8 +291,28 @@ impl NodeIo for ClusterConnection {
         f(&mut self.router)
     }
 
-    fn drive_router(&mut self) -> impl Future<Output = Result<(), Error>> + Send {
-        std::future::ready(self.drive())
+    fn set_node_addr(&mut self, node: NodeId, addr: Option<NodeAddr>) {
+        match addr {
+            Some(addr) => drop(self.addrs.insert(node, addr)),
+            None => {
+                self.addrs.remove(&node);
+                self.drop_node(node);
+            }
+        }
+    }
+
+    fn file_topology(&mut self, node: NodeId, reply: Result<Frame, Error>) {
+        let now = Instant::now();
+        if self
+            .refresh_failures
+            .file(&mut self.router, node, reply, now)
+        {
+            self.conns.remove(&node);
+        }
+    }
+
+    fn refresh_error(&mut self, tried: usize) -> Error {
+        self.refresh_failed(tried)
     }
 
     fn send(

@@ -12,8 +12,8 @@ use std::time::Instant;
 use redis_io_async::{Client, Connection, Outcome, Runtime};
 use redis_sansio::Cmd;
 use redis_sansio::cluster::{
-    ClusterCall, ClusterError, ClusterEvent, ClusterRouter, NodeAddr, NodeId, ReadFrom,
-    RouterConfig, Routing, Target, TopologyCommand,
+    ClusterCall, ClusterError, ClusterRouter, NodeAddr, NodeId, ReadFrom, RouterConfig, Routing,
+    Target,
 };
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::resp::Frame;
@@ -89,36 +89,7 @@ struct State<R: Runtime> {
     refresh_failures: RefreshFailures,
 }
 
-/// What the router wants done that needs awaiting.
-enum Job {
-    Ask(NodeId, TopologyCommand),
-    Failed(usize),
-}
-
 impl<R: Runtime> State<R> {
-    /// Starts a deferred refresh whose time has come, applies node events, and
-    /// returns the first that needs IO.
-    fn next_job(&mut self, now: Instant) -> Option<Job> {
-        if self.router.poll_timeout().is_some_and(|t| t <= now) {
-            self.router.handle_timeout(now);
-        }
-        while let Some(event) = self.router.poll_event() {
-            match event {
-                ClusterEvent::Connect { node, addr } => {
-                    self.addrs.insert(node, addr);
-                }
-                ClusterEvent::Disconnect { node } => {
-                    self.addrs.remove(&node);
-                    self.clients.remove(&node);
-                }
-                ClusterEvent::Refresh { node, command } => return Some(Job::Ask(node, command)),
-                ClusterEvent::RefreshFailed { tried } => return Some(Job::Failed(tried)),
-                _ => {}
-            }
-        }
-        None
-    }
-
     /// The open client for `node`, if there is one.
     fn client(&self, node: NodeId) -> Option<&Client<R>> {
         self.clients.get(&node).filter(|c| !c.is_closed())
@@ -175,8 +146,9 @@ impl<R: Runtime> ClusterClient<R> {
         if self.lock().router.has_topology() {
             Ok(())
         } else {
-            let tried = self.lock().addrs.len();
-            Err(self.refresh_failed(tried))
+            let mut state = self.lock();
+            let tried = state.addrs.len();
+            Err(state.refresh_failures.error(tried))
         }
     }
 
@@ -186,6 +158,20 @@ impl<R: Runtime> ClusterClient<R> {
     /// whose keys span slots (`MGET a b`) runs as one command per slot, in a boxed
     /// future, and resolves to their merged reply, or to the first part's error.
     pub fn request(&self, cmd: &Cmd) -> ClusterRequest<R> {
+        self.request_with(cmd, false)
+    }
+
+    /// [`request`](Self::request), and sent again after a connection lost with the
+    /// request written even when the command may change data
+    /// ([`ClusterCall::resend_anyway`]): for a write the caller knows is harmless
+    /// twice (`SET k v`), on a client that does not set
+    /// [`RouterConfig::resend_writes`] for every call. (A command for many nodes or
+    /// split per slot runs as `request` runs it.)
+    pub fn request_resending(&self, cmd: &Cmd) -> ClusterRequest<R> {
+        self.request_with(cmd, true)
+    }
+
+    fn request_with(&self, cmd: &Cmd, resend: bool) -> ClusterRequest<R> {
         let routing = match Routing::of(cmd) {
             Ok(routing) => routing,
             Err(error) => return ClusterRequest::failed(Error::Cluster(error)),
@@ -220,7 +206,7 @@ impl<R: Runtime> ClusterClient<R> {
         let now = Instant::now();
         let (call, sent) = {
             let state = self.lock();
-            let call = ClusterCall::new(&routing, state.router.config(), now);
+            let call = ClusterCall::new(&routing, state.router.config(), now).resend_anyway(resend);
             let refresh_due = state.router.poll_timeout().is_some_and(|t| t <= now);
             let node = call.route(&state.router).filter(|_| !refresh_due);
             let sent = node.and_then(|node| Some((node, state.client(node)?.request(cmd))));
@@ -324,37 +310,9 @@ impl<R: Runtime> ClusterClient<R> {
         Ok(client)
     }
 
-    /// Carries the router's events out until none is left: node events under the
-    /// lock, topology requests by asking the node.
+    /// Carries the router's events out until none is left ([`call::drive`]).
     pub(in crate::cluster) async fn drive(&self) -> Result<(), Error> {
-        loop {
-            let job = self.lock().next_job(Instant::now());
-            match job {
-                None => return Ok(()),
-                Some(Job::Failed(tried)) => return Err(self.refresh_failed(tried)),
-                Some(Job::Ask(node, command)) => self.ask_topology(node, command).await,
-            }
-        }
-    }
-
-    async fn ask_topology(&self, node: NodeId, command: TopologyCommand) {
-        let reply = match self.client(node).await {
-            Ok(client) => client.request(&command.cmd()).await,
-            Err(error) => Err(error),
-        };
-        let now = Instant::now();
-        let mut guard = self.lock();
-        let state = &mut *guard;
-        let failed = state
-            .refresh_failures
-            .file(&mut state.router, node, reply, now);
-        if failed {
-            state.clients.remove(&node);
-        }
-    }
-
-    fn refresh_failed(&self, tried: usize) -> Error {
-        self.lock().refresh_failures.error(tried)
+        call::drive(&mut self.clone()).await
     }
 
     fn lock(&self) -> MutexGuard<'_, State<R>> {
@@ -371,8 +329,31 @@ impl<R: Runtime> NodeIo for ClusterClient<R> {
         f(&mut self.lock().router)
     }
 
-    fn drive_router(&mut self) -> impl Future<Output = Result<(), Error>> + Send {
-        self.drive()
+    fn set_node_addr(&mut self, node: NodeId, addr: Option<NodeAddr>) {
+        let mut state = self.lock();
+        match addr {
+            Some(addr) => drop(state.addrs.insert(node, addr)),
+            None => {
+                state.addrs.remove(&node);
+                state.clients.remove(&node);
+            }
+        }
+    }
+
+    fn file_topology(&mut self, node: NodeId, reply: Result<Frame, Error>) {
+        let now = Instant::now();
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        if state
+            .refresh_failures
+            .file(&mut state.router, node, reply, now)
+        {
+            state.clients.remove(&node);
+        }
+    }
+
+    fn refresh_error(&mut self, tried: usize) -> Error {
+        self.lock().refresh_failures.error(tried)
     }
 
     fn send(

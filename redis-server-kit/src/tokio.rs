@@ -255,6 +255,7 @@ impl<H: Handler> Conn<H> {
         let handler = &*self.handler;
         let mut session = Session::new(handler, &self.config, id, peer, wake);
         let mut grace_over = None;
+        let mut scratch = bytes::BytesMut::with_capacity(self.config.read_chunk.max(1));
         loop {
             session.handle_deliveries();
             session.handle_requests(handler);
@@ -273,7 +274,6 @@ impl<H: Handler> Conn<H> {
             let reading = session.wants_read();
             let stopping = grace_over.is_none();
             let grace = grace_over.unwrap_or_else(tokio::time::Instant::now);
-            let mut read = 0;
             tokio::select! {
                 biased;
                 _ = notify.notified() => {}
@@ -281,24 +281,16 @@ impl<H: Handler> Conn<H> {
                     grace_over = Some(tokio::time::Instant::now() + self.config.shutdown_grace);
                 }
                 _ = tokio::time::sleep_until(grace), if !stopping => session.handle_abort(),
-                n = stream.read(session.read_buf()), if reading => match n {
-                    Ok(0) => read = usize::MAX,
-                    Ok(n) => read = n,
-                    Err(_) => read = usize::MAX - 1,
+                // Into a scratch buffer (tokio reads into its spare capacity without
+                // zeroing it), then copied into the session.
+                read = stream.read_buf(&mut scratch), if reading => match read {
+                    Ok(0) => session.handle_eof(),
+                    Ok(_) => {
+                        session.handle_input(&scratch);
+                        scratch.clear();
+                    }
+                    Err(_) => session.handle_abort(),
                 },
-            }
-            if reading {
-                match read {
-                    usize::MAX => {
-                        session.handle_read(0);
-                        session.handle_eof();
-                    }
-                    n if n == usize::MAX - 1 => {
-                        session.handle_read(0);
-                        session.handle_abort();
-                    }
-                    n => session.handle_read(n),
-                }
             }
             if grace_over.is_some() && stopping {
                 session.handle_shutdown();

@@ -317,3 +317,43 @@ fn zero_copy_reads_feed_requests_split_anywhere() {
     }
     assert_eq!(take(&mut s), b"$1\r\nv\r\n$1\r\nv\r\n");
 }
+
+#[test]
+fn pushes_past_the_push_output_limit_disconnect_the_client() {
+    let config = ServerConfig {
+        max_push_output: 100,
+        ..ServerConfig::default()
+    };
+    let (mut s, _) = session(&PLAIN, &config);
+    for _ in 0..5 {
+        assert!(s.outbox().push(Frame::bulk(vec![b'x'; 30])));
+    }
+    s.handle_deliveries();
+    assert!(
+        s.transmit().len() <= 100,
+        "what is kept stays under the limit"
+    );
+    assert!(
+        s.is_finished(),
+        "a client that does not read its pushes is dropped"
+    );
+
+    let (mut s, _) = session(&PLAIN, &ServerConfig::default());
+    for _ in 0..5 {
+        s.outbox().push(Frame::bulk(vec![b'x'; 30]));
+    }
+    s.handle_deliveries();
+    assert!(!s.is_finished(), "the same pushes under the default limit");
+}
+
+#[test]
+fn the_defaults_are_the_documented_ones() {
+    let config = ServerConfig::default();
+    assert_eq!(config.max_output, 1024 * 1024);
+    assert_eq!(config.max_pending, 10_000);
+    assert_eq!(config.max_push_output, 32 * 1024 * 1024);
+    assert_eq!(config.databases, 16);
+    assert_eq!(config.shutdown_grace, std::time::Duration::from_secs(5));
+    assert_eq!(config.read_chunk, 16 * 1024);
+    assert_eq!(config.request_limits, RequestLimits::default());
+}

@@ -33,13 +33,14 @@ def main(path):
         return "n/a" if value is None else f"{value:,.0f}"
 
     print("#### The key-value example against redis-server (requests per second)\n")
-    print("| test | -P | redis-server | kv example | kv / redis |")
-    print("|---|---|---:|---:|---:|")
+    print("| test | -P | redis-server | kv, blocking body | / redis | kv, tokio body | / redis |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     for p in ["1", "16"]:
         for test in TESTS:
-            r, k = rps("redis", p, test), rps("kv", p, test)
+            r, k, t = rps("redis", p, test), rps("kv", p, test), rps("kvt", p, test)
             ratio = f"{k / r:.2f}" if r and k else "n/a"
-            print(f"| {LABELS[test]} | {p} | {fmt(r)} | {fmt(k)} | {ratio} |")
+            tratio = f"{t / r:.2f}" if r and t else "n/a"
+            print(f"| {LABELS[test]} | {p} | {fmt(r)} | {fmt(k)} | {ratio} | {fmt(t)} | {tratio} |")
 
     print("\n#### Through a proxy (requests per second; latency p50 / p99 in ms)\n")
     print("| test | -P | direct | direct p50 / p99 | our proxy | ours p50 / p99 "

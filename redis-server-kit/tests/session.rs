@@ -357,3 +357,38 @@ fn the_defaults_are_the_documented_ones() {
     assert_eq!(config.read_chunk, 16 * 1024);
     assert_eq!(config.request_limits, RequestLimits::default());
 }
+
+#[test]
+fn a_handler_overrides_a_default() {
+    /// One database only, and a name prefix of its own.
+    struct Strict;
+    impl Handler for Strict {
+        type State = ();
+        fn open(&self, _: &ClientInfo, _: &Outbox) {}
+        fn call(&self, _: &mut Cx<'_, ()>, _: Request) -> Reply {
+            Reply::ok()
+        }
+        fn select(&self, _: &mut Cx<'_, ()>, _: Request) -> Reply {
+            Reply::error("ERR SELECT is not allowed in cluster mode")
+        }
+        fn client(&self, cx: &mut Cx<'_, ()>, request: Request) -> Reply {
+            if request.is_sub("client", "setname") {
+                let name = [&b"app-"[..], &request.args()[1]].concat();
+                cx.client_mut().name = Some(name.into());
+                return Reply::ok();
+            }
+            redis_server_kit::defaults::client(self, cx, request)
+        }
+    }
+    let handler = Strict;
+    let mut s = Session::new(&handler, &ServerConfig::default(), 1, "p".into(), || {});
+    s.handle_input(b"SELECT 0\r\nCLIENT SETNAME x\r\nCLIENT GETNAME\r\n");
+    s.handle_requests(&handler);
+    let n = s.transmit().len();
+    assert_eq!(
+        s.transmit(),
+        b"-ERR SELECT is not allowed in cluster mode\r\n+OK\r\n$5\r\napp-x\r\n"
+    );
+    s.advance_transmit(n);
+    assert_eq!(s.client().db, 0);
+}

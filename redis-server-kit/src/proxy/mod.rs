@@ -320,6 +320,17 @@ impl Handler for Proxy {
         }
     }
 
+    /// On a dedicated upstream `QUIT` goes up, behind the requests before it, and the
+    /// server's close ends the client's connection once their replies are written;
+    /// otherwise the toolkit closes after `+OK`.
+    fn quit(&self, cx: &mut Cx<'_, ProxyConn>, request: Request) -> Reply {
+        if cx.state().dedicated.is_some() {
+            self.pass_through(cx, request)
+        } else {
+            Reply::Close(Frame::simple("OK"))
+        }
+    }
+
     /// The upstream checks credentials, on a dedicated upstream.
     fn auth(&self, cx: &mut Cx<'_, ProxyConn>, request: Request) -> Reply {
         self.pass_through(cx, request)

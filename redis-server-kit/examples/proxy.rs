@@ -9,7 +9,7 @@
 //! Arguments: the address to listen on (`host:port`, or a path for a Unix socket),
 //! the upstream's URL, and optionally `--shared N` (shared upstream connections per
 //! protocol, default 2) and `--threads N` (tokio worker threads, default: one per
-//! core).
+//! core; 1 runs tokio's current-thread runtime).
 #![allow(clippy::print_stdout)]
 
 use std::path::PathBuf;
@@ -37,10 +37,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         ListenAddr::Tcp(listen.to_owned())
     };
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if let Some(threads) = option("--threads") {
-        runtime.worker_threads(threads);
-    }
+    // One thread: tokio's current-thread runtime (no hand-offs between threads).
+    let mut runtime = match option("--threads") {
+        Some(1) => tokio::runtime::Builder::new_current_thread(),
+        Some(threads) => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(threads);
+            builder
+        }
+        None => tokio::runtime::Builder::new_multi_thread(),
+    };
     runtime.enable_all().build()?.block_on(async {
         let proxy = Proxy::new(config)?;
         let server = redis_server_kit::tokio::Server::bind(

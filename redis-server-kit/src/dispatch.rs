@@ -4,16 +4,16 @@ use crate::handler::{Cx, Handler};
 use crate::reply::Reply;
 use crate::request::Request;
 
-/// Answers `request`: `QUIT` here, `NOAUTH` for an unauthenticated client's
-/// commands, the four overridable defaults, and everything else through
-/// [`Handler::call`].
+/// Answers `request`: `QUIT` (even before authentication), `NOAUTH` for an
+/// unauthenticated client's other commands, the overridable defaults, and everything
+/// else through [`Handler::call`].
 pub(crate) fn dispatch<H: Handler>(
     handler: &H,
     cx: &mut Cx<'_, H::State>,
     request: Request,
 ) -> Reply {
     if request.is("quit") {
-        return Reply::Close(redis_sansio::resp::Frame::simple("OK"));
+        return handler.quit(cx, request);
     }
     let gate_open = cx.client.authenticated || request.is("auth") || request.is("hello");
     if !gate_open {

@@ -14,7 +14,8 @@ use crate::session::replies::ReplyQueue;
 /// connects, then one method per request, in the order the client sent them, then
 /// [`closed`](Handler::closed). `HELLO`, `AUTH`, `SELECT` and `CLIENT` have default
 /// implementations in [`defaults`](crate::defaults) that keep the session's
-/// [`ClientInfo`]; override one to change it. `QUIT` always closes after `+OK`.
+/// [`ClientInfo`]; override one to change it. `QUIT` closes after `+OK` unless
+/// [`quit`](Handler::quit) is overridden.
 /// Everything else goes to [`call`](Handler::call).
 ///
 /// Methods take `&self`: one handler serves every connection (on the tokio body from
@@ -53,6 +54,12 @@ pub trait Handler: Send + Sync + 'static {
     /// [`call`](Handler::call).
     fn client(&self, cx: &mut Cx<'_, Self::State>, request: Request) -> Reply {
         defaults::client(self, cx, request)
+    }
+
+    /// `QUIT`: by default `+OK`, then the connection closes.
+    fn quit(&self, cx: &mut Cx<'_, Self::State>, request: Request) -> Reply {
+        let _ = (cx, request);
+        Reply::Close(redis_sansio::resp::Frame::simple("OK"))
     }
 
     /// Checks credentials for `AUTH` and `HELLO ... AUTH`. `None` (the default) means

@@ -9,7 +9,7 @@
 //! | settings and limits | [`ServerConfig`] |
 //! | where to listen | [`ListenAddr`] |
 //! | the blocking body: one mio loop thread (feature `blocking`) | [`blocking`] |
-//! | the tokio body (feature `tokio`) | [`tokio`](crate::tokio) |
+//! | the tokio body (feature `tokio`) | [`tokio`] |
 //! | a pass-through Redis proxy (feature `proxy`) | `proxy` |
 //!
 //! The connection logic lives once, in [`Session`]: decoding requests with the

@@ -241,12 +241,7 @@ struct Conn<H: Handler> {
 }
 
 impl<H: Handler> Conn<H> {
-    async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
-        mut self,
-        mut stream: S,
-        id: u64,
-        peer: String,
-    ) {
+    async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut self, stream: S, id: u64, peer: String) {
         let notify = Arc::new(Notify::new());
         let wake = {
             let notify = Arc::clone(&notify);
@@ -255,56 +250,46 @@ impl<H: Handler> Conn<H> {
         let handler = &*self.handler;
         let mut session = Session::new(handler, &self.config, id, peer, wake);
         let mut grace_over = None;
+        let mut scratch = bytes::BytesMut::with_capacity(self.config.read_chunk.max(1));
+        // Reading and writing wait side by side, so that a client that does not read
+        // does not stop the session from taking its deliveries (and from dropping
+        // it once its pushes pass `max_push_output`).
+        let (mut reader, mut writer) = tokio::io::split(stream);
         loop {
             session.handle_deliveries();
             session.handle_requests(handler);
-            let out = session.transmit();
-            if !out.is_empty() {
-                let len = out.len();
-                if stream.write_all(out).await.is_err() {
-                    session.handle_abort();
-                } else {
-                    session.advance_transmit(len);
-                }
-            }
             if session.is_finished() {
                 break;
             }
             let reading = session.wants_read();
+            let writing = !session.transmit().is_empty();
             let stopping = grace_over.is_none();
             let grace = grace_over.unwrap_or_else(tokio::time::Instant::now);
-            let mut read = 0;
             tokio::select! {
                 biased;
-                _ = notify.notified() => {}
                 _ = stopped(&mut self.shutdown), if stopping => {
                     grace_over = Some(tokio::time::Instant::now() + self.config.shutdown_grace);
+                    session.handle_shutdown();
                 }
                 _ = tokio::time::sleep_until(grace), if !stopping => session.handle_abort(),
-                n = stream.read(session.read_buf()), if reading => match n {
-                    Ok(0) => read = usize::MAX,
-                    Ok(n) => read = n,
-                    Err(_) => read = usize::MAX - 1,
+                written = writer.write(session.transmit()), if writing => match written {
+                    Ok(n) if n > 0 => session.advance_transmit(n),
+                    _ => session.handle_abort(),
                 },
-            }
-            if reading {
-                match read {
-                    usize::MAX => {
-                        session.handle_read(0);
-                        session.handle_eof();
+                _ = notify.notified() => {}
+                // Into a scratch buffer (tokio reads into its spare capacity without
+                // zeroing it), then copied into the session.
+                read = reader.read_buf(&mut scratch), if reading => match read {
+                    Ok(0) => session.handle_eof(),
+                    Ok(_) => {
+                        session.handle_input(&scratch);
+                        scratch.clear();
                     }
-                    n if n == usize::MAX - 1 => {
-                        session.handle_read(0);
-                        session.handle_abort();
-                    }
-                    n => session.handle_read(n),
-                }
-            }
-            if grace_over.is_some() && stopping {
-                session.handle_shutdown();
+                    Err(_) => session.handle_abort(),
+                },
             }
         }
         session.close(handler);
-        let _ = stream.shutdown().await;
+        let _ = writer.shutdown().await;
     }
 }

@@ -243,3 +243,50 @@ fn redis_cli_and_redis_benchmark_through_the_proxy() {
         Frame::bulk("x")
     );
 }
+
+#[test]
+fn on_the_blocking_body_the_proxy_refuses_with_an_error_not_a_panic() {
+    let server = RedisServer::start();
+    let proxy = Proxy::new(ProxyConfig::new(tcp_config(&server))).expect("a proxy");
+    let bound = redis_server_kit::blocking::Server::bind(
+        Arc::new(proxy),
+        ServerConfig::default(),
+        &[ListenAddr::Tcp("127.0.0.1:0".into())],
+    )
+    .expect("bind");
+    let port = match bound.local_addrs().first() {
+        Some(BoundAddr::Tcp(addr)) => addr.port(),
+        other => panic!("expected a TCP address, got {other:?}"),
+    };
+    let shutdown = bound.shutdown_handle();
+    let thread = bound.spawn().expect("spawn");
+    let mut raw = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    raw.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("a read timeout");
+    std::io::Write::write_all(&mut raw, b"GET k\r\n").expect("write");
+    let mut reply = String::new();
+    std::io::Read::read_to_string(&mut raw, &mut reply).expect("read until closed");
+    assert!(
+        reply.starts_with("-ERR proxy: served without a tokio runtime"),
+        "{reply}"
+    );
+    shutdown.shutdown();
+    thread.join().expect("the loop").expect("a clean run");
+}
+
+#[test]
+fn quit_on_a_dedicated_upstream_comes_after_the_replies_before_it() {
+    let server = RedisServer::start();
+    let proxy = RunningProxy::start(tcp_config(&server));
+    let mut raw = std::net::TcpStream::connect(("127.0.0.1", proxy.port)).expect("connect");
+    raw.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("a read timeout");
+    std::io::Write::write_all(
+        &mut raw,
+        b"SELECT 1\r\nSET quit:k v\r\nGET quit:k\r\nQUIT\r\nPING\r\n",
+    )
+    .expect("write");
+    let mut reply = String::new();
+    std::io::Read::read_to_string(&mut raw, &mut reply).expect("read until closed");
+    assert_eq!(reply, "+OK\r\n+OK\r\n$1\r\nv\r\n+OK\r\n");
+}

@@ -317,3 +317,78 @@ fn zero_copy_reads_feed_requests_split_anywhere() {
     }
     assert_eq!(take(&mut s), b"$1\r\nv\r\n$1\r\nv\r\n");
 }
+
+#[test]
+fn pushes_past_the_push_output_limit_disconnect_the_client() {
+    let config = ServerConfig {
+        max_push_output: 100,
+        ..ServerConfig::default()
+    };
+    let (mut s, _) = session(&PLAIN, &config);
+    for _ in 0..5 {
+        assert!(s.outbox().push(Frame::bulk(vec![b'x'; 30])));
+    }
+    s.handle_deliveries();
+    assert!(
+        s.transmit().len() <= 100,
+        "what is kept stays under the limit"
+    );
+    assert!(
+        s.is_finished(),
+        "a client that does not read its pushes is dropped"
+    );
+
+    let (mut s, _) = session(&PLAIN, &ServerConfig::default());
+    for _ in 0..5 {
+        s.outbox().push(Frame::bulk(vec![b'x'; 30]));
+    }
+    s.handle_deliveries();
+    assert!(!s.is_finished(), "the same pushes under the default limit");
+}
+
+#[test]
+fn the_defaults_are_the_documented_ones() {
+    let config = ServerConfig::default();
+    assert_eq!(config.max_output, 1024 * 1024);
+    assert_eq!(config.max_pending, 10_000);
+    assert_eq!(config.max_push_output, 32 * 1024 * 1024);
+    assert_eq!(config.databases, 16);
+    assert_eq!(config.shutdown_grace, std::time::Duration::from_secs(5));
+    assert_eq!(config.read_chunk, 16 * 1024);
+    assert_eq!(config.request_limits, RequestLimits::default());
+}
+
+#[test]
+fn a_handler_overrides_a_default() {
+    /// One database only, and a name prefix of its own.
+    struct Strict;
+    impl Handler for Strict {
+        type State = ();
+        fn open(&self, _: &ClientInfo, _: &Outbox) {}
+        fn call(&self, _: &mut Cx<'_, ()>, _: Request) -> Reply {
+            Reply::ok()
+        }
+        fn select(&self, _: &mut Cx<'_, ()>, _: Request) -> Reply {
+            Reply::error("ERR SELECT is not allowed in cluster mode")
+        }
+        fn client(&self, cx: &mut Cx<'_, ()>, request: Request) -> Reply {
+            if request.is_sub("client", "setname") {
+                let name = [&b"app-"[..], &request.args()[1]].concat();
+                cx.client_mut().name = Some(name.into());
+                return Reply::ok();
+            }
+            redis_server_kit::defaults::client(self, cx, request)
+        }
+    }
+    let handler = Strict;
+    let mut s = Session::new(&handler, &ServerConfig::default(), 1, "p".into(), || {});
+    s.handle_input(b"SELECT 0\r\nCLIENT SETNAME x\r\nCLIENT GETNAME\r\n");
+    s.handle_requests(&handler);
+    let n = s.transmit().len();
+    assert_eq!(
+        s.transmit(),
+        b"-ERR SELECT is not allowed in cluster mode\r\n+OK\r\n$5\r\napp-x\r\n"
+    );
+    s.advance_transmit(n);
+    assert_eq!(s.client().db, 0);
+}

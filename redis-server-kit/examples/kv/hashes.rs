@@ -9,7 +9,7 @@ use redis_sansio::resp::Frame;
 use redis_server_kit::Reply;
 
 use crate::args::{int, not_integer, wrong_type};
-use crate::keyspace::{Db, Value};
+use crate::keyspace::{Db, Value, owned};
 
 /// The hash at `key`; `Ok(None)` when missing.
 fn hash<'a>(
@@ -44,7 +44,7 @@ fn hset_pairs(db: &mut Db, now: Instant, args: &[Bytes], name: &str) -> Result<i
     let hash = hash_or_new(db, &args[0], now)?;
     let added = args[1..]
         .chunks_exact(2)
-        .filter(|pair| hash.insert(pair[0].clone(), pair[1].clone()).is_none())
+        .filter(|pair| hash.insert(owned(&pair[0]), owned(&pair[1])).is_none())
         .count();
     Ok(added as i64)
 }
@@ -163,6 +163,6 @@ pub(crate) fn hincrby(db: &mut Db, now: Instant, args: &[Bytes]) -> Reply {
     let Some(sum) = current.checked_add(delta) else {
         return not_integer();
     };
-    hash.insert(args[1].clone(), Bytes::from(sum.to_string()));
+    hash.insert(owned(&args[1]), Bytes::from(sum.to_string()));
     Frame::Integer(sum).into()
 }

@@ -5,6 +5,14 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
+/// A copy of `bytes` that owns its memory. Request arguments are slices of the
+/// connection's read buffer; a value kept in the keyspace must not keep that whole
+/// buffer alive (a list of a million three-byte elements would pin a million read
+/// buffers).
+pub(crate) fn owned(bytes: &[u8]) -> Bytes {
+    Bytes::copy_from_slice(bytes)
+}
+
 /// A key's value.
 pub(crate) enum Value {
     Str(Bytes),
@@ -55,8 +63,8 @@ impl Db {
     }
 
     /// Sets `key` to `value` without expiry (`SET` without options).
-    pub(crate) fn set(&mut self, key: Bytes, value: Value) {
-        self.map.insert(
+    pub(crate) fn set(&mut self, key: &[u8], value: Value) {
+        self.insert(
             key,
             Entry {
                 value,
@@ -66,8 +74,8 @@ impl Db {
     }
 
     /// Inserts a whole entry.
-    pub(crate) fn insert(&mut self, key: Bytes, entry: Entry) {
-        self.map.insert(key, entry);
+    pub(crate) fn insert(&mut self, key: &[u8], entry: Entry) {
+        self.map.insert(owned(key), entry);
     }
 
     /// Removes `key`; whether a live key was there.
@@ -83,7 +91,7 @@ impl Db {
         make: impl FnOnce() -> Value,
     ) -> &mut Entry {
         if self.get_mut(key, now).is_none() {
-            self.set(key.clone(), make());
+            self.set(key, make());
         }
         self.map.get_mut(key).expect("just inserted")
     }

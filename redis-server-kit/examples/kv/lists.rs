@@ -9,7 +9,7 @@ use redis_sansio::resp::Frame;
 use redis_server_kit::Reply;
 
 use crate::args::{int, wrong_type};
-use crate::keyspace::{Db, Value};
+use crate::keyspace::{Db, Value, owned};
 
 /// The list at `key`, created when `create`; `Ok(None)` when missing.
 fn list<'a>(
@@ -39,9 +39,9 @@ fn push(db: &mut Db, now: Instant, args: &[Bytes], front: bool) -> Reply {
         Ok(Some(list)) => {
             for value in &args[1..] {
                 if front {
-                    list.push_front(value.clone());
+                    list.push_front(owned(value));
                 } else {
-                    list.push_back(value.clone());
+                    list.push_back(owned(value));
                 }
             }
             Frame::Integer(list.len() as i64).into()

@@ -8,7 +8,7 @@ use redis_sansio::resp::Frame;
 use redis_server_kit::Reply;
 
 use crate::args::{int, not_integer, wrong_type};
-use crate::keyspace::{Db, Entry, Value};
+use crate::keyspace::{Db, Entry, Value, owned};
 
 /// What a string lookup found.
 fn string(db: &mut Db, key: &[u8], now: Instant) -> Result<Option<Bytes>, Reply> {
@@ -91,9 +91,9 @@ pub(crate) fn set(db: &mut Db, now: Instant, args: &[Bytes]) -> Reply {
         expires
     };
     db.insert(
-        key.clone(),
+        key,
         Entry {
-            value: Value::Str(value.clone()),
+            value: Value::Str(owned(value)),
             expires,
         },
     );
@@ -104,7 +104,7 @@ pub(crate) fn setnx(db: &mut Db, now: Instant, args: &[Bytes]) -> Reply {
     if db.get(&args[0], now).is_some() {
         return Frame::Integer(0).into();
     }
-    db.set(args[0].clone(), Value::Str(args[1].clone()));
+    db.set(&args[0], Value::Str(owned(&args[1])));
     Frame::Integer(1).into()
 }
 
@@ -121,7 +121,7 @@ pub(crate) fn mset(db: &mut Db, _: Instant, args: &[Bytes]) -> Reply {
         return Reply::wrong_arity("mset");
     }
     for pair in args.chunks_exact(2) {
-        db.set(pair[0].clone(), Value::Str(pair[1].clone()));
+        db.set(&pair[0], Value::Str(owned(&pair[1])));
     }
     Reply::ok()
 }
@@ -143,7 +143,7 @@ fn add(db: &mut Db, now: Instant, key: &Bytes, delta: i64) -> Reply {
     let text = Bytes::from(sum.to_string());
     match db.get_mut(key, now) {
         Some(entry) => entry.value = Value::Str(text),
-        None => db.set(key.clone(), Value::Str(text)),
+        None => db.set(key, Value::Str(text)),
     }
     Frame::Integer(sum).into()
 }
@@ -180,7 +180,7 @@ pub(crate) fn append(db: &mut Db, now: Instant, args: &[Bytes]) -> Reply {
     let len = joined.len() as i64;
     match db.get_mut(&args[0], now) {
         Some(entry) => entry.value = Value::Str(joined),
-        None => db.set(args[0].clone(), Value::Str(joined)),
+        None => db.set(&args[0], Value::Str(joined)),
     }
     Frame::Integer(len).into()
 }

@@ -37,7 +37,10 @@ fn port_of(addrs: &[BoundAddr]) -> u16 {
 }
 
 fn start_blocking() -> Running {
-    let config = ServerConfig::default();
+    start_blocking_with(ServerConfig::default())
+}
+
+fn start_blocking_with(config: ServerConfig) -> Running {
     let handler = Arc::new(Kv::new(config.databases));
     let server = redis_server_kit::blocking::Server::bind(
         handler,
@@ -60,12 +63,15 @@ fn start_blocking() -> Running {
 }
 
 fn start_tokio() -> Running {
+    start_tokio_with(ServerConfig::default())
+}
+
+fn start_tokio_with(config: ServerConfig) -> Running {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a runtime");
-    let config = ServerConfig::default();
     let handler = Arc::new(Kv::new(config.databases));
     let server = runtime
         .block_on(redis_server_kit::tokio::Server::bind(
@@ -318,4 +324,46 @@ fn redis_benchmark_runs_against_it() {
         Frame::Integer(2000),
         "every LPUSH reached the list"
     );
+}
+
+/// A subscriber that never reads is dropped once its pushes pass
+/// `max_push_output`, on both bodies, while the publisher goes on.
+fn slow_subscriber_is_dropped(server: &Running) {
+    use std::io::{Read, Write};
+    let mut subscriber = std::net::TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    subscriber
+        .write_all(b"SUBSCRIBE flood\r\n")
+        .expect("SUBSCRIBE");
+    let mut confirmation = [0u8; 64];
+    let n = subscriber
+        .read(&mut confirmation)
+        .expect("the confirmation");
+    assert!(confirmation[..n].starts_with(b"*3\r\n$9\r\nsubscribe"));
+    let mut publisher = connect(server.port, ProtocolVersion::Resp3);
+    let message = vec![b'm'; 16 * 1024];
+    // Up to 64 MiB, far past what the socket buffers and the 256 KiB limit hold.
+    let dropped = (0..4096).any(|_| {
+        request(
+            &mut publisher,
+            Cmd::new("PUBLISH").arg("flood").arg(&message[..]),
+        ) == Frame::Integer(0)
+    });
+    assert!(dropped, "the subscriber was never dropped");
+}
+
+fn small_push_limit() -> ServerConfig {
+    ServerConfig {
+        max_push_output: 256 * 1024,
+        ..ServerConfig::default()
+    }
+}
+
+#[test]
+fn a_subscriber_that_does_not_read_is_dropped_on_the_blocking_body() {
+    slow_subscriber_is_dropped(&start_blocking_with(small_push_limit()));
+}
+
+#[test]
+fn a_subscriber_that_does_not_read_is_dropped_on_the_tokio_body() {
+    slow_subscriber_is_dropped(&start_tokio_with(small_push_limit()));
 }

@@ -59,6 +59,7 @@ pub(super) fn run<H: Handler>(server: Server<H>) -> io::Result<()> {
     };
     let mut events = Events::with_capacity(1024);
     let mut woken = Vec::new();
+    let mut scratch = vec![0; config.read_chunk.max(1)];
     let mut next_id = 1u64;
     let mut deadline: Option<Instant> = None;
     loop {
@@ -72,7 +73,7 @@ pub(super) fn run<H: Handler>(server: Server<H>) -> io::Result<()> {
                 if let Some(conn) = slab.slots[index].as_mut() {
                     conn.session.handle_shutdown();
                 }
-                drive(&mut slab, index, &handler, &poll);
+                drive(&mut slab, index, &handler, &poll, &mut scratch);
             }
         }
         if let Some(deadline) = deadline {
@@ -84,7 +85,7 @@ pub(super) fn run<H: Handler>(server: Server<H>) -> io::Result<()> {
                     if let Some(conn) = slab.slots[index].as_mut() {
                         conn.session.handle_abort();
                     }
-                    drive(&mut slab, index, &handler, &poll);
+                    drive(&mut slab, index, &handler, &poll, &mut scratch);
                 }
                 return Ok(());
             }
@@ -104,7 +105,7 @@ pub(super) fn run<H: Handler>(server: Server<H>) -> io::Result<()> {
             if token == WAKER {
                 wakeups.take(&mut woken);
                 for index in woken.drain(..) {
-                    drive(&mut slab, index, &handler, &poll);
+                    drive(&mut slab, index, &handler, &poll, &mut scratch);
                 }
             } else if token.0 < base {
                 if deadline.is_some() {
@@ -112,7 +113,6 @@ pub(super) fn run<H: Handler>(server: Server<H>) -> io::Result<()> {
                 }
                 accept(
                     &listeners[token.0],
-                    token.0,
                     base,
                     &mut slab,
                     &handler,
@@ -128,7 +128,7 @@ pub(super) fn run<H: Handler>(server: Server<H>) -> io::Result<()> {
                         conn.read_drained = false;
                     }
                 }
-                drive(&mut slab, index, &handler, &poll);
+                drive(&mut slab, index, &handler, &poll, &mut scratch);
             }
         }
     }
@@ -138,7 +138,6 @@ pub(super) fn run<H: Handler>(server: Server<H>) -> io::Result<()> {
 #[allow(clippy::too_many_arguments)]
 fn accept<H: Handler>(
     listener: &super::stream::Listener,
-    _listener_index: usize,
     base: usize,
     slab: &mut Slab<H>,
     handler: &Arc<H>,
@@ -174,17 +173,28 @@ fn accept<H: Handler>(
             session,
             read_drained: false,
         });
+        // Registered edge-triggered: bytes already there raise a first readable
+        // event, which drives it.
         slab.live += 1;
-        drive(slab, index, handler, poll);
     }
 }
 
 /// Runs one connection's session until it waits on the socket; drops it when done.
-fn drive<H: Handler>(slab: &mut Slab<H>, index: usize, handler: &H, poll: &mio::Poll) {
+///
+/// Reads go through `scratch`, shared by every connection of the loop, and are
+/// copied into the session: cheaper than zeroing fresh room in the session's buffer
+/// for each read, as the zero-copy `read_buf` would need without `unsafe`.
+fn drive<H: Handler>(
+    slab: &mut Slab<H>,
+    index: usize,
+    handler: &H,
+    poll: &mio::Poll,
+    scratch: &mut [u8],
+) {
     let Some(conn) = slab.slots.get_mut(index).and_then(Option::as_mut) else {
         return;
     };
-    let room = conn.session.read_buf().len();
+    let room = scratch.len();
     loop {
         let session = &mut conn.session;
         session.handle_deliveries();
@@ -196,23 +206,17 @@ fn drive<H: Handler>(slab: &mut Slab<H>, index: usize, handler: &H, poll: &mio::
         if !session.wants_read() || conn.read_drained {
             return;
         }
-        match conn.stream.read(session.read_buf()) {
-            Ok(0) => {
-                session.handle_read(0);
-                session.handle_eof();
-            }
+        match conn.stream.read(scratch) {
+            Ok(0) => session.handle_eof(),
             Ok(n) => {
-                session.handle_read(n);
+                session.handle_input(&scratch[..n]);
                 conn.read_drained = n < room;
             }
-            Err(error) => {
-                session.handle_read(0);
-                match error.kind() {
-                    io::ErrorKind::WouldBlock => conn.read_drained = true,
-                    io::ErrorKind::Interrupted => {}
-                    _ => session.handle_abort(),
-                }
-            }
+            Err(error) => match error.kind() {
+                io::ErrorKind::WouldBlock => conn.read_drained = true,
+                io::ErrorKind::Interrupted => {}
+                _ => session.handle_abort(),
+            },
         }
     }
     if let Some(mut conn) = slab.slots[index].take() {

@@ -175,6 +175,9 @@ impl Proxy {
         parts: Vec<Bytes>,
         answer: Option<Frame>,
     ) -> Reply {
+        if let Some(refusal) = without_runtime() {
+            return refusal;
+        }
         let ticket = cx.defer();
         let protocol = cx.client().protocol;
         let id = cx.client().id;
@@ -207,6 +210,9 @@ impl Proxy {
     /// every reply its shared upstreams owe it); the replies come back through the
     /// outbox as they arrive.
     fn pass_through(&self, cx: &mut Cx<'_, ProxyConn>, request: Request) -> Reply {
+        if let Some(refusal) = without_runtime() {
+            return refusal;
+        }
         if cx.state().dedicated.is_none() {
             let (sender, requests) = unbounded_channel();
             let mut barriers = Vec::new();
@@ -264,6 +270,16 @@ impl Proxy {
     }
 }
 
+/// The reply that closes a client when the proxy is served by a body without a
+/// tokio runtime (the blocking one), where its upstream tasks cannot run.
+fn without_runtime() -> Option<Reply> {
+    tokio::runtime::Handle::try_current().is_err().then(|| {
+        Reply::Close(Frame::error(
+            "ERR proxy: served without a tokio runtime (use redis_server_kit::tokio::Server)",
+        ))
+    })
+}
+
 /// Appends `parts` as a RESP array of bulk strings, as a client sends a command.
 fn encode_request(out: &mut BytesMut, parts: &[Bytes]) {
     write_array_header(out, parts.len());
@@ -301,6 +317,17 @@ impl Handler for Proxy {
                 self.shared(cx, vec![Bytes::from_static(b"PING")], Some(frame))
             }
             refused => refused,
+        }
+    }
+
+    /// On a dedicated upstream `QUIT` goes up, behind the requests before it, and the
+    /// server's close ends the client's connection once their replies are written;
+    /// otherwise the toolkit closes after `+OK`.
+    fn quit(&self, cx: &mut Cx<'_, ProxyConn>, request: Request) -> Reply {
+        if cx.state().dedicated.is_some() {
+            self.pass_through(cx, request)
+        } else {
+            Reply::Close(Frame::simple("OK"))
         }
     }
 

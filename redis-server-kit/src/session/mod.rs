@@ -1,45 +1,4 @@
-//! The connection logic, written once: a sans-IO machine per client connection.
-//!
-//! A [`Session`] has the core's four kinds of methods:
-//!
-//! - getters: [`wants_read`](Session::wants_read), [`is_finished`](Session::is_finished),
-//!   [`client`](Session::client);
-//! - inputs: [`read_buf`](Session::read_buf) + [`handle_read`](Session::handle_read)
-//!   (or [`handle_input`](Session::handle_input)), [`handle_eof`](Session::handle_eof),
-//!   [`handle_shutdown`](Session::handle_shutdown);
-//! - application calls: [`handle_requests`](Session::handle_requests) runs the
-//!   handler on every request read and not yet answered,
-//!   [`handle_deliveries`](Session::handle_deliveries) takes what the
-//!   [`Outbox`] brought (pushes, deferred replies, a close);
-//! - drains: [`transmit`](Session::transmit) + [`advance_transmit`](Session::advance_transmit).
-//!
-//! A body's whole loop: after reading, after a wake-up from the outbox's waker, and
-//! after a write, call `handle_deliveries`, `handle_requests`, write `transmit()`,
-//! then read again only while `wants_read()`; drop the socket once `is_finished()`.
-//!
-//! ```
-//! use redis_server_kit::{ClientInfo, Cx, Handler, Outbox, Reply, Request, ServerConfig, Session};
-//! use redis_sansio::resp::Frame;
-//!
-//! struct Pong;
-//! impl Handler for Pong {
-//!     type State = ();
-//!     fn open(&self, _: &ClientInfo, _: &Outbox) {}
-//!     fn call(&self, _: &mut Cx<'_, ()>, _: Request) -> Reply {
-//!         Frame::simple("PONG").into()
-//!     }
-//! }
-//!
-//! let handler = Pong;
-//! let mut session = Session::new(&handler, &ServerConfig::default(), 1, "test".into(), || {});
-//! session.handle_input(b"PING\r\n*1\r\n$4\r\nPING\r\n");
-//! session.handle_requests(&handler);
-//! assert_eq!(session.transmit(), b"+PONG\r\n+PONG\r\n");
-//! let n = session.transmit().len();
-//! session.advance_transmit(n);
-//! session.handle_eof();
-//! assert!(session.is_finished());
-//! ```
+//! The connection logic, written once: the sans-IO [`Session`].
 
 pub(crate) mod replies;
 
@@ -70,8 +29,51 @@ enum Phase {
     Finished,
 }
 
-/// One client connection's protocol state: decoding, answering in order, encoding in
-/// the client's protocol, backpressure. See the [module docs](self) for the loop.
+/// The connection logic, written once: a sans-IO machine per client connection.
+///
+/// A [`Session`] has the core's four kinds of methods:
+///
+/// - getters: [`wants_read`](Session::wants_read), [`is_finished`](Session::is_finished),
+///   [`client`](Session::client);
+/// - inputs: [`read_buf`](Session::read_buf) + [`handle_read`](Session::handle_read)
+///   (or [`handle_input`](Session::handle_input)), [`handle_eof`](Session::handle_eof),
+///   [`handle_shutdown`](Session::handle_shutdown);
+/// - application calls: [`handle_requests`](Session::handle_requests) runs the
+///   handler on every request read and not yet answered,
+///   [`handle_deliveries`](Session::handle_deliveries) takes what the
+///   [`Outbox`] brought (pushes, deferred replies, a close);
+/// - drains: [`transmit`](Session::transmit) + [`advance_transmit`](Session::advance_transmit).
+///
+/// A body's whole loop: after reading, after a wake-up from the outbox's waker, and
+/// after a write, call `handle_deliveries`, `handle_requests`, write `transmit()`,
+/// then read again only while `wants_read()`; drop the socket once `is_finished()`.
+///
+/// ```
+/// use redis_server_kit::{ClientInfo, Cx, Handler, Outbox, Reply, Request, ServerConfig, Session};
+/// use redis_sansio::resp::Frame;
+///
+/// struct Pong;
+/// impl Handler for Pong {
+///     type State = ();
+///     fn open(&self, _: &ClientInfo, _: &Outbox) {}
+///     fn call(&self, _: &mut Cx<'_, ()>, _: Request) -> Reply {
+///         Frame::simple("PONG").into()
+///     }
+/// }
+///
+/// let handler = Pong;
+/// let mut session = Session::new(&handler, &ServerConfig::default(), 1, "test".into(), || {});
+/// session.handle_input(b"PING\r\n*1\r\n$4\r\nPING\r\n");
+/// session.handle_requests(&handler);
+/// assert_eq!(session.transmit(), b"+PONG\r\n+PONG\r\n");
+/// let n = session.transmit().len();
+/// session.advance_transmit(n);
+/// session.handle_eof();
+/// assert!(session.is_finished());
+/// ```
+///
+/// It holds one client connection's protocol state: decoding, answering in order,
+/// encoding in the client's protocol, backpressure.
 pub struct Session<H: Handler> {
     decoder: RequestDecoder,
     input: BytesMut,

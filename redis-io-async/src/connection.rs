@@ -189,12 +189,24 @@ impl<R: Runtime> Connection<R> {
 
     /// Sends with `send` (which returns the first request's id) and makes the call
     /// wait for `n` outcomes from that id on; outcomes of earlier, abandoned calls are
-    /// dropped from now on.
+    /// dropped from now on. On an idle connection, what the socket has received is
+    /// read first ([`Io::read_unasked`]): a reply nobody asked for closes it.
     fn queue(
         &mut self,
         n: usize,
         send: impl FnOnce(&mut Io<R>, Instant) -> Result<RequestId, SendError>,
     ) -> Result<(), Error> {
+        if self.closed.is_none() {
+            // Whatever is not there yet is read by the call's future, which arms its
+            // own waker.
+            let mut cx = Context::from_waker(Waker::noop());
+            if let Err(error) = self.io.read_unasked(&mut cx) {
+                self.io.core.handle_eof(Instant::now());
+                self.take_events();
+                return Err(Error::from(error));
+            }
+            self.take_events();
+        }
         self.check_open()?;
         let first = if n == 0 {
             None

@@ -48,7 +48,7 @@ mod runtime;
 pub mod tls;
 mod transport;
 
-pub use client::{Client, ClientDriver, Pipeline, Reconnect, Request};
+pub use client::{Client, ClientDriver, Pipeline, Reconnect, Request, SIDE_CONNECTIONS_KEPT};
 pub use connection::{Connection, ExclusivePipeline, ExclusiveRequest};
 pub use error::{ConversionError, Error, PoolError};
 pub use runtime::{Runtime, Socket, Unsupported};

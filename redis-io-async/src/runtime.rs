@@ -18,6 +18,19 @@ pub trait Socket: Send + Unpin + 'static {
     /// is woken once the socket may be readable.
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
 
+    /// [`poll_read`](Self::poll_read), but sure to see bytes that have already
+    /// arrived, even if the runtime's reactor has not noticed them yet. The driver
+    /// calls it before a request goes out on an idle connection, to read a reply
+    /// nobody asked for before it could be taken for the new request's (see
+    /// `redis_sansio::conn::Connection::is_idle`).
+    ///
+    /// The default is `poll_read`, right for sockets that try the read itself before
+    /// consulting the reactor (async-io's). A runtime that answers from readiness it
+    /// cached (tokio) asks the OS first.
+    fn poll_read_now(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.poll_read(cx, buf)
+    }
+
     /// Writes some of `buf` and says how much. On `Pending`, the waker in `cx` is woken
     /// once the socket may be writable.
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;

@@ -33,6 +33,14 @@ impl<R: Runtime> Socket for Stream<R> {
         }
     }
 
+    fn poll_read_now(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        match self {
+            Stream::Tcp(socket) => socket.poll_read_now(cx, buf),
+            Stream::Unix(socket) => socket.poll_read_now(cx, buf),
+            Stream::Tls(socket) => socket.poll_read_now(cx, buf),
+        }
+    }
+
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         match self {
             Stream::Tcp(socket) => socket.poll_write(cx, buf),
@@ -117,6 +125,9 @@ pub(crate) async fn with_timeout<R: Runtime, T>(
     .await
 }
 
+/// How many reads [`Io::read_unasked`] makes at most.
+const UNASKED_READS: usize = 16;
+
 /// What one [`Io::poll_io`] step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Progress {
@@ -153,6 +164,29 @@ impl<R: Runtime> Io<R> {
                 Poll::Ready(Err(e)) if e.kind() == ErrorKind::Interrupted => {}
                 Poll::Ready(Err(e)) => return Err(e),
                 // Read meanwhile: the server may be waiting for us to take its replies.
+                Poll::Pending => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Before a request goes out on an idle connection, reads what the socket has
+    /// already received, without waiting, into the core: a reply nobody asked for
+    /// then closes it ([`CloseReason::UnexpectedReply`](redis_sansio::CloseReason))
+    /// instead of being taken for the new request's reply (the rule of
+    /// [`conn::Connection::is_idle`]). Does nothing on a busy connection. A socket
+    /// error is returned as it is; the caller then closes the core.
+    pub(crate) fn read_unasked(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        // Bounded: an idle connection has little or nothing waiting.
+        for _ in 0..UNASKED_READS {
+            if !self.core.is_idle() {
+                break;
+            }
+            match self.stream.poll_read_now(cx, self.core.read_buf()) {
+                Poll::Ready(Ok(0)) => self.core.handle_eof(Instant::now()),
+                Poll::Ready(Ok(n)) => self.core.handle_read(n, Instant::now()),
+                Poll::Ready(Err(e)) if e.kind() == ErrorKind::Interrupted => {}
+                Poll::Ready(Err(e)) => return Err(e),
                 Poll::Pending => break,
             }
         }

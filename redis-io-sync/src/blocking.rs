@@ -131,6 +131,7 @@ impl Connection {
     /// Queues `cmd` without waiting; several sends then [`wait_for`](Self::wait_for)s form a
     /// pipeline. The bytes go out on the next call that waits or flushes.
     pub fn send(&mut self, cmd: &Cmd) -> Result<RequestId, Error> {
+        self.read_unasked();
         self.check_open()?;
         Ok(self.core.send(cmd, Instant::now())?)
     }
@@ -162,6 +163,7 @@ impl Connection {
     /// as it is encoded, a write's worth at a time ([`conn::Connection::send_some`]),
     /// so the server starts on it early.
     pub fn pipeline(&mut self, cmds: &[Cmd]) -> Result<Vec<Outcome>, Error> {
+        self.read_unasked();
         self.check_open()?;
         if cmds.is_empty() {
             return Ok(Vec::new());
@@ -238,6 +240,7 @@ impl Connection {
 
     /// Runs `cmds` in `MULTI`/`EXEC` and returns `EXEC`'s array of replies.
     pub fn transaction(&mut self, cmds: &[Cmd]) -> Result<Frame, Error> {
+        self.read_unasked();
         self.check_open()?;
         let id = self.core.send_transaction(cmds, Instant::now())?;
         self.wait_for(id)
@@ -282,6 +285,16 @@ impl Connection {
             self.read_received();
         }
         self.closed.as_ref()
+    }
+
+    /// Before a request goes out on an idle connection, reads what the socket has
+    /// already received, so that a reply nobody asked for closes the connection
+    /// ([`CloseReason::UnexpectedReply`]) instead of being taken for this request's
+    /// reply: the rule of [`conn::Connection::is_idle`].
+    fn read_unasked(&mut self) {
+        if self.core.is_idle() {
+            self.read_received();
+        }
     }
 
     /// Reads what the socket has already received, without waiting, and files what

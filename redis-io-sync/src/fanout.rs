@@ -121,10 +121,18 @@ impl Fanout {
         Ok(id)
     }
 
-    /// Queues `cmd` on `conn` without any IO; it goes out during the next
-    /// [`run`](Self::run). Fails with [`Error::Closed`] once the connection is closed.
+    /// Queues `cmd` on `conn`; it goes out during the next [`run`](Self::run). Fails
+    /// with [`Error::Closed`] once the connection is closed. On an idle connection it
+    /// first reads what the socket has received, without waiting: a reply nobody
+    /// asked for closes the connection ([`CloseReason::UnexpectedReply`]).
     pub fn send(&mut self, conn: ConnId, cmd: &Cmd) -> Result<RequestId, Error> {
         let conn = &mut self.conns[conn.0];
+        if conn.core.is_idle() {
+            // A reply that arrived unasked must not be taken for this request's: read
+            // it first (see `conn::Connection::is_idle`); it closes the connection.
+            conn.read();
+            conn.take_events(self.poll.registry());
+        }
         if let Some(reason) = &conn.closed {
             return Err(Error::Closed(reason.clone()));
         }

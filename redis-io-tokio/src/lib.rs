@@ -37,7 +37,7 @@
 #![deny(missing_docs)]
 
 use std::future::Future;
-use std::io;
+use std::io::{self, Read};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
@@ -116,8 +116,17 @@ pub struct TokioSocket<T>(pub T);
 
 impl<T> Socket for TokioSocket<T>
 where
-    T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    T: AsyncRead + AsyncWrite + ReadNow + Send + Unpin + 'static,
 {
+    /// Asks the OS first: tokio's `poll_read` answers `Pending` without reading
+    /// while its reactor has not yet seen the bytes arrive.
+    fn poll_read_now(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        match self.0.read_now(buf) {
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => self.poll_read(cx, buf),
+            result => Poll::Ready(result),
+        }
+    }
+
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         let mut buf = ReadBuf::new(buf);
         match Pin::new(&mut self.0).poll_read(cx, &mut buf) {
@@ -129,5 +138,25 @@ where
 
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+}
+
+/// A tokio stream whose OS socket can be read at once, whatever tokio's reactor has
+/// seen so far: [`Socket::poll_read_now`] for `TcpStream` and `UnixStream`.
+pub trait ReadNow {
+    /// Reads what the OS has received, without waiting: `WouldBlock` when nothing.
+    fn read_now(&self, buf: &mut [u8]) -> io::Result<usize>;
+}
+
+impl ReadNow for tokio::net::TcpStream {
+    fn read_now(&self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*socket2::SockRef::from(self)).read(buf)
+    }
+}
+
+#[cfg(unix)]
+impl ReadNow for tokio::net::UnixStream {
+    fn read_now(&self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*socket2::SockRef::from(self)).read(buf)
     }
 }

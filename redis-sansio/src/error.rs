@@ -294,6 +294,11 @@ pub enum CloseReason {
     /// no longer be matched to requests.
     #[error("the server sent a reply nobody asked for")]
     UnexpectedReply,
+    /// A request timed out and then nothing at all arrived for a grace period: the
+    /// connection was dropped as stalled (a dead peer, a network path that stopped
+    /// forwarding), to be replaced by a new one where the client reconnects.
+    #[error("the connection stalled: a request timed out and nothing arrived since")]
+    Stalled,
 }
 
 /// Why a request has no reply.

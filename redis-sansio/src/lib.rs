@@ -8,6 +8,9 @@
 //!   and a request decoder for servers and proxies.
 //! - [`Cmd`]: a command being built, encoded as it grows into an [`ArgBuf`], inline
 //!   while it is short.
+//! - [`commands`]: what each command of the specification may do (write, read,
+//!   block, be resent after a lost connection), its cluster policies and where its
+//!   keys are, looked up by name without allocating.
 //! - [`conn`]: one connection as a state machine: handshake, request/reply matching,
 //!   pub/sub and MONITOR modes, deadlines.
 //! - [`cluster`]: Redis Cluster routing: hash slots, topology parsing, and a router
@@ -16,6 +19,8 @@
 //! - [`pool`]: a connection pool's books as a state machine: connections by handle,
 //!   waiters in order, timeouts; the adapters keep the connections.
 //! - [`retry`]: backoff, and the policy for replacing a lost connection.
+//! - [`supervisor`]: the reconnect supervisor: whether, when and how a lost or
+//!   stalled connection is replaced, and what waiting calls fail with.
 //! - [`config`]: connection settings, from `redis://`, `rediss://` and `unix://` URLs.
 //! - Errors: [`ProtocolError`] (bad bytes; fatal), [`ServerError`] (an error reply,
 //!   with its kind parsed), [`SendError`] (a refused call; harmless),
@@ -25,6 +30,7 @@
 
 pub mod cluster;
 mod cmd;
+pub mod commands;
 pub mod config;
 pub mod conn;
 pub mod deadline;
@@ -33,6 +39,7 @@ pub mod pool;
 pub mod resp;
 pub mod retry;
 pub mod sentinel;
+pub mod supervisor;
 
 pub use cmd::Cmd;
 pub use error::{

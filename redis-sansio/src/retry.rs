@@ -68,15 +68,18 @@ impl Backoff {
 pub struct Reconnect {
     max_attempts: u32,
     backoff: Backoff,
+    stall_grace: Duration,
 }
 
 impl Default for Reconnect {
     /// 10 attempts, waiting 0, 100 ms, 200 ms, ... up to 5 s between them: about
-    /// 20 seconds of outage are ridden out.
+    /// 20 seconds of outage are ridden out. A connection silent for 1 s after a
+    /// request timed out is dropped as stalled.
     fn default() -> Self {
         Reconnect {
             max_attempts: 10,
             backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(5)),
+            stall_grace: crate::supervisor::DEFAULT_STALL_GRACE,
         }
     }
 }
@@ -92,6 +95,19 @@ impl Reconnect {
     pub fn delays(mut self, initial: Duration, max: Duration) -> Self {
         self.backoff = Backoff::new(initial, max.max(initial));
         self
+    }
+
+    /// How long a connection may stay silent after one of its requests timed out
+    /// before it is dropped as stalled and replaced (default 1 s). Bytes arriving
+    /// within it (a late reply) keep the connection.
+    pub fn stall_grace(mut self, grace: Duration) -> Self {
+        self.stall_grace = grace;
+        self
+    }
+
+    /// The stall grace: see [`stall_grace`](Self::stall_grace).
+    pub fn grace(&self) -> Duration {
+        self.stall_grace
     }
 
     /// How long to wait before attempt number `attempt` (1 for the first, which is

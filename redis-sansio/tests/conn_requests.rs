@@ -180,6 +180,55 @@ fn timed_out_requests_drop_their_late_replies() {
 }
 
 #[test]
+fn with_a_stall_grace_silence_after_a_timeout_closes_the_connection() {
+    let mut s = Script::ready_with(config().with_response_timeout(Duration::from_secs(1)));
+    s.conn.set_stall_grace(Some(Duration::from_millis(300)));
+    let slow = s.send(&["DEBUG", "SLEEP", "5"]);
+    s.advance(Duration::from_secs(1));
+    assert_eq!(s.reply_to(slow), Err(RequestError::Timeout));
+    assert_eq!(
+        s.conn.poll_timeout(),
+        Some(s.now + Duration::from_millis(300)),
+        "the grace runs from the timeout"
+    );
+    // A late byte within the grace keeps the connection, and ends the grace.
+    s.advance(Duration::from_millis(200));
+    s.reply("+O");
+    assert_eq!(s.conn.poll_timeout(), None);
+    s.advance(Duration::from_millis(500));
+    assert_eq!(s.conn.state(), State::Ready);
+    s.reply("K\r\n");
+    assert_eq!(s.conn.in_flight(), 0);
+
+    // Another timeout, then silence through the grace: closed as stalled, and the
+    // request sent meanwhile fails with that reason.
+    let stuck = s.send(&["DEBUG", "SLEEP", "5"]);
+    s.advance(Duration::from_millis(900));
+    let behind = s.send(&["GET", "k"]);
+    s.advance(Duration::from_millis(100));
+    assert_eq!(s.reply_to(stuck), Err(RequestError::Timeout));
+    s.advance(Duration::from_millis(299));
+    assert_eq!(s.conn.state(), State::Ready);
+    s.advance(Duration::from_millis(1));
+    assert_eq!(
+        s.reply_to(behind),
+        Err(RequestError::Closed(CloseReason::Stalled))
+    );
+    assert_eq!(s.next_event(), Some(Event::Closed(CloseReason::Stalled)));
+}
+
+#[test]
+fn without_a_stall_grace_a_silent_connection_stays_open() {
+    let mut s = Script::ready_with(config().with_response_timeout(Duration::from_secs(1)));
+    let slow = s.send(&["DEBUG", "SLEEP", "5"]);
+    s.advance(Duration::from_secs(1));
+    assert_eq!(s.reply_to(slow), Err(RequestError::Timeout));
+    assert_eq!(s.conn.poll_timeout(), None);
+    s.advance(Duration::from_secs(3600));
+    assert_eq!(s.conn.state(), State::Ready);
+}
+
+#[test]
 fn blocking_commands_get_deadlines_from_their_own_timeout() {
     let mut s = Script::ready_with(config().with_response_timeout(Duration::from_millis(100)));
     let forever = s.send(&["BLPOP", "q", "0"]);
@@ -412,6 +461,9 @@ fn a_shared_connection_refuses_connection_scoped_commands() {
         &["SSUBSCRIBE", "s"],
         &["UNSUBSCRIBE"],
         &["MONITOR"],
+        &["CLIENT", "TRACKING", "on"],
+        &["client", "caching", "yes"],
+        &["CLIENT", "REPLY", "OFF"],
     ] {
         assert_eq!(
             s.conn.send(&cmd(args), s.now),

@@ -20,10 +20,17 @@
 //!   throughout ([`RedisSentinel::start_tls`]: `tls-replication yes`).
 //! * [`tcp_config`], [`unix_config`], [`tls_config`], [`all_configs`] and [`cmd`]: how the adapters'
 //!   tests reach a server and spell commands.
+//! * [`FakeServer`]: not Redis, a fake that answers the handshake as redis-server 7.0
+//!   does and then misbehaves on cue ([`Misbehaviour`]: replies nobody asked for,
+//!   push floods, a trickled bulk string), for the hostile-server checks. The only
+//!   stand-in for a server, used where a real one cannot be made to misbehave.
 //! * [`echo_task`]: one of many concurrent callers of a multiplexed client, checking
 //!   that every reply is its own.
-//! * [`reconnect`]: the multiplexed client's reconnection checks, generic over the
-//!   runtime, for each runtime's tests to run.
+//! * [`reconnect`]: the multiplexed client's reconnection checks (faults A to D of
+//!   the reconnect supervisor, many tasks through a restart, blocking commands on side
+//!   connections), generic over the runtime; [`reconnect_tests!`] instantiates them
+//!   for one runtime.
+//! * [`StallProxy`]: a loopback TCP proxy that can stop forwarding, for stalls.
 //! * [`conformance`]: the one conformance suite every adapter runs, and
 //!   [`conformance_tests!`], which instantiates it for one adapter.
 //! * [`command`], [`try_command`], [`command_unix`] and [`RawConnection`]: a tiny
@@ -46,6 +53,8 @@ mod client_tasks;
 mod cluster;
 mod configs;
 pub mod conformance;
+mod fake_server;
+mod proxy;
 mod raw;
 pub mod reconnect;
 mod sentinel;
@@ -57,6 +66,8 @@ pub use binaries::{redis_cli_path, redis_server_path, redis_version};
 pub use client_tasks::echo_task;
 pub use cluster::RedisCluster;
 pub use configs::{all_configs, cmd, tcp_config, tls_config, unix_config};
+pub use fake_server::{FakeServer, Misbehaviour};
+pub use proxy::StallProxy;
 pub use raw::{RawConnection, command, command_unix, try_command};
 pub use sentinel::RedisSentinel;
 pub use server::{RedisServer, RedisServerBuilder};

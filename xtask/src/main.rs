@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run -p xtask -- extract [SPEC_DIR]   # Redis's command JSON files -> redis-client/spec/commands.json
 //! cargo run -p xtask -- generate             # spec/commands.json -> redis-client/src/generated/*.rs
+//!                                            #   and redis-sansio/src/commands/table.rs
 //! cargo run -p xtask -- check                # fails when the committed generated code is stale
 //! ```
 //!
@@ -13,7 +14,9 @@
 //! `notes`, `history`, `complexity`, `replaced_by`) and the C function names.
 //!
 //! `generate` reads only `redis-client/spec/commands.json`; see [`emit`] for how
-//! arguments and reply schemas become Rust.
+//! arguments and reply schemas become Rust, and [`table`] for the core's command
+//! table (flags, cluster policies, key specs) that `redis-sansio` routes and retries
+//! by.
 
 // A binary: `pub` inside its private modules only means "used by main".
 #![allow(unreachable_pub)]
@@ -24,6 +27,7 @@ mod lower;
 mod model;
 mod names;
 mod reply;
+mod table;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -42,6 +46,11 @@ fn spec_path(root: &Path) -> PathBuf {
 
 fn generated_dir(root: &Path) -> PathBuf {
     root.join("redis-client/src/generated")
+}
+
+/// The core's command table, the one generated file outside `generated_dir`.
+fn core_table_path(root: &Path) -> PathBuf {
+    root.join("redis-sansio/src/commands/table.rs")
 }
 
 const USAGE: &str = "usage: cargo run -p xtask -- <extract [SPEC_DIR] | generate | check>";
@@ -70,8 +79,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// Generates every file in memory: (file name, contents).
-fn render(root: &Path) -> Result<Vec<(String, String)>, String> {
+/// Everything generated, in memory: the client's files (name under `generated_dir`,
+/// contents) and the core's command table.
+struct Rendered {
+    files: Vec<(String, String)>,
+    core_table: String,
+}
+
+/// Generates every file in memory.
+fn render(root: &Path) -> Result<Rendered, String> {
     let path = spec_path(root);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -79,14 +95,18 @@ fn render(root: &Path) -> Result<Vec<(String, String)>, String> {
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let commands = model::parse(&spec)?;
     let files = emit::generate(&commands)?;
-    files
+    let files = files
         .into_iter()
         .map(|(name, code)| Ok((name, rustfmt(&code)?)))
-        .collect()
+        .collect::<Result<_, String>>()?;
+    let core_table = rustfmt(&table::command_table(&commands)?)?;
+    Ok(Rendered { files, core_table })
 }
 
 fn generate(root: &Path) -> Result<(), String> {
-    let files = render(root)?;
+    let Rendered { files, core_table } = render(root)?;
+    let table = core_table_path(root);
+    std::fs::write(&table, core_table).map_err(|e| format!("{}: {e}", table.display()))?;
     let dir = generated_dir(root);
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -97,14 +117,24 @@ fn generate(root: &Path) -> Result<(), String> {
             .map_err(|e| format!("{}: {e}", path.display()))?;
         std::fs::write(&path, code).map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    eprintln!("xtask: wrote {} files to {}", files.len(), dir.display());
+    eprintln!(
+        "xtask: wrote {} files to {} and {}",
+        files.len(),
+        dir.display(),
+        table.display()
+    );
     Ok(())
 }
 
 fn check(root: &Path) -> Result<(), String> {
-    let files = render(root)?;
+    let Rendered { files, core_table } = render(root)?;
     let dir = generated_dir(root);
     let mut stale = Vec::new();
+    match std::fs::read_to_string(core_table_path(root)) {
+        Ok(existing) if existing == core_table => {}
+        Ok(_) => stale.push("redis-sansio/src/commands/table.rs differs".to_string()),
+        Err(_) => stale.push("redis-sansio/src/commands/table.rs is missing".to_string()),
+    }
     for (name, code) in &files {
         match std::fs::read_to_string(dir.join(name)) {
             Ok(existing) if existing == *code => {}
@@ -127,7 +157,7 @@ fn check(root: &Path) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "redis-client/src/generated is stale ({}); run `cargo run -p xtask -- generate` and commit the result",
+            "the generated code is stale ({}); run `cargo run -p xtask -- generate` and commit the result",
             stale.join(", ")
         ))
     }

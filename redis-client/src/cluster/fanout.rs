@@ -5,7 +5,7 @@ use redis_sansio::Cmd;
 use redis_sansio::resp::Frame;
 
 use crate::Error;
-use crate::keys::{CommandInfo, command_info_of};
+use crate::keys::{CommandInfo, RequestPolicy, command_info_of};
 
 /// Which nodes a keyless command goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,24 +51,20 @@ pub(crate) enum ResponsePolicy {
     Special,
 }
 
-/// The value of `info`'s tip starting with `prefix` (`"request_policy:"`...), if any.
-pub(crate) fn tip(info: &CommandInfo, prefix: &str) -> Option<&'static str> {
-    info.tips.iter().find_map(|t| t.strip_prefix(prefix))
-}
-
 /// What `info`'s `response_policy` tip says; both the keyless fan-out here and the
 /// per-slot split of multi-key commands ([`super::split`]) read it through this.
 pub(crate) fn response_policy(info: &CommandInfo) -> ResponsePolicy {
-    let combine = match tip(info, "response_policy:") {
-        None => return ResponsePolicy::Default,
-        Some("all_succeeded") => Combine::AllSucceeded,
-        Some("one_succeeded") => Combine::OneSucceeded,
-        Some("agg_sum") => Combine::Sum,
-        Some("agg_min") => Combine::Min,
-        Some("agg_max") => Combine::Max,
-        Some("agg_logical_and") => Combine::And,
-        Some("agg_logical_or") => Combine::Or,
-        Some(_) => return ResponsePolicy::Special,
+    use redis_sansio::commands::ResponsePolicy as Tip;
+    let combine = match info.response_policy {
+        Tip::Default => return ResponsePolicy::Default,
+        Tip::AllSucceeded => Combine::AllSucceeded,
+        Tip::OneSucceeded => Combine::OneSucceeded,
+        Tip::AggSum => Combine::Sum,
+        Tip::AggMin => Combine::Min,
+        Tip::AggMax => Combine::Max,
+        Tip::AggLogicalAnd => Combine::And,
+        Tip::AggLogicalOr => Combine::Or,
+        _ => return ResponsePolicy::Special,
     };
     ResponsePolicy::Combine(combine)
 }
@@ -85,9 +81,9 @@ pub(crate) fn fanout_of(cmd: &Cmd) -> Fanout {
         ResponsePolicy::Combine(combine) => combine,
         ResponsePolicy::Special => return Fanout::One,
     };
-    match tip(info, "request_policy:") {
-        Some("all_shards") => Fanout::Primaries(combine),
-        Some("all_nodes") => Fanout::AllNodes(combine),
+    match info.request_policy {
+        RequestPolicy::AllShards => Fanout::Primaries(combine),
+        RequestPolicy::AllNodes => Fanout::AllNodes(combine),
         _ => Fanout::One,
     }
 }

@@ -51,7 +51,7 @@ pub(crate) fn same_slot(slot: &mut Option<u16>, this: u16) -> Result<(), Cluster
 /// Where `cmd` may go: `preferred` for a command the specification flags
 /// `readonly`, the primary for every other.
 pub(crate) fn read_from(cmd: &Cmd, preferred: ReadFrom) -> ReadFrom {
-    let read_only = command_info_of(cmd).is_some_and(|info| info.flags.contains(&"readonly"));
+    let read_only = command_info_of(cmd).is_some_and(|info| info.is_readonly());
     if read_only {
         preferred
     } else {

@@ -17,7 +17,7 @@ use redis_sansio::resp::Frame;
 use super::batch::group_in_order;
 use super::fanout::{self, Combine, ResponsePolicy};
 use super::route::read_from;
-use crate::keys::{BeginSearch, FindKeys, KeySpec, command_info_of};
+use crate::keys::{BeginSearch, FindKeys, KeySpec, RequestPolicy, command_info_of};
 use crate::{ConversionError, Error};
 
 /// A multi-key command cut into one command per slot, and how to put the replies
@@ -60,7 +60,7 @@ impl Split {
     /// `special`, give `None` too.
     pub(crate) fn of(cmd: &Cmd) -> Option<Split> {
         let info = command_info_of(cmd)?;
-        if fanout::tip(info, "request_policy:") != Some("multi_shard") {
+        if info.request_policy != RequestPolicy::MultiShard {
             return None;
         }
         let merge = match fanout::response_policy(info) {

@@ -4,5 +4,4 @@
 pub mod cmd;
 pub(crate) mod commands;
 pub(crate) mod examples;
-pub(crate) mod keys;
 pub mod options;

@@ -7,6 +7,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use redis_sansio::conn::{self, Event, RequestId};
+use redis_sansio::supervisor::Supervisor;
 use redis_sansio::{CloseReason, Cmd, RequestError, SendError};
 
 use super::driving::{Engine, Role, Turn};
@@ -79,6 +80,11 @@ pub(super) struct Driver<R: Runtime> {
     pub(super) wake: Vec<Waker>,
     /// Set while a lost connection is being replaced; `io` is the dead one meanwhile.
     pub(super) reconnecting: Option<Reconnecting<R>>,
+    /// The core's reconnect supervisor, from the client's policy at its first loss.
+    pub(super) supervisor: Option<Supervisor>,
+    /// A new connection replaced a lost one and the calls that waited are yet to be
+    /// sent: each goes out with the time it was made, so its deadline counts from then.
+    pub(super) resumed: bool,
 }
 
 impl<R: Runtime> Engine for Driver<R> {
@@ -101,6 +107,13 @@ impl<R: Runtime> Engine for Driver<R> {
                     Poll::Ready(None) => {}
                 }
             }
+            if self.io.core.is_idle() && !shared.lock().queue.calls.is_empty() {
+                // Calls are about to go out on an idle connection: a reply nobody
+                // asked for must be read first, not taken for theirs.
+                if self.io.read_unasked(cx).is_err() {
+                    self.io.core.handle_eof(Instant::now());
+                }
+            }
             // One lock hold: hand over the outcomes, take the queue.
             let stale;
             let (closed, stop, close) = {
@@ -119,7 +132,7 @@ impl<R: Runtime> Engine for Driver<R> {
                     // Calls dropped before they were sent are not sent at all. Their
                     // slots are freed now; the entries stay, marked, and are passed
                     // over (removing them would shift the commands).
-                    for queued in &mut self.batch.calls {
+                    for queued in self.batch.calls.iter_mut().filter(|queued| !queued.skip) {
                         let slot = &mut inner.slots.entries[queued.slot];
                         if slot.caller_gone {
                             slot.pending = 0;
@@ -140,11 +153,13 @@ impl<R: Runtime> Engine for Driver<R> {
             self.wake_callers();
             if let Some(reason) = closed {
                 // Calls still queued wait for the new connection, if there is to be one.
-                if self.start_reconnect(shared, &reason) {
-                    continue;
+                match self.start_reconnect(shared, reason) {
+                    Ok(()) => continue,
+                    Err(reason) => {
+                        self.finish(shared, reason);
+                        return Turn::Finished;
+                    }
                 }
-                self.finish(shared, reason);
-                return Turn::Finished;
             }
             if !self.batch.calls.is_empty() {
                 self.submit(shared);
@@ -184,6 +199,10 @@ impl<R: Runtime> Engine for Driver<R> {
         self.io.core.close(Instant::now());
         let reason = self.deliver(shared).unwrap_or(CloseReason::Local);
         self.finish(shared, reason);
+    }
+
+    fn set_stall_grace(&mut self, grace: Option<std::time::Duration>) {
+        self.io.core.set_stall_grace(grace);
     }
 }
 
@@ -283,17 +302,24 @@ impl<R: Runtime> Driver<R> {
     /// own. A refused command fails its call (the rest of a pipeline is not sent).
     pub(super) fn submit(&mut self, shared: &Shared) {
         let now = Instant::now();
+        // After a reconnect, each call goes out on its own with the time it was made;
+        // otherwise calls were made just now, and runs of them go out together.
+        let resumed = mem::take(&mut self.resumed);
         let core = &mut self.io.core;
         let Queue { calls, cmds } = &mut self.batch;
         let mut refused = Vec::new();
         let (mut call, mut at) = (0, 0);
         while let Some(queued) = calls.get(call) {
             let len = queued.len;
+            let made = match resumed {
+                true => queued.made.unwrap_or(now),
+                false => now,
+            };
             if queued.skip {
                 (call, at) = (call + 1, at + len);
             } else if queued.kind == Kind::Transaction {
                 let slot = queued.slot;
-                match core.send_transaction(&cmds[at..at + len], now) {
+                match core.send_transaction(&cmds[at..at + len], made) {
                     Ok(id) => self.waiting.push(id, Target { slot, index: 0 }),
                     Err(error) => refused.push((slot, 1, error)),
                 }
@@ -305,13 +331,16 @@ impl<R: Runtime> Driver<R> {
                     .is_some_and(|queued| !queued.skip && queued.kind == Kind::Commands)
                 {
                     (call, at) = (call + 1, at + calls[call].len);
+                    if resumed {
+                        break;
+                    }
                 }
                 send_run(
                     core,
                     &mut self.waiting,
                     &calls[first_call..call],
                     &cmds[first_cmd..at],
-                    now,
+                    made,
                     &mut refused,
                 );
             }
@@ -514,6 +543,7 @@ mod tests {
                 kind: Kind::Commands,
                 len,
                 skip: false,
+                made: None,
             })
             .collect();
         let mut waiting = Waiting::default();

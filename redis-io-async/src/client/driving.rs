@@ -56,6 +56,11 @@ pub(super) trait Engine: Send {
 
     /// Closes the connection now: every pending call fails with the local close.
     fn shut_down(&mut self, shared: &Shared);
+
+    /// Gives the connection a stall grace (see
+    /// [`Connection::set_stall_grace`](redis_sansio::conn::Connection::set_stall_grace)):
+    /// set when the client gets a reconnect policy.
+    fn set_stall_grace(&mut self, grace: Option<std::time::Duration>);
 }
 
 /// How a turn ended, and what [`Shared::drive`] did.

@@ -21,6 +21,7 @@
 mod driver;
 mod driving;
 mod reconnect;
+mod side;
 mod slots;
 
 use std::fmt;
@@ -29,8 +30,10 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 
 use redis_sansio::config::ConnectionConfig;
+use redis_sansio::deadline;
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, Cmd};
 
@@ -39,6 +42,8 @@ use crate::{Connection, Error, Outcome, Runtime};
 use driver::{Driver, Waiting};
 use driving::{Engine, Next, Relay, Role, Turn};
 pub use reconnect::Reconnect;
+pub use side::KEEP_IDLE as SIDE_CONNECTIONS_KEPT;
+use side::SideConnections;
 use slots::{Filled, Slots, Waiter};
 
 /// A cloneable client that many tasks share: one connection, driven by a task spawned
@@ -76,11 +81,15 @@ use slots::{Filled, Slots, Waiter};
 /// which stays contiguous), pub/sub and `MONITOR`. For those, open a
 /// [`dedicated`](Self::dedicated) connection. Pushes that arrive anyway (client-side
 /// caching invalidations, say) have no receiver and are dropped. A blocking command
-/// (`BLPOP`, ...) holds up every caller behind it, as on any multiplexed connection.
+/// (`BLPOP`, ...) sent with [`request`](Self::request) runs on a side connection of its
+/// own, so that it holds up no other caller (in a pipeline it stays on the shared
+/// connection and holds up every caller behind it).
 ///
 /// [`SendError::Shared`]: redis_sansio::SendError::Shared
 pub struct Client<R: Runtime> {
     shared: Arc<Shared>,
+    /// Where blocking commands run: see [`side`].
+    side: Arc<SideConnections<R>>,
     _runtime: PhantomData<fn() -> R>,
 }
 
@@ -134,6 +143,8 @@ impl<R: Runtime> Client<R> {
             batch: Queue::default(),
             wake: Vec::new(),
             reconnecting: None,
+            supervisor: None,
+            resumed: false,
         });
         let shared = Arc::new_cyclic(|shared| Shared {
             config,
@@ -147,6 +158,7 @@ impl<R: Runtime> Client<R> {
         };
         let client = Client {
             shared,
+            side: Arc::default(),
             _runtime: PhantomData,
         };
         (client, driver)
@@ -154,8 +166,18 @@ impl<R: Runtime> Client<R> {
 
     /// Sends `cmd` and resolves to its reply. A server error is
     /// `Err(Error::Request(..))` and leaves the connection usable.
+    ///
+    /// The command is queued now, before the future is first polled. A blocking
+    /// command (`BLPOP`, `XREAD ... BLOCK`, `WAIT`, ...: see
+    /// [`conn::is_blocking`](redis_sansio::conn::is_blocking)) is the exception: it
+    /// runs on a side connection of its own once the future is polled, so that it
+    /// holds up no other caller (see [`SIDE_CONNECTIONS_KEPT`]).
     pub fn request(&self, cmd: &Cmd) -> Request {
-        Request(self.enqueue(Call::One(cmd)))
+        if redis_sansio::conn::is_blocking(cmd) {
+            let side = self.side.clone().request(self.shared.clone(), cmd.clone());
+            return Request(Pending::Side(Mutex::new(Box::pin(side))));
+        }
+        Request(Pending::Shared(self.enqueue(Call::One(cmd))))
     }
 
     /// Sends the commands back to back and resolves to each one's outcome, in order.
@@ -169,7 +191,7 @@ impl<R: Runtime> Client<R> {
     /// transaction goes out contiguously, so other callers' commands cannot land
     /// inside it.
     pub fn transaction(&self, cmds: &[Cmd]) -> Request {
-        Request(self.enqueue(Call::Transaction(cmds)))
+        Request(Pending::Shared(self.enqueue(Call::Transaction(cmds))))
     }
 
     /// Opens a new exclusive [`Connection`] with this client's settings, for what a
@@ -218,7 +240,17 @@ impl<R: Runtime> Client<R> {
     /// # Ok(()) }
     /// ```
     pub fn with_reconnect(self, policy: Reconnect) -> Self {
+        // The engine's lock first, as everywhere (see `Shared::engine`).
+        let mut engine = self
+            .shared
+            .engine
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(engine) = engine.as_mut() {
+            engine.set_stall_grace(Some(policy.grace()));
+        }
         self.shared.lock().reconnect = Some(policy);
+        drop(engine);
         self
     }
 
@@ -245,6 +277,8 @@ impl<R: Runtime> Client<R> {
         };
         // Allocated before the lock is taken.
         let many = matches!(call, Call::Pipeline(_)).then(|| Filled::many(count));
+        // With a response timeout, a call's deadline counts from now, sent or not.
+        let made = self.shared.config.response_timeout.map(|_| Instant::now());
         let shared = self.shared.clone();
         let mut stale = None;
         let (slot, next) = {
@@ -270,6 +304,7 @@ impl<R: Runtime> Client<R> {
                         kind,
                         len: cmds.len(),
                         skip: false,
+                        made,
                     });
                     // The waker is taken by the first call since the driver last
                     // looked: later ones find it gone and do not wake it again.
@@ -296,6 +331,7 @@ impl<R: Runtime> Clone for Client<R> {
         self.shared.lock().handles += 1;
         Client {
             shared: self.shared.clone(),
+            side: self.side.clone(),
             _runtime: PhantomData,
         }
     }
@@ -399,20 +435,47 @@ impl<R: Runtime> fmt::Debug for ClientDriver<R> {
 /// The future of [`Client::request`] and [`Client::transaction`]: the reply.
 ///
 /// Dropping it abandons the reply, which the driver then discards.
-#[derive(Debug)]
 #[must_use = "futures do nothing unless polled; the request is queued regardless"]
-pub struct Request(Waiter);
+pub struct Request(Pending);
+
+/// A blocking command's call on a side connection.
+type SideCall = Pin<Box<dyn Future<Output = Result<Frame, Error>> + Send>>;
+
+/// Where a [`Request`]'s reply comes from.
+enum Pending {
+    /// The shared connection's driver.
+    Shared(Waiter),
+    /// A blocking command on a side connection. In a mutex only to make the request
+    /// `Sync` as the shared kind is; only `poll` takes it, through `&mut`.
+    Side(Mutex<SideCall>),
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Pending::Shared(waiter) => f.debug_tuple("Request").field(waiter).finish(),
+            Pending::Side(_) => f.write_str("Request(on a side connection)"),
+        }
+    }
+}
 
 impl Future for Request {
     type Output = Result<Frame, Error>;
 
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.0.poll_filled(cx).map(|filled| match filled {
-            Filled::One(outcome) => outcome.map_err(Error::Request),
-            Filled::Failed(error) => Err(error),
-            Filled::Empty | Filled::Many(_) => Err(Error::Closed(CloseReason::Local)),
-        })
+        match &mut self.0 {
+            Pending::Shared(waiter) => waiter.poll_filled(cx).map(|filled| match filled {
+                Filled::One(outcome) => outcome.map_err(Error::Request),
+                Filled::Failed(error) => Err(error),
+                Filled::Empty | Filled::Many(_) => Err(Error::Closed(CloseReason::Local)),
+            }),
+            Pending::Side(call) => call
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner)
+                .as_mut()
+                .poll(cx),
+        }
     }
 }
 
@@ -529,8 +592,40 @@ struct Queued {
     kind: Kind,
     /// How many of [`Queue::cmds`] are this call's.
     len: usize,
-    /// The caller left before the driver took the call: it is not sent.
+    /// The caller left before the driver took the call, or the call failed while it
+    /// waited: it is not sent.
     skip: bool,
+    /// When the call was made, with a response timeout configured: its deadline counts
+    /// from then, sent or not.
+    made: Option<Instant>,
+}
+
+impl Queue {
+    /// Fails the calls whose deadline (made + `timeout`) has passed at `now` with
+    /// `error()`, marking them skipped; returns the earliest deadline left. Calls are
+    /// queued in the order they were made, so the first one still waiting has it.
+    fn expire(
+        &mut self,
+        now: Instant,
+        timeout: Duration,
+        wake: &mut Vec<Waker>,
+        slots: &mut Slots,
+        error: impl Fn() -> Error,
+    ) -> Option<Instant> {
+        for queued in self.calls.iter_mut().filter(|queued| !queued.skip) {
+            let Some(made) = queued.made else {
+                continue;
+            };
+            let deadline = deadline::after(made, timeout);
+            if deadline > now {
+                return Some(deadline);
+            }
+            let unsent = slots.entries[queued.slot].pending;
+            slots.fail(queued.slot, unsent, error(), wake);
+            queued.skip = true;
+        }
+        None
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

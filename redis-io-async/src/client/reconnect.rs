@@ -1,5 +1,7 @@
 //! Reconnecting after the connection is lost: the driver's state while it opens a new
-//! connection, under the core's [`Reconnect`] policy.
+//! connection. What to do and when is the core's [`Supervisor`]'s to decide; this
+//! file carries out its actions (sleep, connect) and fails the calls that wait past
+//! their deadline.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -8,24 +10,23 @@ use std::time::Instant;
 
 use redis_sansio::CloseReason;
 use redis_sansio::config::ConnectionConfig;
-use redis_sansio::deadline;
-use redis_sansio::retry::Outage;
 pub use redis_sansio::retry::Reconnect;
+use redis_sansio::supervisor::{Action, Supervisor};
 
-use super::Shared;
 use super::driver::Driver;
 use super::driving::Role;
+use super::{Inner, Shared};
 use crate::{Connection, Error, Runtime};
 
 type Connecting<R> = Pin<Box<dyn Future<Output = Result<Connection<R>, Error>> + Send>>;
 
 /// The driver's state between losing its connection and having a new one. Calls made
-/// meanwhile wait in the queue and go out on the new connection.
+/// meanwhile wait in the queue and go out on the new connection, unless their deadline
+/// passes first.
 pub(super) struct Reconnecting<R: Runtime> {
-    outage: Outage,
-    /// Why the connection was lost: the close reason if the client gives up.
-    reason: CloseReason,
     step: Step<R>,
+    /// The timer for the earliest deadline of a waiting call, and that deadline.
+    expiry: Option<(Instant, Pin<Box<R::Sleep>>)>,
 }
 
 enum Step<R: Runtime> {
@@ -33,24 +34,54 @@ enum Step<R: Runtime> {
     Connect(Connecting<R>),
 }
 
+/// The close reason a failed attempt reports to the supervisor: the server's refusal
+/// of the handshake, if that is why it failed.
+fn refusal(error: &Error) -> Option<&CloseReason> {
+    match error {
+        Error::Closed(reason) => Some(reason),
+        _ => None,
+    }
+}
+
 impl<R: Runtime> Reconnecting<R> {
-    /// Starts an outage: the first attempt, at once.
-    pub(super) fn start(policy: Reconnect, reason: CloseReason, config: &ConnectionConfig) -> Self {
-        let mut outage = Outage::new(policy);
-        // The first attempt, made at once.
-        outage.next_attempt();
-        Reconnecting {
-            outage,
-            reason,
-            step: Step::Connect(Box::pin(Connection::<R>::connect(config.clone()))),
+    /// Carries out the supervisor's next action: `Some(reason)` when it gave up.
+    fn follow(
+        supervisor: &mut Supervisor,
+        config: &ConnectionConfig,
+    ) -> Result<Step<R>, CloseReason> {
+        match supervisor.poll_action() {
+            Some(Action::Connect) => Ok(Step::Connect(Box::pin(Connection::<R>::connect(
+                config.clone(),
+            )))),
+            Some(Action::GiveUp(reason)) => Err(reason),
+            // Nothing to do now: wait for the next attempt's time.
+            Some(_) | None => {
+                let at = supervisor.poll_timeout().unwrap_or_else(Instant::now);
+                Ok(Step::Wait(Box::pin(R::sleep_until(at))))
+            }
         }
     }
 
+    /// Starts an outage: tells the supervisor of the loss and carries out what it
+    /// says (an attempt at once, or giving up).
+    pub(super) fn start(
+        supervisor: &mut Supervisor,
+        reason: &CloseReason,
+        config: &ConnectionConfig,
+    ) -> Result<Self, CloseReason> {
+        supervisor.handle_lost(reason, Instant::now());
+        Ok(Reconnecting {
+            step: Self::follow(supervisor, config)?,
+            expiry: None,
+        })
+    }
+
     /// Drives the attempts: `Ready(Ok(connection))` once one succeeds,
-    /// `Ready(Err(reason))` when the policy gives up.
+    /// `Ready(Err(reason))` when the supervisor gives up.
     pub(super) fn poll(
         &mut self,
         cx: &mut Context<'_>,
+        supervisor: &mut Supervisor,
         config: &ConnectionConfig,
     ) -> Poll<Result<Connection<R>, CloseReason>> {
         loop {
@@ -59,42 +90,91 @@ impl<R: Runtime> Reconnecting<R> {
                     if sleep.as_mut().poll(cx).is_pending() {
                         return Poll::Pending;
                     }
-                    self.step = Step::Connect(Box::pin(Connection::<R>::connect(config.clone())));
+                    let now = supervisor.poll_timeout().map_or(Instant::now(), |at| {
+                        // The timer says the time has come, even if the clock reads
+                        // a hair earlier.
+                        Instant::now().max(at)
+                    });
+                    supervisor.handle_timeout(now);
                 }
                 Step::Connect(connecting) => match connecting.as_mut().poll(cx) {
                     Poll::Pending => return Poll::Pending,
-                    Poll::Ready(Ok(conn)) => return Poll::Ready(Ok(conn)),
-                    Poll::Ready(Err(_)) => match self.outage.next_attempt() {
-                        None => return Poll::Ready(Err(self.reason.clone())),
-                        Some(delay) => {
-                            let wake = deadline::after(Instant::now(), delay);
-                            self.step = Step::Wait(Box::pin(R::sleep_until(wake)));
-                        }
-                    },
+                    Poll::Ready(Ok(conn)) => {
+                        supervisor.handle_connected(Instant::now());
+                        return Poll::Ready(Ok(conn));
+                    }
+                    Poll::Ready(Err(error)) => {
+                        supervisor.handle_connect_failed(refusal(&error), Instant::now());
+                    }
                 },
             }
+            match Self::follow(supervisor, config) {
+                Ok(step) => self.step = step,
+                Err(reason) => return Poll::Ready(Err(reason)),
+            }
+        }
+    }
+
+    /// Fails the waiting calls whose deadline has passed, with what the supervisor
+    /// says they fail with, and arms the timer for the next deadline.
+    fn expire_waiting(
+        &mut self,
+        inner: &mut Inner,
+        supervisor: &Supervisor,
+        config: &ConnectionConfig,
+        cx: &mut Context<'_>,
+        wake: &mut Vec<Waker>,
+    ) {
+        let Some(timeout) = config.response_timeout else {
+            return;
+        };
+        loop {
+            let now = Instant::now();
+            let next = inner
+                .queue
+                .expire(now, timeout, wake, &mut inner.slots, || {
+                    Error::Request(supervisor.expired_call_error())
+                });
+            let Some(at) = next else {
+                self.expiry = None;
+                return;
+            };
+            let sleep = match &mut self.expiry {
+                Some((armed, sleep)) if *armed == at => sleep,
+                expiry => &mut expiry.insert((at, Box::pin(R::sleep_until(at)))).1,
+            };
+            if sleep.as_mut().poll(cx).is_pending() {
+                return;
+            }
+            self.expiry = None;
         }
     }
 }
 
 impl<R: Runtime> Driver<R> {
     /// The connection closed for `reason`: starts reconnecting if the client has a
-    /// policy, the close was not asked for and someone may still call. Returns false
-    /// when the client should close for good instead.
-    pub(super) fn start_reconnect(&mut self, shared: &Shared, reason: &CloseReason) -> bool {
-        if *reason == CloseReason::Local {
-            return false;
+    /// policy, the close was not asked for and someone may still call. Returns the
+    /// reason to close for good with otherwise: `reason`, or the supervisor's when it
+    /// refuses at once (a permanent refusal).
+    pub(super) fn start_reconnect(
+        &mut self,
+        shared: &Shared,
+        reason: CloseReason,
+    ) -> Result<(), CloseReason> {
+        if reason == CloseReason::Local {
+            return Err(reason);
         }
-        let policy = {
+        {
             let inner = shared.lock();
             if inner.close_requested || inner.handles == 0 {
-                return false;
+                return Err(reason);
             }
-            match &inner.reconnect {
-                Some(policy) => policy.clone(),
-                None => return false,
+            match (&inner.reconnect, &self.supervisor) {
+                (None, _) => return Err(reason),
+                (Some(_), Some(_)) => {}
+                (Some(policy), None) => self.supervisor = Some(Supervisor::new(policy.clone())),
             }
-        };
+        }
         // The core failed every request on the wire before it closed, so none should be
         // left; the new connection numbers its requests afresh, so none may be.
         if !self.waiting.is_empty() {
@@ -105,14 +185,16 @@ impl<R: Runtime> Driver<R> {
             }
         }
         self.wake_callers();
-        self.reconnecting = Some(Reconnecting::start(policy, reason.clone(), &shared.config));
+        let supervisor = self.supervisor.as_mut().expect("set above");
+        self.reconnecting = Some(Reconnecting::start(supervisor, &reason, &shared.config)?);
         shared.lock().idle = false;
-        true
+        Ok(())
     }
 
     /// Drives a reconnection in progress: `Ready(None)` once the new connection is in
-    /// place, `Ready(Some(reason))` when the client is to close for good (the policy
-    /// gave up, [`close`](super::Client::close) was called or every handle dropped).
+    /// place, `Ready(Some(reason))` when the client is to close for good (the
+    /// supervisor gave up, [`close`](super::Client::close) was called or every handle
+    /// dropped). Calls waiting past their deadline fail meanwhile.
     pub(super) fn poll_reconnect(
         &mut self,
         shared: &Shared,
@@ -120,7 +202,8 @@ impl<R: Runtime> Driver<R> {
         role: Role,
         holder: Option<&Waker>,
     ) -> Poll<Option<CloseReason>> {
-        let Some(reconnecting) = &mut self.reconnecting else {
+        let (Some(reconnecting), Some(supervisor)) = (&mut self.reconnecting, &mut self.supervisor)
+        else {
             return Poll::Ready(None);
         };
         let stale = {
@@ -128,10 +211,14 @@ impl<R: Runtime> Driver<R> {
             if inner.close_requested || inner.handles == 0 {
                 return Poll::Ready(Some(CloseReason::Local));
             }
+            reconnecting.expire_waiting(&mut inner, supervisor, &shared.config, cx, &mut self.wake);
             inner.record(role, holder)
         };
         drop(stale);
-        let polled = reconnecting.poll(cx, &shared.config);
+        for waker in self.wake.drain(..) {
+            waker.wake();
+        }
+        let polled = reconnecting.poll(cx, supervisor, &shared.config);
         match polled {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Err(reason)) => Poll::Ready(Some(reason)),
@@ -139,7 +226,10 @@ impl<R: Runtime> Driver<R> {
                 self.reconnecting = None;
                 let mut io = conn.into_io();
                 io.core.set_shared(true);
+                io.core.set_stall_grace(Some(supervisor.policy().grace()));
                 self.io = io;
+                // The calls that waited go out with the deadlines they were made with.
+                self.resumed = true;
                 Poll::Ready(None)
             }
         }

@@ -49,6 +49,11 @@ impl<S: Socket> Socket for TlsStream<S> {
         pending_on_block(session.read(&mut Polled { socket, cx }, buf))
     }
 
+    fn poll_read_now(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let TlsStream { socket, session } = self;
+        pending_on_block(session.read(&mut PolledNow(Polled { socket, cx }), buf))
+    }
+
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let TlsStream { socket, session } = self;
         pending_on_block(session.write(&mut Polled { socket, cx }, buf))
@@ -79,6 +84,28 @@ impl<S: Socket> Read for Polled<'_, '_, S> {
             Poll::Ready(result) => result,
             Poll::Pending => Err(ErrorKind::WouldBlock.into()),
         }
+    }
+}
+
+/// [`Polled`] whose reads use [`Socket::poll_read_now`].
+struct PolledNow<'a, 'b, S>(Polled<'a, 'b, S>);
+
+impl<S: Socket> Read for PolledNow<'_, '_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.0.socket.poll_read_now(self.0.cx, buf) {
+            Poll::Ready(result) => result,
+            Poll::Pending => Err(ErrorKind::WouldBlock.into()),
+        }
+    }
+}
+
+impl<S: Socket> Write for PolledNow<'_, '_, S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 

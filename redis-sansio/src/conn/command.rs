@@ -64,9 +64,18 @@ pub(crate) enum CommandClass {
     Monitor,
     /// `HELLO`, `RESET`: refused; they belong to the handshake.
     ConnectionState,
-    /// `SELECT`, `AUTH`, `WATCH`, `UNWATCH`, `MULTI`, `EXEC`, `DISCARD`: state that
-    /// belongs to the connection, which every caller of a shared connection would see.
+    /// `SELECT`, `AUTH`, `WATCH`, `UNWATCH`, `MULTI`, `EXEC`, `DISCARD`,
+    /// `CLIENT TRACKING|CACHING|REPLY`: state that belongs to the connection, which
+    /// every caller of a shared connection would see and a reconnect would lose.
     ConnectionScoped,
+}
+
+/// True when `cmd` blocks the connection until data arrives or its timeout passes
+/// (`BLPOP`, `BLMOVE`, `BZPOPMIN`, `XREAD`/`XREADGROUP ... BLOCK`, `WAIT`, ...):
+/// a shared connection sends such commands on a connection of their own, so that
+/// they hold up no other caller.
+pub fn is_blocking(cmd: &Cmd) -> bool {
+    matches!(classify(cmd), CommandClass::Blocking(_))
 }
 
 /// Classifies `cmd` by its name (case-insensitive) and, for blocking commands, the
@@ -109,6 +118,19 @@ fn classify_named(cmd: &Cmd, name: &[u8]) -> CommandClass {
         b"SELECT" | b"AUTH" | b"WATCH" | b"UNWATCH" | b"MULTI" | b"EXEC" | b"DISCARD" => {
             ConnectionScoped
         }
+        // Client-side caching's tracking and its opt-in flag, and reply suppression:
+        // state of the connection that a reconnect would lose, and that would mix up
+        // the replies or pushes of every caller of a shared connection.
+        b"CLIENT" => match cmd.args().nth(1) {
+            Some(sub)
+                if [&b"TRACKING"[..], b"CACHING", b"REPLY"]
+                    .iter()
+                    .any(|scoped| sub.eq_ignore_ascii_case(scoped)) =>
+            {
+                ConnectionScoped
+            }
+            _ => Plain,
+        },
         // Timeout in seconds, last argument.
         b"BLPOP" | b"BRPOP" | b"BZPOPMIN" | b"BZPOPMAX" | b"BRPOPLPUSH" | b"BLMOVE" => {
             Blocking(seconds(cmd.args().last()))
@@ -217,6 +239,15 @@ mod tests {
             CommandClass::Subscribe(Shard, 1)
         );
         assert_eq!(class(&["hello", "3"]), CommandClass::ConnectionState);
+        for scoped in [
+            &["client", "tracking", "on"][..],
+            &["CLIENT", "CACHING", "yes"],
+            &["Client", "Reply", "OFF"],
+        ] {
+            assert_eq!(class(scoped), CommandClass::ConnectionScoped, "{scoped:?}");
+        }
+        assert_eq!(class(&["CLIENT", "ID"]), CommandClass::Plain);
+        assert_eq!(class(&["CLIENT"]), CommandClass::Plain);
         assert_eq!(class(&["MONITOR"]), CommandClass::Monitor);
         assert_eq!(class(&["GET", "k"]), CommandClass::Plain);
         assert_eq!(class(&["AVERYLONGCOMMANDNAMEINDEED"]), CommandClass::Plain);

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Buf, BufMut, BytesMut};
 
-pub use command::SubscriptionKind;
+pub use command::{SubscriptionKind, is_blocking};
 pub use event::Event;
 pub use pending::RequestId;
 pub use pubsub::{Message, Subscriptions};
@@ -62,7 +62,7 @@ pub enum State {
 /// quinn-proto's `Connection`:
 ///
 /// - **Getters** (`&self`): [`state`](Self::state), [`protocol`](Self::protocol),
-///   [`in_flight`](Self::in_flight), [`next_id`](Self::next_id),
+///   [`in_flight`](Self::in_flight), [`is_idle`](Self::is_idle), [`next_id`](Self::next_id),
 ///   [`wants_read`](Self::wants_read), [`wants_write`](Self::wants_write),
 ///   [`subscriptions`](Self::subscriptions).
 /// - **Inputs**: [`handle_read`](Self::handle_read) after reading into
@@ -136,7 +136,6 @@ pub enum State {
 /// }
 /// assert_eq!(replies, [(set, Frame::simple("OK")), (get, Frame::bulk("v"))]);
 /// ```
-#[derive(Debug)]
 pub struct Connection {
     config: ConnectionConfig,
     state: State,
@@ -160,7 +159,33 @@ pub struct Connection {
     monitoring: bool,
     /// Many callers share this connection: see [`Connection::set_shared`].
     shared: bool,
+    /// See [`Connection::set_stall_grace`].
+    stall_grace: Option<Duration>,
+    /// When the connection counts as stalled unless a byte arrives first: set when a
+    /// request times out (with a stall grace), cleared by any input.
+    stall_deadline: Option<Instant>,
     events: EventQueue,
+}
+
+/// The byte buffers are shown by length only: until the handshake is written, the
+/// transmit buffer holds `HELLO ... AUTH user password` (or `AUTH`), and requests may
+/// carry secrets of their own. The configuration redacts its password.
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("config", &self.config)
+            .field("state", &self.state)
+            .field("protocol", &self.protocol)
+            .field("handshake", &self.handshake)
+            .field("received_bytes", &self.rx_filled)
+            .field("transmit_bytes", &self.tx.len())
+            .field("held_bytes", &self.held.len())
+            .field("in_flight", &self.pending.len())
+            .field("subscriptions", &self.subscriptions)
+            .field("monitoring", &self.monitoring)
+            .field("shared", &self.shared)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Connection {
@@ -187,6 +212,8 @@ impl Connection {
             subscriptions: Subscriptions::default(),
             monitoring: false,
             shared: false,
+            stall_grace: None,
+            stall_deadline: None,
             events: EventQueue::default(),
         };
         if conn.handshake.is_none() {
@@ -216,6 +243,19 @@ impl Connection {
     /// out whose late replies are yet to be dropped.
     pub fn in_flight(&self) -> usize {
         self.pending.len()
+    }
+
+    /// True when the connection is ready and no request is in flight: bytes that
+    /// arrive now answer nothing that was asked.
+    ///
+    /// **Rule for bodies**: before sending on an idle connection, read what the socket
+    /// has already received, without waiting, and hand it in. A reply that arrived
+    /// unasked (a misbehaving server, a duplicate reply in a later segment) then
+    /// closes the connection with [`CloseReason::UnexpectedReply`] instead of being
+    /// taken for the new request's reply. Pushes and messages read this way are
+    /// delivered as usual.
+    pub fn is_idle(&self) -> bool {
+        self.state == State::Ready && self.pending.is_empty()
     }
 
     /// The id the next request sent will get. Ids are handed out in order, one per
@@ -273,6 +313,9 @@ impl Connection {
         if self.state == State::Closed {
             return;
         }
+        if n > 0 {
+            self.stall_deadline = None;
+        }
         let room = self.rx.len() - self.rx_filled;
         if n >= room && room > 0 {
             // The read took all the room there was: more is likely waiting.
@@ -325,17 +368,28 @@ impl Connection {
             self.fail(CloseReason::HandshakeTimeout);
             return;
         }
+        if self.stall_deadline.is_some_and(|at| at <= now) {
+            self.fail(CloseReason::Stalled);
+            return;
+        }
         while let Some(id) = self.pending.expire_one(now) {
             self.events.push(Event::Reply {
                 id,
                 result: Err(RequestError::Timeout),
             });
+            if let (Some(grace), None) = (self.stall_grace, self.stall_deadline) {
+                self.stall_deadline = Some(deadline::after(now, grace));
+            }
         }
     }
 
     // ---- C: application calls ---------------------------------------------------
 
     /// Queues `cmd`; its outcome comes as one [`Event::Reply`] with the returned id.
+    ///
+    /// `now` is when the call was made: a body that kept the call waiting (while it
+    /// reconnected, say) passes the time it was made, so that its deadline counts from
+    /// then, not from when it is finally sent.
     ///
     /// Requests sent while the handshake runs are held and go out, in order, as soon
     /// as it is done. The request's deadline is `now` plus the configured response
@@ -379,13 +433,26 @@ impl Connection {
         Ok(self.pending.push(expect, deadline))
     }
 
+    /// Closes the connection as stalled when, after a request times out, no byte
+    /// arrives within `grace`: the peer is gone or the path stopped forwarding, and
+    /// every later request would time out too. The pending requests then fail with
+    /// [`CloseReason::Stalled`], then [`Event::Closed`]. Bytes arriving within the
+    /// grace (a late reply) keep the connection. `None` (the default) never closes
+    /// for silence: a timed-out request's reply, however late, is awaited and dropped.
+    /// Bodies that replace lost connections set it from their
+    /// [`Reconnect`](crate::retry::Reconnect) policy.
+    pub fn set_stall_grace(&mut self, grace: Option<Duration>) {
+        self.stall_grace = grace;
+    }
+
     /// Marks the connection as shared by many callers (a multiplexed client), or not.
     ///
     /// A shared connection refuses, with [`SendError::Shared`], the commands whose
     /// effect one caller cannot keep to itself: `SELECT`, `AUTH`, `WATCH`, `UNWATCH`,
     /// `MULTI`, `EXEC`, `DISCARD` (use [`send_transaction`](Self::send_transaction),
-    /// which keeps a transaction contiguous), and pub/sub and `MONITOR`, whose
-    /// messages would reach no caller. Call it once, before the first `send`.
+    /// which keeps a transaction contiguous), `CLIENT TRACKING`, `CLIENT CACHING` and
+    /// `CLIENT REPLY` (their effect would reach every caller, and a reconnect would
+    /// lose it), and pub/sub and `MONITOR`, whose messages would reach no caller. Call it once, before the first `send`.
     pub fn set_shared(&mut self, shared: bool) {
         self.shared = shared;
     }
@@ -453,7 +520,10 @@ impl Connection {
                     (a, b) => a.or(b),
                 }
             }
-            State::Ready => self.pending.next_deadline(),
+            State::Ready => match (self.pending.next_deadline(), self.stall_deadline) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
         }
     }
 
@@ -682,6 +752,7 @@ impl Connection {
         self.state = State::Closed;
         self.handshake = None;
         self.handshake_deadline = None;
+        self.stall_deadline = None;
         self.tx.clear();
         self.held.clear();
         for pending in self.pending.drain() {

@@ -178,7 +178,8 @@ pub fn needs(check: &str) -> &'static [Capability] {
         | "longest_timeouts"
         | "tls_requests"
         | "tls_verification"
-        | "tls_client_certificates" => &[],
+        | "tls_client_certificates"
+        | "unexpected_replies" => &[],
         "transactions" => &[Capability::Transactions],
         "watch" => &[Capability::Transactions, Capability::ConnectionState],
         "pubsub" | "events_see_close" | "tracking_pushes" | "tracking_redirect" => {
@@ -327,6 +328,7 @@ macro_rules! conformance_tests {
         __conformance_check!(tls_verification);
         __conformance_check!(tls_client_certificates);
         __conformance_check!(concurrent_tasks);
+        __conformance_check!(unexpected_replies);
     };
 }
 

@@ -10,12 +10,15 @@
 //! `server_killed_mid_pipeline` one per target (it kills it). The TLS checks
 //! (`tls_requests`, `tls_verification`, `tls_client_certificates`) share a TLS
 //! server, or one requiring client certificates, and run over its TLS port only.
+//! `unexpected_replies` runs against a [`FakeServer`](crate::FakeServer) of its own
+//! per case (a real server cannot be made to answer twice), over TCP.
 
 mod auth;
 mod concurrency;
 mod events;
 mod failures;
 mod faults;
+mod hostile;
 mod requests;
 mod tls;
 
@@ -27,5 +30,6 @@ pub use faults::{
     blocking_commands, client_kill, close_reason_with_failure, handshake_timeout, longest_timeouts,
     response_timeout, server_killed_mid_pipeline,
 };
+pub use hostile::unexpected_replies;
 pub use requests::{binary_values, handshake, pipeline, select, transactions, watch};
 pub use tls::{tls_client_certificates, tls_requests, tls_verification};

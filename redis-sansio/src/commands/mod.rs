@@ -1,0 +1,211 @@
+//! What each command of the Redis specification may do, and where its keys are: the
+//! facts the core routes and retries by, generated from the specification into
+//! [`COMMANDS`] (`cargo run -p xtask -- generate`).
+//!
+//! - [`lookup`] / [`info_of`]: a command's [`CommandInfo`] by name (any case), a
+//!   subcommand's for a container (`CLIENT KILL`), by binary search, allocating
+//!   nothing.
+//! - [`CommandInfo`]'s flags: [`is_write`](CommandInfo::is_write),
+//!   [`is_readonly`](CommandInfo::is_readonly),
+//!   [`is_blocking`](CommandInfo::is_blocking),
+//!   [`may_replicate`](CommandInfo::may_replicate), and
+//!   [`may_resend`](CommandInfo::may_resend): whether sending it again after a lost
+//!   connection cannot change data.
+//! - The cluster tips: [`RequestPolicy`] (which nodes a command goes to) and
+//!   [`ResponsePolicy`] (how their replies make one).
+//! - The key specs and their interpreter: [`for_each_key`], [`key_positions`], [`keys`].
+//!
+//! ```
+//! use redis_sansio::Cmd;
+//! use redis_sansio::commands::{self, RequestPolicy, ResponsePolicy};
+//!
+//! let incr = commands::info_of(&Cmd::new("incr").arg("counter")).unwrap();
+//! assert!(incr.is_write() && !incr.may_resend());
+//! let get = commands::lookup(b"GET", None).unwrap();
+//! assert!(get.is_readonly() && get.may_resend());
+//! let kill = commands::lookup(b"client", Some(b"kill")).unwrap();
+//! assert_eq!((kill.name, kill.subcommand), ("CLIENT", "KILL"));
+//! let dbsize = commands::lookup(b"DBSIZE", None).unwrap();
+//! assert_eq!(dbsize.request_policy, RequestPolicy::AllShards);
+//! assert_eq!(dbsize.response_policy, ResponsePolicy::AggSum);
+//! let mset = Cmd::new("MSET").arg("a").arg("1").arg("b").arg("2");
+//! assert_eq!(commands::keys(&mset), [&b"a"[..], &b"b"[..]]);
+//! ```
+
+mod args;
+mod flags;
+mod keys;
+mod table;
+
+pub use flags::CommandFlags;
+pub use keys::{
+    BeginSearch, FindKeys, KeyFlags, KeyPosition, KeySpec, for_each_key, key_positions, keys,
+};
+pub use table::COMMANDS;
+
+use crate::Cmd;
+
+/// A command's entry in [`COMMANDS`]: what the specification says it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandInfo {
+    /// The command, or the container of a subcommand, in upper case.
+    pub name: &'static str,
+    /// The subcommand in upper case, or `""`.
+    pub subcommand: &'static str,
+    /// The specification's arity: the exact argument count (name included), or its
+    /// negated minimum.
+    pub arity: i64,
+    /// The command flags (`write`, `readonly`, `blocking`, ...).
+    pub flags: CommandFlags,
+    /// Which nodes of a cluster it goes to (its `request_policy` tip).
+    pub request_policy: RequestPolicy,
+    /// How the replies of many nodes make its one reply (its `response_policy` tip).
+    pub response_policy: ResponsePolicy,
+    /// The key specs.
+    pub key_specs: &'static [KeySpec],
+}
+
+/// Which nodes of a cluster a command goes to: the specification's `request_policy`
+/// tip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RequestPolicy {
+    /// No tip: the node serving its keys' slot, or any node for a keyless command.
+    Default,
+    /// Every primary that serves slots (`DBSIZE`, `FLUSHALL`, `KEYS`).
+    AllShards,
+    /// Every primary and replica (`SCRIPT LOAD`, `CONFIG SET`).
+    AllNodes,
+    /// Its keys may be split per slot, one command per slot (`MGET`, `MSET`, `DEL`).
+    MultiShard,
+    /// Only command-specific code knows.
+    Special,
+}
+
+/// How the replies of the nodes a command went to make its one reply: the
+/// specification's `response_policy` tip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ResponsePolicy {
+    /// No tip: the caller's default (concatenated arrays for a fan-out, the keys'
+    /// order for a split multi-key command).
+    Default,
+    /// The first error if any node failed, otherwise the first reply.
+    AllSucceeded,
+    /// The first success if any node succeeded, otherwise the first error.
+    OneSucceeded,
+    /// The sum of the integer replies.
+    AggSum,
+    /// The least integer reply.
+    AggMin,
+    /// The greatest integer reply.
+    AggMax,
+    /// Element by element logical AND of integer (or arrays of integer) replies.
+    AggLogicalAnd,
+    /// Element by element logical OR.
+    AggLogicalOr,
+    /// Only command-specific code can merge the replies.
+    Special,
+}
+
+impl CommandInfo {
+    /// Flagged `write`: it may change data.
+    pub const fn is_write(&self) -> bool {
+        self.flags.contains(CommandFlags::WRITE)
+    }
+
+    /// Flagged `readonly`: it only reads data (a replica may serve it).
+    pub const fn is_readonly(&self) -> bool {
+        self.flags.contains(CommandFlags::READONLY)
+    }
+
+    /// Flagged `blocking`: it may wait on the server (`BLPOP`, `BZPOPMIN`, `XREAD`,
+    /// `XREADGROUP`...). The specification does not flag `WAIT` and `WAITAOF`, which
+    /// also wait.
+    pub const fn is_blocking(&self) -> bool {
+        self.flags.contains(CommandFlags::BLOCKING)
+    }
+
+    /// Flagged `may_replicate`: it may cause a write without being flagged `write`
+    /// (`EVAL`, `FCALL`, `PUBLISH`).
+    pub const fn may_replicate(&self) -> bool {
+        self.flags.contains(CommandFlags::MAY_REPLICATE)
+    }
+
+    /// Whether it may be sent again after the connection was lost before its reply
+    /// came, because running it twice cannot change data.
+    ///
+    /// True for commands flagged `readonly` (`PFCOUNT` too, though it may store a
+    /// cached count: its value cannot change), and for the others flagged none of
+    /// `write`, `may_replicate`, `admin`, `pubsub`, `blocking`, `allow_busy`,
+    /// `no_multi` or `protected`, outside the `@transaction` category, and not a
+    /// container looked up without a known subcommand: `PING`, `ECHO`, `INFO`,
+    /// `CLUSTER SHARDS`, `CLIENT ID`, `SCRIPT LOAD`... False for writes (`SET`,
+    /// `INCR`), scripts (`EVAL`), `PUBLISH`, `EXEC`, `SHUTDOWN`, `CLIENT KILL`,
+    /// `SCRIPT KILL`. A command missing from the table (a module's) is not in it, so
+    /// see [`may_resend`] for a whole command.
+    pub const fn may_resend(&self) -> bool {
+        if self.is_readonly() {
+            return true;
+        }
+        !self.flags.intersects(
+            CommandFlags::WRITE
+                .union(CommandFlags::MAY_REPLICATE)
+                .union(CommandFlags::ADMIN)
+                .union(CommandFlags::PUBSUB)
+                .union(CommandFlags::BLOCKING)
+                .union(CommandFlags::ALLOW_BUSY)
+                .union(CommandFlags::NO_MULTI)
+                .union(CommandFlags::PROTECTED)
+                .union(CommandFlags::TRANSACTION)
+                .union(CommandFlags::CONTAINER),
+        )
+    }
+}
+
+/// Compares a table name (upper case) with an argument in any case.
+fn cmp_upper(entry: &str, arg: &[u8]) -> std::cmp::Ordering {
+    entry
+        .bytes()
+        .cmp(arg.iter().map(|b| b.to_ascii_uppercase()))
+}
+
+/// The entry for a command `name` (any case) and, for a container, its
+/// `subcommand`; a container's own entry when the subcommand is missing or unknown.
+/// `None` for a command the specification does not have. Allocates nothing.
+pub fn lookup(name: &[u8], subcommand: Option<&[u8]>) -> Option<&'static CommandInfo> {
+    let start = COMMANDS.partition_point(|c| cmp_upper(c.name, name).is_lt());
+    let same: &'static [CommandInfo] = {
+        let len = COMMANDS[start..]
+            .iter()
+            .take_while(|c| cmp_upper(c.name, name).is_eq())
+            .count();
+        &COMMANDS[start..start + len]
+    };
+    let container = same.first()?;
+    let Some(sub) = subcommand.filter(|_| same.len() > 1) else {
+        return Some(container);
+    };
+    let subs = &same[1..];
+    let at = subs.partition_point(|c| cmp_upper(c.subcommand, sub).is_lt());
+    match subs.get(at) {
+        Some(entry) if cmp_upper(entry.subcommand, sub).is_eq() => Some(entry),
+        _ => Some(container),
+    }
+}
+
+/// The entry for `cmd`'s command (its subcommand's for a container).
+pub fn info_of(cmd: &Cmd) -> Option<&'static CommandInfo> {
+    let mut args = cmd.args();
+    let name = args.next()?;
+    lookup(name, args.next())
+}
+
+/// Whether `cmd` may be sent again after a lost connection:
+/// [`CommandInfo::may_resend`] for a command of the table, false for any other.
+pub fn may_resend(cmd: &Cmd) -> bool {
+    info_of(cmd).is_some_and(CommandInfo::may_resend)
+}
+
+#[cfg(test)]
+mod tests;

@@ -23,72 +23,71 @@ fn config(periodic: bool) -> RouterConfig {
     RouterConfig::default().with_periodic_refresh(periodic.then_some(PERIOD))
 }
 
+/// The scenario on two clients of one body, `$periodic` (with the periodic refresh)
+/// and `$on_errors` (without), `$aw` finishing a call (`.await` or nothing) and
+/// `$sleep` pausing between calls.
+macro_rules! learns_a_move_periodically {
+    ($cluster:expr, $key:expr, $periodic:ident, $on_errors:ident, $sleep:path, $($aw:tt)*) => {{
+        let seed = $cluster.addrs()[0].to_string();
+        let key: &str = $key;
+        let slot = key_slot(key.as_bytes());
+        $periodic.set(key, "v")$($aw)*.unwrap();
+        let before = $periodic.node_for_slot(slot).unwrap().to_string();
+        let after = support::move_slot_of(&seed, key);
+        assert_ne!(before, after);
+
+        let started = Instant::now();
+        while $periodic.node_for_slot(slot).unwrap().to_string() != after {
+            assert!(started.elapsed() < LIMIT, "the move was not learnt");
+            let _: String = $periodic
+                .execute(redis_client::cmd::ping().returning())$($aw)*
+                .unwrap();
+            $sleep(Duration::from_millis(20))$($aw)*;
+        }
+        // Without the periodic refresh nothing asked for the topology.
+        let _: String = $on_errors
+            .execute(redis_client::cmd::ping().returning())$($aw)*
+            .unwrap();
+        assert_eq!($on_errors.node_for_slot(slot).unwrap().to_string(), before);
+        // And the periodic client reads the key on its new owner at once.
+        assert_eq!($periodic.get(key)$($aw)*.unwrap().as_deref(), Some(&b"v"[..]));
+    }};
+}
+
 #[test]
 fn the_blocking_client_reads_the_topology_again_periodically() {
     let cluster = support::cluster();
-    let seed = cluster.addrs()[0].to_string();
-    let key = "{periodic-blocking}:k";
-    let slot = key_slot(key.as_bytes());
-    let mut periodic =
-        ClusterConnection::connect(support::seed_configs(&cluster), config(true)).unwrap();
-    let mut on_errors =
-        ClusterConnection::connect(support::seed_configs(&cluster), config(false)).unwrap();
-    periodic.set(key, "v").unwrap();
-    let before = periodic.node_for_slot(slot).unwrap().to_string();
-    let after = support::move_slot_of(&seed, key);
-    assert_ne!(before, after);
-
-    let started = Instant::now();
-    while periodic.node_for_slot(slot).unwrap().to_string() != after {
-        assert!(started.elapsed() < LIMIT, "the move was not learnt");
-        let _: String = periodic
-            .execute(redis_client::cmd::ping().returning())
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    // Without the periodic refresh nothing asked for the topology.
-    let _: String = on_errors
-        .execute(redis_client::cmd::ping().returning())
-        .unwrap();
-    assert_eq!(on_errors.node_for_slot(slot).unwrap().to_string(), before);
-    // And the periodic client reads the key on its new owner at once.
-    assert_eq!(periodic.get(key).unwrap().as_deref(), Some(&b"v"[..]));
+    let connect = |periodic| {
+        ClusterConnection::connect(support::seed_configs(&cluster), config(periodic)).unwrap()
+    };
+    let (mut periodic, mut on_errors) = (connect(true), connect(false));
+    learns_a_move_periodically!(
+        cluster,
+        "{periodic-blocking}:k",
+        periodic,
+        on_errors,
+        std::thread::sleep,
+    );
 }
 
 #[test]
 fn the_async_client_reads_the_topology_again_periodically() {
     let cluster = support::cluster();
-    let seed = cluster.addrs()[0].to_string();
-    let key = "{periodic-tokio}:k";
-    let slot = key_slot(key.as_bytes());
     support::on_tokio(async {
-        let periodic =
-            ClusterClient::<Tokio>::connect(support::seed_configs(&cluster), config(true))
-                .await
-                .unwrap();
-        let on_errors =
-            ClusterClient::<Tokio>::connect(support::seed_configs(&cluster), config(false))
-                .await
-                .unwrap();
-        periodic.set(key, "v").await.unwrap();
-        let before = periodic.node_for_slot(slot).unwrap().to_string();
-        let after = support::move_slot_of(&seed, key);
-        assert_ne!(before, after);
-
-        let started = Instant::now();
-        while periodic.node_for_slot(slot).unwrap().to_string() != after {
-            assert!(started.elapsed() < LIMIT, "the move was not learnt");
-            let _: String = periodic
-                .execute(redis_client::cmd::ping().returning())
-                .await
-                .unwrap();
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let _: String = on_errors
-            .execute(redis_client::cmd::ping().returning())
+        let seeds = || support::seed_configs(&cluster);
+        let periodic = ClusterClient::<Tokio>::connect(seeds(), config(true))
             .await
             .unwrap();
-        assert_eq!(on_errors.node_for_slot(slot).unwrap().to_string(), before);
-        assert_eq!(periodic.get(key).await.unwrap().as_deref(), Some(&b"v"[..]));
+        let on_errors = ClusterClient::<Tokio>::connect(seeds(), config(false))
+            .await
+            .unwrap();
+        learns_a_move_periodically!(
+            cluster,
+            "{periodic-tokio}:k",
+            periodic,
+            on_errors,
+            tokio::time::sleep,
+            .await
+        );
     });
 }

@@ -1,8 +1,7 @@
 //! One request to a cluster, and the router's events, written once for both
-//! clients: the core's
-//! [`ClusterCall`] decides, a [`NodeIo`] body carries out. The blocking connection's
-//! futures are ready at once ([`body_ops::now`](crate::body_ops::now) runs them), the
-//! async client's await.
+//! clients: the core's [`ClusterCall`] decides, a [`NodeIo`] body carries out. The
+//! blocking connection's futures are ready at once
+//! ([`body_ops::now`](crate::body_ops::now) runs them), the async client's await.
 
 use std::future::Future;
 use std::time::Instant;

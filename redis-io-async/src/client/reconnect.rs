@@ -184,6 +184,8 @@ impl<R: Runtime> Driver<R> {
                 guard.slots.fail(target.slot, 1, error, &mut self.wake);
             }
         }
+        // Nor may a copy kept by the old connection's ids (they start again at 0).
+        self.waiting.resend.forget_kept();
         self.wake_callers();
         let supervisor = self.supervisor.as_mut().expect("set above");
         self.reconnecting = Some(Reconnecting::start(supervisor, &reason, &shared.config)?);

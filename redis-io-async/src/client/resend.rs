@@ -81,6 +81,12 @@ impl Resend {
         lost
     }
 
+    /// The connection is gone: the copies kept by its request ids go (its requests
+    /// have all had their outcome; the next connection numbers its own from 0).
+    pub(super) fn forget_kept(&mut self) {
+        self.kept.clear();
+    }
+
     /// The requests to send again, in the order they were first sent.
     pub(super) fn take_due(&mut self) -> Vec<(Target, Cmd, Instant)> {
         std::mem::take(&mut self.due)

@@ -45,9 +45,9 @@ fn pause_then_kill(owner: String, name: &'static str) -> std::thread::JoinHandle
 /// The counter on `owner`, once its pause is over.
 fn counter(owner: &str, key: &str) -> i64 {
     support::run(owner, &["CLIENT", "UNPAUSE"]);
-    match support::run(owner, &["GET", key]) {
+    match &support::run(owner, &["GET", key]) {
         Frame::Null => 0,
-        Frame::BulkString(bytes) => std::str::from_utf8(&bytes).unwrap().parse().unwrap(),
+        Frame::BulkString(bytes) => std::str::from_utf8(bytes).unwrap().parse().unwrap(),
         other => panic!("{other:?}"),
     }
 }

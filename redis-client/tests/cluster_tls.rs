@@ -199,6 +199,7 @@ fn blocking_follows_moved_and_ask_to_tls_ports() {
     );
     support::migrate_keys(&from, &to, &[staying]);
     support::finish_migration(slot, &from, &to, &primaries);
+    support::wait_owner_everywhere(&cluster, slot, &to);
     let value: Option<String> = conn
         .execute(redis_client::cmd::get(staying).returning())
         .unwrap();

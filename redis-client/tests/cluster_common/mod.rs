@@ -296,6 +296,22 @@ pub(crate) fn finish_migration(slot: u16, from: &str, to: &str, all_primaries: &
     }
 }
 
+/// Waits (bounded, 10 s) until every node of `cluster`, replicas included, names `to`
+/// as the owner of `slot`: after a migration the replicas learn it by gossip, and a
+/// client refreshing its slot table from one that has not yet would be sent back.
+pub(crate) fn wait_owner_everywhere(cluster: &RedisCluster, slot: u16, to: &str) {
+    let started = std::time::Instant::now();
+    for addr in cluster.addrs().iter().map(ToString::to_string) {
+        while owner(&addr, slot) != to {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "{addr} never learnt that {to} owns slot {slot}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
 /// The calls of `command` every primary has counted (`INFO commandstats`).
 pub(crate) fn calls(all_primaries: &[String], command: &str) -> u64 {
     let prefix = format!("cmdstat_{command}:calls=");

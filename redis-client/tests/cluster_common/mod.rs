@@ -276,7 +276,19 @@ pub(crate) fn migrate_keys(from: &str, to: &str, keys: &[&str]) {
     let (host, port) = to.rsplit_once(':').expect("host:port");
     let mut args = vec!["MIGRATE", host, port, "", "0", "30000", "KEYS"];
     args.extend_from_slice(keys);
-    run(from, &args);
+    let cmd = Cmd::from_args(args.iter().copied());
+    // The source node's own connection to the target can fail to open (`IOERR error
+    // or timeout connecting`, seen over TLS with tests migrating at once): nothing
+    // moved then, so it is tried again, a bounded number of times.
+    for attempt in 1..=5 {
+        match direct(from).request(&cmd) {
+            Ok(_) => return,
+            Err(error) if attempt < 5 && error.to_string().contains("IOERR") => {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            Err(error) => panic!("{from}: {args:?}: {error}"),
+        }
+    }
 }
 
 /// Ends the migration: every primary (the target first, then the source) is told

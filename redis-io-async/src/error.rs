@@ -156,6 +156,24 @@ impl ConversionError {
 }
 
 impl Error {
+    /// The server's refusal this error carries, as the reconnect supervisor
+    /// ([`Supervisor::handle_connect_failed`](redis_sansio::supervisor::Supervisor::handle_connect_failed))
+    /// takes it after a failed attempt to open (and set up) a connection: the
+    /// handshake's close reason (a wrong password, a full server), or a request of the
+    /// set-up refused for want of permission (`NOPERM`, as a `Handshake` refusal).
+    /// `None` when no server refused anything (the socket did not open, say).
+    pub fn refusal(&self) -> Option<CloseReason> {
+        match self {
+            Error::Closed(reason) => Some(reason.clone()),
+            Error::Request(RequestError::Server(error))
+                if error.kind() == &ServerErrorKind::NoPerm =>
+            {
+                Some(CloseReason::Handshake(error.clone()))
+            }
+            _ => None,
+        }
+    }
+
     /// The server's error, if this is one.
     pub fn server_error(&self) -> Option<&ServerError> {
         match self {

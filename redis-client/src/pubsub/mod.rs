@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 use redis_sansio::conn::Event;
 use redis_sansio::resp::ToArgs;
 use redis_sansio::supervisor::{Action, Supervisor};
-use redis_sansio::{CloseReason, Cmd, RequestError, ServerErrorKind};
+use redis_sansio::{CloseReason, Cmd};
 
 use crate::Error;
 
@@ -88,21 +88,14 @@ fn waited(supervisor: &mut Supervisor, at: Instant) {
 }
 
 /// The attempt of [`Next::Connect`] ended: `Ok` with the new connection subscribed
-/// again, or the error that stopped it. A refusal the supervisor can judge is passed
-/// on: the handshake's (wrong password, a full server), or a subscription refused
-/// for want of permission.
+/// again, or the error that stopped it, whose refusal ([`Error::refusal`]: the
+/// handshake's, or a subscription refused for want of permission) the supervisor
+/// judges.
 fn attempted<C>(supervisor: &mut Supervisor, result: &Result<C, Error>) {
     let now = Instant::now();
     match result {
         Ok(_) => supervisor.handle_connected(now),
-        Err(Error::Closed(reason)) => supervisor.handle_connect_failed(Some(reason), now),
-        Err(Error::Request(RequestError::Server(error)))
-            if error.kind() == &ServerErrorKind::NoPerm =>
-        {
-            let refusal = CloseReason::Handshake(error.clone());
-            supervisor.handle_connect_failed(Some(&refusal), now);
-        }
-        Err(_) => supervisor.handle_connect_failed(None, now),
+        Err(error) => supervisor.handle_connect_failed(error.refusal().as_ref(), now),
     }
 }
 

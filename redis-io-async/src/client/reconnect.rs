@@ -34,15 +34,6 @@ enum Step<R: Runtime> {
     Connect(Connecting<R>),
 }
 
-/// The close reason a failed attempt reports to the supervisor: the server's refusal
-/// of the handshake, if that is why it failed.
-fn refusal(error: &Error) -> Option<&CloseReason> {
-    match error {
-        Error::Closed(reason) => Some(reason),
-        _ => None,
-    }
-}
-
 impl<R: Runtime> Reconnecting<R> {
     /// Carries out the supervisor's next action: `Some(reason)` when it gave up.
     fn follow(
@@ -104,7 +95,7 @@ impl<R: Runtime> Reconnecting<R> {
                         return Poll::Ready(Ok(conn));
                     }
                     Poll::Ready(Err(error)) => {
-                        supervisor.handle_connect_failed(refusal(&error), Instant::now());
+                        supervisor.handle_connect_failed(error.refusal().as_ref(), Instant::now());
                     }
                 },
             }

@@ -501,10 +501,39 @@ pub async fn blocking_commands_hold_up_no_one<R: Runtime>(server: &RedisServer) 
 /// again on the new connection and its caller gets a reply; the write may have run,
 /// so it fails as an unknown outcome and is not sent twice.
 pub async fn reads_are_sent_again_after_a_loss<R: Runtime>(server: &RedisServer) {
+    let (read, write) = lost_on_the_wire::<R>(server, quick(1000)).await;
+    // The restarted server has no data (no persistence): the read's reply is nil.
+    assert_eq!(read.unwrap(), Frame::Null);
+    match write {
+        Err(Error::Request(error)) => assert!(error.is_unknown_outcome(), "{error:?}"),
+        other => panic!("the write in flight gave {other:?}"),
+    }
+    assert_eq!(
+        server.command(&["GET", "resend:n"]),
+        "(nil)",
+        "the write was not sent again"
+    );
+}
+
+/// As [`reads_are_sent_again_after_a_loss`], with a policy that resends writes
+/// (`Reconnect::resend_writes(true)`): the write goes out again too, once.
+pub async fn writes_are_sent_again_when_asked<R: Runtime>(server: &RedisServer) {
+    let (read, write) = lost_on_the_wire::<R>(server, quick(1000).resend_writes(true)).await;
+    assert_eq!(read.unwrap(), Frame::Null);
+    assert_eq!(write.unwrap(), Frame::Integer(1));
+    assert_eq!(server.command(&["GET", "resend:n"]), "1", "sent again once");
+}
+
+/// A `GET` and an `INCR` on the wire of a client with `policy` when the server dies
+/// (they are sent while it sleeps, then it is killed and restarted): their outcomes.
+async fn lost_on_the_wire<R: Runtime>(
+    server: &RedisServer,
+    policy: Reconnect,
+) -> (Result<Frame, Error>, Result<Frame, Error>) {
     let client = Client::<R>::open(&server.url())
         .await
         .unwrap()
-        .with_reconnect(quick(1000));
+        .with_reconnect(policy);
     client
         .request(&cmd(&["SET", "resend:k", "v"]))
         .await
@@ -523,18 +552,9 @@ pub async fn reads_are_sent_again_after_a_loss<R: Runtime>(server: &RedisServer)
     sleep::<R>(Duration::from_millis(200)).await;
     server.kill();
     server.restart();
-    // The restarted server has no data (no persistence): the read's reply is nil.
-    assert_eq!(read.await.unwrap(), Frame::Null);
-    match write.await {
-        Err(Error::Request(error)) => assert!(error.is_unknown_outcome(), "{error:?}"),
-        other => panic!("the write in flight gave {other:?}"),
-    }
-    assert_eq!(
-        server.command(&["GET", "resend:n"]),
-        "(nil)",
-        "the write was not sent again"
-    );
+    let outcomes = (read.await, write.await);
     sleeper.join().unwrap();
+    outcomes
 }
 
 /// One test per check of this module for runtime `$runtime`, each against a server of
@@ -555,6 +575,7 @@ macro_rules! reconnect_tests {
             many_tasks_through_a_restart,
             blocking_commands_hold_up_no_one,
             reads_are_sent_again_after_a_loss,
+            writes_are_sent_again_when_asked,
         ]);
         #[test]
         fn a_refused_password_stops_reconnecting() {

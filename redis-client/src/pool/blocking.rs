@@ -1,17 +1,15 @@
-//! The blocking pool: a `Mutex` and a `Condvar` around the books.
+//! The blocking pool: [`Pool`] over [`redis_io_sync::Connection`]; a caller that
+//! must wait parks its thread until it is woken or its deadline comes.
 
-use std::fmt;
-use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
+use std::task::{Wake, Waker};
+use std::thread::{self, Thread};
 use std::time::Instant;
 
-use redis_io_async::PoolError;
 use redis_io_sync::Connection;
-use redis_sansio::config::ConnectionConfig;
-use redis_sansio::pool::ConnId;
 
-use super::books::{Books, Poolable, Start, Woken};
-use super::{PoolConfig, PoolStatus};
+use super::Poolable;
+use super::shared::Step;
 use crate::Error;
 
 /// A pool of blocking connections to one server; cheap to clone, and shared between
@@ -27,17 +25,11 @@ use crate::Error;
 /// drop(conn); // back to the pool
 /// # Ok::<(), redis_client::Error>(())
 /// ```
-#[derive(Clone)]
-pub struct Pool {
-    shared: Arc<Shared>,
-}
+pub type Pool = super::Pool<Connection>;
 
-struct Shared {
-    config: ConnectionConfig,
-    books: Mutex<Books<Connection>>,
-    /// Notified when an outcome is decided or a connection waits to be opened.
-    changed: Condvar,
-}
+/// A connection checked out of a blocking [`Pool`]: it derefs to a
+/// [`redis_io_sync::Connection`], and dropping it gives it back.
+pub type PooledConnection = super::PooledConnection<Connection>;
 
 impl Poolable for Connection {
     fn probe_alive(&mut self) -> bool {
@@ -49,204 +41,53 @@ impl Poolable for Connection {
     }
 }
 
-impl Pool {
-    /// A pool of connections to the server a URL names. Nothing is opened yet; a
-    /// malformed URL is an error now.
-    pub fn open(url: &str, config: PoolConfig) -> Result<Pool, Error> {
-        Ok(Pool::new(url.parse()?, config))
-    }
-
-    /// A pool of connections made as `connection` says. Nothing is opened yet: the
-    /// first [`get`](Self::get) opens the first connection.
-    pub fn new(connection: ConnectionConfig, config: PoolConfig) -> Pool {
-        Pool {
-            shared: Arc::new(Shared {
-                config: connection,
-                books: Mutex::new(Books::new(config, Instant::now())),
-                changed: Condvar::new(),
-            }),
-        }
-    }
-
+impl super::Pool<Connection> {
     /// A connection of the pool's, for as long as the guard lives: an idle one at
     /// once, else one opened (by this thread) while there is room, else the first
     /// one given back, first come, first served.
     ///
-    /// Fails with [`PoolError::CheckoutTimeout`] when none comes within the checkout
-    /// timeout, [`PoolError::Closed`] once the pool is [`close`](Self::close)d, and
-    /// with the open's own error (such as [`Error::Connect`]) when a connection is
-    /// opened for this caller and that fails.
+    /// Fails with [`PoolError::CheckoutTimeout`](super::PoolError::CheckoutTimeout)
+    /// when none comes within the checkout timeout,
+    /// [`PoolError::Closed`](super::PoolError::Closed) once the pool is
+    /// [`close`](Self::close)d, and with the open's own error (such as
+    /// [`Error::Connect`]) when a connection is opened for this caller and that fails.
     pub fn get(&self) -> Result<PooledConnection, Error> {
-        let mut books = self.lock();
-        let mut waiter = None;
+        let mut checkout = self.checkout();
+        let waker = Waker::from(Arc::new(Unpark(thread::current())));
         loop {
-            let now = Instant::now();
-            let mut woken = Woken::default();
-            books.tick(now, &mut woken);
-            if let Some(outcome) = waiter.and_then(|waiter| books.take_outcome(waiter)) {
-                self.notify(&woken);
-                return outcome.map(|(id, conn)| self.guard(id, conn));
-            }
-            if let Some(id) = books.take_open() {
-                self.notify(&woken);
-                drop(books);
-                let result = Connection::connect(self.shared.config.clone());
-                books = self.lock();
-                let mut woken = Woken::default();
-                books.opened(id, result, Instant::now(), &mut woken);
-                self.notify(&woken);
-                continue;
-            }
-            if waiter.is_none() {
-                let start = books.checkout(now, &mut woken);
-                self.notify(&woken);
-                match start {
-                    Start::Ready(id, conn) => return Ok(self.guard(id, conn)),
-                    Start::Wait(id) => waiter = Some(id),
-                    Start::Closed => return Err(PoolError::Closed.into()),
+            match checkout.next_step() {
+                Step::Done(result) => return result,
+                Step::Open => {
+                    let opened = Connection::connect(self.connection_config().clone());
+                    checkout.opened(opened);
                 }
-                continue;
+                Step::Park(deadline) => {
+                    if checkout.park_with(&waker) {
+                        continue;
+                    }
+                    match deadline {
+                        None => thread::park(),
+                        Some(at) => {
+                            if let Some(left) = at.checked_duration_since(Instant::now()) {
+                                thread::park_timeout(left);
+                            }
+                        }
+                    }
+                }
             }
-            self.notify(&woken);
-            books = match books.next_deadline() {
-                None => self.wait(books),
-                Some(at) => match at.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => self
-                        .shared
-                        .changed
-                        .wait_timeout(books, left)
-                        .map(|(books, _)| books)
-                        .unwrap_or_else(|poisoned| poisoned.into_inner().0),
-                    _ => books,
-                },
-            };
-        }
-    }
-
-    /// The pool's counts now.
-    pub fn status(&self) -> PoolStatus {
-        self.lock().status()
-    }
-
-    /// Closes the pool: waiting callers fail with [`PoolError::Closed`], idle
-    /// connections close now and the others when they come back, and later `get`s
-    /// fail. Every clone shares this.
-    pub fn close(&self) {
-        let mut woken = Woken::default();
-        self.lock().close(&mut woken);
-        self.notify(&woken);
-    }
-
-    fn guard(&self, id: ConnId, conn: Connection) -> PooledConnection {
-        PooledConnection {
-            pool: self.clone(),
-            id,
-            conn: Some(conn),
-        }
-    }
-
-    fn checkin(&self, id: ConnId, conn: Connection) {
-        let mut woken = Woken::default();
-        let now = Instant::now();
-        let mut books = self.lock();
-        books.checkin(id, conn, now, &mut woken);
-        books.tick(now, &mut woken);
-        drop(books);
-        self.notify(&woken);
-    }
-
-    fn detach(&self, id: ConnId) {
-        let mut woken = Woken::default();
-        self.lock().detach(id, Instant::now(), &mut woken);
-        self.notify(&woken);
-    }
-
-    fn notify(&self, woken: &Woken) {
-        if woken.any() {
-            self.shared.changed.notify_all();
-        }
-    }
-
-    fn wait<'a>(
-        &self,
-        books: MutexGuard<'a, Books<Connection>>,
-    ) -> MutexGuard<'a, Books<Connection>> {
-        self.shared
-            .changed
-            .wait(books)
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Books<Connection>> {
-        // The books are consistent between calls; a panic elsewhere leaves them so.
-        self.shared
-            .books
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-impl fmt::Debug for Pool {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pool")
-            .field("server", &self.shared.config.addr)
-            .field("status", &self.status())
-            .finish()
-    }
-}
-
-/// A connection checked out of a [`Pool`]: use it as a
-/// [`redis_io_sync::Connection`] (it derefs to one, and the generated commands work
-/// on it directly); dropping it gives it back. A connection that closed meanwhile is
-/// not reused but replaced.
-pub struct PooledConnection {
-    pool: Pool,
-    id: ConnId,
-    /// `Some` until dropped or detached.
-    conn: Option<Connection>,
-}
-
-impl PooledConnection {
-    /// Takes the connection out of the pool for good; the pool may open another in
-    /// its place.
-    pub fn detach(mut self) -> Connection {
-        let conn = self.conn.take();
-        self.pool.detach(self.id);
-        conn.unwrap_or_else(|| unreachable!("a guard holds its connection until dropped"))
-    }
-}
-
-impl Deref for PooledConnection {
-    type Target = Connection;
-
-    fn deref(&self) -> &Connection {
-        self.conn
-            .as_ref()
-            .unwrap_or_else(|| unreachable!("a guard holds its connection until dropped"))
-    }
-}
-
-impl DerefMut for PooledConnection {
-    fn deref_mut(&mut self) -> &mut Connection {
-        self.conn
-            .as_mut()
-            .unwrap_or_else(|| unreachable!("a guard holds its connection until dropped"))
-    }
-}
-
-impl Drop for PooledConnection {
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            self.pool.checkin(self.id, conn);
         }
     }
 }
 
-impl fmt::Debug for PooledConnection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PooledConnection")
-            .field("id", &self.id)
-            .field("conn", &self.conn)
-            .finish()
+/// Wakes a parked thread.
+struct Unpark(Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
     }
 }

@@ -10,17 +10,8 @@ use redis_sansio::pool::{
     Checkout, ConnId, Event, Pool as Machine, PoolConfig, WaitFailure, WaiterId,
 };
 
-use super::PoolStatus;
+use super::{PoolStatus, Poolable};
 use crate::Error;
-
-/// What a connection type must offer to be pooled.
-pub(crate) trait Poolable {
-    /// Reads what already arrived without waiting; `true` while still open.
-    fn probe_alive(&mut self) -> bool;
-    /// Whether it may be handed to the next caller: open, with nothing in flight
-    /// (a call abandoned mid-way could leave a blocking command pending).
-    fn reusable(&self) -> bool;
-}
 
 /// Who should be told that something changed, after a call on [`Books`].
 #[derive(Debug, Default)]
@@ -29,14 +20,6 @@ pub(crate) struct Woken {
     pub(crate) waiters: Vec<WaiterId>,
     /// A connection is waiting to be opened by some caller.
     pub(crate) opens: bool,
-}
-
-impl Woken {
-    /// True when someone is to be told.
-    #[cfg_attr(not(feature = "sync"), allow(dead_code))] // the blocking pool's question
-    pub(crate) fn any(&self) -> bool {
-        self.opens || !self.waiters.is_empty()
-    }
 }
 
 /// How a checkout starts.

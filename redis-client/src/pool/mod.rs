@@ -7,10 +7,12 @@
 //!   with `pool.get().await?`; a `get()` future dropped while it waits gives its place
 //!   (or the connection already granted to it) back.
 //!
-//! Both are thin drivers around [`redis_sansio::pool::Pool`], the pure state machine
-//! that keeps the books (who waits, in what order, what is idle, what expires); the
-//! driver opens and closes the connections it asks for and carries its outcomes to
-//! the callers. Generated commands work on the guards: `pooled.set("k", "v")?`.
+//! Both are one [`Pool`], written once (`shared.rs`) around
+//! [`redis_sansio::pool::Pool`], the pure state machine that keeps the books (who
+//! waits, in what order, what is idle, what expires): the pool opens and closes the
+//! connections it asks for and carries its outcomes to the callers. The two forms
+//! differ only in how a caller opens a connection and waits (a parked thread, a
+//! pending future). Generated commands work on the guards: `pooled.set("k", "v")?`.
 //!
 //! **Settings** ([`PoolConfig`], defaults in [`redis_sansio::pool`]): at most 10
 //! connections, none kept idle, a checkout waits up to 30 s, an idle connection is
@@ -32,9 +34,23 @@
 pub mod blocking;
 mod books;
 pub mod exclusive;
+mod shared;
+
+pub use shared::{Pool, PooledConnection};
 
 pub use redis_io_async::PoolError;
 pub use redis_sansio::pool::PoolConfig;
+
+/// What a connection type offers to be pooled: implemented by the blocking
+/// connection of `redis_io_sync` (feature `sync`) and the async
+/// [`redis_io_async::Connection`], the two kinds a [`Pool`] holds.
+pub trait Poolable {
+    /// Reads what already arrived without waiting; `true` while still open.
+    fn probe_alive(&mut self) -> bool;
+    /// Whether it may be handed to the next caller: open, with nothing in flight
+    /// (a call abandoned mid-way could leave a blocking command pending).
+    fn reusable(&self) -> bool;
+}
 
 /// A pool's counts at one moment, from `Pool::status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -64,8 +64,28 @@
 //! A `Duration` that does not fall on a whole unit is rounded **up**: an expiry of
 //! 1.5 s is 2 s, never 1 s, and 1 ms is never 0 s (which EXPIRE would read as
 //! "delete now"). Values past `i64::MAX` are sent as `i64::MAX`.
+//!
+//! ## Points in time
+//!
+//! An argument that is a Unix time (EXPIREAT, PEXPIREAT, SET's and GETEX's `EXAT` and
+//! `PXAT`, XCLAIM's `TIME`) takes an integer in its unit or a [`SystemTime`], rounded
+//! up to the unit as a span is (an expiry never comes early):
+//!
+//! ```
+//! use std::time::{Duration, SystemTime, UNIX_EPOCH};
+//! use redis_client::cmd;
+//!
+//! let at = UNIX_EPOCH + Duration::from_millis(1_700_000_000_250);
+//! assert_eq!(cmd::expireat("k", at).cmd().args().nth(2), Some(&b"1700000001"[..]));
+//! assert_eq!(cmd::pexpireat("k", at).cmd().args().nth(2), Some(&b"1700000000250"[..]));
+//! let in_a_minute = SystemTime::now() + Duration::from_secs(60);
+//! let _ = cmd::expireat("k", in_a_minute);
+//! assert_eq!(cmd::expireat("k", 1_700_000_000u64).cmd().args().nth(2), Some(&b"1700000000"[..]));
+//! ```
+//!
+//! A time before 1970 is sent as a negative number (Redis reads it as in the past).
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use redis_sansio::resp::{Each, Pair, Single, ToArg, ToArgs, Triple};
 
@@ -101,6 +121,44 @@ pub trait Milliseconds {
 pub trait FractionalSeconds {
     /// The number sent.
     fn fractional_seconds(&self) -> f64;
+}
+
+/// A point in time in whole seconds since the Unix epoch: an integer, or a
+/// [`SystemTime`] rounded up to the next second.
+pub trait UnixSeconds {
+    /// The number sent.
+    fn unix_seconds(&self) -> i64;
+}
+
+/// A point in time in whole milliseconds since the Unix epoch: an integer, or a
+/// [`SystemTime`] rounded up to the next millisecond.
+pub trait UnixMilliseconds {
+    /// The number sent.
+    fn unix_milliseconds(&self) -> i64;
+}
+
+/// `time` in units of `unit` nanoseconds since the epoch: rounded up after it,
+/// negative (rounded toward the epoch) before it.
+fn since_epoch(time: SystemTime, unit: u128) -> i64 {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(after) => whole_units(after, unit),
+        Err(before) => {
+            let units = before.duration().as_nanos() / unit;
+            i64::try_from(units).map_or(i64::MIN, |units| -units)
+        }
+    }
+}
+
+impl UnixSeconds for SystemTime {
+    fn unix_seconds(&self) -> i64 {
+        since_epoch(*self, 1_000_000_000)
+    }
+}
+
+impl UnixMilliseconds for SystemTime {
+    fn unix_milliseconds(&self) -> i64 {
+        since_epoch(*self, 1_000_000)
+    }
 }
 
 /// `n` units of `unit` nanoseconds, rounded up and capped at `i64::MAX`.
@@ -156,6 +214,16 @@ macro_rules! integer_spans {
                 *self as f64
             }
         }
+        impl UnixSeconds for $t {
+            fn unix_seconds(&self) -> i64 {
+                i64::try_from(*self).unwrap_or(i64::MAX)
+            }
+        }
+        impl UnixMilliseconds for $t {
+            fn unix_milliseconds(&self) -> i64 {
+                i64::try_from(*self).unwrap_or(i64::MAX)
+            }
+        }
     )*};
 }
 integer_spans!(i8 i16 i32 i64 isize u8 u16 u32 u64 usize);
@@ -190,6 +258,18 @@ impl<T: FractionalSeconds + ?Sized> FractionalSeconds for &T {
     }
 }
 
+impl<T: UnixSeconds + ?Sized> UnixSeconds for &T {
+    fn unix_seconds(&self) -> i64 {
+        (**self).unix_seconds()
+    }
+}
+
+impl<T: UnixMilliseconds + ?Sized> UnixMilliseconds for &T {
+    fn unix_milliseconds(&self) -> i64 {
+        (**self).unix_milliseconds()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,5 +290,18 @@ mod tests {
         assert_eq!(u64::MAX.whole_seconds(), i64::MAX);
         assert_eq!(5usize.whole_milliseconds(), 5);
         assert_eq!(2u32.fractional_seconds(), 2.0);
+        assert_eq!(7u8.unix_seconds(), 7);
+        assert_eq!(u64::MAX.unix_milliseconds(), i64::MAX);
+    }
+
+    #[test]
+    fn system_times_round_up_after_the_epoch_and_go_negative_before_it() {
+        let at = UNIX_EPOCH + Duration::from_micros(2_000_001);
+        assert_eq!(at.unix_seconds(), 3);
+        assert_eq!(at.unix_milliseconds(), 2001);
+        assert_eq!(UNIX_EPOCH.unix_seconds(), 0);
+        let before = UNIX_EPOCH - Duration::from_millis(1500);
+        assert_eq!(before.unix_seconds(), -1);
+        assert_eq!(before.unix_milliseconds(), -1500);
     }
 }

@@ -10,7 +10,9 @@
 //! - a required `pure-token` is written automatically (no parameter).
 //! - a time span (`seconds`, `milliseconds`, `timeout`, see [`time_type`]) ->
 //!   `impl args::Seconds` / `args::Milliseconds` / `args::FractionalSeconds`: integers
-//!   or a `Duration`, written in the argument's unit.
+//!   or a `Duration`, written in the argument's unit; a point in time
+//!   (`unix-time-seconds`, `unix-time-milliseconds`) -> `impl args::UnixSeconds` /
+//!   `args::UnixMilliseconds`: integers or a `SystemTime`.
 //! - `multiple` -> `impl ToArgs<Shape>`: one element or a collection of them; a
 //!   multiple block of two or three plain values has the shape `Pair` or `Triple`
 //!   (ZADD's `score member` takes `(1.0, "m")` or `[(1.0, "m"), ...]`), a generated
@@ -188,7 +190,9 @@ fn value_type(t: &ValueType) -> Option<&'static str> {
 /// the argument's name and type: `seconds` is whole seconds; `milliseconds`, `ms`,
 /// `min-idle-time` and an integer `timeout` (WAIT, CLIENT PAUSE, MIGRATE) are whole
 /// milliseconds; a double `timeout` (BLPOP, BZPOPMIN, ...) is seconds with a fraction.
-/// Each takes integers or a `Duration` (see `redis_client::args`).
+/// Each takes integers or a `Duration` (see `redis_client::args`). A point in time
+/// (`unix-time-seconds`, `unix-time-milliseconds`: EXPIREAT, SET's EXAT, ...) takes
+/// integers or a `SystemTime`.
 fn time_type(arg: &Arg, t: &ValueType) -> Option<(&'static str, &'static str)> {
     match (arg.name.as_str(), t) {
         ("seconds", ValueType::Integer) => Some(("impl args::Seconds", ".whole_seconds()")),
@@ -197,6 +201,12 @@ fn time_type(arg: &Arg, t: &ValueType) -> Option<(&'static str, &'static str)> {
         }
         ("timeout", ValueType::Double) => {
             Some(("impl args::FractionalSeconds", ".fractional_seconds()"))
+        }
+        ("unix-time-seconds", ValueType::Integer) => {
+            Some(("impl args::UnixSeconds", ".unix_seconds()"))
+        }
+        ("unix-time-milliseconds", ValueType::Integer) => {
+            Some(("impl args::UnixMilliseconds", ".unix_milliseconds()"))
         }
         _ => None,
     }

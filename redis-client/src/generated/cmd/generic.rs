@@ -105,11 +105,11 @@ pub fn expire_with(
 /// Since 1.2.0; group `generic`; flags `write`, `fast`; ACL `@keyspace`.
 ///
 /// Required arguments only; [`expireat_with`](crate::cmd::expireat_with) takes the options too.
-pub fn expireat(key: impl ToArg, unix_time_seconds: impl args::Integer) -> TypedCmd<bool> {
+pub fn expireat(key: impl ToArg, unix_time_seconds: impl args::UnixSeconds) -> TypedCmd<bool> {
     let mut cmd = Cmd::new("EXPIREAT");
     let c = &mut cmd;
     c.push_arg(key);
-    c.push_arg(unix_time_seconds);
+    c.push_arg(unix_time_seconds.unix_seconds());
     TypedCmd::new(cmd)
 }
 
@@ -120,13 +120,13 @@ pub fn expireat(key: impl ToArg, unix_time_seconds: impl args::Integer) -> Typed
 /// With the optional arguments in [`ExpireatOptions`](crate::options::ExpireatOptions).
 pub fn expireat_with(
     key: impl ToArg,
-    unix_time_seconds: impl args::Integer,
+    unix_time_seconds: impl args::UnixSeconds,
     options: options::ExpireatOptions,
 ) -> TypedCmd<bool> {
     let mut cmd = Cmd::new("EXPIREAT");
     let c = &mut cmd;
     c.push_arg(key);
-    c.push_arg(unix_time_seconds);
+    c.push_arg(unix_time_seconds.unix_seconds());
     c.extend_from(&options.condition);
     TypedCmd::new(cmd)
 }
@@ -321,11 +321,14 @@ pub fn pexpire_with(
 /// Since 2.6.0; group `generic`; flags `write`, `fast`; ACL `@keyspace`.
 ///
 /// Required arguments only; [`pexpireat_with`](crate::cmd::pexpireat_with) takes the options too.
-pub fn pexpireat(key: impl ToArg, unix_time_milliseconds: impl args::Integer) -> TypedCmd<bool> {
+pub fn pexpireat(
+    key: impl ToArg,
+    unix_time_milliseconds: impl args::UnixMilliseconds,
+) -> TypedCmd<bool> {
     let mut cmd = Cmd::new("PEXPIREAT");
     let c = &mut cmd;
     c.push_arg(key);
-    c.push_arg(unix_time_milliseconds);
+    c.push_arg(unix_time_milliseconds.unix_milliseconds());
     TypedCmd::new(cmd)
 }
 
@@ -336,13 +339,13 @@ pub fn pexpireat(key: impl ToArg, unix_time_milliseconds: impl args::Integer) ->
 /// With the optional arguments in [`PexpireatOptions`](crate::options::PexpireatOptions).
 pub fn pexpireat_with(
     key: impl ToArg,
-    unix_time_milliseconds: impl args::Integer,
+    unix_time_milliseconds: impl args::UnixMilliseconds,
     options: options::PexpireatOptions,
 ) -> TypedCmd<bool> {
     let mut cmd = Cmd::new("PEXPIREAT");
     let c = &mut cmd;
     c.push_arg(key);
-    c.push_arg(unix_time_milliseconds);
+    c.push_arg(unix_time_milliseconds.unix_milliseconds());
     c.extend_from(&options.condition);
     TypedCmd::new(cmd)
 }

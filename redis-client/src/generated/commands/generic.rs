@@ -82,7 +82,11 @@ pub trait GenericCommands<'a>: Executor<'a> {
     /// Since 1.2.0; group `generic`; flags `write`, `fast`; ACL `@keyspace`.
     ///
     /// Required arguments only; [`expireat_with`](crate::cmd::expireat_with) takes the options too.
-    fn expireat(self, key: impl ToArg, unix_time_seconds: impl args::Integer) -> Self::Ret<bool> {
+    fn expireat(
+        self,
+        key: impl ToArg,
+        unix_time_seconds: impl args::UnixSeconds,
+    ) -> Self::Ret<bool> {
         self.execute(cmd::expireat(key, unix_time_seconds))
     }
 
@@ -94,7 +98,7 @@ pub trait GenericCommands<'a>: Executor<'a> {
     fn expireat_with(
         self,
         key: impl ToArg,
-        unix_time_seconds: impl args::Integer,
+        unix_time_seconds: impl args::UnixSeconds,
         options: options::ExpireatOptions,
     ) -> Self::Ret<bool> {
         self.execute(cmd::expireat_with(key, unix_time_seconds, options))
@@ -248,7 +252,7 @@ pub trait GenericCommands<'a>: Executor<'a> {
     fn pexpireat(
         self,
         key: impl ToArg,
-        unix_time_milliseconds: impl args::Integer,
+        unix_time_milliseconds: impl args::UnixMilliseconds,
     ) -> Self::Ret<bool> {
         self.execute(cmd::pexpireat(key, unix_time_milliseconds))
     }
@@ -261,7 +265,7 @@ pub trait GenericCommands<'a>: Executor<'a> {
     fn pexpireat_with(
         self,
         key: impl ToArg,
-        unix_time_milliseconds: impl args::Integer,
+        unix_time_milliseconds: impl args::UnixMilliseconds,
         options: options::PexpireatOptions,
     ) -> Self::Ret<bool> {
         self.execute(cmd::pexpireat_with(key, unix_time_milliseconds, options))

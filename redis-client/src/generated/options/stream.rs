@@ -197,11 +197,11 @@ impl XclaimOptions {
     }
 
     /// `TIME unix-time-milliseconds`
-    pub fn time(mut self, unix_time_milliseconds: impl args::Integer) -> Self {
+    pub fn time(mut self, unix_time_milliseconds: impl args::UnixMilliseconds) -> Self {
         let c = &mut self.unix_time_milliseconds;
         *c = Cmd::default();
         c.push_arg("TIME");
-        c.push_arg(unix_time_milliseconds);
+        c.push_arg(unix_time_milliseconds.unix_milliseconds());
         self
     }
 

@@ -35,20 +35,20 @@ impl GetexOptions {
     }
 
     /// `EXAT unix-time-seconds`
-    pub fn exat(mut self, unix_time_seconds: impl args::Integer) -> Self {
+    pub fn exat(mut self, unix_time_seconds: impl args::UnixSeconds) -> Self {
         let c = &mut self.expiration;
         *c = Cmd::default();
         c.push_arg("EXAT");
-        c.push_arg(unix_time_seconds);
+        c.push_arg(unix_time_seconds.unix_seconds());
         self
     }
 
     /// `PXAT unix-time-milliseconds`
-    pub fn pxat(mut self, unix_time_milliseconds: impl args::Integer) -> Self {
+    pub fn pxat(mut self, unix_time_milliseconds: impl args::UnixMilliseconds) -> Self {
         let c = &mut self.expiration;
         *c = Cmd::default();
         c.push_arg("PXAT");
-        c.push_arg(unix_time_milliseconds);
+        c.push_arg(unix_time_milliseconds.unix_milliseconds());
         self
     }
 
@@ -169,20 +169,20 @@ impl SetOptions {
     }
 
     /// `EXAT unix-time-seconds`
-    pub fn exat(mut self, unix_time_seconds: impl args::Integer) -> Self {
+    pub fn exat(mut self, unix_time_seconds: impl args::UnixSeconds) -> Self {
         let c = &mut self.expiration;
         *c = Cmd::default();
         c.push_arg("EXAT");
-        c.push_arg(unix_time_seconds);
+        c.push_arg(unix_time_seconds.unix_seconds());
         self
     }
 
     /// `PXAT unix-time-milliseconds`
-    pub fn pxat(mut self, unix_time_milliseconds: impl args::Integer) -> Self {
+    pub fn pxat(mut self, unix_time_milliseconds: impl args::UnixMilliseconds) -> Self {
         let c = &mut self.expiration;
         *c = Cmd::default();
         c.push_arg("PXAT");
-        c.push_arg(unix_time_milliseconds);
+        c.push_arg(unix_time_milliseconds.unix_milliseconds());
         self
     }
 

@@ -10,7 +10,9 @@
 //! Nothing else is skipped: a command the server should know but does not is a failure.
 #![cfg(feature = "sync")]
 
-use redis_client::cmd::{self, Example};
+mod generated_examples;
+
+use generated_examples::{Example, examples};
 use redis_client::resp::Frame;
 use redis_client::{Cmd, Error};
 use redis_io_sync::Connection;
@@ -148,7 +150,7 @@ fn connect(server: &RedisServer) -> Connection {
 
 #[test]
 fn every_generated_command_matches_the_servers_arity() {
-    let examples = cmd::examples();
+    let examples = examples();
     assert_eq!(
         examples.len(),
         392,

@@ -3,6 +3,9 @@
 //! the server can extract keys from.
 #![cfg(feature = "sync")]
 
+mod generated_examples;
+
+use generated_examples::examples;
 use redis_client::keys::{self, KeyFlags};
 use redis_client::resp::Frame;
 use redis_client::{Cmd, cmd, options};
@@ -193,7 +196,7 @@ fn every_example_with_keys_matches_command_getkeys() {
     let mut compared = 0;
     let mut refused = 0;
     let mut failures = Vec::new();
-    for example in redis_client::cmd::examples() {
+    for example in examples() {
         let since = {
             let mut p = example
                 .since

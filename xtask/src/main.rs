@@ -48,9 +48,16 @@ fn generated_dir(root: &Path) -> PathBuf {
     root.join("redis-client/src/generated")
 }
 
-/// The core's command table, the one generated file outside `generated_dir`.
+/// The core's command table, generated outside `generated_dir`.
 fn core_table_path(root: &Path) -> PathBuf {
     root.join("redis-sansio/src/commands/table.rs")
+}
+
+/// The tests' sample invocations of every command, generated outside the library.
+const EXAMPLES: &str = "redis-client/tests/generated_examples/mod.rs";
+
+fn examples_path(root: &Path) -> PathBuf {
+    root.join(EXAMPLES)
 }
 
 const USAGE: &str = "usage: cargo run -p xtask -- <extract [SPEC_DIR] | generate | check>";
@@ -84,6 +91,8 @@ fn main() -> ExitCode {
 struct Rendered {
     files: Vec<(String, String)>,
     core_table: String,
+    /// The tests' sample invocations (`examples_path`).
+    examples: String,
 }
 
 /// Generates every file in memory.
@@ -94,19 +103,33 @@ fn render(root: &Path) -> Result<Rendered, String> {
     let spec: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let commands = model::parse(&spec)?;
-    let files = emit::generate(&commands)?;
+    let emit::Generated { files, examples } = emit::generate(&commands)?;
+    let examples = rustfmt(&examples)?;
     let files = files
         .into_iter()
         .map(|(name, code)| Ok((name, rustfmt(&code)?)))
         .collect::<Result<_, String>>()?;
     let core_table = rustfmt(&table::command_table(&commands)?)?;
-    Ok(Rendered { files, core_table })
+    Ok(Rendered {
+        files,
+        core_table,
+        examples,
+    })
 }
 
 fn generate(root: &Path) -> Result<(), String> {
-    let Rendered { files, core_table } = render(root)?;
+    let Rendered {
+        files,
+        core_table,
+        examples,
+    } = render(root)?;
     let table = core_table_path(root);
     std::fs::write(&table, core_table).map_err(|e| format!("{}: {e}", table.display()))?;
+    let examples_file = examples_path(root);
+    std::fs::create_dir_all(examples_file.parent().expect("a file in a directory"))
+        .map_err(|e| format!("{}: {e}", examples_file.display()))?;
+    std::fs::write(&examples_file, examples)
+        .map_err(|e| format!("{}: {e}", examples_file.display()))?;
     let dir = generated_dir(root);
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -118,22 +141,32 @@ fn generate(root: &Path) -> Result<(), String> {
         std::fs::write(&path, code).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     eprintln!(
-        "xtask: wrote {} files to {} and {}",
+        "xtask: wrote {} files to {}, and {} and {}",
         files.len(),
         dir.display(),
-        table.display()
+        table.display(),
+        examples_file.display()
     );
     Ok(())
 }
 
 fn check(root: &Path) -> Result<(), String> {
-    let Rendered { files, core_table } = render(root)?;
+    let Rendered {
+        files,
+        core_table,
+        examples,
+    } = render(root)?;
     let dir = generated_dir(root);
     let mut stale = Vec::new();
     match std::fs::read_to_string(core_table_path(root)) {
         Ok(existing) if existing == core_table => {}
         Ok(_) => stale.push("redis-sansio/src/commands/table.rs differs".to_string()),
         Err(_) => stale.push("redis-sansio/src/commands/table.rs is missing".to_string()),
+    }
+    match std::fs::read_to_string(examples_path(root)) {
+        Ok(existing) if existing == examples => {}
+        Ok(_) => stale.push(format!("{EXAMPLES} differs")),
+        Err(_) => stale.push(format!("{EXAMPLES} is missing")),
     }
     for (name, code) in &files {
         match std::fs::read_to_string(dir.join(name)) {

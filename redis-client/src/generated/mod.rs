@@ -3,5 +3,4 @@
 
 pub mod cmd;
 pub(crate) mod commands;
-pub(crate) mod examples;
 pub mod options;

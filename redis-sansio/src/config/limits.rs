@@ -3,7 +3,8 @@
 
 use std::fmt;
 
-use super::{ConnectionConfig, Query, UrlError};
+use super::ConnectionConfig;
+use super::url::{Query, UrlError};
 use crate::resp::DecodeLimits;
 
 /// How much an exclusive connection keeps of what the server sends on its own (RESP3

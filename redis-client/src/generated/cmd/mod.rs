@@ -39,6 +39,3 @@ pub use sorted_set::*;
 pub use stream::*;
 pub use string::*;
 pub use transactions::*;
-
-#[doc(hidden)]
-pub use super::examples::{Example, examples};

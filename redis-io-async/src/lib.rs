@@ -43,16 +43,17 @@
 
 mod client;
 mod connection;
-mod error;
 mod runtime;
-pub mod tls;
+mod tls_stream;
 mod transport;
 
 pub use client::{Client, ClientDriver, Pipeline, Reconnect, Request, SIDE_CONNECTIONS_KEPT};
 pub use connection::{Connection, ExclusivePipeline, ExclusiveRequest};
-pub use error::{ConversionError, Error, PoolError};
+/// TLS, written once in `redis-io-base` for every adapter; this crate drives its
+/// session over any runtime's [`Socket`].
+pub use redis_io_base::tls;
+pub use redis_io_base::{ConversionError, Error, PoolError, TLS_SUPPORTED, TlsError, TlsErrorKind};
 pub use runtime::{Runtime, Socket, Unsupported};
-pub use tls::{TLS_SUPPORTED, TlsError, TlsErrorKind};
 
 /// The outcome of one command in a pipeline: its reply, or why it has none.
 pub type Outcome = Result<redis_sansio::resp::Frame, redis_sansio::RequestError>;

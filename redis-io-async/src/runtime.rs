@@ -87,10 +87,7 @@ impl Unsupported {
     /// The error a Unix-socket connect fails with where there are no Unix sockets:
     /// every runtime's `connect_unix`, and the blocking transport, return this one.
     pub fn error() -> io::Error {
-        io::Error::new(
-            io::ErrorKind::Unsupported,
-            "Unix sockets need a Unix system",
-        )
+        redis_io_base::unix_sockets_unsupported()
     }
 }
 

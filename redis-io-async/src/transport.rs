@@ -14,7 +14,8 @@ use redis_sansio::{Cmd, SendError};
 
 use crate::Error;
 use crate::runtime::{Runtime, Socket};
-use crate::tls::{TlsSession, TlsStream};
+use crate::tls::TlsSession;
+use crate::tls_stream::TlsStream;
 
 /// A connected socket: TCP, Unix, or TLS over one of them.
 pub(crate) enum Stream<R: Runtime> {

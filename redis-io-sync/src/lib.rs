@@ -10,7 +10,7 @@
 //! - [`transport`]: opening the socket (TCP with `TCP_NODELAY`, or Unix), with the
 //!   configured connect timeout, and TLS on it for `rediss://` (feature `tls`).
 //!
-//! **TLS** is `redis-io-async`'s one implementation ([`redis_io_async::tls`]): its
+//! **TLS** is `redis-io-base`'s one implementation ([`redis_io_base::tls`]): its
 //! `TlsSession` driven over the std socket (and over the mio socket in [`Fanout`]),
 //! the handshake inside `connect` bounded by the connect timeout. Turn it on with the
 //! `tls` feature and a `rediss://` URL or the `ConnectionConfig::with_tls_*` settings;
@@ -32,7 +32,7 @@ pub use blocking::Connection;
 pub use fanout::{ConnId, Fanout};
 /// The outcome of one request: its reply, or why it has none.
 pub type Outcome = Result<redis_sansio::resp::Frame, redis_sansio::RequestError>;
-/// The error type every adapter shares, defined once in `redis-io-async` (which has no
-/// runtime dependency).
-pub use redis_io_async::{ConversionError, Error, TLS_SUPPORTED, TlsError, TlsErrorKind};
+/// The error type every adapter shares, defined once in `redis-io-base`, the small
+/// crate under both adapter families.
+pub use redis_io_base::{ConversionError, Error, TLS_SUPPORTED, TlsError, TlsErrorKind};
 pub use wait_any::wait_any;

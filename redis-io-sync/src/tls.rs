@@ -1,10 +1,10 @@
-//! TLS over std and mio sockets: the one [`TlsSession`] of `redis-io-async`, driven
+//! TLS over std and mio sockets: the one [`TlsSession`] of `redis-io-base`, driven
 //! through `Read`/`Write`, with the handshake bounded by the connect timeout.
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::time::{Duration, Instant};
 
-use redis_io_async::tls::TlsSession;
+use redis_io_base::tls::TlsSession;
 use redis_sansio::deadline;
 
 use crate::Error;

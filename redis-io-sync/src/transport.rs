@@ -1,5 +1,5 @@
 //! Opening sockets: TCP (with `TCP_NODELAY`) or Unix, with a connect timeout, and TLS
-//! on them for `rediss://` (see [`redis_io_async::tls`]).
+//! on them for `rediss://` (see [`redis_io_base::tls`]).
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -7,7 +7,7 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-use redis_io_async::tls::{TlsSession, handshake_timeout};
+use redis_io_base::tls::{TlsSession, handshake_timeout};
 use redis_sansio::config::{ConnectionConfig, ServerAddr};
 
 use crate::Error;
@@ -101,7 +101,7 @@ fn connect_socket(config: &ConnectionConfig) -> Result<Stream, Error> {
         #[cfg(not(unix))]
         ServerAddr::Unix { path } => Err(Error::Connect {
             addr: path.display().to_string(),
-            source: redis_io_async::Unsupported::error(),
+            source: redis_io_base::unix_sockets_unsupported(),
         }),
     }
 }

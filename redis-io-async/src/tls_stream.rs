@@ -7,9 +7,9 @@ use std::task::{Context, Poll, Waker};
 
 use redis_sansio::config::ConnectionConfig;
 
-use super::{TlsSession, handshake_timeout};
 use crate::Error;
 use crate::runtime::{Runtime, Socket};
+use crate::tls::{TlsSession, handshake_timeout};
 use crate::transport::with_timeout;
 
 /// A socket with a TLS session on top; itself a [`Socket`] carrying plain text.
@@ -24,9 +24,9 @@ pub(crate) struct TlsStream<S: Socket> {
 impl<S: Socket> TlsStream<S> {
     /// Runs `session`'s handshake over `socket`, bounded by [`handshake_timeout`].
     /// Fails with [`Error::Tls`]: the server's refusal or certificate as rustls saw
-    /// it, [`TlsErrorKind::PlainText`](super::TlsErrorKind::PlainText) for a port
+    /// it, [`TlsErrorKind::PlainText`](crate::TlsErrorKind::PlainText) for a port
     /// that does not speak TLS, or
-    /// [`TlsErrorKind::Handshake`](super::TlsErrorKind::Handshake) for a timeout or
+    /// [`TlsErrorKind::Handshake`](crate::TlsErrorKind::Handshake) for a timeout or
     /// a connection lost during the handshake.
     pub(crate) async fn handshake<R: Runtime>(
         socket: S,

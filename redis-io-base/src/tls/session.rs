@@ -15,7 +15,7 @@ use crate::Error;
 ///
 /// Every adapter drives this one type: the blocking connection and the mio fan-out over
 /// std and mio sockets, and the async driver over any runtime's
-/// [`Socket`](crate::Socket) (whose `Pending` it sees as `WouldBlock`). A
+/// async runtime's socket (whose `Pending` it sees as `WouldBlock`). A
 /// `WouldBlock` from the socket comes back out as it is, with the session's state
 /// kept, so the same call made again resumes; it is the only time `WouldBlock` comes
 /// out.

@@ -3,8 +3,8 @@
 //!
 //! - [`TlsSession`]: one client session over any `Read + Write`, blocking or not. The
 //!   blocking connection and the mio fan-out (`redis-io-sync`) drive it over std and
-//!   mio sockets; the async driver here drives it over any [`Runtime`](crate::Runtime)'s
-//!   [`Socket`](crate::Socket), so tokio, async-std and smol get TLS from the same
+//!   mio sockets; the async driver (`redis-io-async`) drives it over any runtime's socket,
+//!   so tokio, async-std and smol get TLS from the same
 //!   code, with no tokio-rustls or futures-rustls.
 //! - [`TlsError`]: what failed, as [`Error::Tls`](crate::Error::Tls).
 //!
@@ -51,14 +51,12 @@ mod disabled;
 mod error;
 #[cfg(feature = "tls")]
 mod session;
-mod stream;
 
 #[cfg(not(feature = "tls"))]
 pub use disabled::TlsSession;
 pub use error::{TlsError, TlsErrorKind};
 #[cfg(feature = "tls")]
 pub use session::TlsSession;
-pub(crate) use stream::TlsStream;
 
 /// How long a TLS handshake may take: the connect timeout, or without one, as for the
 /// Redis handshake that follows,

@@ -10,8 +10,8 @@ use redis_sansio::{CloseReason, RequestError, SendError, ServerError, ServerErro
 
 use crate::tls::TlsError;
 
-/// An error from any adapter: the async connection and client here, and the blocking
-/// connection and fan-out of `redis-io-sync`, which re-exports this type.
+/// An error from any adapter: the async connection and client of `redis-io-async` and
+/// the blocking connection and fan-out of `redis-io-sync`; both re-export this type.
 ///
 /// Server errors, timeouts and closes of a single request come as [`Error::Request`];
 /// the connection survives a server error or a timeout. Everything else describes why

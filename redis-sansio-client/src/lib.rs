@@ -148,6 +148,8 @@ mod doc_blocks {
     struct Benchmarks;
     #[doc = include_str!("../../docs/conformance.md")]
     struct Conformance;
+    #[doc = include_str!("../../docs/observability.md")]
+    struct Observability;
     #[doc = include_str!("../../docs/design.md")]
     struct Design;
     #[doc = include_str!("../../redis-client/README.md")]

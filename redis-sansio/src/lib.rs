@@ -40,6 +40,7 @@ pub mod resp;
 pub mod retry;
 pub mod sentinel;
 pub mod supervisor;
+mod trace;
 
 pub use cmd::Cmd;
 pub use error::{

@@ -312,6 +312,7 @@ impl Pool {
                 .map(|timeout| deadline::after(now, timeout)),
         });
         self.fill();
+        crate::trace::pool_wait(self.waiters.len(), self.size());
         Checkout::Wait(id)
     }
 

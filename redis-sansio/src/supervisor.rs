@@ -277,14 +277,19 @@ impl Supervisor {
                 self.give_up(reason);
             }
             Some(delay) if delay.is_zero() => {
+                crate::trace::reconnecting(self.attempts(), delay);
                 self.phase = Phase::Connecting;
                 self.actions.push_back(Action::Connect);
             }
-            Some(delay) => self.phase = Phase::Waiting(deadline::after(now, delay)),
+            Some(delay) => {
+                crate::trace::reconnecting(self.attempts(), delay);
+                self.phase = Phase::Waiting(deadline::after(now, delay));
+            }
         }
     }
 
     fn give_up(&mut self, reason: CloseReason) {
+        crate::trace::reconnect_given_up(Some(&reason));
         self.phase = Phase::Down(reason.clone());
         self.outage = None;
         self.actions.push_back(Action::GiveUp(reason));

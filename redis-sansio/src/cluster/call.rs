@@ -295,6 +295,10 @@ impl ClusterCall {
                     Err(error) => return self.state = State::Failed(error),
                 };
                 self.redirects += 1;
+                if let ServerErrorKind::Moved(to) | ServerErrorKind::Ask(to) = error.kind() {
+                    let kind = if asking { "ASK" } else { "MOVED" };
+                    crate::trace::redirected(kind, to.slot, &to.addr);
+                }
                 let limit = router.config().max_redirects;
                 if self.redirects > limit {
                     self.state = State::Failed(ClusterError::TooManyRedirects { limit });
@@ -332,6 +336,7 @@ impl ClusterCall {
             return;
         };
         router.handle_node_failure(node, now);
+        crate::trace::failover_wait(self.slot, router.config().retry_delay(self.retries));
         self.retry_later(router.config(), now);
     }
 

@@ -101,7 +101,8 @@ impl Connection {
         for cmd in cmds {
             if plain_accepted && !cmd.is_empty() && command::classify(cmd) == CommandClass::Plain {
                 cmd.encode(self.out_buf());
-                self.pending.push(Expect::One, deadline);
+                let id = self.pending.push(Expect::One, deadline);
+                self.events.spans.start(id, cmd.name(), &self.config.addr);
             } else {
                 self.send(cmd, now)?;
                 // A subscribe or `MONITOR` changes what comes after it.

@@ -45,6 +45,9 @@ pub(crate) struct EventQueue {
     /// timeout overtook a reply or a reply was taken out of order: then a reply is
     /// found by bisection.
     rising: bool,
+    /// The open span of each request (feature `tracing`; nothing without it): every
+    /// outcome passes through [`push_reply`](Self::push_reply), which closes it.
+    pub(crate) spans: crate::trace::RequestSpans,
 }
 
 /// The id of a reply taken out of order: a tombstone, passed over.
@@ -59,6 +62,7 @@ impl EventQueue {
     /// Queues a reply.
     #[inline]
     pub(crate) fn push_reply(&mut self, id: RequestId, outcome: Outcome) {
+        self.spans.finish(id, &outcome);
         if !self.abandoned.is_empty() && self.forget_abandoned(id) {
             return;
         }

@@ -466,7 +466,9 @@ impl Connection {
             _ => self.response_deadline(now),
         };
         cmd.encode(self.out_buf());
-        Ok(self.pending.push(expect, deadline))
+        let id = self.pending.push(expect, deadline);
+        self.events.spans.start(id, cmd.name(), &self.config.addr);
+        Ok(id)
     }
 
     /// Closes the connection as stalled when, after a request times out, no byte
@@ -515,7 +517,11 @@ impl Connection {
             acks_left: cmds.len() + 1,
         };
         let deadline = self.response_deadline(now);
-        Ok(self.pending.push(expect, deadline))
+        let id = self.pending.push(expect, deadline);
+        self.events
+            .spans
+            .start(id, Some(b"MULTI".as_slice()), &self.config.addr);
+        Ok(id)
     }
 
     /// Closes the connection: every pending request fails with
@@ -633,6 +639,7 @@ impl Connection {
         self.state = State::Ready;
         self.tx.put_slice(&self.held);
         self.held = BytesMut::new();
+        crate::trace::connected(&self.config.addr, protocol);
         self.events.push(Event::Connected { protocol, hello });
     }
 
@@ -825,6 +832,7 @@ impl Connection {
                 });
             }
         }
+        crate::trace::closed(&self.config.addr, &reason);
         self.events.push(Event::Closed(reason));
     }
 }

@@ -113,6 +113,10 @@ pub struct Pool {
     /// After a failed open: no open only for `min_idle` before this instant.
     min_idle_retry_at: Option<Instant>,
     closed: bool,
+    /// Checkouts that found the pool at its maximum size, since it was made.
+    waits: u64,
+    /// Checkouts that failed because their timeout passed, since the pool was made.
+    checkout_timeouts: u64,
 }
 
 impl Pool {
@@ -133,6 +137,8 @@ impl Pool {
             next_waiter: 0,
             min_idle_retry_at: None,
             closed: false,
+            waits: 0,
+            checkout_timeouts: 0,
         };
         if pool.min_idle() > 0 {
             pool.min_idle_retry_at = Some(now);
@@ -172,6 +178,19 @@ impl Pool {
     /// How many callers wait for a connection.
     pub fn waiting(&self) -> usize {
         self.waiters.len()
+    }
+
+    /// How many checkouts found every connection busy and the pool at its maximum
+    /// size (so they waited for one to come back), since the pool was made. A
+    /// checkout that waits only for a connection to be opened for it is not counted.
+    pub fn waits(&self) -> u64 {
+        self.waits
+    }
+
+    /// How many waiting checkouts failed with [`WaitFailure::TimedOut`] since the pool
+    /// was made.
+    pub fn checkout_timeouts(&self) -> u64 {
+        self.checkout_timeouts
     }
 
     /// Where `conn` is in its life; `None` for a handle the pool does not hold (never
@@ -261,9 +280,11 @@ impl Pool {
     /// `min_idle`.
     pub fn handle_timeout(&mut self, now: Instant) {
         let events = &mut self.events;
+        let timeouts = &mut self.checkout_timeouts;
         self.waiters.retain(|waiter| {
             let expired = waiter.deadline.is_some_and(|at| at <= now);
             if expired {
+                *timeouts += 1;
                 events.push_back(Event::Failed {
                     waiter: waiter.id,
                     reason: WaitFailure::TimedOut,
@@ -302,6 +323,7 @@ impl Pool {
             self.fill();
             return Checkout::Ready(conn);
         }
+        let full = self.size() >= self.max_size;
         let id = WaiterId(self.next_waiter);
         self.next_waiter += 1;
         self.waiters.push_back(Waiter {
@@ -312,7 +334,10 @@ impl Pool {
                 .map(|timeout| deadline::after(now, timeout)),
         });
         self.fill();
-        crate::trace::pool_wait(self.waiters.len(), self.size());
+        if full {
+            self.waits += 1;
+            crate::trace::pool_wait(self.waiters.len(), self.size());
+        }
         Checkout::Wait(id)
     }
 

@@ -190,6 +190,8 @@ fn moved_back_and_forth_backs_off_instead_of_spending_every_redirect_at_once() {
         }))
     );
     assert_eq!(get.redirects(), 6);
+    // The router counts every redirect it followed, for every call.
+    assert_eq!(router.redirects(), 6);
 }
 
 #[test]

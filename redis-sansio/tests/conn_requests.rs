@@ -177,6 +177,8 @@ fn timed_out_requests_drop_their_late_replies() {
     s.reply("$1\r\nv\r\n");
     assert_eq!(s.reply_to(next), Ok(Frame::bulk("v")));
     assert_eq!(s.conn.in_flight(), 0);
+    // Counted: two requests, one of them timed out.
+    assert_eq!((s.conn.requests(), s.conn.timeouts()), (2, 1));
 }
 
 #[test]

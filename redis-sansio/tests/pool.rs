@@ -267,6 +267,27 @@ fn waiter_times_out_at_its_checkout_timeout_and_not_before() {
 }
 
 #[test]
+fn waits_at_the_maximum_and_checkout_timeouts_are_counted() {
+    let mut sim = Sim::with_max(1);
+    let conn = sim.open_one();
+    assert_eq!(sim.pool.waits(), 0, "waiting for an open is no contention");
+    let first = sim.wait();
+    sim.fire();
+    let second = sim.wait();
+    assert_eq!((sim.pool.waits(), sim.pool.checkout_timeouts()), (2, 1));
+    sim.pool.checkin(conn, true, sim.now);
+    assert_eq!(
+        sim.events(),
+        [Event::Granted {
+            waiter: second,
+            conn
+        }]
+    );
+    assert_ne!(first, second);
+    assert_eq!((sim.pool.waits(), sim.pool.checkout_timeouts()), (2, 1));
+}
+
+#[test]
 fn no_checkout_timeout_waits_forever() {
     let mut sim = Sim::new(
         PoolConfig::default()

@@ -60,6 +60,8 @@ impl<C: Poolable> Books<C> {
             busy: self.machine.busy(),
             opening: self.machine.opening(),
             waiting: self.machine.waiting(),
+            waits: self.machine.waits(),
+            checkout_timeouts: self.machine.checkout_timeouts(),
         }
     }
 

@@ -66,4 +66,10 @@ pub struct PoolStatus {
     pub opening: usize,
     /// Callers waiting for a connection.
     pub waiting: usize,
+    /// Checkouts that found every connection busy and the pool at its maximum size,
+    /// since the pool was made (waiting for a connection to be opened is not counted).
+    pub waits: u64,
+    /// Checkouts that failed with `PoolError::CheckoutTimeout`, since the pool was
+    /// made.
+    pub checkout_timeouts: u64,
 }

@@ -295,10 +295,6 @@ impl ClusterCall {
                     Err(error) => return self.state = State::Failed(error),
                 };
                 self.redirects += 1;
-                if let ServerErrorKind::Moved(to) | ServerErrorKind::Ask(to) = error.kind() {
-                    let kind = if asking { "ASK" } else { "MOVED" };
-                    crate::trace::redirected(kind, to.slot, &to.addr);
-                }
                 let limit = router.config().max_redirects;
                 if self.redirects > limit {
                     self.state = State::Failed(ClusterError::TooManyRedirects { limit });

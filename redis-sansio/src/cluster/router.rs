@@ -56,6 +56,8 @@ pub struct ClusterRouter {
     refresh_cursor: usize,
     events: VecDeque<ClusterEvent>,
     has_topology: bool,
+    /// `MOVED` and `ASK` redirects followed, since the router was made.
+    redirects: u64,
 }
 
 impl ClusterRouter {
@@ -70,6 +72,7 @@ impl ClusterRouter {
             refresh_cursor: 0,
             events: VecDeque::new(),
             has_topology: false,
+            redirects: 0,
         }
     }
 
@@ -385,7 +388,15 @@ impl ClusterRouter {
             self.table.assign(redirect.slot, node);
             self.request_refresh(now);
         }
+        self.redirects += 1;
+        let kind = if asking { "ASK" } else { "MOVED" };
+        crate::trace::redirected(kind, redirect.slot, &redirect.addr);
         Ok(Some((node, asking)))
+    }
+
+    /// How many `MOVED` and `ASK` redirects were followed since the router was made.
+    pub fn redirects(&self) -> u64 {
+        self.redirects
     }
 
     // D: drains.

@@ -181,6 +181,8 @@ pub struct Connection {
     /// request times out (with a stall grace), cleared by any input.
     stall_deadline: Option<Instant>,
     events: EventQueue,
+    /// Requests failed by their deadline, since the connection was made.
+    timeouts: u64,
 }
 
 /// The byte buffers are shown by length only: until the handshake is written, the
@@ -231,6 +233,7 @@ impl Connection {
             shared: false,
             stall_grace: None,
             stall_deadline: None,
+            timeouts: 0,
             events: EventQueue::default(),
         };
         if conn.handshake.is_none() {
@@ -260,6 +263,17 @@ impl Connection {
     /// out whose late replies are yet to be dropped.
     pub fn in_flight(&self) -> usize {
         self.pending.len()
+    }
+
+    /// How many requests were queued on this connection since it was made.
+    pub fn requests(&self) -> u64 {
+        self.pending.next_id().get()
+    }
+
+    /// How many requests failed with [`RequestError::Timeout`] on this connection
+    /// since it was made.
+    pub fn timeouts(&self) -> u64 {
+        self.timeouts
     }
 
     /// True when the connection is ready and no request is in flight: bytes that
@@ -408,6 +422,7 @@ impl Connection {
             return;
         }
         while let Some(id) = self.pending.expire_one(now) {
+            self.timeouts += 1;
             self.events.push(Event::Reply {
                 id,
                 result: Err(RequestError::Timeout),

@@ -141,10 +141,18 @@ fn checkout_times_out_with_a_typed_error_when_all_are_busy() {
         "{waited:?}"
     );
     let counted = pool.status();
-    assert_eq!((counted.waits, counted.checkout_timeouts), (1, 1), "{counted:?}");
+    assert_eq!(
+        (counted.waits, counted.checkout_timeouts),
+        (1, 1),
+        "{counted:?}"
+    );
     drop(held);
     pool.get().expect("free again");
-    assert_eq!(pool.status().waits, 1, "an idle connection was there: no wait");
+    assert_eq!(
+        pool.status().waits,
+        1,
+        "an idle connection was there: no wait"
+    );
 }
 
 #[test]

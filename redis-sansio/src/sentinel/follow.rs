@@ -280,8 +280,6 @@ impl Follower {
         match self.supervisor.poll_action()? {
             Action::Connect => Some(FollowAction::Discover),
             Action::GiveUp(reason) => Some(FollowAction::GiveUp(reason)),
-            // A later kind of supervisor action means nothing here yet.
-            _ => self.poll_action(),
         }
     }
 

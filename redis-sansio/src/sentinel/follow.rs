@@ -1,82 +1,7 @@
 //! Following the master through failovers: when a sentinel-backed client discovers
 //! again, how long it waits between discoveries, and what each call does meanwhile.
 //!
-//! Two machines, in the style of the cluster's router and call:
-//!
-//! - [`Follower`], one per client: the node in use and its generation (one more per
-//!   discovery), and the outage under way, run by a [`Supervisor`] (backoff between
-//!   discoveries, permanent refusals). It discovers again when a call reports the
-//!   connection lost ([`handle_lost`](Follower::handle_lost)), the node refused a
-//!   write with `READONLY` ([`handle_demoted`](Follower::handle_demoted)), or a
-//!   sentinel announced another master
-//!   ([`handle_announcement`](Follower::handle_announcement)). Its drain hands out
-//!   [`FollowAction::Discover`]: whoever takes it runs one discovery (the
-//!   [`Discovery`](super::Discovery) machine) and reports the result with
-//!   [`handle_discovered`](Follower::handle_discovered) or
-//!   [`handle_discovery_failed`](Follower::handle_discovery_failed).
-//! - [`FollowCall`], one per call: its deadline, counted from when it was made, and
-//!   the resend rule. It is sent on the node in use; while there is none (a discovery
-//!   runs, or its backoff), it waits, until its deadline.
-//!
-//! The resend rule, from [`commands::may_resend`](crate::commands::may_resend):
-//!
-//! - refused with `READONLY` (the node was demoted): it did not run; sent again to
-//!   the master found afresh;
-//! - not sent (the connection was already gone): sent again;
-//! - lost after it was written: sent again if it cannot change data, or if the
-//!   caller opted in for writes; otherwise delivered as it is, an unknown outcome.
-//!
-//! A permanent refusal of the node found (a wrong password: see
-//! [`is_permanent`](crate::supervisor::is_permanent)) ends the follower at once: every
-//! call fails with [`FollowError::Down`] and that refusal.
-//!
-//! The body's loop for one call, over a fake whose master dies and comes back
-//! elsewhere:
-//!
-//! ```
-//! use std::time::{Duration, Instant};
-//! use redis_sansio::config::ServerAddr;
-//! use redis_sansio::sentinel::{CallAction, FollowAction, Follower};
-//! use redis_sansio::{CloseReason, Cmd};
-//!
-//! let start = Instant::now();
-//! let mut follower = Follower::new("mymaster", Default::default(), Duration::from_secs(5));
-//! follower.handle_discovered(ServerAddr::tcp("10.0.0.1", 6379), start);
-//! let mut now = start;
-//! // A GET in flight on generation 1 when its master dies.
-//! let mut call = follower.call(&Cmd::new("GET").arg("k"), false, now);
-//! let mut discoveries = 0;
-//! let answered_by = loop {
-//!     if follower.poll_timeout().is_some_and(|at| at <= now) {
-//!         follower.handle_timeout(now);
-//!     }
-//!     while let Some(action) = follower.poll_action() {
-//!         if action == FollowAction::Discover {
-//!             discoveries += 1;
-//!             if discoveries < 3 {
-//!                 // The sentinels still name the dead master.
-//!                 follower.handle_discovery_failed(None, now);
-//!             } else {
-//!                 follower.handle_discovered(ServerAddr::tcp("10.0.0.2", 6379), now);
-//!             }
-//!         }
-//!     }
-//!     match call.poll_action(&follower, now) {
-//!         Some(CallAction::Send { generation: 1 }) => {
-//!             call.handle_lost(&mut follower, &CloseReason::Eof, now); // a read: resent
-//!         }
-//!         Some(CallAction::Send { generation }) => {
-//!             call.handle_reply();
-//!             break generation;
-//!         }
-//!         Some(CallAction::Wait { until }) => now = until,
-//!         other => panic!("{other:?}"),
-//!     }
-//! };
-//! assert_eq!(answered_by, 2);
-//! assert_eq!(call.poll_action(&follower, now), Some(CallAction::Deliver));
-//! assert!(now < call.deadline());
-//! ```
+//! See [`Follower`] for the contract and the body's loop.
 
 use std::time::{Duration, Instant};
 
@@ -113,8 +38,86 @@ pub enum FollowAction {
     GiveUp(CloseReason),
 }
 
-/// The node a sentinel-backed client uses, and when to find it again: see the
-/// [module docs](self).
+/// The node a sentinel-backed client uses, and when to find it again.
+///
+/// Two machines, in the style of the cluster's router and call:
+///
+/// - [`Follower`], one per client: the node in use and its generation (one more per
+///   discovery), and the outage under way, run by a [`Supervisor`] (backoff between
+///   discoveries, permanent refusals). It discovers again when a call reports the
+///   connection lost ([`handle_lost`](Follower::handle_lost)), the node refused a
+///   write with `READONLY` ([`handle_demoted`](Follower::handle_demoted)), or a
+///   sentinel announced another master
+///   ([`handle_announcement`](Follower::handle_announcement)). Its drain hands out
+///   [`FollowAction::Discover`]: whoever takes it runs one discovery (the
+///   [`Discovery`](super::Discovery) machine) and reports the result with
+///   [`handle_discovered`](Follower::handle_discovered) or
+///   [`handle_discovery_failed`](Follower::handle_discovery_failed).
+/// - [`FollowCall`], one per call: its deadline, counted from when it was made, and
+///   the resend rule. It is sent on the node in use; while there is none (a discovery
+///   runs, or its backoff), it waits, until its deadline.
+///
+/// The resend rule, from [`commands::may_resend`](crate::commands::may_resend):
+///
+/// - refused with `READONLY` (the node was demoted): it did not run; sent again to
+///   the master found afresh;
+/// - not sent (the connection was already gone): sent again;
+/// - lost after it was written: sent again if it cannot change data, or if the
+///   caller opted in for writes; otherwise delivered as it is, an unknown outcome.
+///
+/// A permanent refusal of the node found (a wrong password: see
+/// [`is_permanent`](crate::supervisor::is_permanent)) ends the follower at once: every
+/// call fails with [`FollowError::Down`] and that refusal.
+///
+/// The body's loop for one call, over a fake whose master dies and comes back
+/// elsewhere:
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use redis_sansio::config::ServerAddr;
+/// use redis_sansio::sentinel::{CallAction, FollowAction, Follower};
+/// use redis_sansio::{CloseReason, Cmd};
+///
+/// let start = Instant::now();
+/// let mut follower = Follower::new("mymaster", Default::default(), Duration::from_secs(5));
+/// follower.handle_discovered(ServerAddr::tcp("10.0.0.1", 6379), start);
+/// let mut now = start;
+/// // A GET in flight on generation 1 when its master dies.
+/// let mut call = follower.call(&Cmd::new("GET").arg("k"), false, now);
+/// let mut discoveries = 0;
+/// let answered_by = loop {
+///     if follower.poll_timeout().is_some_and(|at| at <= now) {
+///         follower.handle_timeout(now);
+///     }
+///     while let Some(action) = follower.poll_action() {
+///         if action == FollowAction::Discover {
+///             discoveries += 1;
+///             if discoveries < 3 {
+///                 // The sentinels still name the dead master.
+///                 follower.handle_discovery_failed(None, now);
+///             } else {
+///                 follower.handle_discovered(ServerAddr::tcp("10.0.0.2", 6379), now);
+///             }
+///         }
+///     }
+///     match call.poll_action(&follower, now) {
+///         Some(CallAction::Send { generation: 1 }) => {
+///             call.handle_lost(&mut follower, &CloseReason::Eof, now); // a read: resent
+///         }
+///         Some(CallAction::Send { generation }) => {
+///             call.handle_reply();
+///             break generation;
+///         }
+///         Some(CallAction::Wait { until }) => now = until,
+///         other => panic!("{other:?}"),
+///     }
+/// };
+/// assert_eq!(answered_by, 2);
+/// assert_eq!(call.poll_action(&follower, now), Some(CallAction::Deliver));
+/// assert!(now < call.deadline());
+/// ```
+///
+/// Its methods:
 ///
 /// - **Getters**: [`generation`](Self::generation), [`node`](Self::node),
 ///   [`phase`](Self::phase), [`is_up`](Self::is_up), [`down_reason`](Self::down_reason).
@@ -334,8 +337,8 @@ enum CallState {
     Finished,
 }
 
-/// One call through a [`Follower`]: made by [`Follower::call`]; see the
-/// [module docs](self).
+/// One call through a [`Follower`]: made by [`Follower::call`]; the rules are
+/// [`Follower`]'s.
 ///
 /// - **Getters**: [`deadline`](Self::deadline), [`sends`](Self::sends).
 /// - **Inputs**, one per [`CallAction::Send`]: [`handle_reply`](Self::handle_reply)

@@ -1,5 +1,6 @@
 //! Following the master through a real failover, on the blocking `SentinelClient` and
-//! the tokio `SentinelMultiplexed` (one loop over the core's `Follower`):
+//! the async `SentinelMultiplexed` (one loop over the core's `Follower`), on tokio
+//! (and smol for the first scenario):
 //!
 //! - under continuous `INCR`s the master is killed: the new master's counter is at
 //!   least the acknowledged increments and at most those plus the ones reported with
@@ -19,6 +20,8 @@
 
 mod sentinel_support;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
@@ -27,6 +30,8 @@ use std::time::{Duration, Instant};
 use redis_client::Error;
 use redis_client::prelude::*;
 use redis_client::sentinel::{SentinelClient, SentinelConfig, SentinelMultiplexed};
+use redis_io_async::Runtime;
+use redis_io_async_std::smol::Smol;
 use redis_io_tokio::Tokio;
 use redis_sansio::CloseReason;
 use redis_test_support::{RawConnection, RedisSentinel, command};
@@ -248,43 +253,65 @@ fn blocking_increments_are_never_doubled_and_reads_ride_a_failover_out() {
     });
 }
 
+/// The async clients of the scenario on runtime `R`: four writers (so that increments
+/// are in flight at the kill), started with `spawn`, and a reader, all on one
+/// `SentinelMultiplexed`, until told to stop.
+async fn async_clients<R: Runtime, H: Future<Output = Tally>>(
+    config: SentinelConfig,
+    flags: Arc<Flags>,
+    spawn: impl Fn(Pin<Box<dyn Future<Output = Tally> + Send>>) -> H,
+) -> Tally {
+    let client = SentinelMultiplexed::<R>::connect(config).await.unwrap();
+    let writers: Vec<H> = (0..4)
+        .map(|_| {
+            let (client, flags) = (client.clone(), flags.clone());
+            spawn(Box::pin(async move {
+                let mut tally = Tally::default();
+                for _ in 0..MAX_CALLS {
+                    if flags.stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    tally.incr(client.incr(KEY).await, &flags);
+                }
+                tally
+            }))
+        })
+        .collect();
+    let mut tally = Tally::default();
+    for _ in 0..MAX_CALLS {
+        if flags.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        tally.get(client.get(KEY).await, &flags);
+        R::sleep_until(Instant::now() + PAUSE).await;
+    }
+    for writer in writers {
+        tally = tally.merge(writer.await);
+    }
+    tally
+}
+
 #[test]
-fn async_increments_are_never_doubled_and_reads_ride_a_failover_out() {
+fn async_increments_are_never_doubled_and_reads_ride_a_failover_out_on_tokio() {
     master_killed_under_writes(|config, flags| {
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .unwrap();
-            runtime.block_on(async {
-                let client = SentinelMultiplexed::<Tokio>::connect(config).await.unwrap();
-                // Several writers, so that increments are in flight at the kill.
-                let writer = |client: SentinelMultiplexed<Tokio>, flags: Arc<Flags>| async move {
-                    let mut tally = Tally::default();
-                    for _ in 0..MAX_CALLS {
-                        if flags.stop.load(Ordering::SeqCst) {
-                            break;
-                        }
-                        tally.incr(client.incr(KEY).await, &flags);
-                    }
-                    tally
-                };
-                let writers: Vec<_> = (0..4)
-                    .map(|_| tokio::spawn(writer(client.clone(), flags.clone())))
-                    .collect();
-                let mut tally = Tally::default();
-                for _ in 0..MAX_CALLS {
-                    if flags.stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    tally.get(client.get(KEY).await, &flags);
-                    tokio::time::sleep(PAUSE).await;
-                }
-                for writer in writers {
-                    tally = tally.merge(writer.await.unwrap());
-                }
-                tally
-            })
+            runtime.block_on(async_clients::<Tokio, _>(config, flags, |writer| {
+                let handle = tokio::spawn(writer);
+                async move { handle.await.unwrap() }
+            }))
+        })
+    });
+}
+
+#[test]
+fn async_increments_are_never_doubled_and_reads_ride_a_failover_out_on_smol() {
+    master_killed_under_writes(|config, flags| {
+        std::thread::spawn(move || {
+            smol::block_on(async_clients::<Smol, _>(config, flags, smol::spawn))
         })
     });
 }

@@ -12,7 +12,7 @@ use redis_io_async::{Client, Connection, Runtime};
 use redis_sansio::config::ServerAddr;
 use redis_sansio::conn::Event;
 use redis_sansio::resp::Frame;
-use redis_sansio::sentinel::{Follower, SentinelError};
+use redis_sansio::sentinel::{Follower, SentinelError, Target};
 use redis_sansio::{CloseReason, Cmd, RequestError};
 
 use super::follow::{self, FollowBody};
@@ -46,6 +46,8 @@ use crate::{Error, Executor, FromReply, TypedCmd};
 /// is one boxed future keeping a copy of its command (to send it again).
 pub struct SentinelMultiplexed<R: Runtime> {
     shared: Arc<Mutex<State<R>>>,
+    /// What is followed (the config's, which never changes).
+    target: Target,
     resend_after_close: bool,
 }
 
@@ -82,7 +84,7 @@ impl<R: Runtime> SentinelMultiplexed<R> {
             now,
         )
         .ok_or_else(super::step::runaway)?;
-        let watch = config.watches_failovers();
+        let (watch, target) = (config.watches_failovers(), config.target());
         let shared = Arc::new(Mutex::new(State {
             config,
             follower,
@@ -96,6 +98,7 @@ impl<R: Runtime> SentinelMultiplexed<R> {
         }
         Ok(SentinelMultiplexed {
             shared,
+            target,
             resend_after_close: false,
         })
     }
@@ -138,8 +141,7 @@ impl<R: Runtime> SentinelMultiplexed<R> {
             shared: self.shared.clone(),
             seen: 0,
         };
-        let target = lock(&self.shared).config.target();
-        let (cmd, resend) = (cmd.clone(), self.resend_after_close);
+        let (cmd, target, resend) = (cmd.clone(), self.target, self.resend_after_close);
         SentinelRequest {
             future: Box::pin(async move { follow::run(&mut body, &cmd, target, resend).await }),
             runtime: PhantomData,
@@ -151,6 +153,7 @@ impl<R: Runtime> Clone for SentinelMultiplexed<R> {
     fn clone(&self) -> Self {
         SentinelMultiplexed {
             shared: self.shared.clone(),
+            target: self.target,
             resend_after_close: self.resend_after_close,
         }
     }

@@ -18,15 +18,17 @@
 //! test has its own topology, and every loop is bounded in turns and time.
 #![cfg(feature = "sync")]
 
+mod failover_tally;
 mod sentinel_support;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use failover_tally::{Flags, Tally, stop_once_resumed};
 use redis_client::Error;
 use redis_client::prelude::*;
 use redis_client::sentinel::{SentinelClient, SentinelConfig, SentinelMultiplexed};
@@ -35,7 +37,7 @@ use redis_io_async_std::smol::Smol;
 use redis_io_tokio::Tokio;
 use redis_sansio::CloseReason;
 use redis_test_support::{RawConnection, RedisSentinel, command};
-use sentinel_support::{addr, config, wait_for};
+use sentinel_support::{addr, config, wait_caught_up, wait_for};
 
 const KEY: &str = "follow:counter";
 /// Detection (1 s), election, promotion and discoveries, with room for a loaded
@@ -51,63 +53,6 @@ fn follow_config(topology: &RedisSentinel) -> SentinelConfig {
     config(topology).with_retry_timeout(RETRY_TIMEOUT)
 }
 
-/// What the clients saw.
-#[derive(Debug, Default)]
-struct Tally {
-    acked: u64,
-    acked_after_kill: u64,
-    unknown: u64,
-    write_errors: Vec<String>,
-    reads_after_kill: u64,
-    read_errors: Vec<String>,
-}
-
-impl Tally {
-    fn incr<T>(&mut self, result: Result<T, Error>, flags: &Flags) {
-        match result {
-            Ok(_) => {
-                self.acked += 1;
-                if flags.killed.load(Ordering::SeqCst) {
-                    self.acked_after_kill += 1;
-                    flags.acked_after_kill.fetch_add(1, Ordering::SeqCst);
-                }
-            }
-            Err(error) if error.is_unknown_outcome() => self.unknown += 1,
-            Err(other) => self.write_errors.push(other.to_string()),
-        }
-    }
-
-    fn get<T>(&mut self, result: Result<T, Error>, flags: &Flags) {
-        match result {
-            Ok(_) if flags.killed.load(Ordering::SeqCst) => {
-                self.reads_after_kill += 1;
-                flags.reads_after_kill.fetch_add(1, Ordering::SeqCst);
-            }
-            Ok(_) => {}
-            Err(error) => self.read_errors.push(error.to_string()),
-        }
-    }
-
-    fn merge(mut self, other: Tally) -> Tally {
-        self.acked += other.acked;
-        self.acked_after_kill += other.acked_after_kill;
-        self.unknown += other.unknown;
-        self.write_errors.extend(other.write_errors);
-        self.reads_after_kill += other.reads_after_kill;
-        self.read_errors.extend(other.read_errors);
-        self
-    }
-}
-
-/// What the test and the clients share.
-#[derive(Debug, Default)]
-struct Flags {
-    killed: AtomicBool,
-    stop: AtomicBool,
-    acked_after_kill: AtomicU64,
-    reads_after_kill: AtomicU64,
-}
-
 /// The counter as `server` has it.
 fn counter(server: std::net::SocketAddr) -> u64 {
     let reply = command(server, &["GET", KEY]);
@@ -115,25 +60,6 @@ fn counter(server: std::net::SocketAddr) -> u64 {
         "(nil)" => 0,
         text => text.parse().unwrap_or_else(|_| panic!("GET {KEY}: {text}")),
     }
-}
-
-/// Waits (bounded) until the replica has every write the master has.
-fn wait_replica_caught_up(topology: &RedisSentinel) {
-    let offset = |server| {
-        let info = command(server, &["INFO", "replication"]);
-        info.lines()
-            .find_map(|line| line.trim().strip_prefix("master_repl_offset:"))
-            .and_then(|value| value.parse::<u64>().ok())
-    };
-    let (master, replica) = (topology.master_addr(), topology.replica_addr());
-    wait_for(
-        "the replica to catch up",
-        Duration::from_secs(10),
-        || match (offset(master), offset(replica)) {
-            (Some(a), Some(b)) if a == b => Ok(()),
-            other => Err(format!("{other:?}")),
-        },
-    );
 }
 
 /// Waits (bounded) until the first sentinel names the replica as the master.
@@ -177,43 +103,14 @@ fn master_killed_under_writes(start: impl FnOnce(SentinelConfig, Arc<Flags>) -> 
         "+OK"
     );
     std::thread::sleep(Duration::from_millis(50));
-    wait_replica_caught_up(&topology);
+    wait_caught_up(&topology);
     topology.master().kill();
     flags.killed.store(true, Ordering::SeqCst);
 
     // The sentinels promote the replica; the clients go on on it.
     wait_promoted(&topology);
-    let started = Instant::now();
-    while flags.acked_after_kill.load(Ordering::SeqCst) < 10
-        || flags.reads_after_kill.load(Ordering::SeqCst) < 3
-    {
-        assert!(
-            started.elapsed() < FAILOVER_LIMIT,
-            "the clients did not resume on the new master: {flags:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    flags.stop.store(true, Ordering::SeqCst);
-    let tally = clients.join().expect("the clients finished");
-
-    let on_server = counter(topology.replica_addr());
-    eprintln!("{tally:?}, counter {on_server}");
-    assert!(tally.write_errors.is_empty(), "{:?}", tally.write_errors);
-    assert!(tally.read_errors.is_empty(), "{:?}", tally.read_errors);
-    assert!(
-        tally.acked <= on_server && on_server <= tally.acked + tally.unknown,
-        "{} acknowledged, {} unknown, {on_server} on the server",
-        tally.acked,
-        tally.unknown
-    );
-    assert!(
-        tally.acked_after_kill > 0,
-        "writes resumed on the new master"
-    );
-    assert!(
-        tally.reads_after_kill > 0,
-        "reads resumed on the new master"
-    );
+    let tally = stop_once_resumed(&flags, clients, FAILOVER_LIMIT);
+    tally.check(counter(topology.replica_addr()));
 }
 
 #[test]
@@ -333,7 +230,7 @@ fn calls_in_flight_when_the_master_dies(
     let topology = RedisSentinel::start();
     let master = topology.master_addr();
     assert_eq!(command(master, &["SET", KEY, "10"]), "+OK");
-    wait_replica_caught_up(&topology);
+    wait_caught_up(&topology);
     let (calls, go) = start(follow_config(&topology));
     let sleeper = std::thread::spawn(move || {
         // Ends with the kill; its reply does not matter.

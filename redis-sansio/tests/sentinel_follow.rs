@@ -174,6 +174,18 @@ fn discoveries_back_off_and_waiting_calls_expire_at_their_own_deadline() {
 }
 
 #[test]
+fn the_documented_defaults() {
+    assert_eq!(
+        redis_sansio::sentinel::DEFAULT_FOLLOW_TIMEOUT,
+        Duration::from_secs(10)
+    );
+    let policy = default_policy();
+    assert_eq!(policy.attempts(), u32::MAX, "discoveries without end");
+    assert_eq!(policy.delay(2), 50 * MS);
+    assert_eq!(policy.delay(40), 1000 * MS);
+}
+
+#[test]
 fn a_permanent_refusal_ends_at_once_with_that_reason() {
     let start = Instant::now();
     let mut follower = up(start);

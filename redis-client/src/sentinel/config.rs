@@ -302,6 +302,8 @@ mod tests {
         assert_eq!(config.node(), &ConnectionConfig::default());
         assert_eq!(config.sentinel_tls(), None);
         assert!(config.watches_failovers(), "the failover watch is on");
+        assert_eq!(config.retry_timeout(), Duration::from_secs(10));
+        assert_eq!(config.reconnect(), &default_policy());
         // Learning is on: once the master is named, the sentinel is asked for the
         // others.
         let mut discovery = config.discovery();

@@ -16,13 +16,13 @@
 #![cfg(feature = "sync")]
 
 mod cluster_common;
+mod failover_tally;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use redis_client::Error;
 use redis_client::cluster::{ClusterClient, ClusterConnection, RouterConfig};
 use redis_client::prelude::*;
 use redis_client::resp::Frame;
@@ -32,6 +32,7 @@ use redis_sansio::config::ConnectionConfig;
 use redis_test_support::RedisCluster;
 
 use cluster_common as support;
+use failover_tally::{Flags, Tally, stop_once_resumed};
 
 const KEY: &str = "{failover-writes}:counter";
 /// The node timeout (5 s), an election and refreshes, with room for a loaded machine.
@@ -39,72 +40,6 @@ const FAILOVER_LIMIT: Duration = Duration::from_secs(60);
 /// Each call's retry timeout: longer than any failover here.
 const RETRY_TIMEOUT: Duration = Duration::from_secs(40);
 const PAUSE: Duration = Duration::from_millis(5);
-
-/// What the clients saw.
-#[derive(Debug, Default)]
-struct Tally {
-    /// Increments acknowledged with a value.
-    acked: u64,
-    /// Increments acknowledged after the kill.
-    acked_after_kill: u64,
-    /// Increments that failed with an unknown outcome.
-    unknown: u64,
-    /// Increments that failed otherwise (must be none).
-    write_errors: Vec<String>,
-    /// `GET`s answered after the kill.
-    reads_after_kill: u64,
-    /// `GET`s that failed (must be none).
-    read_errors: Vec<String>,
-}
-
-impl Tally {
-    /// Counts an increment's result, as after the kill when it came after it.
-    fn incr<T>(&mut self, result: Result<T, Error>, flags: &Flags) {
-        match result {
-            Ok(_) => {
-                self.acked += 1;
-                if flags.killed.load(Ordering::SeqCst) {
-                    self.acked_after_kill += 1;
-                    flags.acked_after_kill.fetch_add(1, Ordering::SeqCst);
-                }
-            }
-            Err(Error::Request(error)) if error.is_unknown_outcome() => self.unknown += 1,
-            Err(other) => self.write_errors.push(other.to_string()),
-        }
-    }
-
-    /// Counts a read's result, as after the kill when it came after it.
-    fn get<T>(&mut self, result: Result<T, Error>, flags: &Flags) {
-        match result {
-            Ok(_) if flags.killed.load(Ordering::SeqCst) => {
-                self.reads_after_kill += 1;
-                flags.reads_after_kill.fetch_add(1, Ordering::SeqCst);
-            }
-            Ok(_) => {}
-            Err(error) => self.read_errors.push(error.to_string()),
-        }
-    }
-
-    fn merge(mut self, other: Tally) -> Tally {
-        self.acked += other.acked;
-        self.acked_after_kill += other.acked_after_kill;
-        self.unknown += other.unknown;
-        self.write_errors.extend(other.write_errors);
-        self.reads_after_kill += other.reads_after_kill;
-        self.read_errors.extend(other.read_errors);
-        self
-    }
-}
-
-/// What the test and the clients share: killed (from then on successes count as
-/// after the kill), stop, and how many successes came after the kill.
-#[derive(Debug, Default)]
-struct Flags {
-    killed: AtomicBool,
-    stop: AtomicBool,
-    acked_after_kill: AtomicU64,
-    reads_after_kill: AtomicU64,
-}
 
 fn router() -> RouterConfig {
     RouterConfig::default().with_retry_timeout(RETRY_TIMEOUT)
@@ -160,36 +95,8 @@ fn primary_killed_under_writes(
         }
         std::thread::sleep(Duration::from_millis(100));
     };
-    while flags.acked_after_kill.load(Ordering::SeqCst) < 10
-        || flags.reads_after_kill.load(Ordering::SeqCst) < 3
-    {
-        assert!(
-            started.elapsed() < FAILOVER_LIMIT,
-            "the clients did not resume on {promoted}: {flags:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    flags.stop.store(true, Ordering::SeqCst);
-    let tally = clients.join().expect("the clients finished");
-
-    let on_server = counter(&promoted);
-    eprintln!("{tally:?}, counter {on_server}");
-    assert!(tally.write_errors.is_empty(), "{:?}", tally.write_errors);
-    assert!(tally.read_errors.is_empty(), "{:?}", tally.read_errors);
-    assert!(
-        tally.acked <= on_server && on_server <= tally.acked + tally.unknown,
-        "{} acknowledged, {} unknown, {on_server} on the server",
-        tally.acked,
-        tally.unknown
-    );
-    assert!(
-        tally.acked_after_kill > 0,
-        "writes resumed on the promoted replica"
-    );
-    assert!(
-        tally.reads_after_kill > 0,
-        "reads resumed on the promoted replica"
-    );
+    let tally = stop_once_resumed(&flags, clients, FAILOVER_LIMIT);
+    tally.check(counter(&promoted));
 }
 
 /// The counter as `addr` has it.

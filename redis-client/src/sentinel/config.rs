@@ -6,7 +6,8 @@ use std::hash::BuildHasher;
 use std::time::Duration;
 
 use redis_sansio::config::{ConnectionConfig, Password, ServerAddr, TlsOptions, UrlError};
-use redis_sansio::sentinel::{Discovery, Target};
+use redis_sansio::retry::Reconnect;
+use redis_sansio::sentinel::{DEFAULT_FOLLOW_TIMEOUT, Discovery, Target, default_policy};
 
 use crate::Error;
 
@@ -41,6 +42,8 @@ pub struct SentinelConfig {
     sentinel_timeout: Duration,
     learn_sentinels: bool,
     watch_failovers: bool,
+    reconnect: Reconnect,
+    retry_timeout: Duration,
 }
 
 impl SentinelConfig {
@@ -94,6 +97,8 @@ impl SentinelConfig {
             sentinel_timeout: DEFAULT_SENTINEL_TIMEOUT,
             learn_sentinels: true,
             watch_failovers: true,
+            reconnect: default_policy(),
+            retry_timeout: DEFAULT_FOLLOW_TIMEOUT,
         }
     }
 
@@ -167,6 +172,38 @@ impl SentinelConfig {
     pub fn with_failover_watch(mut self, watch: bool) -> Self {
         self.watch_failovers = watch;
         self
+    }
+
+    /// How the failover-following clients space their discoveries after losing the
+    /// node (only the attempts and delays are used: see
+    /// [`Reconnect::resend_writes`] for writes, which is `resend_after_close` on the
+    /// clients). Default: [`default_policy`] (at once, then 50 ms doubled up to 1 s,
+    /// without end: each call stops waiting at its own deadline).
+    pub fn with_reconnect(mut self, policy: Reconnect) -> Self {
+        self.reconnect = policy;
+        self
+    }
+
+    /// How long a call of a failover-following client may wait for a master (a
+    /// failover, the discoveries after it), counted from when the call was made.
+    /// Past it the call fails with the last discovery's
+    /// [`Error::Sentinel`](crate::Error::Sentinel), or a timeout. A request sent
+    /// is bounded by the node's own response timeout ([`with_node`](Self::with_node)).
+    /// Default: [`DEFAULT_FOLLOW_TIMEOUT`] (10 s).
+    pub fn with_retry_timeout(mut self, timeout: Duration) -> Self {
+        self.retry_timeout = timeout;
+        self
+    }
+
+    /// The policy between discoveries: see [`with_reconnect`](Self::with_reconnect).
+    pub fn reconnect(&self) -> &Reconnect {
+        &self.reconnect
+    }
+
+    /// How long a call may wait for a master: see
+    /// [`with_retry_timeout`](Self::with_retry_timeout).
+    pub fn retry_timeout(&self) -> Duration {
+        self.retry_timeout
     }
 
     /// Whether the failover-following clients watch `+switch-master`: asked for,
@@ -265,6 +302,8 @@ mod tests {
         assert_eq!(config.node(), &ConnectionConfig::default());
         assert_eq!(config.sentinel_tls(), None);
         assert!(config.watches_failovers(), "the failover watch is on");
+        assert_eq!(config.retry_timeout(), Duration::from_secs(10));
+        assert_eq!(config.reconnect(), &default_policy());
         // Learning is on: once the master is named, the sentinel is asked for the
         // others.
         let mut discovery = config.discovery();

@@ -10,10 +10,17 @@
 //!   [`Connection`](redis_io_async::Connection) or multiplexed
 //!   [`Client`](redis_io_async::Client), on any runtime.
 //! - [`SentinelClient`] (feature `sync`): a blocking connection that discovers again
-//!   after its connection closes or the master refuses a write with `READONLY`, and
-//!   runs every generated command.
+//!   after its connection closes or the master refuses a write with `READONLY`,
+//!   makes calls wait for the new master during a failover, and runs every
+//!   generated command.
 //! - [`SentinelMultiplexed`]: the same for a multiplexed async
 //!   [`Client`](redis_io_async::Client), on any runtime.
+//!
+//! Both failover-following clients are one loop (`follow.rs`) over the core's
+//! [`Follower`](redis_sansio::sentinel::Follower) machine: it decides when to
+//! discover again, the backoff between discoveries, how long calls wait for a new
+//! master (counted from when each was made) and which calls are sent again; the two
+//! differ only in how they wait.
 //!
 //! Both failover-following clients of a master also watch a sentinel's
 //! `+switch-master` announcements and move to the new master as soon as the sentinels
@@ -41,5 +48,7 @@ pub use client::SentinelClient;
 pub use config::{DEFAULT_SENTINEL_TIMEOUT, SentinelConfig};
 pub use multiplexed::{SentinelMultiplexed, SentinelRequest};
 pub use nonblocking::{discover_client, discover_exclusive};
-pub use redis_sansio::sentinel::{Attempt, Failure, Role, SentinelError, Target};
+pub use redis_sansio::sentinel::{
+    Attempt, DEFAULT_FOLLOW_TIMEOUT, Failure, Role, SentinelError, Target,
+};
 pub use step::Discovered;

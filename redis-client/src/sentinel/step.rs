@@ -7,6 +7,7 @@ use std::future::Future;
 use redis_sansio::config::{ConnectionConfig, ServerAddr};
 use redis_sansio::resp::Frame;
 use redis_sansio::sentinel::{Action, Discovery, StepId};
+use redis_sansio::supervisor::is_permanent;
 use redis_sansio::{Cmd, RequestError};
 
 use super::SentinelConfig;
@@ -62,7 +63,14 @@ pub(crate) async fn discover<C: Connector>(
                     }
                     Err(error) => Err(error),
                 };
-                hand_over(&mut discovery, step, result);
+                // The node refused the data connection's settings for good (a wrong
+                // password): no other sentinel's answer can mend that.
+                match result {
+                    Err(error) if error.refusal().is_some_and(|reason| is_permanent(&reason)) => {
+                        return Err(error);
+                    }
+                    result => hand_over(&mut discovery, step, result),
+                }
             }
             Some(Action::Done {
                 node: addr,

@@ -7,12 +7,12 @@
 //! it. Either way the watch is best effort: it never fails a command, and a sentinel
 //! that cannot be reached is tried again later (the next one in the list).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redis_sansio::Cmd;
 use redis_sansio::config::ServerAddr;
 use redis_sansio::conn::Message;
-use redis_sansio::sentinel::{SWITCH_MASTER_CHANNEL, SwitchMaster};
+use redis_sansio::sentinel::{Follower, SWITCH_MASTER_CHANNEL, SwitchMaster};
 
 use super::SentinelConfig;
 
@@ -30,17 +30,13 @@ pub(crate) fn sentinel_to_watch(config: &SentinelConfig, attempt: usize) -> Opti
     (!sentinels.is_empty()).then(|| sentinels[attempt % sentinels.len()].clone())
 }
 
-/// True when `message` announces that `config`'s master moved to a node other than
-/// `node`, the one in use.
-pub(crate) fn announces_switch(
-    config: &SentinelConfig,
-    message: &Message,
-    node: Option<&ServerAddr>,
-) -> bool {
+/// Hands `message` to the follower if it is a `+switch-master` announcement; true
+/// when the follower acts on it (another master than the one in use: the sentinel
+/// that announced it is the one to ask first).
+pub(crate) fn hear(follower: &mut Follower, message: &Message, now: Instant) -> bool {
     message.channel == SWITCH_MASTER_CHANNEL.as_bytes()
-        && SwitchMaster::parse(&message.payload).is_some_and(|switch| {
-            switch.master_name == config.master_name() && Some(&switch.new) != node
-        })
+        && SwitchMaster::parse(&message.payload)
+            .is_some_and(|switch| follower.handle_announcement(&switch, now))
 }
 
 #[cfg(feature = "sync")]
@@ -53,8 +49,9 @@ mod blocking {
     use redis_io_sync::Connection;
     use redis_sansio::config::ServerAddr;
     use redis_sansio::conn::Event;
+    use redis_sansio::sentinel::Follower;
 
-    use super::{REOPEN_INTERVAL, announces_switch, sentinel_to_watch, subscribe_cmd};
+    use super::{REOPEN_INTERVAL, hear, sentinel_to_watch, subscribe_cmd};
     use crate::sentinel::SentinelConfig;
 
     /// How often, at most, the blocking client looks at its watch: a look is a
@@ -77,12 +74,12 @@ mod blocking {
     impl BlockingWatch {
         /// Before a command: takes what the watched sentinel announced since the last
         /// look (looking at most every [`CHECK_INTERVAL`], and opening the watch first
-        /// if it is not open), and returns the sentinel that announced a new master
-        /// other than `node`, if one did. Never fails.
+        /// if it is not open), hands it to `follower`, and returns the sentinel that
+        /// announced a new master the follower acted on, if one did. Never fails.
         pub(crate) fn switched(
             &mut self,
             config: &SentinelConfig,
-            node: Option<&ServerAddr>,
+            follower: &mut Follower,
         ) -> Option<ServerAddr> {
             let now = Instant::now();
             if self.next_check.is_some_and(|next| now < next) {
@@ -107,7 +104,7 @@ mod blocking {
             for _ in 0..EVENTS_PER_CHECK {
                 match conn.next_event(Some(Duration::ZERO)) {
                     Ok(Some(Event::Message(message))) => {
-                        switched |= announces_switch(config, &message, node);
+                        switched |= hear(follower, &message, now);
                     }
                     Ok(Some(_)) => {}
                     Ok(None) | Err(_) => break,

@@ -83,6 +83,17 @@ pub(crate) fn watched_sentinel(topology: &RedisSentinel) -> Result<usize, String
 /// Waits (bounded) until the replica has everything the master has, then asks the
 /// sentinel at `sentinel` for a failover.
 pub(crate) fn failover_on(topology: &RedisSentinel, sentinel: SocketAddr) {
+    wait_caught_up(topology);
+    let name = topology.master_name();
+    assert_eq!(
+        redis_test_support::command(sentinel, &["SENTINEL", "FAILOVER", name]),
+        "+OK"
+    );
+}
+
+/// Waits (bounded) until the replica has everything the master has: their
+/// replication offsets are equal.
+pub(crate) fn wait_caught_up(topology: &RedisSentinel) {
     let (master, replica) = (topology.master_addr(), topology.replica_addr());
     let offset = |addr| {
         let info = redis_test_support::command(addr, &["INFO", "replication"]);
@@ -97,11 +108,6 @@ pub(crate) fn failover_on(topology: &RedisSentinel, sentinel: SocketAddr) {
             (Some(a), Some(b)) if a == b => Ok(()),
             other => Err(format!("{other:?}")),
         },
-    );
-    let name = topology.master_name();
-    assert_eq!(
-        redis_test_support::command(sentinel, &["SENTINEL", "FAILOVER", name]),
-        "+OK"
     );
 }
 

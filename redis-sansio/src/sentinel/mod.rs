@@ -14,11 +14,14 @@
 //! - [`SentinelError`]: why it found nothing, with every [`Attempt`] kept.
 //! - [`SwitchMaster`]: the `+switch-master` announcement of a failover, for clients
 //!   that watch the sentinels' pub/sub.
+//! - [`Follower`] and [`FollowCall`]: following the master through failovers (when to
+//!   discover again, backoff, calls waiting for the new master, the resend rule).
 //!
 //! Timeouts are the adapter's: it applies its connect and response timeouts to each
 //! step and reports an expiry as a failure of that step.
 
 mod error;
+mod follow;
 mod reply;
 mod switch;
 
@@ -30,6 +33,10 @@ use crate::resp::Frame;
 use crate::{Cmd, ServerError};
 
 pub use error::{Attempt, Failure, MalformedReply, Role, SentinelError, SharedError};
+pub use follow::{
+    CallAction, DEFAULT_FOLLOW_TIMEOUT, FollowAction, FollowCall, FollowError, Follower,
+    default_policy,
+};
 pub use switch::{SWITCH_MASTER_CHANNEL, SwitchMaster};
 
 use reply::Peer;

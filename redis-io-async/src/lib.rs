@@ -48,7 +48,9 @@ mod runtime;
 pub mod tls;
 mod transport;
 
-pub use client::{Client, ClientDriver, Pipeline, Reconnect, Request, SIDE_CONNECTIONS_KEPT};
+pub use client::{
+    Client, ClientDriver, Pipeline, Reconnect, Request, SIDE_CONNECTIONS_KEPT, Subscription,
+};
 pub use connection::{Connection, ExclusivePipeline, ExclusiveRequest};
 pub use error::{ConversionError, Error, PoolError};
 pub use runtime::{Runtime, Socket, Unsupported};

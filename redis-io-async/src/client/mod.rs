@@ -24,6 +24,7 @@ mod reconnect;
 mod resend;
 mod side;
 mod slots;
+mod subscriptions;
 
 use std::fmt;
 use std::future::Future;
@@ -46,6 +47,8 @@ pub use reconnect::Reconnect;
 pub use side::KEEP_IDLE as SIDE_CONNECTIONS_KEPT;
 use side::SideConnections;
 use slots::{Filled, Slots, Waiter};
+pub use subscriptions::Subscription;
+use subscriptions::{Listeners, PubSubSide};
 
 /// A cloneable client that many tasks share: one connection, driven by a task spawned
 /// on the runtime (or polled by you: [`ClientDriver`]).
@@ -91,6 +94,8 @@ pub struct Client<R: Runtime> {
     shared: Arc<Shared>,
     /// Where blocking commands run: see [`side`].
     side: Arc<SideConnections<R>>,
+    /// In RESP2, the client subscriptions go to: see [`subscriptions`].
+    pubsub: Arc<PubSubSide<R>>,
     _runtime: PhantomData<fn() -> R>,
 }
 
@@ -136,6 +141,7 @@ impl<R: Runtime> Client<R> {
     /// polled, on whichever executor and thread you choose.
     pub fn from_connection_unspawned(conn: Connection<R>) -> (Self, ClientDriver<R>) {
         let config = conn.core().config().clone();
+        let protocol = conn.core().protocol();
         let mut io = conn.into_io();
         io.core.set_shared(true);
         let driver: Box<dyn Engine> = Box::new(Driver::<R> {
@@ -149,6 +155,7 @@ impl<R: Runtime> Client<R> {
         });
         let shared = Arc::new_cyclic(|shared| Shared {
             config,
+            protocol,
             inner: Mutex::new(Inner::new()),
             engine: Mutex::new(Some(driver)),
             relay: Waker::from(Arc::new(Relay(shared.clone()))),
@@ -160,6 +167,7 @@ impl<R: Runtime> Client<R> {
         let client = Client {
             shared,
             side: Arc::default(),
+            pubsub: Arc::default(),
             _runtime: PhantomData,
         };
         (client, driver)
@@ -275,6 +283,7 @@ impl<R: Runtime> Client<R> {
             Call::One(cmd) => (std::slice::from_ref(cmd), Kind::Commands, 1),
             Call::Transaction(cmds) => (cmds, Kind::Transaction, 1),
             Call::Pipeline(cmds) => (cmds, Kind::Commands, cmds.len()),
+            Call::Subscription(cmd) => (std::slice::from_ref(cmd), Kind::Subscription, 1),
         };
         // Allocated before the lock is taken.
         let many = matches!(call, Call::Pipeline(_)).then(|| Filled::many(count));
@@ -333,6 +342,7 @@ impl<R: Runtime> Clone for Client<R> {
         Client {
             shared: self.shared.clone(),
             side: self.side.clone(),
+            pubsub: self.pubsub.clone(),
             _runtime: PhantomData,
         }
     }
@@ -510,6 +520,8 @@ struct Shared {
     relay: Waker,
     /// The settings the connection was opened with, for [`Client::dedicated`].
     config: ConnectionConfig,
+    /// The protocol the first connection spoke: where subscriptions go.
+    protocol: redis_sansio::config::ProtocolVersion,
 }
 
 impl fmt::Debug for Shared {
@@ -549,6 +561,8 @@ struct Inner {
     close_requested: bool,
     /// What to do when the connection is lost: reconnect, or (`None`) close.
     reconnect: Option<Reconnect>,
+    /// The subscriptions' listeners: see [`subscriptions`].
+    listeners: Listeners,
 }
 
 impl Inner {
@@ -564,6 +578,7 @@ impl Inner {
             handles: 1,
             close_requested: false,
             reconnect: None,
+            listeners: Listeners::default(),
         }
     }
 }
@@ -576,6 +591,8 @@ enum Call<'a> {
     Pipeline(&'a [Cmd]),
     /// `MULTI`, the commands, `EXEC`; one outcome.
     Transaction(&'a [Cmd]),
+    /// A subscribe or unsubscribe the client's listeners asked for; one outcome.
+    Subscription(&'a Cmd),
 }
 
 /// Calls waiting for the driver to send them, in call order.
@@ -635,4 +652,6 @@ enum Kind {
     Commands,
     /// `MULTI`, the commands, `EXEC`; one outcome.
     Transaction,
+    /// A subscribe or unsubscribe: see [`subscriptions`].
+    Subscription,
 }

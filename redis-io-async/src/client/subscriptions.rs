@@ -22,7 +22,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use futures_core::Stream;
-use redis_sansio::CloseReason;
+use redis_sansio::resp::ToArgs;
+use redis_sansio::{CloseReason, Cmd};
 use redis_sansio::config::ProtocolVersion;
 use redis_sansio::conn::SubscriptionKind;
 use redis_sansio::subscribers::{Delivery, ListenerId, SubscriberBook};
@@ -106,7 +107,8 @@ impl<R: Runtime> fmt::Debug for PubSubSide<R> {
 }
 
 impl<R: Runtime> Client<R> {
-    /// Subscribes to `channels` (`SUBSCRIBE`) and resolves, once the server has
+    /// Subscribes to `channels` (one name, or a collection of them: `"news"`,
+    /// `["news", "weather"]`) (`SUBSCRIBE`) and resolves, once the server has
     /// confirmed them, to a [`Subscription`]: a `Stream` of the messages published to
     /// them. Ordinary calls go on meanwhile on the same connection.
     ///
@@ -127,7 +129,7 @@ impl<R: Runtime> Client<R> {
     /// # async fn demo<R: redis_io_async::Runtime>(client: redis_io_async::Client<R>) -> Result<(), redis_io_async::Error> {
     /// use redis_sansio::subscribers::Delivery;
     ///
-    /// let mut news = client.subscribe(["news"]).await?;
+    /// let mut news = client.subscribe("news").await?;
     /// client.request(&redis_sansio::Cmd::new("PUBLISH").arg("news").arg("hello")).await?;
     /// while let Some(delivery) = news.recv().await {
     ///     match delivery? {
@@ -138,18 +140,18 @@ impl<R: Runtime> Client<R> {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn subscribe<N: AsRef<[u8]>>(
+    pub async fn subscribe<S>(
         &self,
-        channels: impl IntoIterator<Item = N>,
+        channels: impl ToArgs<S>,
     ) -> Result<Subscription<R>, Error> {
         self.subscribe_to(SubscriptionKind::Channel, channels).await
     }
 
     /// [`subscribe`](Self::subscribe) to the channels matching each of `patterns`
     /// (`PSUBSCRIBE`).
-    pub async fn psubscribe<N: AsRef<[u8]>>(
+    pub async fn psubscribe<S>(
         &self,
-        patterns: impl IntoIterator<Item = N>,
+        patterns: impl ToArgs<S>,
     ) -> Result<Subscription<R>, Error> {
         self.subscribe_to(SubscriptionKind::Pattern, patterns).await
     }
@@ -157,24 +159,23 @@ impl<R: Runtime> Client<R> {
     /// [`subscribe`](Self::subscribe) to shard channels (`SSUBSCRIBE`, Redis 7). On a
     /// cluster the shard channels of one subscription must hash to one slot, served
     /// by this client's node.
-    pub async fn ssubscribe<N: AsRef<[u8]>>(
+    pub async fn ssubscribe<S>(
         &self,
-        channels: impl IntoIterator<Item = N>,
+        channels: impl ToArgs<S>,
     ) -> Result<Subscription<R>, Error> {
         self.subscribe_to(SubscriptionKind::Shard, channels).await
     }
 
     /// Subscribes to `names` of `kind`: [`subscribe`](Self::subscribe),
     /// [`psubscribe`](Self::psubscribe) or [`ssubscribe`](Self::ssubscribe).
-    pub async fn subscribe_to<N: AsRef<[u8]>>(
+    pub async fn subscribe_to<S>(
         &self,
         kind: SubscriptionKind,
-        names: impl IntoIterator<Item = N>,
+        names: impl ToArgs<S>,
     ) -> Result<Subscription<R>, Error> {
-        let names: Vec<Bytes> = names
-            .into_iter()
-            .map(|name| Bytes::copy_from_slice(name.as_ref()))
-            .collect();
+        let mut cmd = Cmd::new(kind.subscribe_command());
+        cmd.push_all(&names);
+        let names: Vec<Bytes> = cmd.args().skip(1).map(Bytes::copy_from_slice).collect();
         match self.shared.protocol {
             ProtocolVersion::Resp3 => self.subscribe_here(kind, names).await,
             _ => self.pubsub_side().await?.subscribe_here(kind, names).await,

@@ -49,7 +49,8 @@ pub mod tls;
 mod transport;
 
 pub use client::{
-    Client, ClientDriver, Pipeline, Reconnect, Request, SIDE_CONNECTIONS_KEPT, Subscription,
+    Client, ClientDriver, Listening, Pipeline, Reconnect, Request, SIDE_CONNECTIONS_KEPT,
+    Subscription,
 };
 pub use connection::{Connection, ExclusivePipeline, ExclusiveRequest};
 pub use error::{ConversionError, Error, PoolError};

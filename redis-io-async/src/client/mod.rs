@@ -20,6 +20,7 @@
 
 mod driver;
 mod driving;
+mod handlers;
 mod reconnect;
 mod resend;
 mod side;
@@ -43,6 +44,7 @@ use crate::{Connection, Error, Outcome, Runtime};
 
 use driver::{Driver, Waiting};
 use driving::{Engine, Next, Relay, Role, Turn};
+pub use handlers::Listening;
 pub use reconnect::Reconnect;
 pub use side::KEEP_IDLE as SIDE_CONNECTIONS_KEPT;
 use side::SideConnections;

@@ -22,11 +22,11 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use futures_core::Stream;
-use redis_sansio::resp::ToArgs;
-use redis_sansio::{CloseReason, Cmd};
 use redis_sansio::config::ProtocolVersion;
 use redis_sansio::conn::SubscriptionKind;
+use redis_sansio::resp::ToArgs;
 use redis_sansio::subscribers::{Delivery, ListenerId, SubscriberBook};
+use redis_sansio::{CloseReason, Cmd};
 
 use super::driver::Driver;
 use super::{Call, Client, Request, Shared};
@@ -140,29 +140,20 @@ impl<R: Runtime> Client<R> {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn subscribe<S>(
-        &self,
-        channels: impl ToArgs<S>,
-    ) -> Result<Subscription<R>, Error> {
+    pub async fn subscribe<S>(&self, channels: impl ToArgs<S>) -> Result<Subscription<R>, Error> {
         self.subscribe_to(SubscriptionKind::Channel, channels).await
     }
 
     /// [`subscribe`](Self::subscribe) to the channels matching each of `patterns`
     /// (`PSUBSCRIBE`).
-    pub async fn psubscribe<S>(
-        &self,
-        patterns: impl ToArgs<S>,
-    ) -> Result<Subscription<R>, Error> {
+    pub async fn psubscribe<S>(&self, patterns: impl ToArgs<S>) -> Result<Subscription<R>, Error> {
         self.subscribe_to(SubscriptionKind::Pattern, patterns).await
     }
 
     /// [`subscribe`](Self::subscribe) to shard channels (`SSUBSCRIBE`, Redis 7). On a
     /// cluster the shard channels of one subscription must hash to one slot, served
     /// by this client's node.
-    pub async fn ssubscribe<S>(
-        &self,
-        channels: impl ToArgs<S>,
-    ) -> Result<Subscription<R>, Error> {
+    pub async fn ssubscribe<S>(&self, channels: impl ToArgs<S>) -> Result<Subscription<R>, Error> {
         self.subscribe_to(SubscriptionKind::Shard, channels).await
     }
 

@@ -301,6 +301,35 @@ pub async fn a_close_ends_the_subscriptions<R: Runtime>(server: &RedisServer) {
     }
 }
 
+/// The callback form: a handler runs for each message on a task of the runtime;
+/// stopping it unsubscribes.
+pub async fn handlers_run_in_the_background<R: Runtime>(server: &RedisServer) {
+    use std::sync::{Arc, Mutex};
+    let client = client_on::<R>(server, ProtocolVersion::Resp3).await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let handled = seen.clone();
+    let listening = client
+        .subscribe_with("handled", move |delivery| {
+            if let Delivery::Message(message) = delivery {
+                handled.lock().unwrap().push(message.payload);
+            }
+        })
+        .await
+        .unwrap();
+    for n in 0..3 {
+        assert_eq!(publish(&client, "handled", &n.to_string()).await, 1);
+    }
+    let started = Instant::now();
+    while seen.lock().unwrap().len() < 3 {
+        assert!(started.elapsed() < BOUND, "the handler saw {seen:?}");
+        sleep::<R>(POLL).await;
+    }
+    assert_eq!(*seen.lock().unwrap(), ["0", "1", "2"]);
+    assert!(!listening.is_finished());
+    listening.stop();
+    until_numsub::<R>(server, "handled", 0).await;
+}
+
 /// Instantiates the checks of [`pubsub`](crate::pubsub) for one runtime: `$runtime`
 /// implements `redis_io_async::Runtime`, `$block_on` runs a future to completion.
 /// Each check gets a server of its own.
@@ -315,6 +344,7 @@ macro_rules! pubsub_tests {
             subscriptions_are_restored_after_client_kill,
             subscriptions_are_restored_after_a_restart,
             a_close_ends_the_subscriptions,
+            handlers_run_in_the_background,
         ]);
     };
     (@each $runtime:ty, $block_on:path, [$($check:ident),* $(,)?]) => {

@@ -126,9 +126,7 @@ impl Subscriber {
         let stopped = stop.clone();
         let thread = thread::spawn(move || {
             while !stopped.load(Ordering::Acquire) {
-                if let Err(error) = self.dispatch(Some(LISTENER_POLL)) {
-                    return Err(error);
-                }
+                self.dispatch(Some(LISTENER_POLL))?;
             }
             Ok(self)
         });

@@ -84,9 +84,13 @@ use subscriptions::{Listeners, PubSubSide};
 /// The connection is shared, so the core refuses, with [`SendError::Shared`]
 /// (`Error::Send`), what one caller cannot keep to itself: `SELECT`, `AUTH`,
 /// `WATCH`/`MULTI`/`EXEC` sent one by one (use [`transaction`](Self::transaction),
-/// which stays contiguous), pub/sub and `MONITOR`. For those, open a
-/// [`dedicated`](Self::dedicated) connection. Pushes that arrive anyway (client-side
-/// caching invalidations, say) have no receiver and are dropped. A blocking command
+/// which stays contiguous), and `MONITOR`. For those, open a
+/// [`dedicated`](Self::dedicated) connection. Pub/sub sent as a plain request is
+/// refused too: subscribe with [`subscribe`](Self::subscribe),
+/// [`psubscribe`](Self::psubscribe) or [`ssubscribe`](Self::ssubscribe) instead, which
+/// hand out a [`Subscription`] stream and share the connection with every other call
+/// (see [`Client::subscribe`]). Other pushes (client-side caching invalidations, say) have
+/// no receiver and are dropped. A blocking command
 /// (`BLPOP`, ...) sent with [`request`](Self::request) runs on a side connection of its
 /// own, so that it holds up no other caller (in a pipeline it stays on the shared
 /// connection and holds up every caller behind it).

@@ -278,20 +278,24 @@ pub async fn subscriptions_are_restored_after_a_restart<R: Runtime>(server: &Red
 /// Without a policy, the loss ends each subscription with the reason, and so does a
 /// close; later subscriptions fail at once.
 pub async fn a_close_ends_the_subscriptions<R: Runtime>(server: &RedisServer) {
-    let client = client_on::<R>(server, ProtocolVersion::Resp3).await;
-    let mut news = client.subscribe(["news"]).await.unwrap();
-    assert_eq!(publish(&client, "news", "last").await, 1);
-    client.close();
-    // What came before the close is still delivered, then the reason.
-    assert_eq!(message(&mut news).await.payload, "last");
-    match within::<R, _>("the end", news.recv()).await {
-        Some(Err(Error::Closed(CloseReason::Local))) => {}
-        other => panic!("a closed client's subscription gave {other:?}"),
-    }
-    assert!(news.recv().await.is_none());
-    match client.subscribe(["other"]).await {
-        Err(Error::Closed(CloseReason::Local)) => {}
-        other => panic!("subscribing on a closed client gave {other:?}"),
+    for protocol in [ProtocolVersion::Resp3, ProtocolVersion::Resp2] {
+        let client = client_on::<R>(server, protocol).await;
+        let mut news = client.subscribe(["news"]).await.unwrap();
+        assert_eq!(publish(&client, "news", "last").await, 1);
+        until_numsub::<R>(server, "news", 1).await;
+        client.close();
+        // What came before the close is still delivered, then the reason.
+        assert_eq!(message(&mut news).await.payload, "last");
+        match within::<R, _>("the end", news.recv()).await {
+            Some(Err(Error::Closed(CloseReason::Local))) => {}
+            other => panic!("{protocol:?}: a closed client's subscription gave {other:?}"),
+        }
+        assert!(news.recv().await.is_none());
+        until_numsub::<R>(server, "news", 0).await;
+        match client.subscribe(["other"]).await {
+            Err(Error::Closed(CloseReason::Local)) => {}
+            other => panic!("{protocol:?}: subscribing on a closed client gave {other:?}"),
+        }
     }
     // Still refused as a plain request: the subscriptions' book would not know of it.
     let other = client_on::<R>(server, ProtocolVersion::Resp3).await;

@@ -222,8 +222,9 @@ impl<R: Runtime> Client<R> {
     }
 
     /// Closes the connection: outstanding requests fail with [`CloseReason::Local`],
-    /// and so do later ones.
+    /// and so do later ones; subscriptions end (in RESP2 their connection closes too).
     pub fn close(&self) {
+        self.pubsub.close();
         let mut stale = None;
         let task = {
             let mut inner = self.shared.lock();

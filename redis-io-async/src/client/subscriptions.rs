@@ -95,6 +95,20 @@ impl<R: Runtime> Default for PubSubSide<R> {
     }
 }
 
+impl<R: Runtime> PubSubSide<R> {
+    /// Closes the second client, if there is one: its subscriptions end.
+    pub(super) fn close(&self) {
+        let side = self
+            .client
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(side) = side {
+            side.close();
+        }
+    }
+}
+
 impl<R: Runtime> fmt::Debug for PubSubSide<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let open = self
@@ -167,6 +181,14 @@ impl<R: Runtime> Client<R> {
         let mut cmd = Cmd::new(kind.subscribe_command());
         cmd.push_all(&names);
         let names: Vec<Bytes> = cmd.args().skip(1).map(Bytes::copy_from_slice).collect();
+        {
+            let inner = self.shared.lock();
+            match &inner.closed {
+                Some(reason) => return Err(Error::Closed(reason.clone())),
+                None if inner.close_requested => return Err(Error::Closed(CloseReason::Local)),
+                None => {}
+            }
+        }
         match self.shared.protocol {
             ProtocolVersion::Resp3 => self.subscribe_here(kind, names).await,
             _ => self.pubsub_side().await?.subscribe_here(kind, names).await,

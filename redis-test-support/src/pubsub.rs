@@ -334,6 +334,40 @@ pub async fn handlers_run_in_the_background<R: Runtime>(server: &RedisServer) {
     until_numsub::<R>(server, "handled", 0).await;
 }
 
+/// Many tasks subscribe to one channel and drop their subscriptions at once, over and
+/// over: the server ends subscribed exactly while a subscription is held (the
+/// `UNSUBSCRIBE` of the last one dropped never overtakes the `SUBSCRIBE` of the next).
+pub async fn subscribing_and_dropping_at_once_stays_consistent<R: Runtime>(server: &RedisServer) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const TASKS: usize = 8;
+    let client = client_on::<R>(server, ProtocolVersion::Resp3).await;
+    let done = Arc::new(AtomicUsize::new(0));
+    for task in 0..TASKS {
+        let (client, done) = (client.clone(), done.clone());
+        R::spawn(async move {
+            for round in 0..40 {
+                let subscription = client.subscribe("churn").await.unwrap();
+                if (task + round) % 3 == 0 {
+                    sleep::<R>(Duration::from_millis(1)).await;
+                }
+                drop(subscription);
+            }
+            done.fetch_add(1, Ordering::AcqRel);
+        });
+    }
+    let started = Instant::now();
+    while done.load(Ordering::Acquire) < TASKS {
+        assert!(started.elapsed() < BOUND, "the tasks never finished");
+        sleep::<R>(POLL).await;
+    }
+    until_numsub::<R>(server, "churn", 0).await;
+    let mut held = client.subscribe("churn").await.unwrap();
+    assert_eq!(numsub(server, "churn"), "[churn, :1]");
+    assert_eq!(publish(&client, "churn", "still").await, 1);
+    assert_eq!(message(&mut held).await.payload, "still");
+}
+
 /// Instantiates the checks of [`pubsub`](crate::pubsub) for one runtime: `$runtime`
 /// implements `redis_io_async::Runtime`, `$block_on` runs a future to completion.
 /// Each check gets a server of its own.
@@ -349,6 +383,7 @@ macro_rules! pubsub_tests {
             subscriptions_are_restored_after_a_restart,
             a_close_ends_the_subscriptions,
             handlers_run_in_the_background,
+            subscribing_and_dropping_at_once_stays_consistent,
         ]);
     };
     (@each $runtime:ty, $block_on:path, [$($check:ident),* $(,)?]) => {

@@ -82,15 +82,24 @@ impl<R: Runtime> Driver<R> {
     }
 }
 
-/// The second client a RESP2 client subscribes through, opened on first use.
+/// What a client's subscriptions share beside the book: the second client a RESP2
+/// client subscribes through (opened on first use), and the lock that keeps the
+/// book's changes in the order of their commands.
 pub(super) struct PubSubSide<R: Runtime> {
     client: Mutex<Option<Client<R>>>,
+    /// Held from a change of the book to the queueing of the command it returned, so
+    /// that the commands reach the server in the order the book changed: otherwise a
+    /// `SUBSCRIBE x` of a new subscription could overtake the `UNSUBSCRIBE x` of the
+    /// last one dropped just before, and the server would end unsubscribed while the
+    /// book has a listener.
+    order: Mutex<()>,
 }
 
 impl<R: Runtime> Default for PubSubSide<R> {
     fn default() -> Self {
         PubSubSide {
             client: Mutex::new(None),
+            order: Mutex::new(()),
         }
     }
 }
@@ -227,24 +236,30 @@ impl<R: Runtime> Client<R> {
         kind: SubscriptionKind,
         names: Vec<Bytes>,
     ) -> Result<Subscription<R>, Error> {
-        let (id, cmd) = {
-            let mut inner = self.shared.lock();
-            if let Some(reason) = &inner.closed {
-                return Err(Error::Closed(reason.clone()));
-            }
-            inner.listeners.book.add(kind, names)?
+        let (subscription, confirmed) = {
+            let _order = self
+                .pubsub
+                .order
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let (id, cmd) = {
+                let mut inner = self.shared.lock();
+                if let Some(reason) = &inner.closed {
+                    return Err(Error::Closed(reason.clone()));
+                }
+                inner.listeners.book.add(kind, names)?
+            };
+            // From here, dropping it (on an error, say) leaves what it alone named.
+            let subscription = Subscription {
+                client: self.clone(),
+                id,
+                ended: false,
+            };
+            let confirmed = cmd.map(|cmd| self.enqueue(Call::Subscription(&cmd)));
+            (subscription, confirmed)
         };
-        // From here, dropping it (on an error, say) leaves what it alone named.
-        let subscription = Subscription {
-            client: self.clone(),
-            id,
-            ended: false,
-        };
-        if let Some(cmd) = cmd {
-            Request(super::Pending::Shared(
-                self.enqueue(Call::Subscription(&cmd)),
-            ))
-            .await?;
+        if let Some(confirmed) = confirmed {
+            Request(super::Pending::Shared(confirmed)).await?;
         }
         Ok(subscription)
     }
@@ -328,6 +343,8 @@ impl<R: Runtime> Stream for Subscription<R> {
 
 impl<R: Runtime> Drop for Subscription<R> {
     fn drop(&mut self) {
+        let pubsub = self.client.pubsub.clone();
+        let _order = pubsub.order.lock().unwrap_or_else(PoisonError::into_inner);
         let (leave, stale) = {
             let mut inner = self.client.shared.lock();
             let stale = inner.listeners.wakers.remove(&self.id);

@@ -31,6 +31,7 @@ pub mod cluster;
 mod executor;
 mod generated;
 pub mod keys;
+pub mod monitor;
 pub mod pool;
 pub mod pubsub;
 mod reply;

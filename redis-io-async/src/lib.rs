@@ -47,7 +47,10 @@ mod runtime;
 mod tls_stream;
 mod transport;
 
-pub use client::{Client, ClientDriver, Pipeline, Reconnect, Request, SIDE_CONNECTIONS_KEPT};
+pub use client::{
+    Client, ClientDriver, Listening, Pipeline, Reconnect, Request, SIDE_CONNECTIONS_KEPT,
+    Subscription,
+};
 pub use connection::{Connection, ExclusivePipeline, ExclusiveRequest};
 /// TLS, written once in `redis-io-base` for every adapter; this crate drives its
 /// session over any runtime's [`Socket`].

@@ -134,6 +134,8 @@ mod doc_blocks {
     struct CommandApi;
     #[doc = include_str!("../../docs/tls.md")]
     struct Tls;
+    #[doc = include_str!("../../docs/pubsub.md")]
+    struct PubSub;
     #[doc = include_str!("../../docs/cluster.md")]
     struct Cluster;
     #[doc = include_str!("../../docs/codec.md")]

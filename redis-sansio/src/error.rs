@@ -292,6 +292,14 @@ pub enum SendError {
         /// The refused command's name.
         command: String,
     },
+    /// [`Connection::send_subscription`](crate::conn::Connection::send_subscription)
+    /// was given something other than a subscribe or unsubscribe naming at least one
+    /// channel or pattern.
+    #[error("{command} is not a subscription command naming channels or patterns")]
+    NotSubscription {
+        /// The refused command's name.
+        command: String,
+    },
 }
 
 /// Why a connection closed. Every request still pending fails with it.

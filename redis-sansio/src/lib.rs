@@ -18,6 +18,11 @@
 //! - [`sentinel`]: finding a Sentinel-monitored master or replica, step by step.
 //! - [`pool`]: a connection pool's books as a state machine: connections by handle,
 //!   waiters in order, timeouts; the adapters keep the connections.
+//! - [`subscribers`]: the book of a shared connection's subscriptions: who listens
+//!   to which channel, each listener's queue, what to subscribe again after a
+//!   reconnect.
+//! - [`monitor`]: `MONITOR` lines parsed into entries (time, database, client,
+//!   command and arguments).
 //! - [`retry`]: backoff, and the policy for replacing a lost connection.
 //! - [`supervisor`]: the reconnect supervisor: whether, when and how a lost or
 //!   stalled connection is replaced, and what waiting calls fail with.
@@ -35,10 +40,12 @@ pub mod config;
 pub mod conn;
 pub mod deadline;
 mod error;
+pub mod monitor;
 pub mod pool;
 pub mod resp;
 pub mod retry;
 pub mod sentinel;
+pub mod subscribers;
 pub mod supervisor;
 mod trace;
 

@@ -30,6 +30,9 @@
 //!   the reconnect supervisor, many tasks through a restart, blocking commands on side
 //!   connections), generic over the runtime; [`reconnect_tests!`] instantiates them
 //!   for one runtime.
+//! * [`pubsub`]: pub/sub on the multiplexed client (subscriptions beside ordinary
+//!   calls, dropping, restoring after a reconnect, RESP2's connection of its own),
+//!   generic over the runtime; [`pubsub_tests!`] instantiates them for one runtime.
 //! * [`StallProxy`]: a loopback TCP proxy that can stop forwarding, for stalls.
 //! * [`conformance`]: the one conformance suite every adapter runs, and
 //!   [`conformance_tests!`], which instantiates it for one adapter.
@@ -55,6 +58,7 @@ mod configs;
 pub mod conformance;
 mod fake_server;
 mod proxy;
+pub mod pubsub;
 mod raw;
 pub mod reconnect;
 mod sentinel;

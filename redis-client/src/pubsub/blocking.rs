@@ -36,7 +36,9 @@ pub struct Subscriber {
     supervisor: Option<Supervisor>,
     /// Set from the loss of the connection until it is replaced.
     lost: bool,
-    reconnects: u64,
+    pub(super) reconnects: u64,
+    /// The callback form's handlers: see [`handlers`](super::handlers).
+    pub(super) handlers: super::handlers::Handlers,
 }
 
 impl Subscriber {
@@ -52,6 +54,7 @@ impl Subscriber {
             supervisor: None,
             lost: false,
             reconnects: 0,
+            handlers: Default::default(),
         }
     }
 
@@ -98,7 +101,7 @@ impl Subscriber {
     /// Sends a pub/sub command and waits for its confirmation. With a policy, a lost
     /// connection is replaced (before, or after the command failed on it) and the
     /// command sent once more on the new one.
-    fn run(&mut self, cmd: Cmd) -> Result<(), Error> {
+    pub(super) fn run(&mut self, cmd: Cmd) -> Result<(), Error> {
         self.restore(None)?;
         if let Err(error) = self.conn.request(&cmd) {
             self.lose(error)?;

@@ -26,6 +26,8 @@
 #[cfg(feature = "sync")]
 mod blocking;
 mod exclusive;
+#[cfg(feature = "sync")]
+mod handlers;
 
 use std::time::{Duration, Instant};
 
@@ -39,8 +41,12 @@ use crate::Error;
 #[cfg(feature = "sync")]
 pub use blocking::{Messages, Subscriber};
 pub use exclusive::AsyncSubscriber;
+#[cfg(feature = "sync")]
+pub use handlers::ListenerThread;
+pub use redis_io_async::{Listening, Subscription};
 pub use redis_sansio::conn::{Message, SubscriptionKind, Subscriptions};
 pub use redis_sansio::retry::Reconnect;
+pub use redis_sansio::subscribers::{Delivery, Gap};
 
 /// `name` with each of `names` as an argument: a subscribe or unsubscribe command.
 fn subscription_cmd(name: &'static str, names: impl ToArgs) -> Cmd {
@@ -106,7 +112,7 @@ fn deadline(timeout: Option<Duration>) -> Option<Instant> {
 
 /// When a wait of `wait` that starts now ends (a wait too long for the clock is cut
 /// to [`LONGEST_WAIT`](redis_sansio::deadline::LONGEST_WAIT)).
-fn from_now(wait: Duration) -> Instant {
+pub(crate) fn from_now(wait: Duration) -> Instant {
     redis_sansio::deadline::after(Instant::now(), wait)
 }
 

@@ -235,6 +235,7 @@ pub(super) fn deliver(
         }
         match core.poll_event()? {
             Event::Reply { id, result } => file_outcome(inner, waiting, wake, id, result),
+            Event::Message(message) => inner.listeners.deliver(message, wake),
             Event::Closed(reason) => {
                 // Recorded before the callers woken in this turn run, so that they
                 // see `is_closed()` already set; unless the client is to reconnect.
@@ -337,9 +338,13 @@ impl<R: Runtime> Driver<R> {
             };
             if queued.skip {
                 (call, at) = (call + 1, at + len);
-            } else if queued.kind == Kind::Transaction {
+            } else if queued.kind != Kind::Commands {
                 let slot = queued.slot;
-                match core.send_transaction(&cmds[at..at + len], made) {
+                let sent = match queued.kind {
+                    Kind::Subscription => core.send_subscription(&cmds[at], made),
+                    _ => core.send_transaction(&cmds[at..at + len], made),
+                };
+                match sent {
                     Ok(id) => self.waiting.push(id, Target { slot, index: 0 }),
                     Err(error) => refused.push((slot, 1, error)),
                 }
@@ -457,9 +462,11 @@ impl<R: Runtime> Driver<R> {
                 task_waker,
                 idle,
                 closed,
+                listeners,
                 ..
             } = &mut *guard;
             closed.get_or_insert(reason.clone());
+            listeners.close(&reason, &mut self.wake);
             (*role, *idle) = (Role::Task, false);
             self.wake.extend(task_waker.clone());
             for queued in queue.calls.drain(..).chain(self.batch.calls.drain(..)) {

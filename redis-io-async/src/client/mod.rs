@@ -20,10 +20,12 @@
 
 mod driver;
 mod driving;
+mod handlers;
 mod reconnect;
 mod resend;
 mod side;
 mod slots;
+mod subscriptions;
 
 use std::fmt;
 use std::future::Future;
@@ -42,10 +44,13 @@ use crate::{Connection, Error, Outcome, Runtime};
 
 use driver::{Driver, Waiting};
 use driving::{Engine, Next, Relay, Role, Turn};
+pub use handlers::Listening;
 pub use reconnect::Reconnect;
 pub use side::KEEP_IDLE as SIDE_CONNECTIONS_KEPT;
 use side::SideConnections;
 use slots::{Filled, Slots, Waiter};
+pub use subscriptions::Subscription;
+use subscriptions::{Listeners, PubSubSide};
 
 /// A cloneable client that many tasks share: one connection, driven by a task spawned
 /// on the runtime (or polled by you: [`ClientDriver`]).
@@ -79,9 +84,13 @@ use slots::{Filled, Slots, Waiter};
 /// The connection is shared, so the core refuses, with [`SendError::Shared`]
 /// (`Error::Send`), what one caller cannot keep to itself: `SELECT`, `AUTH`,
 /// `WATCH`/`MULTI`/`EXEC` sent one by one (use [`transaction`](Self::transaction),
-/// which stays contiguous), pub/sub and `MONITOR`. For those, open a
-/// [`dedicated`](Self::dedicated) connection. Pushes that arrive anyway (client-side
-/// caching invalidations, say) have no receiver and are dropped. A blocking command
+/// which stays contiguous), and `MONITOR`. For those, open a
+/// [`dedicated`](Self::dedicated) connection. Pub/sub sent as a plain request is
+/// refused too: subscribe with [`subscribe`](Self::subscribe),
+/// [`psubscribe`](Self::psubscribe) or [`ssubscribe`](Self::ssubscribe) instead, which
+/// hand out a [`Subscription`] stream and share the connection with every other call
+/// (see [`Client::subscribe`]). Other pushes (client-side caching invalidations, say) have
+/// no receiver and are dropped. A blocking command
 /// (`BLPOP`, ...) sent with [`request`](Self::request) runs on a side connection of its
 /// own, so that it holds up no other caller (in a pipeline it stays on the shared
 /// connection and holds up every caller behind it).
@@ -91,6 +100,8 @@ pub struct Client<R: Runtime> {
     shared: Arc<Shared>,
     /// Where blocking commands run: see [`side`].
     side: Arc<SideConnections<R>>,
+    /// In RESP2, the client subscriptions go to: see [`subscriptions`].
+    pubsub: Arc<PubSubSide<R>>,
     _runtime: PhantomData<fn() -> R>,
 }
 
@@ -136,6 +147,7 @@ impl<R: Runtime> Client<R> {
     /// polled, on whichever executor and thread you choose.
     pub fn from_connection_unspawned(conn: Connection<R>) -> (Self, ClientDriver<R>) {
         let config = conn.core().config().clone();
+        let protocol = conn.core().protocol();
         let mut io = conn.into_io();
         io.core.set_shared(true);
         let driver: Box<dyn Engine> = Box::new(Driver::<R> {
@@ -149,6 +161,7 @@ impl<R: Runtime> Client<R> {
         });
         let shared = Arc::new_cyclic(|shared| Shared {
             config,
+            protocol,
             inner: Mutex::new(Inner::new()),
             engine: Mutex::new(Some(driver)),
             relay: Waker::from(Arc::new(Relay(shared.clone()))),
@@ -160,6 +173,7 @@ impl<R: Runtime> Client<R> {
         let client = Client {
             shared,
             side: Arc::default(),
+            pubsub: Arc::default(),
             _runtime: PhantomData,
         };
         (client, driver)
@@ -208,8 +222,9 @@ impl<R: Runtime> Client<R> {
     }
 
     /// Closes the connection: outstanding requests fail with [`CloseReason::Local`],
-    /// and so do later ones.
+    /// and so do later ones; subscriptions end (in RESP2 their connection closes too).
     pub fn close(&self) {
+        self.pubsub.close();
         let mut stale = None;
         let task = {
             let mut inner = self.shared.lock();
@@ -275,6 +290,7 @@ impl<R: Runtime> Client<R> {
             Call::One(cmd) => (std::slice::from_ref(cmd), Kind::Commands, 1),
             Call::Transaction(cmds) => (cmds, Kind::Transaction, 1),
             Call::Pipeline(cmds) => (cmds, Kind::Commands, cmds.len()),
+            Call::Subscription(cmd) => (std::slice::from_ref(cmd), Kind::Subscription, 1),
         };
         // Allocated before the lock is taken.
         let many = matches!(call, Call::Pipeline(_)).then(|| Filled::many(count));
@@ -333,6 +349,7 @@ impl<R: Runtime> Clone for Client<R> {
         Client {
             shared: self.shared.clone(),
             side: self.side.clone(),
+            pubsub: self.pubsub.clone(),
             _runtime: PhantomData,
         }
     }
@@ -510,6 +527,8 @@ struct Shared {
     relay: Waker,
     /// The settings the connection was opened with, for [`Client::dedicated`].
     config: ConnectionConfig,
+    /// The protocol the first connection spoke: where subscriptions go.
+    protocol: redis_sansio::config::ProtocolVersion,
 }
 
 impl fmt::Debug for Shared {
@@ -549,6 +568,8 @@ struct Inner {
     close_requested: bool,
     /// What to do when the connection is lost: reconnect, or (`None`) close.
     reconnect: Option<Reconnect>,
+    /// The subscriptions' listeners: see [`subscriptions`].
+    listeners: Listeners,
 }
 
 impl Inner {
@@ -564,6 +585,7 @@ impl Inner {
             handles: 1,
             close_requested: false,
             reconnect: None,
+            listeners: Listeners::default(),
         }
     }
 }
@@ -576,6 +598,8 @@ enum Call<'a> {
     Pipeline(&'a [Cmd]),
     /// `MULTI`, the commands, `EXEC`; one outcome.
     Transaction(&'a [Cmd]),
+    /// A subscribe or unsubscribe the client's listeners asked for; one outcome.
+    Subscription(&'a Cmd),
 }
 
 /// Calls waiting for the driver to send them, in call order.
@@ -635,4 +659,6 @@ enum Kind {
     Commands,
     /// `MULTI`, the commands, `EXEC`; one outcome.
     Transaction,
+    /// A subscribe or unsubscribe: see [`subscriptions`].
+    Subscription,
 }

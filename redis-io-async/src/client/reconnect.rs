@@ -221,6 +221,7 @@ impl<R: Runtime> Driver<R> {
                 io.core.set_shared(true);
                 io.core.set_stall_grace(Some(supervisor.policy().grace()));
                 self.io = io;
+                self.restore_subscriptions(shared);
                 // The requests lost with the old connection that may go out again do,
                 // first; then the calls that waited, with the deadlines they were
                 // made with.

@@ -9,6 +9,7 @@ mod event_queue;
 mod handshake;
 mod pending;
 mod pubsub;
+mod subscription;
 mod unread;
 
 use std::time::{Duration, Instant};

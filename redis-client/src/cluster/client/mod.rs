@@ -2,6 +2,7 @@
 //! clone, driven by the core's [`ClusterRouter`].
 
 mod batches;
+mod shared_pubsub;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -23,6 +23,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod app_cache;
 pub mod args;
 mod batch;
 mod bodies;
@@ -37,7 +38,7 @@ mod reply;
 mod returning;
 mod scan;
 mod scan_pages;
-mod script;
+pub(crate) mod script;
 pub mod sentinel;
 #[cfg(feature = "serde")]
 mod serde_values;

@@ -9,9 +9,9 @@ mod common;
 use std::time::Duration;
 
 use common::on_every_body;
+use redis_client::Bytes;
 use redis_client::app_cache::{Cache, CacheError, HerdCache, JoinedArgs, Key, Lookup};
 use redis_client::prelude::*;
-use redis_client::{Bytes, Cmd};
 
 const TTL: Duration = Duration::from_secs(100);
 
@@ -284,6 +284,7 @@ fn json_values_round_trip_and_bad_json_is_corrupt() {
 #[cfg(feature = "lz4")]
 #[test]
 fn lz4_compressed_entries_round_trip() {
+    use redis_client::Cmd;
     use redis_client::app_cache::Lz4;
     let (_server, mut conn) = blocking_conn();
     let packed = Cache::new("z").compressor(Lz4).compress_min_len(64);

@@ -4,6 +4,7 @@
 // Needs the blocking adapter (the default `sync` feature).
 #![cfg(feature = "sync")]
 
+mod app_cache_support;
 mod common;
 
 use std::time::Duration;
@@ -177,33 +178,13 @@ fn blocking_conn() -> (redis_test_support::RedisServer, redis_io_sync::Connectio
     (server, conn)
 }
 
-/// Waits (bounded) until the herd entry at `redis_key` is logically expired: its key
-/// has less than the herd timeout left.
-fn wait_logically_expired(conn: &mut redis_io_sync::Connection, redis_key: &Bytes, herd: Duration) {
-    for _ in 0..2000 {
-        let left: i64 = conn.pttl(redis_key).unwrap();
-        if left >= 0 && (left as u128) < herd.as_millis() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    panic!("the entry never expired logically");
-}
-
 #[test]
 fn an_elected_reader_recomputes_while_others_get_the_old_value_or_none() {
     let (_server, mut conn) = blocking_conn();
     let herd_timeout = Duration::from_secs(60);
     let herd = HerdCache::new(Cache::new("h")).herd_timeout(herd_timeout);
     let strict = herd.clone().serve_stale(false);
-    herd.set(
-        &mut conn,
-        "k",
-        &Bytes::from("old"),
-        Duration::from_millis(1),
-    )
-    .unwrap();
-    wait_logically_expired(&mut conn, &herd.cache().redis_key("k"), herd_timeout);
+    app_cache_support::expired_entry(&mut conn, &herd, herd_timeout, "k");
 
     let first: Lookup<Bytes> = herd.lookup(&mut conn, "k").unwrap();
     assert_eq!(first, Lookup::Elected(Bytes::from("old")));
@@ -236,14 +217,7 @@ fn a_failed_recomputation_keeps_the_old_entry() {
     let (_server, mut conn) = blocking_conn();
     let herd_timeout = Duration::from_secs(60);
     let herd = HerdCache::new(Cache::new("h")).herd_timeout(herd_timeout);
-    herd.set(
-        &mut conn,
-        "k",
-        &Bytes::from("old"),
-        Duration::from_millis(1),
-    )
-    .unwrap();
-    wait_logically_expired(&mut conn, &herd.cache().redis_key("k"), herd_timeout);
+    app_cache_support::expired_entry(&mut conn, &herd, herd_timeout, "k");
     let error = herd
         .get_or_compute(&mut conn, "k", TTL, || {
             Err::<Bytes, _>(std::io::Error::other("backend down"))

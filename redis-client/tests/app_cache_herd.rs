@@ -7,6 +7,7 @@
 // Tests may read the clock and sleep; the core may not.
 #![allow(clippy::disallowed_methods)]
 
+mod app_cache_support;
 mod common;
 
 use std::process::{Command, Stdio};
@@ -30,27 +31,10 @@ fn herd() -> HerdCache {
     HerdCache::new(Cache::new("herd")).herd_timeout(HERD_TIMEOUT)
 }
 
-/// Stores the old value with a 1 ms TTL and waits (bounded) until it is logically
-/// expired: its key has less than the herd timeout left.
+/// The entry, logically expired, with "old" in it.
 fn expired_entry(config: &ConnectionConfig) {
     let mut conn = common::blocking(config.clone());
-    herd()
-        .set(
-            &mut conn,
-            KEY,
-            &Bytes::from("old"),
-            Duration::from_millis(1),
-        )
-        .unwrap();
-    let redis_key = herd().cache().redis_key(KEY);
-    for _ in 0..2000 {
-        let left: i64 = conn.pttl(&redis_key).unwrap();
-        if left >= 0 && (left as u128) < HERD_TIMEOUT.as_millis() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    panic!("the entry never expired logically");
+    app_cache_support::expired_entry(&mut conn, &herd(), HERD_TIMEOUT, KEY);
 }
 
 /// One blocking reader: its own connection for the cache, another for the counter.

@@ -304,12 +304,7 @@ impl<S: Send + Sync> Cache<S> {
         body: B,
         key: impl Into<Key>,
     ) -> B::Output<Result<bool, CacheError>> {
-        let id = self.redis_key(key);
-        B::drive(async move {
-            let mut body = body;
-            let n: i64 = request_on(&mut body, &id, Cmd::new("EXISTS").arg(&id)).await?;
-            Ok(n > 0)
-        })
+        self.on_key(body, "EXISTS", key, |n: i64| n > 0)
     }
 
     /// Removes the value under `key`; whether there was one.
@@ -318,11 +313,22 @@ impl<S: Send + Sync> Cache<S> {
         body: B,
         key: impl Into<Key>,
     ) -> B::Output<Result<bool, CacheError>> {
+        self.on_key(body, "DEL", key, |n: i64| n > 0)
+    }
+
+    /// `command key`, its reply read as `T` and turned into the answer by `then`.
+    fn on_key<'a, T: FromReply + 'a, R: Send + 'a, B: CacheBody<'a>>(
+        &'a self,
+        body: B,
+        command: &'static str,
+        key: impl Into<Key>,
+        then: fn(T) -> R,
+    ) -> B::Output<Result<R, CacheError>> {
         let id = self.redis_key(key);
         B::drive(async move {
             let mut body = body;
-            let n: i64 = request_on(&mut body, &id, Cmd::new("DEL").arg(&id)).await?;
-            Ok(n > 0)
+            let reply = request_on(&mut body, &id, Cmd::new(command).arg(&id)).await?;
+            Ok(then(reply))
         })
     }
 
@@ -351,11 +357,8 @@ impl<S: Send + Sync> Cache<S> {
         body: B,
         key: impl Into<Key>,
     ) -> B::Output<Result<Option<Duration>, CacheError>> {
-        let id = self.redis_key(key);
-        B::drive(async move {
-            let mut body = body;
-            let ms: i64 = request_on(&mut body, &id, Cmd::new("PTTL").arg(&id)).await?;
-            Ok(u64::try_from(ms).ok().map(Duration::from_millis))
+        self.on_key(body, "PTTL", key, |ms: i64| {
+            u64::try_from(ms).ok().map(Duration::from_millis)
         })
     }
 

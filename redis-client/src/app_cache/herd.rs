@@ -190,13 +190,7 @@ impl<S: Send + Sync> HerdCache<S> {
         let id = self.cache.redis_key(key);
         B::drive(async move {
             let mut body = body;
-            let decode = |bytes: Bytes| self.cache.decode::<V>(&id, &bytes);
-            Ok(match self.find(&mut body, &id).await? {
-                Found::Fresh(bytes) => Lookup::Fresh(decode(bytes)?),
-                Found::Stale(bytes) => Lookup::Stale(decode(bytes)?),
-                Found::Elected(bytes) => Lookup::Elected(decode(bytes)?),
-                Found::Missing => Lookup::Missing,
-            })
+            self.lookup_on(&mut body, &id).await
         })
     }
 
@@ -213,13 +207,14 @@ impl<S: Send + Sync> HerdCache<S> {
         S: Serializer<V>,
     {
         let id = self.cache.redis_key(key);
+        let serve_stale = self.serve_stale;
         B::drive(async move {
             let mut body = body;
-            match self.find(&mut body, &id).await? {
-                Found::Fresh(bytes) => self.cache.decode(&id, &bytes).map(Some),
-                Found::Stale(bytes) if self.serve_stale => self.cache.decode(&id, &bytes).map(Some),
-                Found::Stale(_) | Found::Elected(_) | Found::Missing => Ok(None),
-            }
+            Ok(match self.lookup_on(&mut body, &id).await? {
+                Lookup::Fresh(value) => Some(value),
+                Lookup::Stale(value) if serve_stale => Some(value),
+                Lookup::Stale(_) | Lookup::Elected(_) | Lookup::Missing => None,
+            })
         })
     }
 
@@ -262,6 +257,24 @@ impl<S: Send + Sync> HerdCache<S> {
         key: impl Into<Key>,
     ) -> B::Output<Result<bool, CacheError>> {
         self.cache.delete(body, key)
+    }
+
+    /// [`find`](Self::find), the payload decoded.
+    async fn lookup_on<V, B: AsyncBody>(
+        &self,
+        body: &mut B,
+        id: &Bytes,
+    ) -> Result<Lookup<V>, CacheError>
+    where
+        S: Serializer<V>,
+    {
+        let decode = |bytes: Bytes| self.cache.decode::<V>(id, &bytes);
+        Ok(match self.find(body, id).await? {
+            Found::Fresh(bytes) => Lookup::Fresh(decode(bytes)?),
+            Found::Stale(bytes) => Lookup::Stale(decode(bytes)?),
+            Found::Elected(bytes) => Lookup::Elected(decode(bytes)?),
+            Found::Missing => Lookup::Missing,
+        })
     }
 
     /// Runs the lookup script on `id`.

@@ -28,6 +28,7 @@ pub struct Async;
 /// exclusive connection, multiplexed client and cluster client (boxed futures).
 ///
 /// Implemented by the crate's bodies only (it builds on an internal trait).
+// Sealed on purpose: the internal `AsyncBody` supertrait keeps other implementations out.
 #[allow(private_bounds)]
 pub trait CacheBody<'a>: AsyncBody + Sized + 'a {
     /// What a call returns for a result `T`: `T` itself on blocking bodies, a

@@ -41,7 +41,7 @@ mod reply;
 mod returning;
 mod scan;
 mod scan_pages;
-pub(crate) mod script;
+mod script;
 pub mod sentinel;
 #[cfg(feature = "serde")]
 mod serde_values;

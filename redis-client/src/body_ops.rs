@@ -31,6 +31,25 @@ pub(crate) trait AsyncBody: Send {
     fn transaction(&mut self, cmds: &[Cmd]) -> impl Future<Output = Result<Frame, Error>> + Send;
 }
 
+/// A body borrowed again: shared logic that makes several calls on one body passes
+/// `&mut body` down.
+impl<B: AsyncBody> AsyncBody for &mut B {
+    fn request(&mut self, cmd: &Cmd) -> impl Future<Output = Result<Frame, Error>> + Send {
+        (**self).request(cmd)
+    }
+
+    fn pipeline(
+        &mut self,
+        cmds: &[Cmd],
+    ) -> impl Future<Output = Result<Vec<Outcome>, Error>> + Send {
+        (**self).pipeline(cmds)
+    }
+
+    fn transaction(&mut self, cmds: &[Cmd]) -> impl Future<Output = Result<Frame, Error>> + Send {
+        (**self).transaction(cmds)
+    }
+}
+
 impl<Rt: Runtime> AsyncBody for &mut Connection<Rt> {
     fn request(&mut self, cmd: &Cmd) -> impl Future<Output = Result<Frame, Error>> + Send {
         Connection::request(self, cmd)

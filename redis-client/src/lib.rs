@@ -10,6 +10,9 @@
 //!
 //! [`sentinel`] finds a Sentinel-monitored master or replica on every body, and keeps
 //! following the master through failovers.
+//! [`app_cache`] keeps values the application computed (aredis's `Cache` and
+//! `HerdCache`: namespaced keys, serializer, optional compression, one recomputation at
+//! a time when a popular entry expires), on every body.
 //! [`pool`] shares a bounded set of connections between threads ([`pool::blocking::Pool`])
 //! or tasks ([`pool::exclusive::Pool`]); the commands work on their guards too.
 //!
@@ -23,6 +26,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod app_cache;
 pub mod args;
 mod batch;
 mod bodies;

@@ -191,7 +191,7 @@ impl<'a, Rt: Runtime> Invoke<'a> for &'a Client<Rt> {
 /// `EVALSHA` on the node of its keys; on `NOSCRIPT`, `SCRIPT LOAD` on every node (its
 /// request policy), then `EVALSHA` again: a round trip more than on one server, since
 /// the load and the call go to different nodes.
-async fn invoke_on_cluster<B: AsyncBody, T: FromReply>(
+pub(crate) async fn invoke_on_cluster<B: AsyncBody, T: FromReply>(
     mut body: B,
     evalsha: Cmd,
     load: Cmd,

@@ -12,6 +12,8 @@
 //! | `async-std` | [`async_std`] | the same on async-std (discontinued upstream; off by default) |
 //! | `sync` | [`blocking`] | the blocking `Connection`, `Pool`, `ClusterConnection`, `SentinelClient`, `Subscriber` |
 //! | `tls-rustls` | | `rediss://` (and `valkeys://`) on every body: rustls, the system's roots, private CAs, client certificates |
+//! | `serde` | | `Json<T>`, `HashStruct<T>`, and JSON values in the [`app_cache`] |
+//! | `lz4` | | LZ4 compression in the [`app_cache`] (`app_cache::Lz4`) |
 //!
 //! A smol-only or async-std-only build compiles neither tokio nor mio; only `sync` (and
 //! tokio itself) bring mio in.
@@ -83,7 +85,8 @@ mod runtime;
 
 pub use bytes::Bytes;
 /// The typed command API: commands, pipelines, transactions, scripts, scans, replies
-/// and errors, with the `cluster`, `pool`, `pubsub`, `sentinel` and `watch` modules.
+/// and errors, with the `app_cache`, `cluster`, `pool`, `pubsub`, `sentinel` and
+/// `watch` modules.
 pub use redis_client::*;
 /// The async driver every runtime shares: its `Runtime` trait, for a runtime of your
 /// own.
@@ -144,6 +147,8 @@ mod doc_blocks {
     struct Connection;
     #[doc = include_str!("../../docs/pools.md")]
     struct Pools;
+    #[doc = include_str!("../../docs/app-cache.md")]
+    struct AppCache;
     #[doc = include_str!("../../docs/sentinel.md")]
     struct Sentinel;
     #[doc = include_str!("../../docs/benchmarks.md")]

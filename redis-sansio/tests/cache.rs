@@ -310,3 +310,43 @@ fn resp2_invalidations_arrive_as_messages_on_the_redirect_connection() {
     }
     assert!(cache.is_empty());
 }
+
+#[test]
+fn own_writes_drop_their_keys_at_once() {
+    let mut body = Body::new(CacheConfig::default());
+    for key in ["a", "b"] {
+        body.read(&["GET", key]).unwrap_err();
+        body.input("$1\r\nv\r\n");
+    }
+    body.cache.handle_send(&cmd(&["GET", "a"]));
+    body.cache.handle_send(&cmd(&["SET", "a", "w"]));
+    assert!(body.hit(&["GET", "a"]).is_none());
+    assert!(body.hit(&["GET", "b"]).is_some());
+    // A read on the wire when the write goes out is not cached either.
+    let read = body.read(&["GET", "b"]);
+    assert!(read.is_ok(), "b is cached");
+    body.cache.handle_send(&cmd(&["DEL", "b"]));
+    let crossed = body.read(&["GET", "b"]).unwrap_err();
+    body.cache.handle_send(&cmd(&["APPEND", "b", "x"]));
+    body.input("$1\r\nx\r\n");
+    assert!(body.replies.contains_key(&crossed));
+    assert!(body.hit(&["GET", "b"]).is_none());
+    // FLUSHALL names no key: everything goes.
+    body.read(&["GET", "c"]).unwrap_err();
+    body.input("$1\r\nv\r\n");
+    body.cache.handle_send(&cmd(&["FLUSHALL"]));
+    assert!(body.cache.is_empty());
+}
+
+#[test]
+fn events_are_taken_whole() {
+    let mut cache = Cache::new(CacheConfig::default());
+    cache.handle_tracking_on();
+    let push = Event::Push(Frame::Push(vec![Frame::bulk("invalidate"), Frame::Null]));
+    assert!(cache.handle_event(&push));
+    let other = Event::Push(Frame::Push(vec![Frame::bulk("other"), Frame::Null]));
+    assert!(!cache.handle_event(&other));
+    assert!(!cache.handle_event(&Event::Closed(redis_sansio::CloseReason::Eof)));
+    assert!(!cache.is_tracking());
+    assert_eq!(cache.stats().flushes, 1);
+}

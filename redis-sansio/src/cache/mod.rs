@@ -17,6 +17,9 @@
 //!    when there is none); [`Lookup::Bypass`]: send it, the cache has no part.
 //! 3. **Invalidations.** Every push or message from the connection that gets them
 //!    goes to [`Cache::handle_push`] (it says whether it was one).
+//!    [`Cache::handle_event`] takes the connection's events whole. Commands sent
+//!    past the cache go to [`Cache::handle_send`]: the client's own writes drop
+//!    their keys at once.
 //! 4. **Loss.** When the data connection or the redirect connection closes, call
 //!    [`Cache::handle_connection_lost`] before serving anything else: the server
 //!    forgets the tracking and invalidations sent meanwhile are lost, so the whole
@@ -72,6 +75,7 @@ use bytes::Bytes;
 pub use store::ENTRY_OVERHEAD;
 pub use tracking::{INVALIDATE_CHANNEL, Invalidation, TrackingMode, caching_yes_cmd};
 
+use crate::conn::Event;
 use crate::resp::Frame;
 use crate::{Cmd, RequestError, commands, deadline};
 use inflight::InFlight;
@@ -368,6 +372,52 @@ impl Cache {
                 true
             }
             None => false,
+        }
+    }
+
+    /// An event of the data connection (or of the RESP2 redirect connection): an
+    /// invalidation push is applied and consumed (true); [`Event::Closed`] flushes
+    /// as [`handle_connection_lost`](Self::handle_connection_lost) does and is left
+    /// for the body too (false), as is everything else.
+    pub fn handle_event(&mut self, event: &Event) -> bool {
+        match event {
+            Event::Push(frame) => self.handle_push(frame),
+            Event::Closed(_) => {
+                self.handle_connection_lost();
+                false
+            }
+            _ => false,
+        }
+    }
+
+    /// A command is being sent on the data connection: a write drops the entries of
+    /// the keys it names at once (and keeps replies of reads already on the wire for
+    /// them out of the cache), without waiting for the server's invalidation, which
+    /// for the client's own writes comes after the write's reply. A write that names
+    /// no key or may touch any (`FLUSHALL`, `SWAPDB`) flushes everything. Reads and
+    /// other commands change nothing.
+    pub fn handle_send(&mut self, cmd: &Cmd) {
+        let Some(info) = commands::info_of(cmd) else {
+            return;
+        };
+        let writes = info.is_write() || info.may_replicate();
+        if !writes || self.store.len() + self.in_flight.keys() == 0 {
+            return;
+        }
+        let mut keys = 0;
+        if !info
+            .flags
+            .contains(commands::CommandFlags::TOUCHES_ARBITRARY_KEYS)
+        {
+            info.for_each_key(cmd, |_, key| {
+                keys += 1;
+                self.stats.invalidations += self.store.remove_key(key);
+                self.in_flight.invalidate(key);
+            });
+        }
+        if keys == 0 {
+            self.stats.invalidations += self.store.clear();
+            self.new_epoch();
         }
     }
 

@@ -18,6 +18,7 @@
 //! released. Requests on the wire are found by id in a [`Waiting`] ring the driver
 //! owns, in send order, without hashing.
 
+mod caching;
 mod driver;
 mod driving;
 mod reconnect;
@@ -29,6 +30,7 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -149,6 +151,7 @@ impl<R: Runtime> Client<R> {
         });
         let shared = Arc::new_cyclic(|shared| Shared {
             config,
+            caching: AtomicBool::new(false),
             inner: Mutex::new(Inner::new()),
             engine: Mutex::new(Some(driver)),
             relay: Waker::from(Arc::new(Relay(shared.clone()))),
@@ -178,6 +181,9 @@ impl<R: Runtime> Client<R> {
             let side = self.side.clone().request(self.shared.clone(), cmd.clone());
             return Request(Pending::Side(Mutex::new(Box::pin(side))));
         }
+        if caching::caches(&self.shared) {
+            return self.cached_request(cmd);
+        }
         Request(Pending::Shared(self.enqueue(Call::One(cmd))))
     }
 
@@ -185,6 +191,7 @@ impl<R: Runtime> Client<R> {
     /// One command's server error does not affect the others; a refused command
     /// ([`Error::Send`]) fails the whole call.
     pub fn pipeline(&self, cmds: &[Cmd]) -> Pipeline {
+        caching::note_sent(&self.shared, cmds);
         Pipeline(self.enqueue(Call::Pipeline(cmds)))
     }
 
@@ -192,6 +199,7 @@ impl<R: Runtime> Client<R> {
     /// transaction goes out contiguously, so other callers' commands cannot land
     /// inside it.
     pub fn transaction(&self, cmds: &[Cmd]) -> Request {
+        caching::note_sent(&self.shared, cmds);
         Request(Pending::Shared(self.enqueue(Call::Transaction(cmds))))
     }
 
@@ -449,6 +457,10 @@ enum Pending {
     /// A blocking command on a side connection. In a mutex only to make the request
     /// `Sync` as the shared kind is; only `poll` takes it, through `&mut`.
     Side(Mutex<SideCall>),
+    /// A client-side cache hit (see [`caching`]).
+    Hit(Option<Frame>),
+    /// A cacheable read sent to the server (see [`caching`]).
+    Cached(caching::CachedCall),
 }
 
 impl fmt::Debug for Request {
@@ -456,6 +468,8 @@ impl fmt::Debug for Request {
         match &self.0 {
             Pending::Shared(waiter) => f.debug_tuple("Request").field(waiter).finish(),
             Pending::Side(_) => f.write_str("Request(on a side connection)"),
+            Pending::Hit(_) => f.write_str("Request(a cache hit)"),
+            Pending::Cached(call) => f.debug_tuple("Request").field(&call.waiter).finish(),
         }
     }
 }
@@ -476,6 +490,10 @@ impl Future for Request {
                 .unwrap_or_else(PoisonError::into_inner)
                 .as_mut()
                 .poll(cx),
+            Pending::Hit(reply) => {
+                Poll::Ready(reply.take().ok_or(Error::Closed(CloseReason::Local)))
+            }
+            Pending::Cached(call) => call.poll(cx),
         }
     }
 }
@@ -510,6 +528,8 @@ struct Shared {
     relay: Waker,
     /// The settings the connection was opened with, for [`Client::dedicated`].
     config: ConnectionConfig,
+    /// Set once [`Inner::cache`] is: requests look it up (see [`caching`]).
+    caching: AtomicBool,
 }
 
 impl fmt::Debug for Shared {
@@ -549,6 +569,8 @@ struct Inner {
     close_requested: bool,
     /// What to do when the connection is lost: reconnect, or (`None`) close.
     reconnect: Option<Reconnect>,
+    /// The client-side cache, for a client opened with caching (see [`caching`]).
+    cache: Option<Box<redis_sansio::cache::Cache>>,
 }
 
 impl Inner {
@@ -564,6 +586,7 @@ impl Inner {
             handles: 1,
             close_requested: false,
             reconnect: None,
+            cache: None,
         }
     }
 }

@@ -7,7 +7,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use redis_io_tokio::{Client, Connection, Error, Reconnect};
-use redis_sansio::cache::CacheConfig;
+use redis_sansio::cache::{CacheConfig, TrackingMode};
+use redis_sansio::config::ProtocolVersion;
 use redis_sansio::resp::Frame;
 use redis_sansio::{Cmd, SendError};
 use redis_test_support::{RedisServer, tcp_config as tcp};
@@ -63,6 +64,48 @@ async fn reads_are_served_until_another_client_writes() {
             matches!(raw, Err(Error::Send(SendError::Shared { .. }))),
             "{raw:?}"
         );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcast_caches_keys_under_its_prefixes_and_optin_and_resp2_are_refused() {
+    let server = RedisServer::start();
+    bounded(async {
+        let mode = TrackingMode::Broadcast {
+            prefixes: vec![bytes::Bytes::from_static(b"user:")],
+        };
+        let client = Client::connect_cached(tcp(&server), CacheConfig::default().mode(mode))
+            .await
+            .unwrap();
+        let mut writer = Connection::connect(tcp(&server)).await.unwrap();
+        writer.request(&set("user:1", "a")).await.unwrap();
+        writer.request(&set("other", "b")).await.unwrap();
+        for _ in 0..2 {
+            client.request(&get("user:1")).await.unwrap();
+            client.request(&get("other")).await.unwrap();
+        }
+        let stats = client.cache_stats().unwrap();
+        assert_eq!((stats.hits, stats.misses, stats.entries), (1, 1, 1));
+        writer.request(&set("user:1", "c")).await.unwrap();
+        client.request(&Cmd::new("PING")).await.unwrap();
+        assert_eq!(
+            client.request(&get("user:1")).await.unwrap(),
+            Frame::bulk("c")
+        );
+
+        let optin = CacheConfig::default().mode(TrackingMode::OptIn);
+        let refused = Client::connect_cached(tcp(&server), optin).await;
+        assert!(matches!(
+            refused,
+            Err(Error::Send(SendError::Shared { .. }))
+        ));
+        let resp2 = tcp(&server).with_protocol(ProtocolVersion::Resp2);
+        let refused = Client::connect_cached(resp2, CacheConfig::default()).await;
+        assert!(matches!(
+            refused,
+            Err(Error::Send(SendError::Shared { .. }))
+        ));
     })
     .await;
 }

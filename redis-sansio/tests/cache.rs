@@ -350,3 +350,12 @@ fn events_are_taken_whole() {
     assert!(!cache.is_tracking());
     assert_eq!(cache.stats().flushes, 1);
 }
+
+#[test]
+fn entry_overhead_is_what_the_docs_say() {
+    // docs/caching.md states the per-entry overhead; keep it honest.
+    let overhead = redis_sansio::cache::ENTRY_OVERHEAD;
+    if cfg!(target_pointer_width = "64") {
+        assert_eq!(overhead, 248);
+    }
+}

@@ -10,11 +10,11 @@ use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use redis_sansio::cache::{Cache, CacheConfig, CacheStats, Lookup, ReadTicket};
+use redis_sansio::cache::{Cache, CacheConfig, CacheStats, Lookup, ReadTicket, TrackingMode};
 use redis_sansio::config::{ConnectionConfig, ProtocolVersion};
 use redis_sansio::conn::Event;
 use redis_sansio::resp::Frame;
-use redis_sansio::{CloseReason, Cmd};
+use redis_sansio::{CloseReason, Cmd, SendError};
 
 use super::slots::{Filled, Waiter};
 use super::{Call, Client, Inner, Pending, Request, Shared};
@@ -28,8 +28,15 @@ impl<R: Runtime> Client<R> {
     /// answers cacheable reads (`GET`, `HGET`, `LRANGE`...:
     /// [`redis_sansio::commands::is_cacheable`]) from memory until the server
     /// invalidates their key; its invalidations arrive as pushes on the shared
-    /// connection, so this needs RESP3 (a RESP2 configuration is refused with
-    /// [`Error::Closed`] and [`CloseReason::Local`]... see [`caching`](self)).
+    /// connection. Modes: [`TrackingMode::Default`] and [`TrackingMode::Broadcast`].
+    ///
+    /// Refused with [`SendError::Shared`] (before connecting) for
+    /// [`TrackingMode::OptIn`], whose `CLIENT CACHING yes` before each read the
+    /// shared connection does not take, and (once connected) for a connection that
+    /// speaks RESP2, whose invalidations would need a redirect connection of their
+    /// own: the blocking [`Connection`](crate::Connection)'s sibling in
+    /// `redis-io-sync` does both. Fails as [`connect`](Self::connect) does otherwise,
+    /// or with the server's refusal of tracking (Redis before 6).
     ///
     /// **The guarantee**: once another client's write is acknowledged, a read made
     /// after one round trip on this client (any request whose reply came) sees the
@@ -42,6 +49,9 @@ impl<R: Runtime> Client<R> {
         config: ConnectionConfig,
         cache: CacheConfig,
     ) -> Result<Self, Error> {
+        if cache.mode == TrackingMode::OptIn {
+            return Err(refused("CLIENT CACHING (tracking mode OPTIN)"));
+        }
         let cache = Cache::new(cache);
         let conn = open_tracked::<R>(config, cache.tracking_cmd(None)).await?;
         let client = Self::from_connection(conn);
@@ -93,11 +103,19 @@ pub(super) async fn open_tracked<R: Runtime>(
 ) -> Result<Connection<R>, Error> {
     let mut conn = Connection::<R>::connect(config).await?;
     if conn.core().protocol() != ProtocolVersion::Resp3 {
-        // Invalidations would come as pushes nobody reads on a RESP2 connection.
-        return Err(Error::Closed(CloseReason::Local));
+        // Invalidations would need a connection of their own.
+        return Err(refused(
+            "CLIENT TRACKING over RESP2 (caching needs RESP3 here)",
+        ));
     }
     conn.request(&tracking).await?;
     Ok(conn)
+}
+
+fn refused(command: &str) -> Error {
+    Error::Send(SendError::Shared {
+        command: command.to_string(),
+    })
 }
 
 /// The command that turns tracking on for this client's new connections, when it

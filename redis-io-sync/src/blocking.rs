@@ -262,6 +262,7 @@ impl Connection {
         if self.closed.is_none() {
             self.read_received();
         }
+        self.drain_invalidations();
         self.closed.as_ref()
     }
 

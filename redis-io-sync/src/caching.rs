@@ -139,6 +139,15 @@ impl Connection {
         }
     }
 
+    /// RESP2: reads what the redirect connection has received now, whether or not a
+    /// round trip happened since it was last read ([`probe`](Self::probe) calls it).
+    pub(crate) fn drain_invalidations(&mut self) {
+        if let Some(caching) = self.caching.as_mut() {
+            caching.drained_at = None;
+        }
+        self.drain_redirect();
+    }
+
     /// RESP2: after a round trip on this connection, reads what the redirect
     /// connection has received (without waiting) and applies its invalidations; its
     /// loss flushes the cache.

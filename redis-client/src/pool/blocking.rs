@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use redis_io_async::PoolError;
 use redis_io_sync::Connection;
+use redis_sansio::cache::CacheConfig;
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::pool::ConnId;
 
@@ -34,6 +35,8 @@ pub struct Pool {
 
 struct Shared {
     config: ConnectionConfig,
+    /// Client-side caching on each connection opened, from [`Pool::with_cache`].
+    cache: Option<CacheConfig>,
     books: Mutex<Books<Connection>>,
     /// Notified when an outcome is decided or a connection waits to be opened.
     changed: Condvar,
@@ -62,10 +65,24 @@ impl Pool {
         Pool {
             shared: Arc::new(Shared {
                 config: connection,
+                cache: None,
                 books: Mutex::new(Books::new(config, Instant::now())),
                 changed: Condvar::new(),
             }),
         }
+    }
+
+    /// Turns client-side caching on for every connection the pool opens
+    /// ([`Connection::with_cache`]): each connection keeps a cache of its own, whose
+    /// invalidations it reads when it is used and when it is checked out (the
+    /// checkout's probe reads what the socket has received). Call it on a new pool,
+    /// before the first [`get`](Self::get); later, it applies only to connections
+    /// opened from then on if the pool is not yet shared, and does nothing otherwise.
+    pub fn with_cache(mut self, cache: CacheConfig) -> Pool {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.cache = Some(cache);
+        }
+        self
     }
 
     /// A connection of the pool's, for as long as the guard lives: an idle one at
@@ -90,7 +107,12 @@ impl Pool {
             if let Some(id) = books.take_open() {
                 self.notify(&woken);
                 drop(books);
-                let result = Connection::connect(self.shared.config.clone());
+                let result = Connection::connect(self.shared.config.clone()).and_then(|conn| {
+                    match &self.shared.cache {
+                        Some(cache) => conn.with_cache(cache.clone()),
+                        None => Ok(conn),
+                    }
+                });
                 books = self.lock();
                 let mut woken = Woken::default();
                 books.opened(id, result, Instant::now(), &mut woken);

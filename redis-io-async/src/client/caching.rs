@@ -86,11 +86,11 @@ impl<R: Runtime> Client<R> {
     pub(super) fn cached_request(&self, cmd: &Cmd) -> Request {
         match lookup(&self.shared, cmd) {
             Lookup::Hit(reply) => Request(Pending::Hit(Some(reply))),
-            Lookup::Miss(ticket) => Request(Pending::Cached(CachedCall {
+            Lookup::Miss(ticket) => Request(Pending::Cached(Box::new(CachedCall {
                 waiter: self.enqueue(Call::One(cmd)),
                 ticket: Some(ticket),
                 shared: self.shared.clone(),
-            })),
+            }))),
             Lookup::Bypass => Request(Pending::Shared(self.enqueue(Call::One(cmd)))),
         }
     }

@@ -460,7 +460,7 @@ enum Pending {
     /// A client-side cache hit (see [`caching`]).
     Hit(Option<Frame>),
     /// A cacheable read sent to the server (see [`caching`]).
-    Cached(caching::CachedCall),
+    Cached(Box<caching::CachedCall>),
 }
 
 impl fmt::Debug for Request {

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use redis_io_sync::Connection;
 use redis_sansio::Cmd;
-use redis_sansio::cache::{Cache, CacheConfig, INVALIDATE_CHANNEL, Lookup};
+use bytes::Bytes;
+use redis_sansio::cache::{Cache, CacheConfig, INVALIDATE_CHANNEL, Lookup, TrackingMode};
 use redis_sansio::config::{ConnectionConfig, ProtocolVersion};
 use redis_sansio::conn::Event;
 use redis_sansio::resp::Frame;
@@ -64,6 +65,41 @@ fn reads_are_served_until_another_client_writes() {
             Frame::bulk("v3"),
             "{protocol:?}"
         );
+    }
+}
+
+#[test]
+fn optin_and_broadcast_modes_cache_and_invalidate() {
+    let server = RedisServer::start();
+    let modes = [
+        TrackingMode::OptIn,
+        TrackingMode::Broadcast {
+            prefixes: vec![Bytes::from_static(b"user:")],
+        },
+    ];
+    for protocol in PROTOCOLS {
+        for mode in modes.clone() {
+            let mut writer = Connection::open(&server.url()).unwrap();
+            let mut conn = Connection::connect(config(&server, protocol))
+                .unwrap()
+                .with_cache(CacheConfig::default().mode(mode.clone()))
+                .unwrap();
+            writer.request(&set("user:1", "a")).unwrap();
+            // In BCAST the write is announced too: a reply crossed by it would not
+            // be kept. One round trip takes the announcement first.
+            conn.request(&Cmd::new("PING")).unwrap();
+            assert_eq!(conn.request(&get("user:1")).unwrap(), Frame::bulk("a"));
+            assert_eq!(conn.request(&get("user:1")).unwrap(), Frame::bulk("a"));
+            assert_eq!(conn.cache_stats().unwrap().hits, 1, "{protocol:?} {mode:?}");
+            writer.request(&set("user:1", "b")).unwrap();
+            conn.request(&Cmd::new("PING")).unwrap();
+            assert_eq!(
+                conn.request(&get("user:1")).unwrap(),
+                Frame::bulk("b"),
+                "{protocol:?} {mode:?}"
+            );
+            assert!(conn.cache_stats().unwrap().invalidations >= 1);
+        }
     }
 }
 

@@ -81,6 +81,9 @@ async fn broadcast_caches_keys_under_its_prefixes_and_optin_and_resp2_are_refuse
         let mut writer = Connection::connect(tcp(&server)).await.unwrap();
         writer.request(&set("user:1", "a")).await.unwrap();
         writer.request(&set("other", "b")).await.unwrap();
+        // The writes are announced (BCAST): one round trip takes the announcements,
+        // so that no read below is crossed by one.
+        client.request(&Cmd::new("PING")).await.unwrap();
         for _ in 0..2 {
             client.request(&get("user:1")).await.unwrap();
             client.request(&get("other")).await.unwrap();

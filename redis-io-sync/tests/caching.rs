@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use redis_io_sync::Connection;
 use redis_sansio::Cmd;
-use bytes::Bytes;
 use redis_sansio::cache::{Cache, CacheConfig, INVALIDATE_CHANNEL, Lookup, TrackingMode};
 use redis_sansio::config::{ConnectionConfig, ProtocolVersion};
 use redis_sansio::conn::Event;

@@ -26,6 +26,20 @@ pub(crate) struct Caching {
     /// read: a request made since (a round trip) means it must be read again before
     /// a hit is served.
     drained_at: Option<RequestId>,
+    /// An instant passed as `now` when the cache has no TTL and the time does not
+    /// matter ([`Cache::needs_clock`]).
+    since: Instant,
+}
+
+impl Caching {
+    /// The time to pass the cache: the clock's only when it matters.
+    #[inline]
+    fn now(&self) -> Instant {
+        match self.cache.needs_clock() {
+            true => Instant::now(),
+            false => self.since,
+        }
+    }
 }
 
 impl Connection {
@@ -72,6 +86,7 @@ impl Connection {
             cache,
             redirect,
             drained_at: None,
+            since: Instant::now(),
         }));
         Ok(self)
     }
@@ -93,7 +108,8 @@ impl Connection {
         let Some(caching) = self.caching.as_mut() else {
             return self.uncached_request(cmd);
         };
-        let ticket = match caching.cache.lookup(cmd, Instant::now()) {
+        let now = caching.now();
+        let ticket = match caching.cache.lookup(cmd, now) {
             Lookup::Hit(reply) => return Ok(reply),
             Lookup::Bypass => {
                 let outcome = self.uncached_request(cmd);
@@ -122,9 +138,8 @@ impl Connection {
         if let Some(caching) = self.caching.as_mut() {
             match &outcome {
                 Ok(reply) => {
-                    caching
-                        .cache
-                        .handle_reply(ticket, Ok(reply), Instant::now());
+                    let now = caching.now();
+                    caching.cache.handle_reply(ticket, Ok(reply), now);
                 }
                 Err(_) => caching.cache.abandon(ticket),
             }

@@ -260,6 +260,14 @@ impl Cache {
         self.tracking
     }
 
+    /// Whether `now` matters to [`lookup`](Self::lookup) and
+    /// [`handle_reply`](Self::handle_reply): only with a [`CacheConfig::ttl`]. Without
+    /// one, a body may pass any instant (an old one it kept) and spare a read of the
+    /// clock per hit.
+    pub fn needs_clock(&self) -> bool {
+        self.config.ttl.is_some()
+    }
+
     /// How many keys have reads on the wire.
     pub fn keys_in_flight(&self) -> usize {
         self.in_flight.keys()

@@ -54,6 +54,27 @@ fn bench(c: &mut Criterion) {
     group.bench_function("hit/blocking_request", |b| {
         b.iter(|| black_box(cached.request(black_box(&get)).expect("hit")))
     });
+    // The multiplexed client (tokio, current-thread runtime): a hit is answered under
+    // the client's lock, without the driver.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = runtime.block_on(async {
+        redis_io_tokio::Client::open_cached(&server.url(), CacheConfig::default())
+            .await
+            .expect("tracking")
+    });
+    runtime.block_on(client.request(&get)).expect("warm");
+    group.bench_function("hit/multiplexed_request", |b| {
+        b.iter(|| {
+            black_box(
+                runtime
+                    .block_on(client.request(black_box(&get)))
+                    .expect("hit"),
+            )
+        })
+    });
     group.bench_function("hot_get/uncached", |b| {
         b.iter(|| black_box(uncached.request(black_box(&get)).expect("GET")))
     });

@@ -1,6 +1,7 @@
-//! Client-side caching on the blocking connection, against one redis-server: the cost
-//! of a cache hit (`Connection::request` answered from memory), the core's lookup
-//! alone, and a hot-key `GET` cached against the same `GET` uncached.
+//! Client-side caching against one redis-server: the cost of a cache hit on the
+//! blocking connection (`Connection::request` answered from memory) and on the
+//! multiplexed client (tokio), the core's lookup alone, and a hot-key `GET` cached
+//! against the same `GET` uncached.
 //!
 //! `cargo bench -p benches --bench cache`. Before measuring, the allocations of one
 //! hit are counted with the counting allocator and printed (to stderr), so the "a hit

@@ -1,7 +1,8 @@
 //! Client-side caching against one redis-server: the cost of a cache hit on the
 //! blocking connection (`Connection::request` answered from memory) and on the
 //! multiplexed client (tokio), the core's lookup alone, and a hot-key `GET` cached
-//! against the same `GET` uncached.
+//! against the same `GET` uncached; and a hit of redis-rs's `cache-aio` cache on its
+//! multiplexed connection, on the same runtime.
 //!
 //! `cargo bench -p benches --bench cache`. Before measuring, the allocations of one
 //! hit are counted with the counting allocator and printed (to stderr), so the "a hit
@@ -76,6 +77,30 @@ fn bench(c: &mut Criterion) {
             )
         })
     });
+    // redis-rs with its `cache-aio` cache, on the same runtime: a hit.
+    let mut peer = runtime.block_on(async {
+        let url = format!("{}?protocol=resp3", server.url());
+        let peer = redis::Client::open(url).expect("redis-rs client");
+        let config = redis::AsyncConnectionConfig::new()
+            .set_cache_config(redis::caching::CacheConfig::new());
+        peer.get_multiplexed_async_connection_with_config(&config)
+            .await
+            .expect("redis-rs connection")
+    });
+    let peer_get = redis::cmd("GET").arg("hot").clone();
+    for _ in 0..2 {
+        let _: Vec<u8> = runtime
+            .block_on(peer_get.query_async(&mut peer))
+            .expect("warm");
+    }
+    group.bench_function("hit/redis-rs_cache-aio", |b| {
+        b.iter(|| {
+            let value: Vec<u8> = runtime
+                .block_on(black_box(&peer_get).query_async(&mut peer))
+                .expect("hit");
+            black_box(value)
+        })
+    });
     group.bench_function("hot_get/uncached", |b| {
         b.iter(|| black_box(uncached.request(black_box(&get)).expect("GET")))
     });
@@ -96,6 +121,7 @@ fn bench(c: &mut Criterion) {
     group.finish();
     let stats = cached.cache_stats().expect("caching");
     eprintln!("cache: {stats:?}");
+    eprintln!("cache: redis-rs: {:?}", peer.get_cache_statistics());
 }
 
 criterion_group!(benches, bench);

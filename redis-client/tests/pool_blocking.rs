@@ -368,3 +368,37 @@ fn idle_connection_past_its_idle_timeout_is_closed_on_the_next_get() {
     }
     assert_eq!(remaining, 1);
 }
+
+/// Every connection the pool opens caches reads; one checked out again has read the
+/// invalidations of writes acknowledged while it sat idle (the checkout's probe), in
+/// RESP3 and in RESP2 (its redirect connection is read too).
+#[test]
+fn pooled_connections_cache_and_see_writes_made_while_idle() {
+    use redis_sansio::cache::CacheConfig;
+    use redis_sansio::config::ProtocolVersion;
+    let server = RedisServer::start();
+    for protocol in [ProtocolVersion::Resp3, ProtocolVersion::Resp2] {
+        let config = tcp_config(&server).with_protocol(protocol);
+        let pool = Pool::new(config, PoolConfig::default().with_max_size(1))
+            .with_cache(CacheConfig::default());
+        let mut writer = redis_io_sync::Connection::open(&server.url()).unwrap();
+        writer.request(&Cmd::new("SET").arg("k").arg("v1")).unwrap();
+        for round in 2..6 {
+            let mut conn = pool.get().unwrap();
+            let read: Option<String> = conn.returning().get("k").unwrap();
+            assert_eq!(read.as_deref(), Some(format!("v{}", round - 1).as_str()));
+            let again: Option<String> = conn.returning().get("k").unwrap();
+            assert_eq!(again, read);
+            drop(conn);
+            writer
+                .request(&Cmd::new("SET").arg("k").arg(format!("v{round}")))
+                .unwrap();
+        }
+        let conn = pool.get().unwrap();
+        let stats = conn.cache_stats().expect("caching on");
+        assert!(
+            stats.hits >= 4 && stats.invalidations >= 4,
+            "{protocol:?} {stats:?}"
+        );
+    }
+}

@@ -9,6 +9,7 @@ use redis_sansio::deadline;
 use redis_sansio::resp::Frame;
 use redis_sansio::{CloseReason, Cmd};
 
+use crate::caching::Caching;
 use crate::transport::{self, Stream};
 use crate::{Error, Outcome};
 
@@ -42,7 +43,7 @@ const PROBE_READS: usize = 16;
 #[derive(Debug)]
 pub struct Connection {
     stream: Stream,
-    core: conn::Connection,
+    pub(crate) core: conn::Connection,
     /// Messages, pushes and MONITOR lines, for [`Connection::next_event`], within
     /// the configuration's `push_limits` (past them the connection closes with
     /// [`CloseReason::UnreadPushes`]).
@@ -50,6 +51,8 @@ pub struct Connection {
     closed: Option<CloseReason>,
     /// The read timeout the socket has now, to set it only when it changes.
     read_timeout: Option<Duration>,
+    /// Client-side caching, once [`Connection::with_cache`] turned it on.
+    pub(crate) caching: Option<Box<Caching>>,
 }
 
 /// What [`Connection::readiness`] found.
@@ -89,6 +92,7 @@ impl Connection {
             events: UnreadEvents::new(push_limits),
             closed: None,
             read_timeout: None,
+            caching: None,
         };
         conn.drive_until(|conn| conn.core.state() != State::Handshaking)?;
         match &conn.closed {
@@ -98,8 +102,16 @@ impl Connection {
     }
 
     /// Sends `cmd` and waits for its reply. A server error is `Err(Error::Request(..))`
-    /// and leaves the connection usable.
+    /// and leaves the connection usable. With [`with_cache`](Self::with_cache), a
+    /// cacheable read may be answered from the cache without being sent.
     pub fn request(&mut self, cmd: &Cmd) -> Result<Frame, Error> {
+        if self.caching.is_some() {
+            return self.cached_request(cmd);
+        }
+        self.uncached_request(cmd)
+    }
+
+    pub(crate) fn uncached_request(&mut self, cmd: &Cmd) -> Result<Frame, Error> {
         let id = self.send(cmd)?;
         self.wait_for(id)
     }
@@ -109,6 +121,7 @@ impl Connection {
     pub fn send(&mut self, cmd: &Cmd) -> Result<RequestId, Error> {
         self.read_unasked();
         self.check_open()?;
+        self.note_sent(std::slice::from_ref(cmd));
         Ok(self.core.send(cmd, Instant::now())?)
     }
 
@@ -134,6 +147,7 @@ impl Connection {
         if cmds.is_empty() {
             return Ok(Vec::new());
         }
+        self.note_sent(cmds);
         let start = self.core.next_id();
         let mut queued = 0;
         while queued < cmds.len() {
@@ -184,6 +198,7 @@ impl Connection {
     pub fn transaction(&mut self, cmds: &[Cmd]) -> Result<Frame, Error> {
         self.read_unasked();
         self.check_open()?;
+        self.note_sent(cmds);
         let id = self.core.send_transaction(cmds, Instant::now())?;
         self.wait_for(id)
     }
@@ -212,6 +227,21 @@ impl Connection {
         }
     }
 
+    /// The next message, push or MONITOR line already received, without reading.
+    pub(crate) fn take_event(&mut self) -> Option<Event> {
+        self.events.pop()
+    }
+
+    /// Commands about to go out: the cache drops the keys of writes at once.
+    #[inline]
+    fn note_sent(&mut self, cmds: &[Cmd]) {
+        if let Some(caching) = self.caching.as_mut() {
+            for cmd in cmds {
+                caching.cache.handle_send(cmd);
+            }
+        }
+    }
+
     /// The state machine underneath, for its getters (protocol, subscriptions, ...).
     pub fn core(&self) -> &conn::Connection {
         &self.core
@@ -232,6 +262,7 @@ impl Connection {
         if self.closed.is_none() {
             self.read_received();
         }
+        self.drain_invalidations();
         self.closed.as_ref()
     }
 
@@ -421,6 +452,12 @@ impl Connection {
     /// rest for `next_event`.
     fn take_events(&mut self) {
         while let Some(event) = self.core.poll_event() {
+            // Invalidations go to the cache; a close flushes it.
+            if let Some(caching) = self.caching.as_mut() {
+                if caching.cache.handle_event(&event) {
+                    continue;
+                }
+            }
             match event {
                 Event::Closed(reason) => self.closed = Some(reason),
                 Event::Connected { .. } | Event::Reply { .. } => {}

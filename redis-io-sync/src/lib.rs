@@ -3,6 +3,8 @@
 //!
 //! - [`Connection`]: one blocking connection; requests, pipelines, transactions,
 //!   pub/sub messages.
+//!   With [`Connection::with_cache`], client-side caching: cacheable reads are
+//!   answered from memory until the server invalidates their key.
 //! - [`Fanout`]: many connections to many servers driven by one `mio` loop on one
 //!   thread; one [`Fanout::run`] does the IO of every queued request at once.
 //! - [`wait_any`]: waits on several connections at once (subscribed ones, say) and
@@ -23,6 +25,7 @@
 #![deny(missing_docs)]
 
 mod blocking;
+mod caching;
 mod fanout;
 mod tls;
 pub mod transport;

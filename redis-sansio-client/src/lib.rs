@@ -153,6 +153,8 @@ mod doc_blocks {
     struct Sentinel;
     #[doc = include_str!("../../docs/benchmarks.md")]
     struct Benchmarks;
+    #[doc = include_str!("../../docs/caching.md")]
+    struct Caching;
     #[doc = include_str!("../../docs/conformance.md")]
     struct Conformance;
     #[doc = include_str!("../../docs/observability.md")]

@@ -13,6 +13,8 @@
 //!   keys are, looked up by name without allocating.
 //! - [`conn`]: one connection as a state machine: handshake, request/reply matching,
 //!   pub/sub and MONITOR modes, deadlines.
+//! - [`cache`]: client-side caching as a machine: replies of one-key reads, kept
+//!   until the server's tracking invalidates them, bounded, with statistics.
 //! - [`cluster`]: Redis Cluster routing: hash slots, topology parsing, and a router
 //!   that follows redirects and paces retries and refreshes.
 //! - [`sentinel`]: finding a Sentinel-monitored master or replica, step by step.
@@ -33,6 +35,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod cache;
 pub mod cluster;
 mod cmd;
 pub mod commands;

@@ -98,7 +98,48 @@ fn flags(c: &Command, is_container: bool) -> Result<String, String> {
     if is_container {
         names.push("CONTAINER");
     }
+    if is_cacheable(c, is_container) {
+        names.push("CACHEABLE");
+    }
     Ok(union("CommandFlags", &names))
+}
+
+/// Whether a client-side cache may keep the command's reply: flagged `readonly`, not
+/// `blocking`, `pubsub`, `admin`, `noscript` or `touches_arbitrary_keys`, no
+/// `nondeterministic_output` tip (`TTL`, `SRANDMEMBER`: the reply changes with no
+/// write), not a container, and exactly one key: one key spec, found at a fixed
+/// index, a range of one key, flagged `RO` and neither `INCOMPLETE`, `NOT_KEY` nor
+/// `VARIABLE_FLAGS`. The server's tracking then invalidates the reply when that key
+/// changes.
+fn is_cacheable(c: &Command, is_container: bool) -> bool {
+    let has = |flag: &str| c.flags.iter().any(|f| f == flag);
+    if is_container
+        || !has("READONLY")
+        || [
+            "BLOCKING",
+            "PUBSUB",
+            "ADMIN",
+            "NOSCRIPT",
+            "TOUCHES_ARBITRARY_KEYS",
+        ]
+        .iter()
+        .any(|flag| has(flag))
+        || c.tips
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case("nondeterministic_output"))
+    {
+        return false;
+    }
+    let [spec] = c.key_specs.as_slice() else {
+        return false;
+    };
+    let flag = |name: &str| spec.flags.iter().any(|f| f == name);
+    let one_key = spec.begin_search.get("index").is_some()
+        && spec
+            .find_keys
+            .get("range")
+            .is_some_and(|range| int(range, "lastkey") == 0 && int(range, "limit") == 0);
+    one_key && flag("RO") && !flag("INCOMPLETE") && !flag("NOT_KEY") && !flag("VARIABLE_FLAGS")
 }
 
 fn union(ty: &str, names: &[&str]) -> String {

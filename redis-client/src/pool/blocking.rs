@@ -7,6 +7,7 @@ use std::thread::{self, Thread};
 use std::time::Instant;
 
 use redis_io_sync::Connection;
+use redis_sansio::cache::CacheConfig;
 
 use super::Poolable;
 use super::shared::Step;
@@ -42,6 +43,16 @@ impl Poolable for Connection {
 }
 
 impl super::Pool<Connection> {
+    /// Turns client-side caching on for every connection the pool opens
+    /// ([`Connection::with_cache`]): each connection keeps a cache of its own, whose
+    /// invalidations it reads when it is used and when it is checked out (the
+    /// checkout's probe reads what the socket has received). Call it on a new pool,
+    /// before it is cloned or used; on a pool already shared it does nothing.
+    pub fn with_cache(mut self, cache: CacheConfig) -> Pool {
+        self.set_cache_config(cache);
+        self
+    }
+
     /// A connection of the pool's, for as long as the guard lives: an idle one at
     /// once, else one opened (by this thread) while there is room, else the first
     /// one given back, first come, first served.
@@ -58,7 +69,13 @@ impl super::Pool<Connection> {
             match checkout.next_step() {
                 Step::Done(result) => return result,
                 Step::Open => {
-                    let opened = Connection::connect(self.connection_config().clone());
+                    let opened =
+                        Connection::connect(self.connection_config().clone()).and_then(|conn| {
+                            match self.cache_config() {
+                                Some(cache) => conn.with_cache(cache.clone()),
+                                None => Ok(conn),
+                            }
+                        });
                     checkout.opened(opened);
                 }
                 Step::Park(deadline) => {

@@ -12,6 +12,7 @@ use std::task::Waker;
 use std::time::Instant;
 
 use redis_io_async::PoolError;
+use redis_sansio::cache::CacheConfig;
 use redis_sansio::config::ConnectionConfig;
 use redis_sansio::pool::{ConnId, WaiterId};
 
@@ -32,6 +33,9 @@ pub struct Pool<C: Poolable> {
 
 struct Shared<C: Poolable> {
     config: ConnectionConfig,
+    /// Client-side caching on each connection opened (the blocking pool's
+    /// `with_cache`).
+    cache: Option<CacheConfig>,
     state: Mutex<State<C>>,
 }
 
@@ -84,6 +88,7 @@ impl<C: Poolable> Pool<C> {
         Pool {
             shared: Arc::new(Shared {
                 config: connection,
+                cache: None,
                 state: Mutex::new(State {
                     books: Books::new(config, Instant::now()),
                     wakers: HashMap::new(),
@@ -108,6 +113,25 @@ impl<C: Poolable> Pool<C> {
     /// How the pool's connections are made.
     pub(super) fn connection_config(&self) -> &ConnectionConfig {
         &self.shared.config
+    }
+
+    /// The client-side caching each new connection gets, if any.
+    #[cfg_attr(not(feature = "sync"), allow(dead_code))] // the blocking pool's
+    pub(super) fn cache_config(&self) -> Option<&CacheConfig> {
+        self.shared.cache.as_ref()
+    }
+
+    /// Sets [`cache_config`](Self::cache_config) while the pool is not shared yet
+    /// (no clone, no guard): `false` otherwise, and nothing changes.
+    #[cfg_attr(not(feature = "sync"), allow(dead_code))] // the blocking pool's
+    pub(super) fn set_cache_config(&mut self, cache: CacheConfig) -> bool {
+        match Arc::get_mut(&mut self.shared) {
+            Some(shared) => {
+                shared.cache = Some(cache);
+                true
+            }
+            None => false,
+        }
     }
 
     /// A checkout starts: the returned guard puts things right if the caller stops

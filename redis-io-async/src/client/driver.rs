@@ -233,7 +233,12 @@ pub(super) fn deliver(
         if wake.len() >= budget {
             return None;
         }
-        match core.poll_event()? {
+        let event = core.poll_event()?;
+        // Invalidations go to the cache in wire order; a close flushes it.
+        if super::caching::on_event(inner, &event) {
+            continue;
+        }
+        match event {
             Event::Reply { id, result } => file_outcome(inner, waiting, wake, id, result),
             Event::Message(message) => inner.listeners.deliver(message, wake),
             Event::Closed(reason) => {

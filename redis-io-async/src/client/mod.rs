@@ -18,6 +18,7 @@
 //! released. Requests on the wire are found by id in a [`Waiting`] ring the driver
 //! owns, in send order, without hashing.
 
+mod caching;
 mod driver;
 mod driving;
 mod handlers;
@@ -31,6 +32,7 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -162,6 +164,7 @@ impl<R: Runtime> Client<R> {
         let shared = Arc::new_cyclic(|shared| Shared {
             config,
             protocol,
+            caching: AtomicBool::new(false),
             inner: Mutex::new(Inner::new()),
             engine: Mutex::new(Some(driver)),
             relay: Waker::from(Arc::new(Relay(shared.clone()))),
@@ -192,6 +195,9 @@ impl<R: Runtime> Client<R> {
             let side = self.side.clone().request(self.shared.clone(), cmd.clone());
             return Request(Pending::Side(Mutex::new(Box::pin(side))));
         }
+        if caching::caches(&self.shared) {
+            return self.cached_request(cmd);
+        }
         Request(Pending::Shared(self.enqueue(Call::One(cmd))))
     }
 
@@ -199,6 +205,7 @@ impl<R: Runtime> Client<R> {
     /// One command's server error does not affect the others; a refused command
     /// ([`Error::Send`]) fails the whole call.
     pub fn pipeline(&self, cmds: &[Cmd]) -> Pipeline {
+        caching::note_sent(&self.shared, cmds);
         Pipeline(self.enqueue(Call::Pipeline(cmds)))
     }
 
@@ -206,6 +213,7 @@ impl<R: Runtime> Client<R> {
     /// transaction goes out contiguously, so other callers' commands cannot land
     /// inside it.
     pub fn transaction(&self, cmds: &[Cmd]) -> Request {
+        caching::note_sent(&self.shared, cmds);
         Request(Pending::Shared(self.enqueue(Call::Transaction(cmds))))
     }
 
@@ -466,6 +474,10 @@ enum Pending {
     /// A blocking command on a side connection. In a mutex only to make the request
     /// `Sync` as the shared kind is; only `poll` takes it, through `&mut`.
     Side(Mutex<SideCall>),
+    /// A client-side cache hit (see [`caching`]).
+    Hit(Option<Frame>),
+    /// A cacheable read sent to the server (see [`caching`]).
+    Cached(Box<caching::CachedCall>),
 }
 
 impl fmt::Debug for Request {
@@ -473,6 +485,8 @@ impl fmt::Debug for Request {
         match &self.0 {
             Pending::Shared(waiter) => f.debug_tuple("Request").field(waiter).finish(),
             Pending::Side(_) => f.write_str("Request(on a side connection)"),
+            Pending::Hit(_) => f.write_str("Request(a cache hit)"),
+            Pending::Cached(call) => f.debug_tuple("Request").field(&call.waiter).finish(),
         }
     }
 }
@@ -493,6 +507,10 @@ impl Future for Request {
                 .unwrap_or_else(PoisonError::into_inner)
                 .as_mut()
                 .poll(cx),
+            Pending::Hit(reply) => {
+                Poll::Ready(reply.take().ok_or(Error::Closed(CloseReason::Local)))
+            }
+            Pending::Cached(call) => call.poll(cx),
         }
     }
 }
@@ -529,6 +547,8 @@ struct Shared {
     config: ConnectionConfig,
     /// The protocol the first connection spoke: where subscriptions go.
     protocol: redis_sansio::config::ProtocolVersion,
+    /// Set once [`Inner::cache`] is: requests look it up (see [`caching`]).
+    caching: AtomicBool,
 }
 
 impl fmt::Debug for Shared {
@@ -570,6 +590,8 @@ struct Inner {
     reconnect: Option<Reconnect>,
     /// The subscriptions' listeners: see [`subscriptions`].
     listeners: Listeners,
+    /// The client-side cache, for a client opened with caching (see [`caching`]).
+    cache: Option<Box<redis_sansio::cache::Cache>>,
 }
 
 impl Inner {
@@ -586,6 +608,7 @@ impl Inner {
             close_requested: false,
             reconnect: None,
             listeners: Listeners::default(),
+            cache: None,
         }
     }
 }

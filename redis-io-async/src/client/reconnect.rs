@@ -8,11 +8,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use redis_sansio::CloseReason;
 use redis_sansio::config::ConnectionConfig;
 pub use redis_sansio::retry::Reconnect;
 use redis_sansio::supervisor::{Action, Supervisor};
+use redis_sansio::{CloseReason, Cmd};
 
+use super::caching;
 use super::driver::Driver;
 use super::driving::Role;
 use super::{Inner, Shared};
@@ -27,6 +28,9 @@ pub(super) struct Reconnecting<R: Runtime> {
     step: Step<R>,
     /// The timer for the earliest deadline of a waiting call, and that deadline.
     expiry: Option<(Instant, Pin<Box<R::Sleep>>)>,
+    /// `CLIENT TRACKING on`, run on each new connection before it is shared, for a
+    /// client that caches.
+    tracking: Option<Cmd>,
 }
 
 enum Step<R: Runtime> {
@@ -39,11 +43,15 @@ impl<R: Runtime> Reconnecting<R> {
     fn follow(
         supervisor: &mut Supervisor,
         config: &ConnectionConfig,
+        tracking: &Option<Cmd>,
     ) -> Result<Step<R>, CloseReason> {
         match supervisor.poll_action() {
-            Some(Action::Connect) => Ok(Step::Connect(Box::pin(Connection::<R>::connect(
-                config.clone(),
-            )))),
+            Some(Action::Connect) => Ok(Step::Connect(match tracking {
+                None => Box::pin(Connection::<R>::connect(config.clone())),
+                Some(tracking) => {
+                    Box::pin(caching::open_tracked::<R>(config.clone(), tracking.clone()))
+                }
+            })),
             Some(Action::GiveUp(reason)) => Err(reason),
             // Nothing to do now: wait for the next attempt's time.
             Some(_) | None => {
@@ -59,11 +67,13 @@ impl<R: Runtime> Reconnecting<R> {
         supervisor: &mut Supervisor,
         reason: &CloseReason,
         config: &ConnectionConfig,
+        tracking: Option<Cmd>,
     ) -> Result<Self, CloseReason> {
         supervisor.handle_lost(reason, Instant::now());
         Ok(Reconnecting {
-            step: Self::follow(supervisor, config)?,
+            step: Self::follow(supervisor, config, &tracking)?,
             expiry: None,
+            tracking,
         })
     }
 
@@ -99,7 +109,7 @@ impl<R: Runtime> Reconnecting<R> {
                     }
                 },
             }
-            match Self::follow(supervisor, config) {
+            match Self::follow(supervisor, config, &self.tracking) {
                 Ok(step) => self.step = step,
                 Err(reason) => return Poll::Ready(Err(reason)),
             }
@@ -179,7 +189,13 @@ impl<R: Runtime> Driver<R> {
         self.waiting.resend.forget_kept();
         self.wake_callers();
         let supervisor = self.supervisor.as_mut().expect("set above");
-        self.reconnecting = Some(Reconnecting::start(supervisor, &reason, &shared.config)?);
+        let tracking = caching::tracking_cmd(&shared.lock());
+        self.reconnecting = Some(Reconnecting::start(
+            supervisor,
+            &reason,
+            &shared.config,
+            tracking,
+        )?);
         shared.lock().idle = false;
         Ok(())
     }
@@ -222,6 +238,8 @@ impl<R: Runtime> Driver<R> {
                 io.core.set_stall_grace(Some(supervisor.policy().grace()));
                 self.io = io;
                 self.restore_subscriptions(shared);
+                // Tracking is on (the connection was opened so): the cache serves again.
+                caching::tracking_on(&mut shared.lock());
                 // The requests lost with the old connection that may go out again do,
                 // first; then the calls that waited, with the deadlines they were
                 // made with.

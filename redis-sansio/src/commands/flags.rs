@@ -61,6 +61,10 @@ impl CommandFlags {
     /// A command with subcommands (`CLIENT`, `CONFIG`), as its own entry: what a
     /// lookup finds for a subcommand the table does not know.
     pub const CONTAINER: CommandFlags = CommandFlags(1 << 24);
+    /// Derived, not a flag of the specification: a client-side cache may keep its
+    /// reply (a read-only command whose reply depends on one key and nothing else);
+    /// see [`CommandInfo::is_cacheable`](super::CommandInfo::is_cacheable).
+    pub const CACHEABLE: CommandFlags = CommandFlags(1 << 25);
 
     /// Both sets of flags.
     pub const fn union(self, other: CommandFlags) -> CommandFlags {

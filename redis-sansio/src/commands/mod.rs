@@ -163,6 +163,27 @@ impl CommandInfo {
     }
 }
 
+impl CommandInfo {
+    /// Whether a client-side cache may keep its reply: a read-only command whose
+    /// reply depends on one key and on nothing else (`GET`, `HGET`, `LRANGE`,
+    /// `ZSCORE`, `STRLEN`...), so that the server's invalidation of that key is
+    /// enough to keep the cached reply right. Derived from the specification by the
+    /// generator: flagged `readonly`, not `blocking`, `pubsub`, `admin`, `noscript` or
+    /// `touches_arbitrary_keys`, without the `nondeterministic_output` tip (`TTL`,
+    /// `SRANDMEMBER`, `HRANDFIELD` change with no write), with exactly one key spec
+    /// naming one key at a fixed position, read-only and complete. Multi-key reads
+    /// (`MGET`, `SINTER`) are not cacheable.
+    pub const fn is_cacheable(&self) -> bool {
+        self.flags.contains(CommandFlags::CACHEABLE)
+    }
+}
+
+/// Whether a client-side cache may keep `cmd`'s reply: [`CommandInfo::is_cacheable`]
+/// for a command of the table, false for any other (a module's command).
+pub fn is_cacheable(cmd: &Cmd) -> bool {
+    info_of(cmd).is_some_and(CommandInfo::is_cacheable)
+}
+
 /// Compares a table name (upper case) with an argument in any case.
 fn cmp_upper(entry: &str, arg: &[u8]) -> std::cmp::Ordering {
     entry

@@ -250,7 +250,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "BITCOUNT",
         subcommand: "",
         arity: -2,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -287,7 +287,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "BITFIELD_RO",
         subcommand: "",
         arity: -2,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -332,7 +334,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "BITPOS",
         subcommand: "",
         arity: -3,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -1483,7 +1485,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "EXPIRETIME",
         subcommand: "",
         arity: 2,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -1682,7 +1686,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "GEODIST",
         subcommand: "",
         arity: -4,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -1699,7 +1703,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "GEOHASH",
         subcommand: "",
         arity: -2,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -1716,7 +1720,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "GEOPOS",
         subcommand: "",
         arity: -2,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -1819,7 +1823,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "GEORADIUSBYMEMBER_RO",
         subcommand: "",
         arity: -5,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -1836,7 +1840,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "GEORADIUS_RO",
         subcommand: "",
         arity: -6,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -1853,7 +1857,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "GEOSEARCH",
         subcommand: "",
         arity: -7,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -1898,7 +1902,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "GET",
         subcommand: "",
         arity: 2,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -1915,7 +1921,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "GETBIT",
         subcommand: "",
         arity: 3,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -1966,7 +1974,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "GETRANGE",
         subcommand: "",
         arity: 4,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -2034,7 +2042,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "HEXISTS",
         subcommand: "",
         arity: 3,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -2051,7 +2061,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "HGET",
         subcommand: "",
         arity: 3,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -2068,7 +2080,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "HGETALL",
         subcommand: "",
         arity: 2,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -2123,7 +2135,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "HKEYS",
         subcommand: "",
         arity: 2,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -2140,7 +2152,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "HLEN",
         subcommand: "",
         arity: 2,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -2157,7 +2171,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "HMGET",
         subcommand: "",
         arity: -3,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -2265,7 +2281,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "HSTRLEN",
         subcommand: "",
         arity: 3,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -2282,7 +2300,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "HVALS",
         subcommand: "",
         arity: 2,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -2494,7 +2512,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "LINDEX",
         subcommand: "",
         arity: 3,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -2528,7 +2546,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "LLEN",
         subcommand: "",
         arity: 2,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -2616,7 +2636,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "LPOS",
         subcommand: "",
         arity: -3,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -2671,7 +2691,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "LRANGE",
         subcommand: "",
         arity: 4,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -2793,7 +2813,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "MEMORY",
         subcommand: "USAGE",
         arity: -3,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -3138,7 +3158,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "PEXPIRETIME",
         subcommand: "",
         arity: 2,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -3727,7 +3749,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "SCARD",
         subcommand: "",
         arity: 2,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -4274,7 +4298,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "SISMEMBER",
         subcommand: "",
         arity: 3,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -4354,7 +4380,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "SMEMBERS",
         subcommand: "",
         arity: 2,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -4371,7 +4397,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "SMISMEMBER",
         subcommand: "",
         arity: -3,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -4578,7 +4606,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "STRLEN",
         subcommand: "",
         arity: 2,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -4608,7 +4638,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "SUBSTR",
         subcommand: "",
         arity: 4,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -4756,7 +4786,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "TYPE",
         subcommand: "",
         arity: 2,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -5073,7 +5105,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "XINFO",
         subcommand: "GROUPS",
         arity: 3,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -5099,7 +5131,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "XINFO",
         subcommand: "STREAM",
         arity: -3,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -5116,7 +5148,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "XLEN",
         subcommand: "",
         arity: 2,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -5150,7 +5184,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "XRANGE",
         subcommand: "",
         arity: -4,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -5209,7 +5243,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "XREVRANGE",
         subcommand: "",
         arity: -4,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -5281,7 +5315,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "ZCARD",
         subcommand: "",
         arity: 2,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -5298,7 +5334,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "ZCOUNT",
         subcommand: "",
         arity: 4,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -5441,7 +5479,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "ZLEXCOUNT",
         subcommand: "",
         arity: 4,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -5475,7 +5515,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "ZMSCORE",
         subcommand: "",
         arity: -3,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -5543,7 +5585,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "ZRANGE",
         subcommand: "",
         arity: -4,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -5560,7 +5602,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "ZRANGEBYLEX",
         subcommand: "",
         arity: -4,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -5577,7 +5619,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "ZRANGEBYSCORE",
         subcommand: "",
         arity: -4,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -5622,7 +5664,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "ZRANK",
         subcommand: "",
         arity: -3,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -5707,7 +5751,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "ZREVRANGE",
         subcommand: "",
         arity: -4,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -5724,7 +5768,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "ZREVRANGEBYLEX",
         subcommand: "",
         arity: -4,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -5741,7 +5785,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "ZREVRANGEBYSCORE",
         subcommand: "",
         arity: -4,
-        flags: CommandFlags::READONLY,
+        flags: CommandFlags::READONLY.union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -5758,7 +5802,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "ZREVRANK",
         subcommand: "",
         arity: -3,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {
@@ -5792,7 +5838,9 @@ pub static COMMANDS: &[CommandInfo] = &[
         name: "ZSCORE",
         subcommand: "",
         arity: 3,
-        flags: CommandFlags::READONLY.union(CommandFlags::FAST),
+        flags: CommandFlags::READONLY
+            .union(CommandFlags::FAST)
+            .union(CommandFlags::CACHEABLE),
         request_policy: RequestPolicy::Default,
         response_policy: ResponsePolicy::Default,
         key_specs: &[KeySpec {

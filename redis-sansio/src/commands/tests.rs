@@ -203,3 +203,39 @@ fn bad_argument_lists_give_what_can_be_found_and_never_panic() {
         }
     }
 }
+
+#[test]
+fn cacheable_commands_are_one_key_reads_with_a_stable_reply() {
+    for yes in [
+        vec!["GET", "k"],
+        vec!["hget", "k", "f"],
+        vec!["LRANGE", "k", "0", "-1"],
+        vec!["ZSCORE", "k", "m"],
+        vec!["STRLEN", "k"],
+        vec!["SMEMBERS", "k"],
+        vec!["HGETALL", "k"],
+    ] {
+        assert!(
+            is_cacheable(&Cmd::from_args(yes.iter().copied())),
+            "{yes:?}"
+        );
+    }
+    for no in [
+        vec!["SET", "k", "v"],
+        vec!["MGET", "a", "b"],
+        vec!["EXISTS", "k"],
+        vec!["TTL", "k"],
+        vec!["PTTL", "k"],
+        vec!["SRANDMEMBER", "k"],
+        vec!["BLPOP", "k", "0"],
+        vec!["SINTER", "a", "b"],
+        vec!["SORT_RO", "k"],
+        vec!["EVAL_RO", "s", "1", "k"],
+        vec!["RANDOMKEY"],
+        vec!["SCAN", "0"],
+        vec!["NOSUCH", "k"],
+        vec!["CLIENT", "INFO"],
+    ] {
+        assert!(!is_cacheable(&Cmd::from_args(no.iter().copied())), "{no:?}");
+    }
+}

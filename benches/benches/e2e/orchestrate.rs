@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use redis_client::Pipeline;
 use redis_client::prelude::*;
-use redis_test_support::RedisServer;
+use redis_test_support::{RedisCluster, RedisServer};
 
 use crate::params::{self, Sizes, Workload};
 use crate::report::{Cost, Report};
@@ -122,21 +122,48 @@ pub(crate) fn main(args: &[String]) -> Result<(), String> {
         ("unix", Target::Unix { path: unix }),
     ];
     fill(&targets[1].1)?;
+    // The cluster, only when a cluster client is to run a cluster workload.
+    let needs_cluster = options.workloads.iter().any(|&workload| {
+        workload.on_cluster()
+            && options
+                .clients
+                .iter()
+                .any(|client| subjects::runs(client, workload))
+    });
+    let cluster = needs_cluster.then(start_cluster).transpose()?;
+    let cluster_targets = cluster
+        .iter()
+        .map(|cluster| {
+            (
+                "tcp",
+                Target::Cluster {
+                    seeds: cluster.seed_urls(),
+                },
+            )
+        })
+        .collect::<Vec<_>>();
 
     let mut report = Report::new(options.rounds, options.sizes, pinning_note(cpus));
     for round in 0..options.rounds {
         eprintln!("round {} of {}", round + 1, options.rounds);
         for &workload in &options.workloads {
-            for (transport, target) in &targets {
+            let workload_targets = if workload.on_cluster() {
+                &cluster_targets[..]
+            } else {
+                &targets[..]
+            };
+            for (transport, target) in workload_targets {
                 for client in rotated(&options.clients, round) {
                     if !subjects::runs(client, workload) {
                         continue;
                     }
                     // Sequential latency is measured with client and server sharing
-                    // one CPU, as the issue's reference figures were.
-                    let cpu = cpus.map(|cpus| match workload {
-                        Workload::Sequential => cpus.server,
-                        _ => cpus.client,
+                    // one CPU, as the issue's reference figures were; a multi-thread
+                    // runtime gets every CPU.
+                    let cpu = cpus.and_then(|cpus| match workload {
+                        Workload::Sequential => Some(cpus.server),
+                        _ if workload.workers().is_some() => None,
+                        _ => Some(cpus.client),
                     });
                     let line = run_worker(
                         &exe,
@@ -215,11 +242,40 @@ fn pin_server(server: &RedisServer) -> Option<Cpus> {
 fn pinning_note(cpus: Option<Cpus>) -> String {
     match cpus {
         Some(cpus) => format!(
-            "server on CPU {}, clients on CPU {} (sequential: CPU {}, shared with the server), by taskset",
+            "server (and the cluster's nodes) on CPU {}, clients on CPU {} (sequential: CPU {}, \
+             shared with the server; multi-thread runtimes: unpinned), by taskset",
             cpus.server, cpus.client, cpus.server
         ),
         None => "not pinned (taskset missing or a single CPU)".to_owned(),
     }
+}
+
+/// Starts the cluster of three primaries, pins its nodes to the server's CPU (as
+/// [`pin_server`] does the one server) and fills it.
+fn start_cluster() -> Result<RedisCluster, String> {
+    eprintln!("starting a cluster of 3 primaries");
+    let cluster = RedisCluster::start_primaries(3);
+    for node in cluster.nodes() {
+        pin_server(node);
+    }
+    let mut conn = redis_client::cluster::ClusterConnection::open(cluster.seed_urls())
+        .map_err(|e| format!("cluster fill: {e}"))?;
+    let value = Bytes::from_static(params::VALUE);
+    let mut pipe = Pipeline::new();
+    for chunk in params::keys().chunks(1_000) {
+        pipe.clear();
+        for key in chunk {
+            pipe.set(key, &value);
+        }
+        for outcome in pipe
+            .run(&mut conn)
+            .map_err(|e| format!("cluster fill: {e}"))?
+            .into_outcomes()
+        {
+            outcome.map_err(|e| format!("cluster fill: {e}"))?;
+        }
+    }
+    Ok(cluster)
 }
 
 /// Sets every key of the keyspace to the 16-byte value.
@@ -319,6 +375,7 @@ fn redis_benchmark(target: &Target, sizes: &Sizes, cpus: Option<Cpus>) -> Option
             ]);
         }
         Target::Unix { path } => argv.extend(["-s".to_owned(), path.clone()]),
+        Target::Cluster { .. } => return None,
     }
     argv.extend(
         [

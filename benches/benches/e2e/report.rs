@@ -86,7 +86,13 @@ impl Report {
                 ("p99_us", m.p99_ns as f64 / 1e3),
                 ("cpu_us_per_op", cpu_us_per_op),
             ],
-            Workload::Pipelined | Workload::Multiplexed => vec![
+            Workload::Pipelined
+            | Workload::Multiplexed
+            | Workload::MultiThread
+            | Workload::MultiThreadMany
+            | Workload::Cluster
+            | Workload::ClusterMultiThread
+            | Workload::ClusterPipe => vec![
                 ("ops_per_s", per_second),
                 ("cpu_us_per_op", cpu_us_per_op),
                 ("allocs_per_op", m.allocs as f64 / ops),

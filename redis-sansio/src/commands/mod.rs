@@ -3,8 +3,8 @@
 //! [`COMMANDS`] (`cargo run -p xtask -- generate`).
 //!
 //! - [`lookup`] / [`info_of`]: a command's [`CommandInfo`] by name (any case), a
-//!   subcommand's for a container (`CLIENT KILL`), by binary search, allocating
-//!   nothing.
+//!   subcommand's for a container (`CLIENT KILL`), by binary search among the
+//!   entries of the name's first letter, allocating nothing.
 //! - [`CommandInfo`]'s flags: [`is_write`](CommandInfo::is_write),
 //!   [`is_readonly`](CommandInfo::is_readonly),
 //!   [`is_blocking`](CommandInfo::is_blocking),
@@ -31,6 +31,8 @@
 //! let mset = Cmd::new("MSET").arg("a").arg("1").arg("b").arg("2");
 //! assert_eq!(commands::keys(&mset), [&b"a"[..], &b"b"[..]]);
 //! ```
+
+use std::sync::OnceLock;
 
 mod args;
 mod flags;
@@ -173,25 +175,46 @@ fn cmp_upper(entry: &str, arg: &[u8]) -> std::cmp::Ordering {
 /// The entry for a command `name` (any case) and, for a container, its
 /// `subcommand`; a container's own entry when the subcommand is missing or unknown.
 /// `None` for a command the specification does not have. Allocates nothing.
+///
+/// Called for every command a cluster client routes, so it is kept short: a binary
+/// search among the entries of the name's first letter only (a dozen on average),
+/// and a search among a container's subcommands only for an entry flagged
+/// [`CONTAINER`](CommandFlags::CONTAINER).
 pub fn lookup(name: &[u8], subcommand: Option<&[u8]>) -> Option<&'static CommandInfo> {
-    let start = COMMANDS.partition_point(|c| cmp_upper(c.name, name).is_lt());
-    let same: &'static [CommandInfo] = {
-        let len = COMMANDS[start..]
-            .iter()
-            .take_while(|c| cmp_upper(c.name, name).is_eq())
-            .count();
-        &COMMANDS[start..start + len]
-    };
-    let container = same.first()?;
-    let Some(sub) = subcommand.filter(|_| same.len() > 1) else {
+    let bucket = letter_bucket(*name.first()?)?;
+    let at = bucket.partition_point(|c| cmp_upper(c.name, name).is_lt());
+    let container = bucket.get(at).filter(|c| cmp_upper(c.name, name).is_eq())?;
+    let Some(sub) = subcommand.filter(|_| container.flags.contains(CommandFlags::CONTAINER)) else {
         return Some(container);
     };
-    let subs = &same[1..];
+    let rest = &bucket[at + 1..];
+    let subs = &rest[..rest.iter().take_while(|c| c.name == container.name).count()];
     let at = subs.partition_point(|c| cmp_upper(c.subcommand, sub).is_lt());
     match subs.get(at) {
         Some(entry) if cmp_upper(entry.subcommand, sub).is_eq() => Some(entry),
         _ => Some(container),
     }
+}
+
+/// The entries whose name starts with `first` (any case): a slice of the sorted
+/// table, found through an index of where each letter starts, built on first use.
+fn letter_bucket(first: u8) -> Option<&'static [CommandInfo]> {
+    static STARTS: OnceLock<[u16; 27]> = OnceLock::new();
+    let letter = first.to_ascii_uppercase().checked_sub(b'A')?;
+    if letter >= 26 {
+        return None;
+    }
+    let starts = STARTS.get_or_init(|| {
+        let mut starts = [0u16; 27];
+        for (i, start) in starts.iter_mut().enumerate() {
+            let bound = b'A' + i as u8;
+            let at = COMMANDS.partition_point(|c| c.name.as_bytes()[0] < bound);
+            *start = u16::try_from(at).unwrap_or(u16::MAX);
+        }
+        starts
+    });
+    let letter = usize::from(letter);
+    COMMANDS.get(usize::from(starts[letter])..usize::from(starts[letter + 1]))
 }
 
 /// The entry for `cmd`'s command (its subcommand's for a container).

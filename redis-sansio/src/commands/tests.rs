@@ -203,3 +203,60 @@ fn bad_argument_lists_give_what_can_be_found_and_never_panic() {
         }
     }
 }
+
+/// The whole-table binary search `lookup` replaced, as the reference.
+fn lookup_by_whole_table(name: &[u8], sub: Option<&[u8]>) -> Option<&'static CommandInfo> {
+    let start = COMMANDS.partition_point(|c| cmp_upper(c.name, name).is_lt());
+    let len = COMMANDS[start..]
+        .iter()
+        .take_while(|c| cmp_upper(c.name, name).is_eq())
+        .count();
+    let same = &COMMANDS[start..start + len];
+    let container = same.first()?;
+    let Some(sub) = sub.filter(|_| same.len() > 1) else {
+        return Some(container);
+    };
+    let subs = &same[1..];
+    let at = subs.partition_point(|c| cmp_upper(c.subcommand, sub).is_lt());
+    match subs.get(at) {
+        Some(entry) if cmp_upper(entry.subcommand, sub).is_eq() => Some(entry),
+        _ => Some(container),
+    }
+}
+
+#[test]
+fn the_letter_index_finds_what_a_search_of_the_whole_table_finds() {
+    let mut names: Vec<Vec<u8>> = Vec::new();
+    for entry in COMMANDS {
+        for name in [entry.name.to_owned(), entry.name.to_ascii_lowercase()] {
+            names.push(name.clone().into_bytes());
+            // Near misses: a prefix, one letter more, a letter changed.
+            names.push(name[..name.len() - 1].as_bytes().to_vec());
+            names.push(format!("{name}X").into_bytes());
+            names.push(format!("{}~", &name[..name.len() - 1]).into_bytes());
+        }
+    }
+    names.extend([&b""[..], b"1GET", b"~", b"{", b"@", b"zzzz"].map(<[u8]>::to_vec));
+    let subs: Vec<Option<Vec<u8>>> = COMMANDS
+        .iter()
+        .map(|c| Some(c.subcommand.as_bytes().to_vec()))
+        .chain([
+            None,
+            Some(b"kill".to_vec()),
+            Some(b"nosuch".to_vec()),
+            Some(Vec::new()),
+        ])
+        .collect();
+    for name in &names {
+        for sub in &subs {
+            let sub = sub.as_deref();
+            assert_eq!(
+                lookup(name, sub),
+                lookup_by_whole_table(name, sub),
+                "{:?} {:?}",
+                String::from_utf8_lossy(name),
+                sub.map(String::from_utf8_lossy)
+            );
+        }
+    }
+}

@@ -21,7 +21,6 @@ use redis_sansio::resp::ToArg;
 
 use super::batch;
 use super::call::{self, NodeIo};
-use super::drop_closed;
 use super::many_nodes;
 use super::request::ClusterRequest;
 use super::route::{after_asking, asking, readonly};
@@ -30,6 +29,7 @@ use super::seeds::Seeds;
 use super::split::Split;
 use super::subscriber::AsyncClusterSubscriber;
 use super::topology_reply::RefreshFailures;
+use super::{NodeMap, drop_closed};
 use crate::Error;
 
 /// An async client for a Redis Cluster, generic over the runtime: cloneable, `Send`,
@@ -85,7 +85,7 @@ struct Shared<R: Runtime> {
 struct State<R: Runtime> {
     router: ClusterRouter,
     addrs: HashMap<NodeId, NodeAddr>,
-    clients: HashMap<NodeId, Client<R>>,
+    clients: NodeMap<Client<R>>,
     refresh_failures: RefreshFailures,
 }
 
@@ -129,7 +129,7 @@ impl<R: Runtime> ClusterClient<R> {
                 state: Mutex::new(State {
                     router,
                     addrs: HashMap::new(),
-                    clients: HashMap::new(),
+                    clients: NodeMap::default(),
                     refresh_failures: RefreshFailures::default(),
                 }),
             }),
@@ -189,7 +189,8 @@ impl<R: Runtime> ClusterClient<R> {
                     many_nodes::split(&mut client, &split).await
                 }));
             }
-            _ if cluster_scan::is_scan(cmd) => {
+            // Only a keyless command may be SCAN: a keyed one is not looked at again.
+            Target::AnyNode if cluster_scan::is_scan(cmd) => {
                 let (mut client, cmd) = (self.clone(), cmd.clone());
                 return ClusterRequest::retrying(Box::pin(async move {
                     many_nodes::scan_page(&mut client, &cmd).await

@@ -231,7 +231,7 @@ fn the_letter_index_finds_what_a_search_of_the_whole_table_finds() {
         for name in [entry.name.to_owned(), entry.name.to_ascii_lowercase()] {
             names.push(name.clone().into_bytes());
             // Near misses: a prefix, one letter more, a letter changed.
-            names.push(name[..name.len() - 1].as_bytes().to_vec());
+            names.push(name.as_bytes()[..name.len() - 1].to_vec());
             names.push(format!("{name}X").into_bytes());
             names.push(format!("{}~", &name[..name.len() - 1]).into_bytes());
         }

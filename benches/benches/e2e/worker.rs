@@ -114,9 +114,7 @@ fn measure(
     }
     latencies.clear();
 
-    let allocs = allocations();
-    let cpu = process_cpu_time();
-    let start = Instant::now();
+    let started = Started::now();
     let (found, expected) = match workload {
         Workload::Sequential => (
             subject.sequential(&keys[0], sizes.sequential_ops, &mut latencies),
@@ -145,9 +143,7 @@ fn measure(
         }
         _ => return Err(format!("{workload} runs on a cluster client")),
     };
-    finish(
-        workload, sizes, start, cpu, allocs, found, expected, latencies,
-    )
+    started.finish(workload, sizes, (found, expected), latencies)
 }
 
 /// Measures a cluster workload, as [`measure`] does the others.
@@ -167,9 +163,7 @@ fn measure_cluster(
     if warm == 0 {
         return Err("the warm-up read no values: is the cluster filled?".into());
     }
-    let allocs = allocations();
-    let cpu = process_cpu_time();
-    let start = Instant::now();
+    let started = Started::now();
     let (found, expected) = match workload {
         Workload::ClusterPipe => (
             subject.mset_mget(&keys, CLUSTER_PIPE_KEYS, sizes.mget_calls),
@@ -177,27 +171,44 @@ fn measure_cluster(
         ),
         _ => (subject.get_set(shared, tasks, per_task), tasks * per_task),
     };
-    finish(
-        workload,
-        sizes,
-        start,
-        cpu,
-        allocs,
-        found,
-        expected,
-        Vec::new(),
-    )
+    started.finish(workload, sizes, (found, expected), Vec::new())
 }
 
-/// The measurement from the figures taken around the measured part, once every
-/// value read back is checked.
-#[allow(clippy::too_many_arguments)]
-fn finish(
-    workload: Workload,
-    sizes: &Sizes,
+/// The figures taken when the measured part starts.
+struct Started {
     start: Instant,
     cpu: Duration,
     allocs: u64,
+}
+
+impl Started {
+    fn now() -> Started {
+        let allocs = allocations();
+        let cpu = process_cpu_time();
+        Started {
+            start: Instant::now(),
+            cpu,
+            allocs,
+        }
+    }
+
+    /// The measurement of the part that just ended, once every value read back is
+    /// checked: `found` of `expected` values intact.
+    fn finish(
+        self,
+        workload: Workload,
+        sizes: &Sizes,
+        (found, expected): (usize, usize),
+        latencies: Vec<Duration>,
+    ) -> Result<Measurement, String> {
+        finish(workload, sizes, self, found, expected, latencies)
+    }
+}
+
+fn finish(
+    workload: Workload,
+    sizes: &Sizes,
+    Started { start, cpu, allocs }: Started,
     found: usize,
     expected: usize,
     mut latencies: Vec<Duration>,

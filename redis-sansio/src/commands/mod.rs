@@ -165,35 +165,49 @@ impl CommandInfo {
     }
 }
 
-/// Compares a table name (upper case) with an argument in any case.
-fn cmp_upper(entry: &str, arg: &[u8]) -> std::cmp::Ordering {
-    entry
-        .bytes()
-        .cmp(arg.iter().map(|b| b.to_ascii_uppercase()))
-}
-
 /// The entry for a command `name` (any case) and, for a container, its
 /// `subcommand`; a container's own entry when the subcommand is missing or unknown.
 /// `None` for a command the specification does not have. Allocates nothing.
 ///
-/// Called for every command a cluster client routes, so it is kept short: a binary
-/// search among the entries of the name's first letter only (a dozen on average),
-/// and a search among a container's subcommands only for an entry flagged
+/// Called for every command a cluster client routes, so it is kept short: the name
+/// upper-cased once on the stack, a binary search among the entries of its first
+/// letter only (a dozen on average) by plain byte comparison, and a search among a
+/// container's subcommands only for an entry flagged
 /// [`CONTAINER`](CommandFlags::CONTAINER).
 pub fn lookup(name: &[u8], subcommand: Option<&[u8]>) -> Option<&'static CommandInfo> {
+    // Upper-cased once onto the stack, so every comparison is a plain byte compare.
+    let mut upper = [0u8; MAX_NAME];
+    let name = to_upper(name, &mut upper)?;
     let bucket = letter_bucket(*name.first()?)?;
-    let at = bucket.partition_point(|c| cmp_upper(c.name, name).is_lt());
-    let container = bucket.get(at).filter(|c| cmp_upper(c.name, name).is_eq())?;
+    let at = bucket.partition_point(|c| c.name.as_bytes() < name);
+    let container = bucket.get(at).filter(|c| c.name.as_bytes() == name)?;
     let Some(sub) = subcommand.filter(|_| container.flags.contains(CommandFlags::CONTAINER)) else {
+        return Some(container);
+    };
+    let mut upper_sub = [0u8; MAX_NAME];
+    let Some(sub) = to_upper(sub, &mut upper_sub) else {
         return Some(container);
     };
     let rest = &bucket[at + 1..];
     let subs = &rest[..rest.iter().take_while(|c| c.name == container.name).count()];
-    let at = subs.partition_point(|c| cmp_upper(c.subcommand, sub).is_lt());
+    let at = subs.partition_point(|c| c.subcommand.as_bytes() < sub);
     match subs.get(at) {
-        Some(entry) if cmp_upper(entry.subcommand, sub).is_eq() => Some(entry),
+        Some(entry) if entry.subcommand.as_bytes() == sub => Some(entry),
         _ => Some(container),
     }
+}
+
+/// Longer than any command or subcommand name of the specification (the longest
+/// have 21 bytes).
+const MAX_NAME: usize = 32;
+
+/// `arg` in upper case, in `buf`; `None` when it is too long to be a name.
+fn to_upper<'b>(arg: &[u8], buf: &'b mut [u8; MAX_NAME]) -> Option<&'b [u8]> {
+    let out = buf.get_mut(..arg.len())?;
+    for (to, from) in out.iter_mut().zip(arg) {
+        *to = from.to_ascii_uppercase();
+    }
+    Some(out)
 }
 
 /// The entries whose name starts with `first` (any case): a slice of the sorted

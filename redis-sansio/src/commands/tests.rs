@@ -204,6 +204,13 @@ fn bad_argument_lists_give_what_can_be_found_and_never_panic() {
     }
 }
 
+/// Compares a table name (upper case) with an argument in any case.
+fn cmp_upper(entry: &str, arg: &[u8]) -> std::cmp::Ordering {
+    entry
+        .bytes()
+        .cmp(arg.iter().map(|b| b.to_ascii_uppercase()))
+}
+
 /// The whole-table binary search `lookup` replaced, as the reference.
 fn lookup_by_whole_table(name: &[u8], sub: Option<&[u8]>) -> Option<&'static CommandInfo> {
     let start = COMMANDS.partition_point(|c| cmp_upper(c.name, name).is_lt());
@@ -237,6 +244,9 @@ fn the_letter_index_finds_what_a_search_of_the_whole_table_finds() {
         }
     }
     names.extend([&b""[..], b"1GET", b"~", b"{", b"@", b"zzzz"].map(<[u8]>::to_vec));
+    // Longer than any name: never found, whatever follows.
+    names.push(b"CLIENT".repeat(7));
+    names.push(b"G".repeat(33));
     let subs: Vec<Option<Vec<u8>>> = COMMANDS
         .iter()
         .map(|c| Some(c.subcommand.as_bytes().to_vec()))

@@ -41,8 +41,15 @@ WORKLOADS = {
     "pipelined": ["ops_per_s", "cpu_us_per_op", "allocs_per_op"],
     "multiplexed": ["ops_per_s", "cpu_us_per_op", "allocs_per_op"],
     "mget": ["calls_per_s", "cpu_us_per_call", "allocs_per_call"],
+    "mt-64": ["ops_per_s", "cpu_us_per_op", "allocs_per_op"],
+    "mt-512": ["ops_per_s", "cpu_us_per_op", "allocs_per_op"],
+    "cluster": ["ops_per_s", "cpu_us_per_op", "allocs_per_op"],
+    "cluster-mt": ["ops_per_s", "cpu_us_per_op", "allocs_per_op"],
+    "cluster-pipe": ["ops_per_s", "cpu_us_per_op", "allocs_per_op"],
 }
-HEADLINE = {"sequential": "p50_us", "pipelined": "ops_per_s", "multiplexed": "ops_per_s", "mget": "calls_per_s"}
+HEADLINE = {"sequential": "p50_us", "pipelined": "ops_per_s", "multiplexed": "ops_per_s", "mget": "calls_per_s",
+            "mt-64": "ops_per_s", "mt-512": "ops_per_s", "cluster": "ops_per_s", "cluster-mt": "ops_per_s",
+            "cluster-pipe": "ops_per_s"}
 METRIC_LABELS = {
     "ops_per_s": "ops/s", "calls_per_s": "calls/s", "p50_us": "p50 µs", "p99_us": "p99 µs",
     "cpu_us_per_op": "client CPU µs/op", "cpu_us_per_call": "client CPU µs/call",
@@ -54,7 +61,9 @@ COSTS = {"instructions_per_cmd": "instructions / cmd", "allocs_per_cmd": "alloca
 MARKERS = ("<!-- e2e-table:start -->", "<!-- e2e-table:end -->")
 # The plot: (workload, throughput metric, CPU metric); mget's CPU is divided by the keys per call.
 PLOT = [("pipelined", "ops_per_s", "cpu_us_per_op"), ("multiplexed", "ops_per_s", "cpu_us_per_op"),
-        ("mget", "calls_per_s", "cpu_us_per_call")]
+        ("mget", "calls_per_s", "cpu_us_per_call"), ("mt-64", "ops_per_s", "cpu_us_per_op"),
+        ("mt-512", "ops_per_s", "cpu_us_per_op"), ("cluster", "ops_per_s", "cpu_us_per_op"),
+        ("cluster-mt", "ops_per_s", "cpu_us_per_op"), ("cluster-pipe", "ops_per_s", "cpu_us_per_op")]
 FAMILIES = [("minimal", "#6e7781"), ("ours", "#1f6fb5"), ("redis-rs", "#d9730d"), ("fred", "#2e8b57"),
             ("redis-benchmark", "#b5403a")]
 OTHER_COLOURS = ["#8250df", "#bf8700", "#1b7c83", "#cf222e"]
@@ -151,8 +160,7 @@ def machine_parts(machine: dict | None) -> tuple[list[str], str | None]:
 
 def render_markdown(data, recs, clients, image: str | None) -> str:
     workloads = ordered(WORKLOADS, [k[0] for k in recs])
-    transports = ordered(TRANSPORTS, [k[1] for k in recs])
-    tr_names = " / ".join(TRANSPORTS.get(t, t) for t in transports)
+    all_transports = ordered(TRANSPORTS, [k[1] for k in recs])
     parts, pinning = machine_parts(data.get("machine"))
     out = [f"![End-to-end throughput and client CPU time per command]({image})", ""] if image else []
     if parts or pinning:
@@ -165,6 +173,9 @@ def render_markdown(data, recs, clients, image: str | None) -> str:
                " (for latency: the other's p50 over this client's)")
     for w in workloads:
         metrics = ordered(WORKLOADS.get(w, []), [k[3] for k in recs if k[0] == w])
+        # The cluster workloads run over TCP only: only the transports a workload has.
+        transports = [t for t in all_transports if any(k[0] == w and k[1] == t for k in recs)]
+        tr_names = " / ".join(TRANSPORTS.get(t, t) for t in transports)
         head = HEADLINE.get(w, metrics[0])
         rows = [c for c in clients if any((w, t, c, mt) in recs for t in transports for mt in metrics)]
         base = "minimal" if any((w, t, "minimal", head) in recs for t in transports) else None

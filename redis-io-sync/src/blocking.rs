@@ -280,13 +280,16 @@ impl Connection {
     /// it brings: true when nothing more can be read now (the socket would block, or
     /// the connection closed), false when the bound on reads left some unread.
     fn read_received(&mut self) -> bool {
-        if self.stream.set_nonblocking(true).is_err() {
+        // A plain socket reads without waiting in one syscall; TLS's reads go
+        // through the session, so its socket is switched to non-blocking and back.
+        let toggle = !self.stream.reads_without_waiting();
+        if toggle && self.stream.set_nonblocking(true).is_err() {
             return true;
         }
         let mut drained = false;
         // Bounded: an idle connection has little or nothing waiting.
         for _ in 0..PROBE_READS {
-            let read = self.stream.read(self.core.read_buf());
+            let read = self.stream.read_now(self.core.read_buf());
             let now = Instant::now();
             match read {
                 Ok(0) => self.core.handle_eof(now),
@@ -306,7 +309,7 @@ impl Connection {
                 break;
             }
         }
-        if self.stream.set_nonblocking(false).is_err() {
+        if toggle && self.stream.set_nonblocking(false).is_err() {
             let _ = self.io_failure(ErrorKind::Unsupported.into());
         }
         drained

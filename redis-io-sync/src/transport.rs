@@ -136,6 +136,32 @@ impl Stream {
             Stream::Tls(s) => s.socket().set_nonblocking(nonblocking),
         }
     }
+
+    /// Whether [`read_now`](Self::read_now) works in blocking mode: a plain socket
+    /// on Unix. Any other stream must be switched to non-blocking mode around it.
+    pub fn reads_without_waiting(&self) -> bool {
+        cfg!(unix) && !matches!(self, Stream::Tls(_))
+    }
+
+    /// Reads what has already arrived, without waiting (`WouldBlock` when nothing
+    /// has): one `recv(MSG_DONTWAIT)` on a plain Unix socket, whatever its mode;
+    /// otherwise a plain read, which waits unless the stream is in non-blocking mode
+    /// (see [`reads_without_waiting`](Self::reads_without_waiting)).
+    pub fn read_now(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        #[cfg(unix)]
+        {
+            use rustix::net::{RecvFlags, recv};
+            let done = |received: rustix::io::Result<(usize, usize)>| {
+                received.map(|(n, _)| n).map_err(io::Error::from)
+            };
+            match self {
+                Stream::Tcp(s) => return done(recv(&*s, buf, RecvFlags::DONTWAIT)),
+                Stream::Unix(s) => return done(recv(&*s, buf, RecvFlags::DONTWAIT)),
+                Stream::Tls(_) => {}
+            }
+        }
+        self.read(buf)
+    }
 }
 
 impl Read for Stream {

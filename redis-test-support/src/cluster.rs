@@ -1,5 +1,5 @@
 //! A six-node Redis Cluster (three masters, three replicas) on loopback, in plain
-//! text, over TLS only, or serving both.
+//! text, over TLS only, or serving both; or primaries alone, for benchmarks.
 
 use std::fs::{self, File};
 use std::net::SocketAddr;
@@ -14,8 +14,8 @@ use crate::server::RedisServer;
 use crate::tls::TestCerts;
 use crate::wait::wait_until;
 
-/// Number of nodes: three masters with one replica each.
-const NODES: usize = 6;
+/// Number of masters of [`RedisCluster::start`]'s cluster, each with one replica.
+const MASTERS: usize = 3;
 /// Total hash slots.
 const SLOTS: i64 = 16_384;
 /// Bound on `redis-cli --cluster create`.
@@ -49,6 +49,8 @@ enum Ports {
 pub struct RedisCluster {
     nodes: Vec<RedisServer>,
     ports: Ports,
+    /// Replicas per master (`--cluster-replicas`).
+    replicas: usize,
 }
 
 impl RedisCluster {
@@ -93,8 +95,26 @@ impl RedisCluster {
         RedisCluster::start_with(Ports::Both)
     }
 
+    /// Starts `masters` plain-text cluster nodes with no replicas, each serving an
+    /// equal share of the slots (`--cluster-replicas 0`), and waits as
+    /// [`start`](Self::start) does. For benchmarks, where replicas would only add
+    /// replication work on the machine's CPUs.
+    ///
+    /// # Panics
+    ///
+    /// As [`start`](Self::start), and when `masters` is below 3 (the least
+    /// `redis-cli --cluster create` accepts).
+    pub fn start_primaries(masters: usize) -> RedisCluster {
+        assert!(masters >= 3, "redis-cli --cluster create needs 3 masters");
+        RedisCluster::start_nodes(Ports::Plain, masters, 0)
+    }
+
     fn start_with(ports: Ports) -> RedisCluster {
-        let nodes = (0..NODES)
+        RedisCluster::start_nodes(ports, MASTERS, 1)
+    }
+
+    fn start_nodes(ports: Ports, masters: usize, replicas: usize) -> RedisCluster {
+        let nodes = (0..masters * (1 + replicas))
             .map(|_| {
                 let builder = RedisServer::builder().cluster();
                 match ports {
@@ -105,14 +125,18 @@ impl RedisCluster {
                 .start()
             })
             .collect();
-        let cluster = RedisCluster { nodes, ports };
+        let cluster = RedisCluster {
+            nodes,
+            ports,
+            replicas,
+        };
         cluster.create();
         cluster.wait_until_stable();
         cluster
     }
 
-    /// All six nodes, in the order given to `redis-cli --cluster create`
-    /// (which makes the first three masters initially).
+    /// Every node (six, or the primaries alone), in the order given to `redis-cli --cluster create`
+    /// (which makes the first ones masters initially).
     pub fn nodes(&self) -> &[RedisServer] {
         &self.nodes
     }
@@ -204,7 +228,11 @@ impl RedisCluster {
             .arg("--cluster")
             .arg("create")
             .args(addrs.iter().map(ToString::to_string))
-            .args(["--cluster-replicas", "1", "--cluster-yes"])
+            .args([
+                "--cluster-replicas",
+                &self.replicas.to_string(),
+                "--cluster-yes",
+            ])
             .stdin(Stdio::null())
             .stdout(stdout)
             .stderr(stderr)
@@ -252,7 +280,7 @@ impl RedisCluster {
                     for expected in [
                         "cluster_state:ok".to_owned(),
                         format!("cluster_slots_ok:{SLOTS}"),
-                        format!("cluster_known_nodes:{NODES}"),
+                        format!("cluster_known_nodes:{}", self.nodes.len()),
                     ] {
                         if !info.lines().any(|line| line.trim() == expected) {
                             return Err(format!("{addr}: no {expected} in CLUSTER INFO"));
@@ -264,7 +292,8 @@ impl RedisCluster {
                     let ranges = parse_slots(&slots).ok_or_else(|| {
                         format!("{addr}: unexpected CLUSTER SLOTS {}", slots.render())
                     })?;
-                    check_coverage(&ranges).map_err(|err| format!("{addr}: {err}"))?;
+                    check_coverage(&ranges, self.replicas > 0)
+                        .map_err(|err| format!("{addr}: {err}"))?;
                     match &first {
                         None => first = Some(ranges),
                         Some(seen) if *seen == ranges => {}
@@ -313,14 +342,14 @@ fn parse_slots(reply: &Reply) -> Option<Vec<SlotRange>> {
 }
 
 /// Checks that sorted `ranges` cover slots 0..16384 exactly once, each with a
-/// replica.
-fn check_coverage(ranges: &[SlotRange]) -> Result<(), String> {
+/// replica when `with_replicas`.
+fn check_coverage(ranges: &[SlotRange], with_replicas: bool) -> Result<(), String> {
     let mut next = 0;
     for range in ranges {
         if range.start != next || range.end < range.start {
             return Err(format!("slot gap or overlap at {next}: {range:?}"));
         }
-        if range.replicas.is_empty() {
+        if with_replicas && range.replicas.is_empty() {
             return Err(format!(
                 "slots {}-{} have no replica yet",
                 range.start, range.end

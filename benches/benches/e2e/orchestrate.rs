@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use redis_client::Pipeline;
 use redis_client::prelude::*;
-use redis_test_support::RedisServer;
+use redis_test_support::{RedisCluster, RedisServer};
 
 use crate::params::{self, Sizes, Workload};
 use crate::report::{Cost, Report};
@@ -16,6 +16,20 @@ use crate::worker::Measurement;
 
 /// Longest a worker may run before it is killed (callgrind runs are the slow ones).
 const WORKER_DEADLINE: Duration = Duration::from_secs(600);
+
+/// The workloads whose per-command costs are counted.
+const COSTED: [Workload; 5] = [
+    Workload::Pipelined,
+    Workload::Multiplexed,
+    Workload::MultiThread,
+    Workload::Cluster,
+    Workload::ClusterPipe,
+];
+
+/// Operations per task (calls, for `cluster-pipe`) of the two runs whose difference
+/// gives the per-operation costs of the other costed workloads.
+const COST_OPS: [usize; 2] = [200, 600];
+const COST_OPS_QUICK: [usize; 2] = [50, 150];
 
 /// Key counts of the two pipelined runs whose difference gives the per-command costs.
 const COST_KEYS: [usize; 2] = [10_000, 30_000];
@@ -122,21 +136,48 @@ pub(crate) fn main(args: &[String]) -> Result<(), String> {
         ("unix", Target::Unix { path: unix }),
     ];
     fill(&targets[1].1)?;
+    // The cluster, only when a cluster client is to run a cluster workload.
+    let needs_cluster = options.workloads.iter().any(|&workload| {
+        workload.on_cluster()
+            && options
+                .clients
+                .iter()
+                .any(|client| subjects::runs(client, workload))
+    });
+    let cluster = needs_cluster.then(start_cluster).transpose()?;
+    let cluster_targets = cluster
+        .iter()
+        .map(|cluster| {
+            (
+                "tcp",
+                Target::Cluster {
+                    seeds: cluster.seed_urls(),
+                },
+            )
+        })
+        .collect::<Vec<_>>();
 
     let mut report = Report::new(options.rounds, options.sizes, pinning_note(cpus));
     for round in 0..options.rounds {
         eprintln!("round {} of {}", round + 1, options.rounds);
         for &workload in &options.workloads {
-            for (transport, target) in &targets {
+            let workload_targets = if workload.on_cluster() {
+                &cluster_targets[..]
+            } else {
+                &targets[..]
+            };
+            for (transport, target) in workload_targets {
                 for client in rotated(&options.clients, round) {
                     if !subjects::runs(client, workload) {
                         continue;
                     }
                     // Sequential latency is measured with client and server sharing
-                    // one CPU, as the issue's reference figures were.
-                    let cpu = cpus.map(|cpus| match workload {
-                        Workload::Sequential => cpus.server,
-                        _ => cpus.client,
+                    // one CPU, as the issue's reference figures were; a multi-thread
+                    // runtime gets every CPU.
+                    let cpu = cpus.and_then(|cpus| match workload {
+                        Workload::Sequential => Some(cpus.server),
+                        _ if workload.workers().is_some() => None,
+                        _ => Some(cpus.client),
                     });
                     let line = run_worker(
                         &exe,
@@ -157,14 +198,32 @@ pub(crate) fn main(args: &[String]) -> Result<(), String> {
             }
         }
     }
-    if options.costs && options.workloads.contains(&Workload::Pipelined) {
-        for client in &options.clients {
-            if !subjects::runs(client, Workload::Pipelined) {
+    if options.costs {
+        // Per command of the pipelined workload, over Unix; per operation of the
+        // multi-task and cluster workloads (the multiplexed one is the standalone
+        // baseline the cluster clients compare with), over TCP.
+        for &workload in &options.workloads {
+            if !COSTED.contains(&workload) {
                 continue;
             }
-            eprintln!("costs: {client}");
-            let cost = costs(&exe, client, &targets[1].1, &options, cpus)?;
-            report.add_cost(client, "unix", cost);
+            let (transport, target) = if workload.on_cluster() {
+                match cluster_targets.first() {
+                    Some(target) => target,
+                    None => continue,
+                }
+            } else if workload == Workload::Pipelined {
+                &targets[1]
+            } else {
+                &targets[0]
+            };
+            for client in &options.clients {
+                if !subjects::runs(client, workload) {
+                    continue;
+                }
+                eprintln!("costs: {workload} {client}");
+                let cost = costs(&exe, client, workload, target, &options, cpus)?;
+                report.add_cost(client, workload, transport, cost);
+            }
         }
     }
     report.write(&options.out)?;
@@ -215,11 +274,40 @@ fn pin_server(server: &RedisServer) -> Option<Cpus> {
 fn pinning_note(cpus: Option<Cpus>) -> String {
     match cpus {
         Some(cpus) => format!(
-            "server on CPU {}, clients on CPU {} (sequential: CPU {}, shared with the server), by taskset",
+            "server (and the cluster's nodes) on CPU {}, clients on CPU {} (sequential: CPU {}, \
+             shared with the server; multi-thread runtimes: unpinned), by taskset",
             cpus.server, cpus.client, cpus.server
         ),
         None => "not pinned (taskset missing or a single CPU)".to_owned(),
     }
+}
+
+/// Starts the cluster of three primaries, pins its nodes to the server's CPU (as
+/// [`pin_server`] does the one server) and fills it.
+fn start_cluster() -> Result<RedisCluster, String> {
+    eprintln!("starting a cluster of 3 primaries");
+    let cluster = RedisCluster::start_primaries(3);
+    for node in cluster.nodes() {
+        pin_server(node);
+    }
+    let mut conn = redis_client::cluster::ClusterConnection::open(cluster.seed_urls())
+        .map_err(|e| format!("cluster fill: {e}"))?;
+    let value = Bytes::from_static(params::VALUE);
+    let mut pipe = Pipeline::new();
+    for chunk in params::keys().chunks(1_000) {
+        pipe.clear();
+        for key in chunk {
+            pipe.set(key, &value);
+        }
+        for outcome in pipe
+            .run(&mut conn)
+            .map_err(|e| format!("cluster fill: {e}"))?
+            .into_outcomes()
+        {
+            outcome.map_err(|e| format!("cluster fill: {e}"))?;
+        }
+    }
+    Ok(cluster)
 }
 
 /// Sets every key of the keyspace to the 16-byte value.
@@ -319,6 +407,7 @@ fn redis_benchmark(target: &Target, sizes: &Sizes, cpus: Option<Cpus>) -> Option
             ]);
         }
         Target::Unix { path } => argv.extend(["-s".to_owned(), path.clone()]),
+        Target::Cluster { .. } => return None,
     }
     argv.extend(
         [
@@ -343,11 +432,12 @@ fn redis_benchmark(target: &Target, sizes: &Sizes, cpus: Option<Cpus>) -> Option
     (tests == 2).then(|| 2.0 / seconds_per_op)
 }
 
-/// Per pipelined command: instructions (callgrind), syscalls (strace) and heap
+/// Per command of `workload`: instructions (callgrind), syscalls (strace) and heap
 /// allocations, from two runs of different sizes so set-up costs cancel out.
 fn costs(
     exe: &Path,
     client: &str,
+    workload: Workload,
     target: &Target,
     options: &Options,
     cpus: Option<Cpus>,
@@ -357,16 +447,33 @@ fn costs(
     let mut instructions = Vec::new();
     let mut syscalls = Vec::new();
     let mut allocs = Vec::new();
-    for keys in options.cost_keys {
-        let sizes = Sizes {
-            keys,
-            ..options.sizes
-        };
-        let args = worker_args(client, Workload::Pipelined, target, &sizes);
+    let ops_pair = if options.sizes == Sizes::FULL {
+        COST_OPS
+    } else {
+        COST_OPS_QUICK
+    };
+    let all_sizes: Vec<Sizes> = (0..2)
+        .map(|i| match workload {
+            Workload::Pipelined => Sizes {
+                keys: options.cost_keys[i],
+                ..options.sizes
+            },
+            Workload::ClusterPipe => Sizes {
+                mget_calls: ops_pair[i],
+                ..options.sizes
+            },
+            _ => Sizes {
+                per_task: ops_pair[i],
+                ..options.sizes
+            },
+        })
+        .collect();
+    for (i, sizes) in all_sizes.iter().enumerate() {
+        let args = worker_args(client, workload, target, sizes);
         let plain = Measurement::parse(&run_worker(exe, &[], cpu, &args)?)?;
         allocs.push(plain.allocs as f64);
 
-        let out = dir.path().join(format!("callgrind.{keys}"));
+        let out = dir.path().join(format!("callgrind.{i}"));
         let callgrind = vec![
             "valgrind".to_owned(),
             "--tool=callgrind".to_owned(),
@@ -378,7 +485,7 @@ fn costs(
                 .and_then(|_| callgrind_total(&out)),
         );
 
-        let out = dir.path().join(format!("strace.{keys}"));
+        let out = dir.path().join(format!("strace.{i}"));
         let strace = vec![
             "strace".to_owned(),
             "-f".to_owned(),
@@ -392,7 +499,7 @@ fn costs(
                 .and_then(|_| strace_total(&out)),
         );
     }
-    let commands = 2.0 * (options.cost_keys[1] - options.cost_keys[0]) as f64;
+    let commands = (all_sizes[1].ops(workload) - all_sizes[0].ops(workload)) as f64;
     let per_command = |pair: &[Option<f64>]| match pair {
         [Some(small), Some(large)] => Some((large - small) / commands),
         _ => None,
@@ -400,7 +507,7 @@ fn costs(
     Ok(Cost {
         instructions_per_cmd: per_command(&instructions),
         syscalls_per_cmd: per_command(&syscalls),
-        allocs_per_cmd: Some(allocs[1] / (2 * options.cost_keys[1]) as f64),
+        allocs_per_cmd: Some(allocs[1] / all_sizes[1].ops(workload) as f64),
     })
 }
 

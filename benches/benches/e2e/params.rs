@@ -16,14 +16,42 @@ pub(crate) enum Workload {
     Multiplexed,
     /// `MGET` of [`Sizes::mget_keys`] keys: calls/s.
     Mget,
+    /// The multiplexed workload on a multi-thread tokio runtime of [`MT_WORKERS`]
+    /// workers, [`Sizes::tasks`] tasks: ops/s.
+    MultiThread,
+    /// The same with [`MT_MANY_TASKS`] tasks, each issuing an eighth as many `GET`s.
+    MultiThreadMany,
+    /// Against a cluster of three primaries: [`Sizes::tasks`] tasks each issuing
+    /// [`Sizes::per_task`] `GET`s or `SET`s (half each, at random) of random keys
+    /// of the whole keyspace; a current-thread runtime: ops/s.
+    Cluster,
+    /// [`Workload::Cluster`] on a multi-thread tokio runtime of [`MT_WORKERS`] workers.
+    ClusterMultiThread,
+    /// Against the cluster: `MSET` of [`CLUSTER_PIPE_KEYS`] random keys, then `MGET`
+    /// of the same keys, [`Sizes::mget_calls`] times, each split by slot: keys/s.
+    ClusterPipe,
 }
 
+/// Worker threads of the multi-thread runtime workloads.
+pub(crate) const MT_WORKERS: usize = 2;
+
+/// Tasks of [`Workload::MultiThreadMany`].
+pub(crate) const MT_MANY_TASKS: usize = 512;
+
+/// Keys per `MSET` and `MGET` of [`Workload::ClusterPipe`].
+pub(crate) const CLUSTER_PIPE_KEYS: usize = 100;
+
 impl Workload {
-    pub(crate) const ALL: [Workload; 4] = [
+    pub(crate) const ALL: [Workload; 9] = [
         Workload::Sequential,
         Workload::Pipelined,
         Workload::Multiplexed,
         Workload::Mget,
+        Workload::MultiThread,
+        Workload::MultiThreadMany,
+        Workload::Cluster,
+        Workload::ClusterMultiThread,
+        Workload::ClusterPipe,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -32,6 +60,40 @@ impl Workload {
             Workload::Pipelined => "pipelined",
             Workload::Multiplexed => "multiplexed",
             Workload::Mget => "mget",
+            Workload::MultiThread => "mt-64",
+            Workload::MultiThreadMany => "mt-512",
+            Workload::Cluster => "cluster",
+            Workload::ClusterMultiThread => "cluster-mt",
+            Workload::ClusterPipe => "cluster-pipe",
+        }
+    }
+
+    /// Whether the workload runs against the cluster rather than the one server.
+    pub(crate) fn on_cluster(self) -> bool {
+        matches!(
+            self,
+            Workload::Cluster | Workload::ClusterMultiThread | Workload::ClusterPipe
+        )
+    }
+
+    /// The worker threads of the workload's tokio runtime: `None` for a
+    /// current-thread runtime.
+    pub(crate) fn workers(self) -> Option<usize> {
+        match self {
+            Workload::MultiThread | Workload::MultiThreadMany | Workload::ClusterMultiThread => {
+                Some(MT_WORKERS)
+            }
+            _ => None,
+        }
+    }
+
+    /// Tasks and operations per task of the workloads that run many tasks.
+    pub(crate) fn tasks(self, sizes: &Sizes) -> (usize, usize) {
+        match self {
+            Workload::MultiThreadMany => {
+                (MT_MANY_TASKS, sizes.per_task * sizes.tasks / MT_MANY_TASKS)
+            }
+            _ => (sizes.tasks, sizes.per_task),
         }
     }
 }
@@ -98,8 +160,16 @@ impl Sizes {
         match workload {
             Workload::Sequential => self.sequential_ops,
             Workload::Pipelined => 2 * self.keys,
-            Workload::Multiplexed => self.tasks * self.per_task,
+            Workload::Multiplexed
+            | Workload::MultiThread
+            | Workload::MultiThreadMany
+            | Workload::Cluster
+            | Workload::ClusterMultiThread => {
+                let (tasks, per_task) = workload.tasks(self);
+                tasks * per_task
+            }
             Workload::Mget => self.mget_calls,
+            Workload::ClusterPipe => 2 * CLUSTER_PIPE_KEYS * self.mget_calls,
         }
     }
 
@@ -186,4 +256,37 @@ pub(crate) fn keys() -> Vec<Bytes> {
     (0..KEYSPACE)
         .map(|i| Bytes::from(format!("key:{i}")))
         .collect()
+}
+
+/// A small deterministic generator (xorshift64*) for the cluster workloads' random
+/// keys, so every client draws the same keys and operations.
+#[derive(Debug, Clone)]
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    /// The generator of task `task` (any number; 0 is fine).
+    pub(crate) fn for_task(task: usize) -> Rng {
+        Rng((task as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A random index into the keyspace.
+    pub(crate) fn key(&mut self) -> usize {
+        (self.next() >> 32) as usize % KEYSPACE
+    }
+
+    /// The next operation of the cluster workload: a random key, and whether it is a
+    /// `SET` (half of them) rather than a `GET`.
+    pub(crate) fn op(&mut self) -> (usize, bool) {
+        let r = self.next();
+        ((r >> 32) as usize % KEYSPACE, r & (1 << 7) != 0)
+    }
 }

@@ -55,7 +55,7 @@ pub(crate) struct Report {
     sizes: Sizes,
     pinning: String,
     series: Vec<Series>,
-    costs: Vec<(String, String, Cost)>,
+    costs: Vec<(String, Workload, String, Cost)>,
 }
 
 impl Report {
@@ -86,7 +86,13 @@ impl Report {
                 ("p99_us", m.p99_ns as f64 / 1e3),
                 ("cpu_us_per_op", cpu_us_per_op),
             ],
-            Workload::Pipelined | Workload::Multiplexed => vec![
+            Workload::Pipelined
+            | Workload::Multiplexed
+            | Workload::MultiThread
+            | Workload::MultiThreadMany
+            | Workload::Cluster
+            | Workload::ClusterMultiThread
+            | Workload::ClusterPipe => vec![
                 ("ops_per_s", per_second),
                 ("cpu_us_per_op", cpu_us_per_op),
                 ("allocs_per_op", m.allocs as f64 / ops),
@@ -113,9 +119,15 @@ impl Report {
         );
     }
 
-    pub(crate) fn add_cost(&mut self, client: &str, transport: &str, cost: Cost) {
+    pub(crate) fn add_cost(
+        &mut self,
+        client: &str,
+        workload: Workload,
+        transport: &str,
+        cost: Cost,
+    ) {
         self.costs
-            .push((client.to_owned(), transport.to_owned(), cost));
+            .push((client.to_owned(), workload, transport.to_owned(), cost));
     }
 
     fn push(
@@ -181,11 +193,12 @@ impl Report {
             });
         }
         out.push_str("  ],\n  \"costs\": [\n");
-        for (i, (client, transport, cost)) in self.costs.iter().enumerate() {
+        for (i, (client, workload, transport, cost)) in self.costs.iter().enumerate() {
             let _ = write!(
                 out,
-                "    {{\"workload\": \"pipelined\", \"transport\": {}, \"client\": {}, \
+                "    {{\"workload\": {}, \"transport\": {}, \"client\": {}, \
                  \"instructions_per_cmd\": {}, \"allocs_per_cmd\": {}, \"syscalls_per_cmd\": {}}}",
+                json_str(workload.name()),
                 json_str(transport),
                 json_str(client),
                 json_num(cost.instructions_per_cmd),
@@ -221,11 +234,11 @@ impl Report {
                 s.max()
             );
         }
-        for (client, transport, cost) in &self.costs {
+        for (client, workload, transport, cost) in &self.costs {
             let show = |v: Option<f64>| v.map_or("n/a".to_owned(), |v| format!("{v:.3}"));
             let _ = writeln!(
                 out,
-                "costs        {transport:<5} {client:<20} instructions/cmd {} allocs/cmd {} syscalls/cmd {}",
+                "costs {workload:<12} {transport:<5} {client:<20} instructions/cmd {} allocs/cmd {} syscalls/cmd {}",
                 show(cost.instructions_per_cmd),
                 show(cost.allocs_per_cmd),
                 show(cost.syscalls_per_cmd),

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::params::{self, Sizes, Workload};
-use crate::subjects::{self, Subject, Target};
+use crate::params::{self, CLUSTER_PIPE_KEYS, Sizes, Workload};
+use crate::subjects::{self, ClusterSubject, Subject, Target};
 use benches::alloc_counter::allocations;
 use benches::cpu::process_cpu_time;
 
@@ -71,8 +71,16 @@ pub(crate) fn main(args: &[String]) -> Result<(), String> {
     let workload: Workload = workload.parse()?;
     let target = Target::parse(target)?;
     let sizes = Sizes::from_args(sizes)?;
-    let mut subject = subjects::open(client, &target)?;
-    let measurement = measure(&mut *subject, workload, &sizes)?;
+    let measurement = if workload.on_cluster() {
+        let Target::Cluster { seeds } = &target else {
+            return Err(format!("{workload} needs a cluster target"));
+        };
+        let mut subject = subjects::open_cluster(client, seeds, workload.workers())?;
+        measure_cluster(&mut *subject, workload, &sizes)?
+    } else {
+        let mut subject = subjects::open(client, &target, workload.workers())?;
+        measure(&mut *subject, workload, &sizes)?
+    };
     println!("{}", measurement.to_line());
     Ok(())
 }
@@ -96,15 +104,17 @@ fn measure(
             .multiplexed(shared.clone(), sizes.tasks, 10)
             .ok_or("this client has no multiplexed connection")?,
         Workload::Mget => subject.mget(&keys[..sizes.mget_keys], 10),
+        Workload::MultiThread | Workload::MultiThreadMany => subject
+            .multiplexed(shared.clone(), workload.tasks(sizes).0, 10)
+            .ok_or("this client has no multiplexed connection")?,
+        _ => return Err(format!("{workload} runs on a cluster client")),
     };
     if warm == 0 {
         return Err("the warm-up read no values: is the server filled?".into());
     }
     latencies.clear();
 
-    let allocs = allocations();
-    let cpu = process_cpu_time();
-    let start = Instant::now();
+    let started = Started::now();
     let (found, expected) = match workload {
         Workload::Sequential => (
             subject.sequential(&keys[0], sizes.sequential_ops, &mut latencies),
@@ -124,7 +134,85 @@ fn measure(
             subject.mget(&keys[..sizes.mget_keys], sizes.mget_calls),
             sizes.mget_keys * sizes.mget_calls,
         ),
+        Workload::MultiThread | Workload::MultiThreadMany => {
+            let (tasks, per_task) = workload.tasks(sizes);
+            (
+                subject.multiplexed(shared, tasks, per_task).unwrap_or(0),
+                tasks * per_task,
+            )
+        }
+        _ => return Err(format!("{workload} runs on a cluster client")),
     };
+    started.finish(workload, sizes, (found, expected), latencies)
+}
+
+/// Measures a cluster workload, as [`measure`] does the others.
+fn measure_cluster(
+    subject: &mut dyn ClusterSubject,
+    workload: Workload,
+    sizes: &Sizes,
+) -> Result<Measurement, String> {
+    let keys = params::keys();
+    let shared: Arc<[Bytes]> = keys[..].into();
+    let (tasks, per_task) = workload.tasks(sizes);
+    // Warm up: every node's connection open, the slot table known.
+    let warm = match workload {
+        Workload::ClusterPipe => subject.mset_mget(&keys, CLUSTER_PIPE_KEYS, 10),
+        _ => subject.get_set(shared.clone(), tasks, 10),
+    };
+    if warm == 0 {
+        return Err("the warm-up read no values: is the cluster filled?".into());
+    }
+    let started = Started::now();
+    let (found, expected) = match workload {
+        Workload::ClusterPipe => (
+            subject.mset_mget(&keys, CLUSTER_PIPE_KEYS, sizes.mget_calls),
+            CLUSTER_PIPE_KEYS * sizes.mget_calls,
+        ),
+        _ => (subject.get_set(shared, tasks, per_task), tasks * per_task),
+    };
+    started.finish(workload, sizes, (found, expected), Vec::new())
+}
+
+/// The figures taken when the measured part starts.
+struct Started {
+    start: Instant,
+    cpu: Duration,
+    allocs: u64,
+}
+
+impl Started {
+    fn now() -> Started {
+        let allocs = allocations();
+        let cpu = process_cpu_time();
+        Started {
+            start: Instant::now(),
+            cpu,
+            allocs,
+        }
+    }
+
+    /// The measurement of the part that just ended, once every value read back is
+    /// checked: `found` of `expected` values intact.
+    fn finish(
+        self,
+        workload: Workload,
+        sizes: &Sizes,
+        (found, expected): (usize, usize),
+        latencies: Vec<Duration>,
+    ) -> Result<Measurement, String> {
+        finish(workload, sizes, self, found, expected, latencies)
+    }
+}
+
+fn finish(
+    workload: Workload,
+    sizes: &Sizes,
+    Started { start, cpu, allocs }: Started,
+    found: usize,
+    expected: usize,
+    mut latencies: Vec<Duration>,
+) -> Result<Measurement, String> {
     let wall = start.elapsed();
     let cpu = process_cpu_time() - cpu;
     let allocs = allocations() - allocs;

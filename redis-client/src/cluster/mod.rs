@@ -55,6 +55,7 @@ mod subscriber;
 mod topology_reply;
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use redis_sansio::cluster::NodeId;
 
@@ -71,9 +72,34 @@ pub use subscriber::AsyncClusterSubscriber;
 #[cfg(feature = "sync")]
 pub use subscriber::{ClusterMessages, ClusterSubscriber};
 
+/// The clients' connections by node, looked up for every request: hashed by one
+/// multiplication of the node's small integer rather than SipHash.
+type NodeMap<C> = HashMap<NodeId, C, BuildHasherDefault<NodeIdHasher>>;
+
+/// The hasher of [`NodeMap`]: Fibonacci hashing of the `u32` a [`NodeId`] hashes as.
+#[derive(Debug, Default, Clone, Copy)]
+struct NodeIdHasher(u64);
+
+impl Hasher for NodeIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0 ^ u64::from(n)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    /// Any other input (not what a `NodeId` writes), a byte at a time.
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+}
+
 /// Forgets `node`'s connection in `conns` once `closed` says it has closed, so that
 /// the next use opens another.
-fn drop_closed<C>(conns: &mut HashMap<NodeId, C>, node: NodeId, closed: impl Fn(&C) -> bool) {
+fn drop_closed<C>(conns: &mut NodeMap<C>, node: NodeId, closed: impl Fn(&C) -> bool) {
     if conns.get(&node).is_some_and(closed) {
         conns.remove(&node);
     }

@@ -134,8 +134,37 @@ pub fn for_each_key<'a>(cmd: &'a Cmd, found: impl FnMut(KeyPosition, &'a [u8])) 
 impl CommandInfo {
     /// [`for_each_key`] for a command already looked up: `cmd` must be this entry's
     /// command (a caller that needs the entry anyway looks it up once).
-    pub fn for_each_key<'a>(&self, cmd: &'a Cmd, found: impl FnMut(KeyPosition, &'a [u8])) {
+    pub fn for_each_key<'a>(&self, cmd: &'a Cmd, mut found: impl FnMut(KeyPosition, &'a [u8])) {
+        // Most commands (GET, SET, INCR, HSET...) have one key at a fixed index: read
+        // it alone, without indexing every argument.
+        if let Some(index) = self.single_key_index() {
+            if let Some(key) = cmd.args().nth(index) {
+                let flags = self.key_specs[0].flags;
+                found(KeyPosition { index, flags }, key);
+            }
+            return;
+        }
         visit(self, &ArgView::of(cmd), found);
+    }
+
+    /// The index of the one key of a command whose only key spec is "the argument at
+    /// this index" (`Index(i)`, then a range of one key), as most commands have.
+    fn single_key_index(&self) -> Option<usize> {
+        match self.key_specs {
+            [
+                KeySpec {
+                    begin_search: BeginSearch::Index(index),
+                    find_keys:
+                        FindKeys::Range {
+                            last_key: 0, step, ..
+                        },
+                    ..
+                },
+            ] if *step >= 1 && !matches!(self.name, "SORT" | "SORT_RO" | "MIGRATE") => {
+                usize::try_from(*index).ok()
+            }
+            _ => None,
+        }
     }
 }
 
@@ -318,5 +347,39 @@ fn migrate_keys(info: &CommandInfo, args: &ArgView<'_>, out: &mut impl FnMut(Key
     }
     for index in first..(first + count).min(args.len()) {
         out(KeyPosition { index, flags });
+    }
+}
+
+#[cfg(test)]
+mod single_key_tests {
+    use super::*;
+    use crate::commands::COMMANDS;
+
+    /// Every command of the table, with 0 to 7 arguments after its name (and its
+    /// subcommand): the single-key path finds what the general interpreter finds.
+    #[test]
+    fn the_single_key_path_finds_what_the_interpreter_finds() {
+        for info in COMMANDS {
+            for extra in 0..8 {
+                let mut cmd = Cmd::new(info.name);
+                if !info.subcommand.is_empty() {
+                    cmd = cmd.arg(info.subcommand);
+                }
+                for i in 0..extra {
+                    cmd = cmd.arg(format!("a{i}"));
+                }
+                let mut fast = Vec::new();
+                info.for_each_key(&cmd, |position, key| fast.push((position, key.to_vec())));
+                let mut general = Vec::new();
+                visit(info, &ArgView::of(&cmd), |position, key| {
+                    general.push((position, key.to_vec()));
+                });
+                assert_eq!(
+                    fast, general,
+                    "{} {} with {extra}",
+                    info.name, info.subcommand
+                );
+            }
+        }
     }
 }

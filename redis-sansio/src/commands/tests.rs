@@ -239,3 +239,70 @@ fn cacheable_commands_are_one_key_reads_with_a_stable_reply() {
         assert!(!is_cacheable(&Cmd::from_args(no.iter().copied())), "{no:?}");
     }
 }
+
+/// Compares a table name (upper case) with an argument in any case.
+fn cmp_upper(entry: &str, arg: &[u8]) -> std::cmp::Ordering {
+    entry
+        .bytes()
+        .cmp(arg.iter().map(|b| b.to_ascii_uppercase()))
+}
+
+/// The whole-table binary search `lookup` replaced, as the reference.
+fn lookup_by_whole_table(name: &[u8], sub: Option<&[u8]>) -> Option<&'static CommandInfo> {
+    let start = COMMANDS.partition_point(|c| cmp_upper(c.name, name).is_lt());
+    let len = COMMANDS[start..]
+        .iter()
+        .take_while(|c| cmp_upper(c.name, name).is_eq())
+        .count();
+    let same = &COMMANDS[start..start + len];
+    let container = same.first()?;
+    let Some(sub) = sub.filter(|_| same.len() > 1) else {
+        return Some(container);
+    };
+    let subs = &same[1..];
+    let at = subs.partition_point(|c| cmp_upper(c.subcommand, sub).is_lt());
+    match subs.get(at) {
+        Some(entry) if cmp_upper(entry.subcommand, sub).is_eq() => Some(entry),
+        _ => Some(container),
+    }
+}
+
+#[test]
+fn the_letter_index_finds_what_a_search_of_the_whole_table_finds() {
+    let mut names: Vec<Vec<u8>> = Vec::new();
+    for entry in COMMANDS {
+        for name in [entry.name.to_owned(), entry.name.to_ascii_lowercase()] {
+            names.push(name.clone().into_bytes());
+            // Near misses: a prefix, one letter more, a letter changed.
+            names.push(name.as_bytes()[..name.len() - 1].to_vec());
+            names.push(format!("{name}X").into_bytes());
+            names.push(format!("{}~", &name[..name.len() - 1]).into_bytes());
+        }
+    }
+    names.extend([&b""[..], b"1GET", b"~", b"{", b"@", b"zzzz"].map(<[u8]>::to_vec));
+    // Longer than any name: never found, whatever follows.
+    names.push(b"CLIENT".repeat(7));
+    names.push(b"G".repeat(33));
+    let subs: Vec<Option<Vec<u8>>> = COMMANDS
+        .iter()
+        .map(|c| Some(c.subcommand.as_bytes().to_vec()))
+        .chain([
+            None,
+            Some(b"kill".to_vec()),
+            Some(b"nosuch".to_vec()),
+            Some(Vec::new()),
+        ])
+        .collect();
+    for name in &names {
+        for sub in &subs {
+            let sub = sub.as_deref();
+            assert_eq!(
+                lookup(name, sub),
+                lookup_by_whole_table(name, sub),
+                "{:?} {:?}",
+                String::from_utf8_lossy(name),
+                sub.map(String::from_utf8_lossy)
+            );
+        }
+    }
+}

@@ -40,17 +40,22 @@ pub(crate) trait Exec {
     }
 }
 
-/// A current-thread tokio runtime: the client's tasks share the one pinned CPU.
+/// A tokio runtime: current-thread (the client's tasks share the one pinned CPU), or
+/// multi-thread with a given number of workers.
 pub(crate) struct Tokio(tokio::runtime::Runtime);
 
 impl Tokio {
-    pub(crate) fn new() -> Tokio {
-        Tokio(
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a current-thread tokio runtime"),
-        )
+    /// A current-thread runtime with `workers` `None`, else a multi-thread one.
+    pub(crate) fn new(workers: Option<usize>) -> Tokio {
+        let mut builder = match workers {
+            None => tokio::runtime::Builder::new_current_thread(),
+            Some(workers) => {
+                let mut builder = tokio::runtime::Builder::new_multi_thread();
+                builder.worker_threads(workers);
+                builder
+            }
+        };
+        Tokio(builder.enable_all().build().expect("a tokio runtime"))
     }
 }
 

@@ -1,4 +1,5 @@
-//! fred 10.1 on a current-thread tokio runtime, used as its documentation shows.
+//! fred 10.1 on a tokio runtime (current-thread unless a multi-thread workload asks
+//! for workers), used as its documentation shows.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,8 +17,8 @@ pub(crate) struct Fred {
 }
 
 impl Fred {
-    pub(crate) fn connect(url: &str) -> Result<Fred, String> {
-        let exec = Tokio::new();
+    pub(crate) fn connect(url: &str, workers: Option<usize>) -> Result<Fred, String> {
+        let exec = Tokio::new(workers);
         let config = Config::from_url(url).map_err(fail("config"))?;
         let client = Builder::from_config(config)
             .build()

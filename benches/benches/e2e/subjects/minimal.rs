@@ -45,6 +45,11 @@ impl Stream {
                 Stream::Tcp(stream)
             }
             Target::Unix { path } => Stream::Unix(UnixStream::connect(path)?),
+            Target::Cluster { .. } => {
+                return Err(std::io::Error::other(
+                    "the minimal client has no cluster mode",
+                ));
+            }
         })
     }
 

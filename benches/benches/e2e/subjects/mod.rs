@@ -1,5 +1,8 @@
-//! The clients under test, each behind one [`Subject`] interface.
+//! The clients under test, each behind one [`Subject`] interface, and the cluster
+//! clients behind [`ClusterSubject`].
 
+mod cluster_ours;
+mod cluster_peers;
 mod exec;
 mod fred;
 mod minimal;
@@ -17,23 +20,38 @@ use crate::params::Workload;
 /// Where the server listens: the worker connects to one of these.
 #[derive(Debug, Clone)]
 pub(crate) enum Target {
-    Tcp { host: String, port: u16 },
-    Unix { path: String },
+    Tcp {
+        host: String,
+        port: u16,
+    },
+    Unix {
+        path: String,
+    },
+    /// A cluster's nodes, by `redis://HOST:PORT` seed URL.
+    Cluster {
+        seeds: Vec<String>,
+    },
 }
 
 impl Target {
-    /// The address as a URL every client here understands.
+    /// The address as a URL every client here understands (a cluster's first seed).
     pub(crate) fn url(&self) -> String {
         match self {
             Target::Tcp { host, port } => format!("redis://{host}:{port}"),
             Target::Unix { path } => format!("redis+unix://{path}"),
+            Target::Cluster { seeds } => seeds.first().cloned().unwrap_or_default(),
         }
     }
 
-    /// Reads the worker argument form: `tcp:HOST:PORT` or `unix:PATH`.
+    /// Reads the worker argument form: `tcp:HOST:PORT`, `unix:PATH` or
+    /// `cluster:URL,URL...`.
     pub(crate) fn parse(arg: &str) -> Result<Target, String> {
         if let Some(path) = arg.strip_prefix("unix:") {
             return Ok(Target::Unix { path: path.into() });
+        }
+        if let Some(seeds) = arg.strip_prefix("cluster:") {
+            let seeds = seeds.split(',').map(str::to_owned).collect();
+            return Ok(Target::Cluster { seeds });
         }
         let rest = arg
             .strip_prefix("tcp:")
@@ -53,6 +71,7 @@ impl Target {
         match self {
             Target::Tcp { host, port } => format!("tcp:{host}:{port}"),
             Target::Unix { path } => format!("unix:{path}"),
+            Target::Cluster { seeds } => format!("cluster:{}", seeds.join(",")),
         }
     }
 }
@@ -75,8 +94,22 @@ pub(crate) trait Subject {
     fn mget(&mut self, keys: &[Bytes], calls: usize) -> usize;
 }
 
+/// A cluster client running the cluster workloads, checking what it reads as
+/// [`Subject`]'s methods do.
+pub(crate) trait ClusterSubject {
+    /// `tasks` concurrent tasks, task `t` issuing `per_task` operations drawn from
+    /// [`Rng::for_task(t)`](crate::params::Rng::for_task): `SET key value` or `GET key`.
+    /// A blocking client sends each round of the `tasks` operations as one pipeline.
+    /// Returns the `SET`s that succeeded plus the `GET`s that read the value.
+    fn get_set(&mut self, keys: Arc<[Bytes]>, tasks: usize, per_task: usize) -> usize;
+
+    /// `calls` times: `MSET` of `per_call` random keys to the value, then `MGET` of
+    /// the same keys, split by slot. Returns the values read back intact.
+    fn mset_mget(&mut self, keys: &[Bytes], per_call: usize, calls: usize) -> usize;
+}
+
 /// The clients, by name, in the order tables list them.
-pub(crate) const NAMES: [&str; 12] = [
+pub(crate) const NAMES: [&str; 16] = [
     "minimal",
     "minimal-tokio",
     "minimal-smol",
@@ -89,14 +122,28 @@ pub(crate) const NAMES: [&str; 12] = [
     "redis-rs-blocking",
     "redis-rs-mux",
     "fred",
+    "ours-cluster-blocking",
+    "ours-cluster",
+    "redis-rs-cluster",
+    "fred-cluster",
 ];
 
 /// Whether the client called `name` runs `workload`: the multiplexed workload needs a
 /// multiplexed connection, and the minimal client on an async runtime is there as the
 /// floor for sequential latency on that runtime only.
 pub(crate) fn runs(name: &str, workload: Workload) -> bool {
+    let cluster_client = name.ends_with("-cluster") || name.ends_with("-cluster-blocking");
+    if cluster_client || workload.on_cluster() {
+        return cluster_client
+            && workload.on_cluster()
+            && !(name.ends_with("-blocking") && workload.workers().is_some());
+    }
     match (name, workload) {
         ("minimal-tokio" | "minimal-smol", workload) => workload == Workload::Sequential,
+        // The multi-thread runtime workloads: tokio's multiplexed clients.
+        (name, Workload::MultiThread | Workload::MultiThreadMany) => {
+            matches!(name, "ours-tokio-mux" | "redis-rs-mux" | "fred")
+        }
         (name, Workload::Multiplexed) => {
             name.ends_with("-mux") || name == "fred" || name == "minimal"
         }
@@ -104,13 +151,35 @@ pub(crate) fn runs(name: &str, workload: Workload) -> bool {
     }
 }
 
-/// Connects the client called `name` to `target`.
-pub(crate) fn open(name: &str, target: &Target) -> Result<Box<dyn Subject>, String> {
+/// Connects the cluster client called `name` to the cluster's `seeds`, on a tokio
+/// runtime of `workers` worker threads (`None`: current-thread).
+pub(crate) fn open_cluster(
+    name: &str,
+    seeds: &[String],
+    workers: Option<usize>,
+) -> Result<Box<dyn ClusterSubject>, String> {
+    let subject: Box<dyn ClusterSubject> = match name {
+        "ours-cluster-blocking" => Box::new(cluster_ours::Blocking::connect(seeds)?),
+        "ours-cluster" => Box::new(cluster_ours::Async::connect(seeds, workers)?),
+        "redis-rs-cluster" => Box::new(cluster_peers::RedisRs::connect(seeds, workers)?),
+        "fred-cluster" => Box::new(cluster_peers::Fred::connect(seeds, workers)?),
+        _ => return Err(format!("{name:?} is not a cluster client")),
+    };
+    Ok(subject)
+}
+
+/// Connects the client called `name` to `target`; the tokio clients on a runtime of
+/// `workers` worker threads (`None`: current-thread).
+pub(crate) fn open(
+    name: &str,
+    target: &Target,
+    workers: Option<usize>,
+) -> Result<Box<dyn Subject>, String> {
     let url = target.url();
     let subject: Box<dyn Subject> = match name {
         "minimal" => Box::new(minimal::Minimal::connect(target)?),
         "minimal-tokio" => Box::new(minimal_async::MinimalAsync::connect_tokio(
-            exec::Tokio::new(),
+            exec::Tokio::new(workers),
             target,
         )?),
         "minimal-smol" => Box::new(minimal_async::MinimalAsync::connect_smol(
@@ -119,11 +188,11 @@ pub(crate) fn open(name: &str, target: &Target) -> Result<Box<dyn Subject>, Stri
         )?),
         "ours-blocking" => Box::new(ours::Blocking::connect(&url)?),
         "ours-tokio" => Box::new(ours::Exclusive::<redis_io_tokio::Tokio, _>::connect(
-            exec::Tokio::new(),
+            exec::Tokio::new(workers),
             &url,
         )?),
         "ours-tokio-mux" => Box::new(ours::Mux::<redis_io_tokio::Tokio, _>::connect(
-            exec::Tokio::new(),
+            exec::Tokio::new(workers),
             &url,
         )?),
         "ours-smol-mux" => Box::new(ours::Mux::<redis_io_async_std::smol::Smol, _>::connect(
@@ -138,8 +207,8 @@ pub(crate) fn open(name: &str, target: &Target) -> Result<Box<dyn Subject>, Stri
             ours::Mux::<redis_io_async_std::async_std::AsyncStd, _>::connect(exec::AsyncStd, &url)?,
         ),
         "redis-rs-blocking" => Box::new(redis_rs::Blocking::connect(&url)?),
-        "redis-rs-mux" => Box::new(redis_rs::Mux::connect(&url)?),
-        "fred" => Box::new(fred::Fred::connect(&url)?),
+        "redis-rs-mux" => Box::new(redis_rs::Mux::connect(&url, workers)?),
+        "fred" => Box::new(fred::Fred::connect(&url, workers)?),
         _ => return Err(format!("unknown client {name:?}; known: {NAMES:?}")),
     };
     Ok(subject)

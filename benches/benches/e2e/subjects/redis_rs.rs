@@ -72,15 +72,16 @@ impl Subject for Blocking {
     }
 }
 
-/// `redis::aio::MultiplexedConnection` on a current-thread tokio runtime.
+/// `redis::aio::MultiplexedConnection` on a tokio runtime (current-thread unless a
+/// multi-thread workload asks for workers).
 pub(crate) struct Mux {
     conn: MultiplexedConnection,
     exec: Tokio,
 }
 
 impl Mux {
-    pub(crate) fn connect(url: &str) -> Result<Mux, String> {
-        let exec = Tokio::new();
+    pub(crate) fn connect(url: &str, workers: Option<usize>) -> Result<Mux, String> {
+        let exec = Tokio::new(workers);
         let client = redis::Client::open(url).map_err(fail("client"))?;
         let conn = exec
             .block_on(client.get_multiplexed_async_connection())

@@ -20,7 +20,6 @@ use redis_sansio::resp::Frame;
 
 use super::batch;
 use super::call::{self, NodeIo};
-use super::drop_closed;
 use super::many_nodes;
 use super::route::{after_asking, asking, readonly};
 use super::scan as cluster_scan;
@@ -28,6 +27,7 @@ use super::seeds::Seeds;
 use super::split::Split;
 use super::subscriber::ClusterSubscriber;
 use super::topology_reply::RefreshFailures;
+use super::{NodeMap, drop_closed};
 use crate::Error;
 use crate::body_ops::now;
 use fanout_nodes::FanoutNodes;
@@ -97,7 +97,7 @@ pub struct ClusterConnection {
     router: ClusterRouter,
     seeds: Seeds,
     addrs: HashMap<NodeId, NodeAddr>,
-    conns: HashMap<NodeId, Connection>,
+    conns: NodeMap<Connection>,
     /// Second connections to the nodes, on one mio `Fanout`, for pipelines and
     /// fan-outs that reach every node at once.
     fanout: FanoutNodes,
@@ -133,7 +133,7 @@ impl ClusterConnection {
             router,
             seeds,
             addrs: HashMap::new(),
-            conns: HashMap::new(),
+            conns: NodeMap::default(),
             fanout: FanoutNodes::default(),
             refresh_failures: RefreshFailures::default(),
         };
@@ -180,7 +180,10 @@ impl ClusterConnection {
                     None => Err(Error::Cluster(ClusterError::CrossSlot { first, second })),
                 };
             }
-            _ if cluster_scan::is_scan(cmd) => return now(many_nodes::scan_page(self, cmd)),
+            // Only a keyless command may be SCAN: a keyed one is not looked at again.
+            Target::AnyNode if cluster_scan::is_scan(cmd) => {
+                return now(many_nodes::scan_page(self, cmd));
+            }
             Target::AllPrimaries(policy) | Target::AllNodes(policy) => {
                 return now(many_nodes::fan_out_or_one(self, cmd, routing, policy));
             }
@@ -214,7 +217,7 @@ impl ClusterConnection {
             router: self.router.clone(),
             seeds: self.seeds.clone(),
             addrs: self.addrs.clone(),
-            conns: HashMap::new(),
+            conns: NodeMap::default(),
             fanout: FanoutNodes::default(),
             refresh_failures: RefreshFailures::default(),
         })

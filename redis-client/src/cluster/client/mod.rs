@@ -22,7 +22,6 @@ use redis_sansio::resp::ToArg;
 
 use super::batch;
 use super::call::{self, NodeIo};
-use super::drop_closed;
 use super::many_nodes;
 use super::request::ClusterRequest;
 use super::route::{after_asking, asking, readonly};
@@ -31,6 +30,7 @@ use super::seeds::Seeds;
 use super::split::Split;
 use super::subscriber::AsyncClusterSubscriber;
 use super::topology_reply::RefreshFailures;
+use super::{NodeMap, drop_closed};
 use crate::Error;
 
 /// An async client for a Redis Cluster, generic over the runtime: cloneable, `Send`,
@@ -86,7 +86,7 @@ struct Shared<R: Runtime> {
 struct State<R: Runtime> {
     router: ClusterRouter,
     addrs: HashMap<NodeId, NodeAddr>,
-    clients: HashMap<NodeId, Client<R>>,
+    clients: NodeMap<Client<R>>,
     refresh_failures: RefreshFailures,
 }
 
@@ -130,7 +130,7 @@ impl<R: Runtime> ClusterClient<R> {
                 state: Mutex::new(State {
                     router,
                     addrs: HashMap::new(),
-                    clients: HashMap::new(),
+                    clients: NodeMap::default(),
                     refresh_failures: RefreshFailures::default(),
                 }),
             }),
@@ -190,7 +190,8 @@ impl<R: Runtime> ClusterClient<R> {
                     many_nodes::split(&mut client, &split).await
                 }));
             }
-            _ if cluster_scan::is_scan(cmd) => {
+            // Only a keyless command may be SCAN: a keyed one is not looked at again.
+            Target::AnyNode if cluster_scan::is_scan(cmd) => {
                 let (mut client, cmd) = (self.clone(), cmd.clone());
                 return ClusterRequest::retrying(Box::pin(async move {
                     many_nodes::scan_page(&mut client, &cmd).await

@@ -1,6 +1,5 @@
 //! The blocking cluster subscriber.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::time::{Duration, Instant};
 
@@ -17,7 +16,7 @@ use redis_sansio::retry::Reconnect;
 use super::{Step, Steps, by_node, cluster_subscription_methods, name_of, names_of};
 use crate::Error;
 use crate::cluster::ClusterConnection;
-use crate::cluster::drop_closed;
+use crate::cluster::{NodeMap, drop_closed};
 use crate::pubsub::next_item;
 
 /// Pub/sub over a Redis Cluster, managed by the cluster client, blocking.
@@ -65,7 +64,7 @@ pub struct ClusterSubscriber {
     /// The router and its refresh path, and the seeds' settings.
     cluster: ClusterConnection,
     steps: Steps,
-    conns: HashMap<NodeId, Connection>,
+    conns: NodeMap<Connection>,
 }
 
 impl ClusterSubscriber {
@@ -88,7 +87,7 @@ impl ClusterSubscriber {
         ClusterSubscriber {
             cluster,
             steps: Steps::new(),
-            conns: HashMap::new(),
+            conns: NodeMap::default(),
         }
     }
 

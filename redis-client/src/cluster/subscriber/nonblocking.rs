@@ -1,6 +1,5 @@
 //! The async cluster subscriber, on any runtime.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fmt;
 use std::future::{Future, poll_fn};
@@ -23,7 +22,7 @@ use redis_sansio::retry::Reconnect;
 use super::{Step, Steps, by_node, cluster_subscription_methods, name_of, names_of};
 use crate::Error;
 use crate::cluster::ClusterClient;
-use crate::cluster::drop_closed;
+use crate::cluster::{NodeMap, drop_closed};
 
 /// Work on the connections that awaits (subscribing, resubscribing, leaving): it
 /// holds them meanwhile and gives them back with its result.
@@ -75,7 +74,7 @@ pub struct AsyncClusterSubscriber<R: Runtime> {
 /// refresh path and router they use.
 struct Io<R: Runtime> {
     cluster: ClusterClient<R>,
-    conns: HashMap<NodeId, Connection<R>>,
+    conns: NodeMap<Connection<R>>,
 }
 
 fn lock(steps: &Mutex<Steps>) -> MutexGuard<'_, Steps> {
@@ -104,7 +103,7 @@ impl<R: Runtime> AsyncClusterSubscriber<R> {
         AsyncClusterSubscriber {
             io: Some(Box::new(Io {
                 cluster: cluster.clone(),
-                conns: HashMap::new(),
+                conns: NodeMap::default(),
             })),
             cluster,
             steps: Arc::new(Mutex::new(Steps::new())),

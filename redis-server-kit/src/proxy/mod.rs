@@ -49,6 +49,7 @@ mod reply;
 mod route;
 mod shared;
 mod socket;
+mod spares;
 
 use std::sync::Arc;
 
@@ -65,6 +66,7 @@ use crate::outbox::Outbox;
 use crate::reply::Reply;
 use crate::request::Request;
 use shared::{Job, SharedUpstreams};
+use spares::Spares;
 
 /// Where the proxy forwards, and how.
 #[derive(Debug, Clone)]
@@ -76,6 +78,10 @@ pub struct ProxyConfig {
     /// How many shared upstream connections per protocol; clients are spread over
     /// them. Default 2.
     pub shared_upstreams: usize,
+    /// How many idle connections to keep open for clients that move to a dedicated
+    /// upstream, so that their first request there goes up at once, in its order
+    /// among other clients' requests, rather than after a connect. Default 2.
+    pub dedicated_spares: usize,
 }
 
 impl ProxyConfig {
@@ -84,6 +90,7 @@ impl ProxyConfig {
         ProxyConfig {
             upstream,
             shared_upstreams: 2,
+            dedicated_spares: 2,
         }
     }
 }
@@ -113,6 +120,7 @@ pub struct Proxy {
     /// `AUTH [user] password` with the proxy's credentials, if it has some.
     credentials: Option<Vec<Bytes>>,
     shared: Arc<SharedUpstreams>,
+    spares: Arc<Spares>,
 }
 
 impl std::fmt::Debug for Proxy {
@@ -153,6 +161,7 @@ impl Proxy {
                 credentials.clone(),
                 config.shared_upstreams,
             )),
+            spares: Arc::new(Spares::new(addr.clone(), config.dedicated_spares)),
             addr,
             credentials,
         })
@@ -213,25 +222,12 @@ impl Proxy {
         if let Some(refusal) = without_runtime() {
             return refusal;
         }
-        if cx.state().dedicated.is_none() {
-            let (sender, requests) = unbounded_channel();
-            let mut barriers = Vec::new();
-            for shared in cx.state().shared.iter_mut().filter_map(Option::take) {
-                let (done, barrier) = oneshot::channel();
-                if shared.send(Job::Barrier(done)).is_ok() {
-                    barriers.push(barrier);
-                }
-            }
-            let preamble = self.preamble(cx.client());
-            tokio::spawn(dedicated::run(
-                self.addr.clone(),
-                preamble,
-                barriers,
-                requests,
-                cx.outbox().clone(),
-            ));
-            cx.state().dedicated = Some(sender);
-        }
+        // The state the new upstream is brought to is the one before this request.
+        let preamble = cx
+            .state()
+            .dedicated
+            .is_none()
+            .then(|| self.preamble(cx.client()));
         if request.is("hello") {
             // The upstream answers in the protocol asked for, so the session encodes
             // what comes back in it too.
@@ -241,14 +237,37 @@ impl Proxy {
                 _ => {}
             }
         }
-        let sent = cx
-            .state()
-            .dedicated
-            .as_ref()
-            .is_some_and(|dedicated| dedicated.send(request.into_parts()).is_ok());
-        if !sent {
-            cx.outbox().close();
+        let Some(preamble) = preamble else {
+            let sent = cx
+                .state()
+                .dedicated
+                .as_ref()
+                .is_some_and(|dedicated| dedicated.send(request.into_parts()).is_ok());
+            if !sent {
+                cx.outbox().close();
+            }
+            return Reply::None;
+        };
+        let (sender, requests) = unbounded_channel();
+        // The shared upstreams are done with this client once they have delivered
+        // what they owe it; with nothing owed, nothing is waited for.
+        let owed = cx.waiting() > 0;
+        let mut barriers = Vec::new();
+        for shared in cx.state().shared.iter_mut().filter_map(Option::take) {
+            let (done, barrier) = oneshot::channel();
+            if owed && shared.send(Job::Barrier(done)).is_ok() {
+                barriers.push(barrier);
+            }
         }
+        let start = dedicated::Start {
+            addr: self.addr.clone(),
+            spare: self.spares.take(),
+            preamble,
+            first: request.into_parts(),
+            barriers,
+        };
+        dedicated::start(start, requests, cx.outbox().clone());
+        cx.state().dedicated = Some(sender);
         Reply::None
     }
 
@@ -292,6 +311,7 @@ impl Handler for Proxy {
     type State = ProxyConn;
 
     fn open(&self, _: &ClientInfo, _: &Outbox) -> ProxyConn {
+        self.spares.refill();
         ProxyConn::default()
     }
 

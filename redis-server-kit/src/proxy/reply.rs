@@ -6,6 +6,7 @@
 //! lands (each frame's exact bytes), these functions are where the proxy switches
 //! from re-encoding values to forwarding bytes.
 
+use bytes::{Bytes, BytesMut};
 use redis_sansio::resp::{DecodeLimits, Decoder, Frame};
 
 /// The decoder for an upstream's byte stream: nesting as deep as Redis's own
@@ -20,4 +21,10 @@ pub(crate) fn reply_decoder() -> Decoder {
 /// An upstream frame as the client gets it.
 pub(crate) fn upstream_reply(frame: Frame) -> Frame {
     frame
+}
+
+/// What a dedicated upstream sent, as the client gets it: every byte in `input`,
+/// unchanged (taken out of `input`).
+pub(crate) fn forwarded(input: &mut BytesMut) -> Bytes {
+    input.split().freeze()
 }

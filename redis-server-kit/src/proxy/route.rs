@@ -6,8 +6,10 @@ use crate::request::Request;
 
 /// Whether `request` must run on a dedicated upstream: it blocks the connection
 /// (`BLPOP`, `XREAD ... BLOCK`, `WAIT`), sets state on it for later commands
-/// (`MULTI`, `WATCH`, `SELECT`, `AUTH`, `CLIENT TRACKING`, `CLIENT REPLY`, `RESET`),
-/// turns it into a stream of pushes (pub/sub, `MONITOR`), or names it (`CLIENT ID`:
+/// (`MULTI`, `WATCH`, `SELECT`, `AUTH`, `CLIENT TRACKING`/`CACHING`/`REPLY`/
+/// `NO-EVICT`/`NO-TOUCH`, `READONLY`, `RESET`), turns it into a stream of pushes
+/// (pub/sub, `MONITOR`, `SYNC`), answers with more than one reply (`UNSUBSCRIBE`
+/// and its kin, even on a connection that subscribed to nothing), or names it (`CLIENT ID`:
 /// the id a client then kills, unblocks or redirects to must be its own
 /// connection's). Once a client needs one,
 /// it keeps it for the rest of its connection.
@@ -31,9 +33,17 @@ pub(crate) fn needs_dedicated(request: &Request) -> bool {
         "subscribe",
         "psubscribe",
         "ssubscribe",
+        // One reply per channel named, subscribed or not: on a shared upstream they
+        // would answer other clients' requests.
+        "unsubscribe",
+        "punsubscribe",
+        "sunsubscribe",
         "monitor",
         "sync",
         "psync",
+        "readonly",
+        "readwrite",
+        "asking",
     ];
     if DEDICATED.iter().any(|name| request.is(name)) {
         return true;
@@ -44,7 +54,7 @@ pub(crate) fn needs_dedicated(request: &Request) -> bool {
             .iter()
             .any(|arg| arg.eq_ignore_ascii_case(b"block"));
     }
-    ["tracking", "reply", "id"]
+    ["tracking", "caching", "reply", "id", "no-evict", "no-touch"]
         .iter()
         .any(|sub| request.is_sub("client", sub))
 }

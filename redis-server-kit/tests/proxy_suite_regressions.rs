@@ -193,3 +193,62 @@ fn unsubscribe_without_subscriptions_keeps_the_shared_upstream_in_step() {
         }
     }
 }
+
+/// The suite's `SLOWLOG - logged entry sanity check`: the server shows a client's
+/// name (in `SLOWLOG`, `CLIENT LIST`) only if its connection carries it. `CLIENT
+/// SETNAME` used to be answered by the proxy alone; it now goes up on a dedicated
+/// upstream.
+#[test]
+fn client_setname_names_the_clients_upstream_connection() {
+    let server = RedisServer::start();
+    let proxy = RunningProxy::start(tcp_config(&server));
+    let mut client = raw_client(&proxy);
+    send(&mut client, b"CLIENT SETNAME suite-name\r\n");
+    assert_eq!(line(&mut client), "+OK\r\n");
+    send(&mut client, b"CLIENT GETNAME\r\n");
+    assert_eq!(line(&mut client), "$10\r\n");
+    assert_eq!(line(&mut client), "suite-name\r\n");
+    let list = server.command(&["CLIENT", "LIST"]);
+    assert!(list.contains("name=suite-name"), "CLIENT LIST: {list}");
+}
+
+/// The suite's `Timedout read-only scripts can be killed by SCRIPT KILL`: while a
+/// script runs, every other client gets `BUSY`, and `SCRIPT KILL` gets through. With
+/// scripts on shared upstreams, a client sharing the script's upstream waited behind
+/// it (for ever, for this one), and so could the `SCRIPT KILL`.
+#[test]
+fn a_running_script_holds_no_other_client_behind_it() {
+    let server = RedisServer::start();
+    server.command(&["CONFIG", "SET", "lua-time-limit", "10"]);
+    let proxy = RunningProxy::start(tcp_config(&server));
+    let mut script = raw_client(&proxy);
+    send(&mut script, b"EVAL \"while true do end\" 0\r\n");
+    // Clients of both shared upstreams (they are spread by client id).
+    let mut others: Vec<_> = (0..4).map(|_| raw_client(&proxy)).collect();
+    for other in &mut others {
+        let mut reply = String::new();
+        for _ in 0..200 {
+            send(other, b"PING\r\n");
+            reply = line(other);
+            if reply.starts_with("-BUSY") {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            reply.starts_with("-BUSY"),
+            "PING while a script runs: {reply:?}"
+        );
+    }
+    send(&mut others[0], b"SCRIPT KILL\r\n");
+    assert_eq!(line(&mut others[0]), "+OK\r\n");
+    let killed = line(&mut script);
+    assert!(
+        killed.contains("Script killed"),
+        "the script's reply: {killed:?}"
+    );
+    for other in &mut others {
+        send(other, b"PING\r\n");
+        assert_eq!(line(other), "+PONG\r\n");
+    }
+}

@@ -20,10 +20,11 @@
 //!   server's own `NOAUTH` replies until they `AUTH`, which moves them to a dedicated
 //!   upstream where their credentials count.
 //!
-//! `HELLO` (without `AUTH`) and `CLIENT SETNAME`/`GETNAME`/`SETINFO`/`INFO` are
+//! `HELLO` (without `AUTH` or `SETNAME`) and `CLIENT GETNAME`/`SETINFO`/`INFO` are
 //! answered by the proxy itself on a shared upstream, as the toolkit's defaults do,
-//! `HELLO` after a `PING` round trip to the upstream; `CLIENT ID` moves the client to
-//! a dedicated upstream, whose id it gets.
+//! `HELLO` after a `PING` round trip to the upstream; `CLIENT ID` and `CLIENT SETNAME`
+//! move the client to a dedicated upstream, whose id it gets and which carries its
+//! name (the server shows it in `CLIENT LIST` and `SLOWLOG`).
 //!
 //! ```no_run
 //! # async fn serve() -> Result<(), Box<dyn std::error::Error>> {
@@ -325,11 +326,12 @@ impl Handler for Proxy {
     /// server answers (a sleeping or password-protected server is seen at the
     /// handshake, as without a proxy).
     fn hello(&self, cx: &mut Cx<'_, ProxyConn>, request: Request) -> Reply {
-        let authenticates = request
+        // Credentials and a name belong to the upstream connection.
+        let authenticates_or_names = request
             .args()
             .iter()
-            .any(|a| a.eq_ignore_ascii_case(b"auth"));
-        if cx.state().dedicated.is_some() || authenticates {
+            .any(|a| a.eq_ignore_ascii_case(b"auth") || a.eq_ignore_ascii_case(b"setname"));
+        if cx.state().dedicated.is_some() || authenticates_or_names {
             return self.pass_through(cx, request);
         }
         match defaults::hello(self, cx, &request) {
@@ -362,9 +364,9 @@ impl Handler for Proxy {
     }
 
     /// On a dedicated upstream every `CLIENT` subcommand goes up (the name and id
-    /// are the upstream's), and `CLIENT ID`, `TRACKING` and `REPLY` open one. On a
-    /// shared upstream the toolkit answers the client's own `SETNAME`, `GETNAME` and
-    /// `INFO`; `SETINFO` is answered once a `PING` shows the upstream answers (it is
+    /// are the upstream's), and `CLIENT ID`, `SETNAME`, `TRACKING`, `REPLY` and the
+    /// other per-connection settings open one. On a shared upstream the toolkit
+    /// answers the client's own `GETNAME` (no name) and `INFO`; `SETINFO` is answered once a `PING` shows the upstream answers (it is
     /// part of every handshake, which then covers the upstream); the rest goes up.
     fn client(&self, cx: &mut Cx<'_, ProxyConn>, request: Request) -> Reply {
         if cx.state().dedicated.is_some() || route::needs_dedicated(&request) {

@@ -252,3 +252,38 @@ fn a_running_script_holds_no_other_client_behind_it() {
         assert_eq!(line(other), "+PONG\r\n");
     }
 }
+
+/// The suite's `Test write commands are paused by RO`: a write held by `CLIENT PAUSE
+/// WRITE` on a shared upstream holds whatever is queued behind it there. The client
+/// that paused now has a dedicated upstream, so its `CLIENT UNPAUSE` is never queued
+/// behind a write its pause holds.
+#[test]
+fn client_unpause_is_not_held_behind_the_writes_it_releases() {
+    let server = RedisServer::start();
+    let proxy = RunningProxy::start(tcp_config(&server));
+    let mut pauser = raw_client(&proxy);
+    send(&mut pauser, b"CLIENT PAUSE 20000 WRITE\r\n");
+    assert_eq!(line(&mut pauser), "+OK\r\n");
+    // Writers on both shared upstreams (clients are spread over them by id).
+    let mut writers: Vec<_> = (0..4).map(|_| raw_client(&proxy)).collect();
+    for writer in &mut writers {
+        send(writer, b"SET paused 1\r\n");
+    }
+    let mut blocked = String::new();
+    for _ in 0..100 {
+        blocked = server.command(&["INFO", "clients"]);
+        if blocked.contains("blocked_clients:") && !blocked.contains("blocked_clients:0") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        !blocked.contains("blocked_clients:0"),
+        "no write held: {blocked}"
+    );
+    send(&mut pauser, b"CLIENT UNPAUSE\r\n");
+    assert_eq!(line(&mut pauser), "+OK\r\n");
+    for writer in &mut writers {
+        assert_eq!(line(writer), "+OK\r\n");
+    }
+}

@@ -12,7 +12,9 @@ use crate::request::Request;
 /// (pub/sub, `MONITOR`, `SYNC`), answers with more than one reply (`UNSUBSCRIBE`
 /// and its kin, even on a connection that subscribed to nothing), or names it (`CLIENT ID`:
 /// the id a client then kills, unblocks or redirects to must be its own
-/// connection's). Once a client needs one,
+/// connection's), or pauses clients (`CLIENT PAUSE`/`UNPAUSE`: a write the pause
+/// holds on a shared upstream holds what is queued behind it there, and the
+/// `UNPAUSE` must not be). Once a client needs one,
 /// it keeps it for the rest of its connection.
 pub(crate) fn needs_dedicated(request: &Request) -> bool {
     const DEDICATED: &[&str] = &[
@@ -65,7 +67,7 @@ pub(crate) fn needs_dedicated(request: &Request) -> bool {
             .any(|arg| arg.eq_ignore_ascii_case(b"block"));
     }
     [
-        "tracking", "caching", "reply", "id", "no-evict", "no-touch", "setname",
+        "tracking", "caching", "reply", "id", "no-evict", "no-touch", "setname", "pause", "unpause",
     ]
     .iter()
     .any(|sub| request.is_sub("client", sub))

@@ -9,10 +9,14 @@
 //!   shared upstreams per protocol so that every reply is the upstream's own in the
 //!   client's protocol; replies come back in request order through deferred
 //!   tickets;
-//! - a client that sends a blocking command, `MULTI`/`WATCH`, `SELECT`, `AUTH`, pub/sub,
-//!   `MONITOR`, `CLIENT TRACKING`/`REPLY` or `RESET` gets a **dedicated** upstream for
-//!   the rest of its connection, brought to its state first (the proxy's credentials,
-//!   `HELLO 3`, its name), after every reply the shared upstream still owed it;
+//! - a client that sends a blocking command, a script, `MULTI`/`WATCH`, `SELECT`,
+//!   `AUTH`, pub/sub, `MONITOR`, `SYNC`, `CLIENT SETNAME`/`TRACKING`/`REPLY`/`PAUSE` or
+//!   `RESET` (the list: `route.rs`) gets a **dedicated** upstream for the rest of its
+//!   connection, brought to its state first (the proxy's credentials, `HELLO 3`, its
+//!   name), after every reply the shared upstream still owed it; what the server
+//!   sends on it goes to the client byte for byte. A few idle spare connections
+//!   (`ProxyConfig::dedicated_spares`) let the first request go up at once, in its
+//!   order among other clients' requests;
 //! - a lost upstream closes the client connection, as the server's own close would
 //!   (replies already in are written first; those still owed are not invented):
 //!   the client sees the end of the stream, never silence;

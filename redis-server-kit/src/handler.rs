@@ -115,6 +115,13 @@ impl<S> Cx<'_, S> {
         self.outbox
     }
 
+    /// How many replies to this client's earlier requests are not written yet
+    /// (deferred ones not given yet, and ready ones queued behind them). 0: every
+    /// earlier request is answered, nothing is owed elsewhere.
+    pub fn waiting(&self) -> usize {
+        self.replies.len()
+    }
+
     /// Keeps this request's place for a reply given later with
     /// [`Outbox::complete`]; return [`Reply::Deferred`] with the ticket. Call it at
     /// most once per request, and only when returning `Reply::Deferred`.

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use bytes::Bytes;
 use redis_sansio::resp::Frame;
 
 use crate::reply::Ticket;
@@ -11,6 +12,7 @@ use crate::reply::Ticket;
 #[derive(Debug)]
 pub(crate) enum Delivery {
     Push(Frame),
+    Raw(Bytes),
     Complete(Ticket, Frame),
     Close,
 }
@@ -62,6 +64,14 @@ impl Outbox {
     /// is already written, ahead of replies still waiting for a deferred one.
     pub fn push(&self, frame: Frame) -> bool {
         self.deliver(Delivery::Push(frame))
+    }
+
+    /// Sends `bytes` to the client as they are, out of band like [`push`](Self::push):
+    /// for a proxy passing a stream through unchanged (the replication stream that
+    /// follows `SYNC`, whose RDB payload is not RESP). The caller answers for them
+    /// being what the client expects.
+    pub fn push_raw(&self, bytes: Bytes) -> bool {
+        self.deliver(Delivery::Raw(bytes))
     }
 
     /// Gives the reply promised with `ticket`. Replies still go out in request order.

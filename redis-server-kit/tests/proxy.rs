@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use redis_io_sync::Connection;
 use redis_sansio::Cmd;
-use redis_sansio::config::{ConnectionConfig, ProtocolVersion, ServerAddr};
+use redis_sansio::config::ProtocolVersion;
 use redis_sansio::resp::Frame;
 use redis_server_kit::proxy::{Proxy, ProxyConfig};
 use redis_server_kit::{BoundAddr, ListenAddr, ServerConfig};
@@ -16,63 +16,9 @@ use redis_test_support::{RedisServer, tcp_config};
 
 #[path = "support/redis_tools.rs"]
 mod redis_tools;
-
-/// A proxy on a runtime of its own, in front of `upstream`, on a free port.
-struct RunningProxy {
-    port: u16,
-    runtime: Option<tokio::runtime::Runtime>,
-    shutdown: redis_server_kit::tokio::ShutdownHandle,
-    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-}
-
-impl RunningProxy {
-    fn start(upstream: ConnectionConfig) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        let proxy = Proxy::new(ProxyConfig::new(upstream)).expect("a proxy");
-        let server = runtime
-            .block_on(redis_server_kit::tokio::Server::bind(
-                Arc::new(proxy),
-                ServerConfig::default(),
-                &[ListenAddr::Tcp("127.0.0.1:0".into())],
-            ))
-            .expect("bind");
-        let port = match server.local_addrs().first() {
-            Some(BoundAddr::Tcp(addr)) => addr.port(),
-            other => panic!("expected a TCP address, got {other:?}"),
-        };
-        let shutdown = server.shutdown_handle();
-        let task = runtime.spawn(server.run());
-        RunningProxy {
-            port,
-            runtime: Some(runtime),
-            shutdown,
-            task: Some(task),
-        }
-    }
-
-    fn config(&self, protocol: ProtocolVersion) -> ConnectionConfig {
-        ConnectionConfig::new(ServerAddr::tcp("127.0.0.1", self.port))
-            .with_protocol(protocol)
-            .with_response_timeout(Duration::from_secs(30))
-    }
-
-    fn connect(&self, protocol: ProtocolVersion) -> Connection {
-        Connection::connect(self.config(protocol)).expect("connect through the proxy")
-    }
-}
-
-impl Drop for RunningProxy {
-    fn drop(&mut self) {
-        self.shutdown.shutdown();
-        if let (Some(runtime), Some(task)) = (self.runtime.take(), self.task.take()) {
-            let _ = runtime.block_on(task);
-        }
-    }
-}
+#[path = "support/running_proxy.rs"]
+mod running_proxy;
+use running_proxy::RunningProxy;
 
 fn ok(conn: &mut Connection, cmd: Cmd) -> Frame {
     conn.request(&cmd).expect("a reply")

@@ -1,30 +1,19 @@
 //! The workspace's conformance suite with the proxy as its target: the tokio
 //! exclusive connection and multiplexed client talk to every server the suite
 //! starts through a proxy in front of it (TCP and Unix; TLS checks stay direct, the
-//! proxy does not do TLS).
+//! proxy does not do TLS). The bodies and the proxies share the suite's tokio runtime
+//! (`conformance::tokio_exec`).
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::panic;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use redis_io_tokio::Tokio;
 use redis_server_kit::proxy::{Proxy, ProxyConfig};
 use redis_server_kit::{BoundAddr, ListenAddr, ServerConfig};
+use redis_test_support::conformance::tokio_exec::{self, runtime};
 use redis_test_support::conformance::{Executor, FrontAddrs};
 use redis_test_support::{RedisServer, tcp_config};
-
-/// One runtime for the bodies and the proxies (two workers, as on a two-core machine).
-fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a tokio runtime")
-    })
-}
 
 /// The proxy in front of each server, by the server's port: started on first use,
 /// kept for the test process (a restarted server keeps its port, and the proxy
@@ -74,19 +63,13 @@ impl Executor for ViaProxy {
     const NAME: &'static str = "tokio-via-proxy";
 
     fn block_on<T>(future: impl Future<Output = T>) -> T {
-        runtime().block_on(future)
+        tokio_exec::block_on(future)
     }
 
     fn spawn<T: Send + 'static>(
         future: impl Future<Output = T> + Send + 'static,
     ) -> impl Future<Output = T> + Send + 'static {
-        let task = runtime().spawn(future);
-        async move {
-            match task.await {
-                Ok(output) => output,
-                Err(error) => panic::resume_unwind(error.into_panic()),
-            }
-        }
+        tokio_exec::spawn(future)
     }
 
     fn front() -> Option<redis_test_support::conformance::Front> {

@@ -9,10 +9,14 @@
 //!   shared upstreams per protocol so that every reply is the upstream's own in the
 //!   client's protocol; replies come back in request order through deferred
 //!   tickets;
-//! - a client that sends a blocking command, `MULTI`/`WATCH`, `SELECT`, `AUTH`, pub/sub,
-//!   `MONITOR`, `CLIENT TRACKING`/`REPLY` or `RESET` gets a **dedicated** upstream for
-//!   the rest of its connection, brought to its state first (the proxy's credentials,
-//!   `HELLO 3`, its name), after every reply the shared upstream still owed it;
+//! - a client that sends a blocking command, a script, `MULTI`/`WATCH`, `SELECT`,
+//!   `AUTH`, pub/sub, `MONITOR`, `SYNC`, `CLIENT SETNAME`/`TRACKING`/`REPLY`/`PAUSE` or
+//!   `RESET` (the list: `route.rs`) gets a **dedicated** upstream for the rest of its
+//!   connection, brought to its state first (the proxy's credentials, `HELLO 3`, its
+//!   name), after every reply the shared upstream still owed it; what the server
+//!   sends on it goes to the client byte for byte. A few idle spare connections
+//!   (`ProxyConfig::dedicated_spares`) let the first request go up at once, in its
+//!   order among other clients' requests;
 //! - a lost upstream closes the client connection, as the server's own close would
 //!   (replies already in are written first; those still owed are not invented):
 //!   the client sees the end of the stream, never silence;
@@ -20,10 +24,11 @@
 //!   server's own `NOAUTH` replies until they `AUTH`, which moves them to a dedicated
 //!   upstream where their credentials count.
 //!
-//! `HELLO` (without `AUTH`) and `CLIENT SETNAME`/`GETNAME`/`SETINFO`/`INFO` are
+//! `HELLO` (without `AUTH` or `SETNAME`) and `CLIENT GETNAME`/`SETINFO`/`INFO` are
 //! answered by the proxy itself on a shared upstream, as the toolkit's defaults do,
-//! `HELLO` after a `PING` round trip to the upstream; `CLIENT ID` moves the client to
-//! a dedicated upstream, whose id it gets.
+//! `HELLO` after a `PING` round trip to the upstream; `CLIENT ID` and `CLIENT SETNAME`
+//! move the client to a dedicated upstream, whose id it gets and which carries its
+//! name (the server shows it in `CLIENT LIST` and `SLOWLOG`).
 //!
 //! ```no_run
 //! # async fn serve() -> Result<(), Box<dyn std::error::Error>> {
@@ -49,6 +54,7 @@ mod reply;
 mod route;
 mod shared;
 mod socket;
+mod spares;
 
 use std::sync::Arc;
 
@@ -65,6 +71,7 @@ use crate::outbox::Outbox;
 use crate::reply::Reply;
 use crate::request::Request;
 use shared::{Job, SharedUpstreams};
+use spares::Spares;
 
 /// Where the proxy forwards, and how.
 #[derive(Debug, Clone)]
@@ -76,6 +83,10 @@ pub struct ProxyConfig {
     /// How many shared upstream connections per protocol; clients are spread over
     /// them. Default 2.
     pub shared_upstreams: usize,
+    /// How many idle connections to keep open for clients that move to a dedicated
+    /// upstream, so that their first request there goes up at once, in its order
+    /// among other clients' requests, rather than after a connect. Default 2.
+    pub dedicated_spares: usize,
 }
 
 impl ProxyConfig {
@@ -84,6 +95,7 @@ impl ProxyConfig {
         ProxyConfig {
             upstream,
             shared_upstreams: 2,
+            dedicated_spares: 2,
         }
     }
 }
@@ -113,6 +125,7 @@ pub struct Proxy {
     /// `AUTH [user] password` with the proxy's credentials, if it has some.
     credentials: Option<Vec<Bytes>>,
     shared: Arc<SharedUpstreams>,
+    spares: Arc<Spares>,
 }
 
 impl std::fmt::Debug for Proxy {
@@ -153,6 +166,7 @@ impl Proxy {
                 credentials.clone(),
                 config.shared_upstreams,
             )),
+            spares: Arc::new(Spares::new(addr.clone(), config.dedicated_spares)),
             addr,
             credentials,
         })
@@ -213,25 +227,12 @@ impl Proxy {
         if let Some(refusal) = without_runtime() {
             return refusal;
         }
-        if cx.state().dedicated.is_none() {
-            let (sender, requests) = unbounded_channel();
-            let mut barriers = Vec::new();
-            for shared in cx.state().shared.iter_mut().filter_map(Option::take) {
-                let (done, barrier) = oneshot::channel();
-                if shared.send(Job::Barrier(done)).is_ok() {
-                    barriers.push(barrier);
-                }
-            }
-            let preamble = self.preamble(cx.client());
-            tokio::spawn(dedicated::run(
-                self.addr.clone(),
-                preamble,
-                barriers,
-                requests,
-                cx.outbox().clone(),
-            ));
-            cx.state().dedicated = Some(sender);
-        }
+        // The state the new upstream is brought to is the one before this request.
+        let preamble = cx
+            .state()
+            .dedicated
+            .is_none()
+            .then(|| self.preamble(cx.client()));
         if request.is("hello") {
             // The upstream answers in the protocol asked for, so the session encodes
             // what comes back in it too.
@@ -241,14 +242,37 @@ impl Proxy {
                 _ => {}
             }
         }
-        let sent = cx
-            .state()
-            .dedicated
-            .as_ref()
-            .is_some_and(|dedicated| dedicated.send(request.into_parts()).is_ok());
-        if !sent {
-            cx.outbox().close();
+        let Some(preamble) = preamble else {
+            let sent = cx
+                .state()
+                .dedicated
+                .as_ref()
+                .is_some_and(|dedicated| dedicated.send(request.into_parts()).is_ok());
+            if !sent {
+                cx.outbox().close();
+            }
+            return Reply::None;
+        };
+        let (sender, requests) = unbounded_channel();
+        // The shared upstreams are done with this client once they have delivered
+        // what they owe it; with nothing owed, nothing is waited for.
+        let owed = cx.waiting() > 0;
+        let mut barriers = Vec::new();
+        for shared in cx.state().shared.iter_mut().filter_map(Option::take) {
+            let (done, barrier) = oneshot::channel();
+            if owed && shared.send(Job::Barrier(done)).is_ok() {
+                barriers.push(barrier);
+            }
         }
+        let start = dedicated::Start {
+            addr: self.addr.clone(),
+            spare: self.spares.take(),
+            preamble,
+            first: request.into_parts(),
+            barriers,
+        };
+        dedicated::start(start, requests, cx.outbox().clone());
+        cx.state().dedicated = Some(sender);
         Reply::None
     }
 
@@ -292,6 +316,7 @@ impl Handler for Proxy {
     type State = ProxyConn;
 
     fn open(&self, _: &ClientInfo, _: &Outbox) -> ProxyConn {
+        self.spares.refill();
         ProxyConn::default()
     }
 
@@ -305,11 +330,12 @@ impl Handler for Proxy {
     /// server answers (a sleeping or password-protected server is seen at the
     /// handshake, as without a proxy).
     fn hello(&self, cx: &mut Cx<'_, ProxyConn>, request: Request) -> Reply {
-        let authenticates = request
+        // Credentials and a name belong to the upstream connection.
+        let authenticates_or_names = request
             .args()
             .iter()
-            .any(|a| a.eq_ignore_ascii_case(b"auth"));
-        if cx.state().dedicated.is_some() || authenticates {
+            .any(|a| a.eq_ignore_ascii_case(b"auth") || a.eq_ignore_ascii_case(b"setname"));
+        if cx.state().dedicated.is_some() || authenticates_or_names {
             return self.pass_through(cx, request);
         }
         match defaults::hello(self, cx, &request) {
@@ -342,9 +368,9 @@ impl Handler for Proxy {
     }
 
     /// On a dedicated upstream every `CLIENT` subcommand goes up (the name and id
-    /// are the upstream's), and `CLIENT ID`, `TRACKING` and `REPLY` open one. On a
-    /// shared upstream the toolkit answers the client's own `SETNAME`, `GETNAME` and
-    /// `INFO`; `SETINFO` is answered once a `PING` shows the upstream answers (it is
+    /// are the upstream's), and `CLIENT ID`, `SETNAME`, `TRACKING`, `REPLY` and the
+    /// other per-connection settings open one. On a shared upstream the toolkit
+    /// answers the client's own `GETNAME` (no name) and `INFO`; `SETINFO` is answered once a `PING` shows the upstream answers (it is
     /// part of every handshake, which then covers the upstream); the rest goes up.
     fn client(&self, cx: &mut Cx<'_, ProxyConn>, request: Request) -> Reply {
         if cx.state().dedicated.is_some() || route::needs_dedicated(&request) {

@@ -4,6 +4,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use bytes::{Buf, BytesMut};
 use redis_sansio::config::ServerAddr;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
@@ -30,6 +31,36 @@ impl UpstreamSocket {
                 "unsupported upstream address",
             )),
         }
+    }
+
+    /// Writes what the socket takes now of `out`, without waiting, and removes it
+    /// from `out`; the rest is for an async write. An error means the connection is
+    /// broken.
+    pub(crate) fn write_now(&self, out: &mut BytesMut) -> io::Result<()> {
+        while !out.is_empty() {
+            let written = match self {
+                UpstreamSocket::Tcp(s) => s.try_write(out),
+                UpstreamSocket::Unix(s) => s.try_write(out),
+            };
+            match written {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => out.advance(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether an idle connection is still open: nothing to read yet (a closed one
+    /// reads its end; an idle one was sent nothing, so any byte means it is broken).
+    pub(crate) fn is_idle_and_open(&self) -> bool {
+        let mut byte = [0u8; 1];
+        let read = match self {
+            UpstreamSocket::Tcp(s) => s.try_read(&mut byte),
+            UpstreamSocket::Unix(s) => s.try_read(&mut byte),
+        };
+        matches!(read, Err(e) if e.kind() == io::ErrorKind::WouldBlock)
     }
 }
 

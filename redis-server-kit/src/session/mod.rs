@@ -290,7 +290,13 @@ impl<H: Handler> Session<H> {
                         self.handle_abort();
                     }
                 }
-                Delivery::Push(_) => {}
+                Delivery::Raw(bytes) if self.phase != Phase::Finished => {
+                    self.output.extend_from_slice(&bytes);
+                    if self.output.len() > self.config.max_push_output {
+                        self.handle_abort();
+                    }
+                }
+                Delivery::Push(_) | Delivery::Raw(_) => {}
                 Delivery::Complete(ticket, frame) => {
                     self.replies.complete(ticket, frame);
                     // Before any push delivered after it.

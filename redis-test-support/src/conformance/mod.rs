@@ -39,6 +39,8 @@ mod async_bodies;
 pub mod checks;
 mod env;
 mod front;
+#[cfg(feature = "tokio")]
+pub mod tokio_exec;
 
 use std::time::Duration;
 

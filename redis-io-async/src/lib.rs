@@ -48,8 +48,8 @@ mod tls_stream;
 mod transport;
 
 pub use client::{
-    Client, ClientDriver, Listening, Pipeline, Reconnect, Request, SIDE_CONNECTIONS_KEPT,
-    Subscription,
+    Client, ClientDriver, ClientStats, Listening, Pipeline, Reconnect, Request,
+    SIDE_CONNECTIONS_KEPT, Subscription,
 };
 pub use connection::{Connection, ExclusivePipeline, ExclusiveRequest};
 /// TLS, written once in `redis-io-base` for every adapter; this crate drives its

@@ -102,6 +102,50 @@ pub async fn reconnect_after_client_kill<R: Runtime>(server: &RedisServer) {
     );
 }
 
+/// `Client::stats` counts requests, timeouts and reconnects over every connection the
+/// client used.
+pub async fn stats_are_summed_over_reconnects<R: Runtime>(server: &RedisServer) {
+    let config = tcp_config(server).with_response_timeout(Duration::from_millis(200));
+    let client = Client::<R>::connect(config)
+        .await
+        .unwrap()
+        .with_reconnect(quick(5));
+    assert_eq!(client.stats().requests, 0);
+    for _ in 0..10 {
+        client.request(&cmd(&["PING"])).await.unwrap();
+    }
+    // One request times out: the server sleeps past the deadline.
+    match client.request(&cmd(&["DEBUG", "SLEEP", "0.5"])).await {
+        Err(Error::Request(RequestError::Timeout)) => {}
+        other => panic!("DEBUG SLEEP past the deadline gave {other:?}"),
+    }
+    // Its late reply comes once the server wakes, and is dropped.
+    sleep::<R>(Duration::from_millis(500)).await;
+    let before = client.stats();
+    assert_eq!(
+        (before.requests, before.timeouts, before.reconnects),
+        (11, 1, 0),
+        "{before:?}"
+    );
+    // Killed: the next connection's requests add to the old one's.
+    let Frame::Integer(id) = client_id(&client).await else {
+        panic!("CLIENT ID is an integer");
+    };
+    server.command(&["CLIENT", "KILL", "ID", &id.to_string()]);
+    wait_until_answering(&client).await;
+    for _ in 0..5 {
+        client.request(&cmd(&["PING"])).await.unwrap();
+    }
+    let after = client.stats();
+    assert_eq!(after.reconnects, 1, "{after:?}");
+    assert_eq!(after.timeouts, 1, "{after:?}");
+    assert!(
+        after.requests > before.requests + 1 + 5,
+        "CLIENT ID, the PINGs after the kill and at least one to see the server: {after:?}"
+    );
+    assert_eq!(after.in_flight, 0, "{after:?}");
+}
+
 /// The server goes down for a while: calls made meanwhile wait, and go out once it is
 /// back.
 pub async fn calls_wait_while_the_server_restarts<R: Runtime>(server: &RedisServer) {
@@ -576,6 +620,7 @@ macro_rules! reconnect_tests {
             blocking_commands_hold_up_no_one,
             reads_are_sent_again_after_a_loss,
             writes_are_sent_again_when_asked,
+            stats_are_summed_over_reconnects,
         ]);
         #[test]
         fn a_refused_password_stops_reconnecting() {

@@ -222,6 +222,20 @@ pub(super) fn deliver(
     wake: &mut Vec<Waker>,
     budget: usize,
 ) -> Option<CloseReason> {
+    let closed = deliver_events(core, inner, waiting, wake, budget);
+    inner.stats.observe(core);
+    closed
+}
+
+/// [`deliver`]'s events.
+#[inline]
+fn deliver_events(
+    core: &mut conn::Connection,
+    inner: &mut Inner,
+    waiting: &mut Waiting,
+    wake: &mut Vec<Waker>,
+    budget: usize,
+) -> Option<CloseReason> {
     loop {
         // Replies first, without building events; then whatever comes next.
         while wake.len() < budget {

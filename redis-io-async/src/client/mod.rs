@@ -26,6 +26,7 @@ mod reconnect;
 mod resend;
 mod side;
 mod slots;
+mod stats;
 mod subscriptions;
 
 use std::fmt;
@@ -51,6 +52,7 @@ pub use reconnect::Reconnect;
 pub use side::KEEP_IDLE as SIDE_CONNECTIONS_KEPT;
 use side::SideConnections;
 use slots::{Filled, Slots, Waiter};
+pub use stats::ClientStats;
 pub use subscriptions::Subscription;
 use subscriptions::{Listeners, PubSubSide};
 
@@ -276,6 +278,13 @@ impl<R: Runtime> Client<R> {
         self.shared.lock().reconnect = Some(policy);
         drop(engine);
         self
+    }
+
+    /// The client's counters since it was made: requests, timeouts and reconnects
+    /// summed over every connection it used, and the requests in flight now (as of
+    /// the driver's last turn). Blocking commands' side connections are not counted.
+    pub fn stats(&self) -> ClientStats {
+        self.shared.lock().stats.snapshot()
     }
 
     /// Why the connection closed, once it has.
@@ -592,6 +601,8 @@ struct Inner {
     listeners: Listeners,
     /// The client-side cache, for a client opened with caching (see [`caching`]).
     cache: Option<Box<redis_sansio::cache::Cache>>,
+    /// The counters behind [`Client::stats`].
+    stats: stats::Counted,
 }
 
 impl Inner {
@@ -609,6 +620,7 @@ impl Inner {
             reconnect: None,
             listeners: Listeners::default(),
             cache: None,
+            stats: stats::Counted::default(),
         }
     }
 }

@@ -236,6 +236,11 @@ impl<R: Runtime> Driver<R> {
                 let mut io = conn.into_io();
                 io.core.set_shared(true);
                 io.core.set_stall_grace(Some(supervisor.policy().grace()));
+                {
+                    let mut inner = shared.lock();
+                    inner.stats.observe(&self.io.core);
+                    inner.stats.replaced();
+                }
                 self.io = io;
                 self.restore_subscriptions(shared);
                 // Tracking is on (the connection was opened so): the cache serves again.

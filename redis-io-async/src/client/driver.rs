@@ -136,10 +136,12 @@ impl<R: Runtime> Engine for Driver<R> {
                     mem::swap(&mut inner.queue, &mut self.batch);
                     // Calls dropped before they were sent are not sent at all. Their
                     // slots are freed now; the entries stay, marked, and are passed
-                    // over (removing them would shift the commands).
+                    // over (removing them would shift the commands). Subscription
+                    // calls are sent whoever waits: the book already counts on them
+                    // (a dropped `Subscription`'s unsubscribe has no caller at all).
                     for queued in self.batch.calls.iter_mut().filter(|queued| !queued.skip) {
                         let slot = &mut inner.slots.entries[queued.slot];
-                        if slot.caller_gone {
+                        if slot.caller_gone && queued.kind != Kind::Subscription {
                             slot.pending = 0;
                             inner.slots.release(queued.slot);
                             queued.skip = true;

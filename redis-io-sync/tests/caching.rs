@@ -13,6 +13,7 @@ use redis_sansio::config::{ConnectionConfig, ProtocolVersion};
 use redis_sansio::conn::Event;
 use redis_sansio::resp::Frame;
 use redis_test_support::RedisServer;
+use redis_test_support::stale_reads::{StaleReads, Step};
 
 const PROTOCOLS: [ProtocolVersion; 2] = [ProtocolVersion::Resp3, ProtocolVersion::Resp2];
 
@@ -219,69 +220,41 @@ fn an_invalidation_read_before_a_stale_reply_keeps_it_out() {
     assert!(matches!(cache.lookup(&get("k"), now), Lookup::Miss(_)));
 }
 
-/// A small deterministic generator (xorshift64*), seeded per run.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
-    }
-}
-
 /// The guarantee: once another client's write is acknowledged, a read made after one
 /// round trip on the caching connection sees it. Writers on other connections, many
 /// keys, reads and writes interleaved at random (seeded); stale reads counted.
 #[test]
 fn no_read_after_an_acknowledged_write_and_a_round_trip_is_stale() {
     let server = RedisServer::start();
-    const KEYS: u64 = 64;
+    const KEYS: usize = 64;
     for protocol in PROTOCOLS {
         for seed in [1u64, 7, 42] {
-            let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
             let mut writers: Vec<Connection> = (0..3)
                 .map(|_| Connection::open(&server.url()).unwrap())
                 .collect();
             writers[0].request(&Cmd::new("FLUSHALL")).unwrap();
             let mut conn = caching(&server, protocol);
-            let mut latest: Vec<Option<String>> = vec![None; KEYS as usize];
-            let mut written_since_round_trip = false;
-            let (mut stale, mut reads) = (0, 0);
-            for step in 0..3000 {
-                let key = rng.below(KEYS) as usize;
-                let name = format!("key:{key}");
-                match rng.below(10) {
-                    0..=2 => {
-                        let value = format!("{seed}-{step}");
-                        let writer = rng.below(writers.len() as u64) as usize;
-                        writers[writer].request(&set(&name, &value)).unwrap();
-                        latest[key] = Some(value);
-                        written_since_round_trip = true;
+            let mut script = StaleReads::new(seed, KEYS, writers.len());
+            for _ in 0..3000 {
+                match script.next_step() {
+                    Step::Write { writer, key, value } => {
+                        writers[writer].request(&set(&key, &value)).unwrap();
                     }
-                    3 => {
-                        // A write through the caching connection itself.
-                        let value = format!("own-{seed}-{step}");
-                        conn.request(&set(&name, &value)).unwrap();
-                        latest[key] = Some(value);
+                    Step::OwnWrite { key, value } => {
+                        conn.request(&set(&key, &value)).unwrap();
                     }
-                    _ => {
-                        if written_since_round_trip {
+                    Step::Read {
+                        key,
+                        round_trip_first,
+                    } => {
+                        if round_trip_first {
                             conn.request(&Cmd::new("PING")).unwrap();
-                            written_since_round_trip = false;
                         }
-                        let reply = conn.request(&get(&name)).unwrap();
-                        let read = reply
-                            .as_bytes()
-                            .map(|b| String::from_utf8_lossy(b).into_owned());
-                        reads += 1;
-                        if read != latest[key] {
-                            stale += 1;
-                        }
+                        script.check(&conn.request(&get(&key)).unwrap());
                     }
                 }
             }
+            let StaleReads { stale, reads, .. } = script;
             let stats = conn.cache_stats().unwrap();
             assert_eq!(
                 stale, 0,

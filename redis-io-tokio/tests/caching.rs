@@ -11,6 +11,7 @@ use redis_sansio::cache::{CacheConfig, TrackingMode};
 use redis_sansio::config::ProtocolVersion;
 use redis_sansio::resp::Frame;
 use redis_sansio::{Cmd, SendError};
+use redis_test_support::stale_reads::{StaleReads, Step};
 use redis_test_support::{RedisServer, tcp_config as tcp};
 
 async fn bounded<T>(future: impl Future<Output = T>) -> T {
@@ -155,18 +156,6 @@ async fn a_lost_connection_flushes_and_tracking_comes_back() {
     .await;
 }
 
-/// A small deterministic generator (xorshift64*), seeded per run.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
-    }
-}
-
 /// The guarantee: once another client's write is acknowledged, a read made after one
 /// round trip on the caching client sees it. Writers on other connections, many
 /// keys, random interleavings (seeded), and concurrent readers on the same client
@@ -177,7 +166,6 @@ async fn no_read_after_an_acknowledged_write_and_a_round_trip_is_stale() {
     const KEYS: u64 = 64;
     bounded(async {
         for seed in [3u64, 11, 99] {
-            let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
             let mut writers = Vec::new();
             for _ in 0..3 {
                 writers.push(Connection::connect(tcp(&server)).await.unwrap());
@@ -200,41 +188,27 @@ async fn no_read_after_an_acknowledged_write_and_a_round_trip_is_stale() {
                     }
                 }));
             }
-            let mut latest: Vec<Option<String>> = vec![None; KEYS as usize];
-            let mut written_since_round_trip = false;
-            let (mut stale, mut reads) = (0, 0);
-            for step in 0..2000 {
-                let key = rng.below(KEYS) as usize;
-                let name = format!("key:{key}");
-                match rng.below(10) {
-                    0..=2 => {
-                        let value = format!("{seed}-{step}");
-                        let writer = rng.below(writers.len() as u64) as usize;
-                        writers[writer].request(&set(&name, &value)).await.unwrap();
-                        latest[key] = Some(value);
-                        written_since_round_trip = true;
+            let mut script = StaleReads::new(seed, KEYS as usize, writers.len());
+            for _ in 0..2000 {
+                match script.next_step() {
+                    Step::Write { writer, key, value } => {
+                        writers[writer].request(&set(&key, &value)).await.unwrap();
                     }
-                    3 => {
-                        let value = format!("own-{seed}-{step}");
-                        client.request(&set(&name, &value)).await.unwrap();
-                        latest[key] = Some(value);
+                    Step::OwnWrite { key, value } => {
+                        client.request(&set(&key, &value)).await.unwrap();
                     }
-                    _ => {
-                        if written_since_round_trip {
+                    Step::Read {
+                        key,
+                        round_trip_first,
+                    } => {
+                        if round_trip_first {
                             client.request(&Cmd::new("PING")).await.unwrap();
-                            written_since_round_trip = false;
                         }
-                        let reply = client.request(&get(&name)).await.unwrap();
-                        let read = reply
-                            .as_bytes()
-                            .map(|b| String::from_utf8_lossy(b).into_owned());
-                        reads += 1;
-                        if read != latest[key] {
-                            stale += 1;
-                        }
+                        script.check(&client.request(&get(&key)).await.unwrap());
                     }
                 }
             }
+            let StaleReads { stale, reads, .. } = script;
             stop.store(true, std::sync::atomic::Ordering::Relaxed);
             for task in background {
                 task.await.unwrap();

@@ -63,6 +63,7 @@ mod raw;
 pub mod reconnect;
 mod sentinel;
 mod server;
+pub mod stale_reads;
 mod tls;
 mod wait;
 
